@@ -12,7 +12,8 @@ class KbError(Exception):
         self.place = place
 
     def __str__(self) -> str:
-        return f"{self.place}: {self.reason}" if self.place else self.reason
+        text = f"{self.place}: {self.reason}" if self.place else self.reason
+        return " ".join(text.split())  # always one line
 
 
 class SourceError(KbError):

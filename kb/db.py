@@ -1,0 +1,78 @@
+"""Engine and sessions: SQLite (WAL, foreign keys) or PostgreSQL; migrations on open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from kb.config import Settings
+from kb.errors import ConfigError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def set_sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", set_sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def make_alembic_config(engine: Engine) -> object:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def find_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def find_head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
+
+
+def migrate_database(engine: Engine) -> None:
+    """Apply Alembic migrations up to head (a no-op when current)."""
+    from alembic import command
+
+    if find_revision(engine) == find_head_revision():
+        return
+    command.upgrade(make_alembic_config(engine), "head")  # type: ignore[arg-type]
+
+
+def open_database(settings: Settings) -> sessionmaker[Session]:
+    """A session factory on a migrated database; one-line ConfigError when unreachable."""
+    try:
+        engine = create_db_engine(settings.db_url)
+        migrate_database(engine)
+    except OperationalError as exc:
+        raise ConfigError(f"cannot open database: {exc.orig}", place=settings.db_url) from exc
+    except SQLAlchemyError as exc:
+        raise ConfigError(f"cannot open database: {exc}", place=settings.db_url) from exc
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,143 @@
+"""Mail: lists, people and identities, threads, messages, patches, trailers, segments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.models.base import Base, UtcDateTime
+
+
+class MailingList(Base):
+    __tablename__ = "lists"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str] = mapped_column(String(320), default="", index=True)
+    identities: Mapped[list[Identity]] = relationship(back_populates="person")
+
+
+class Identity(Base):
+    """One (name, address) form a person writes under; addresses may be obfuscated."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("email", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    person: Mapped[Person] = relationship(back_populates="identities")
+
+
+class Thread(Base):
+    __tablename__ = "threads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    root_message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_date: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    last_date: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_thread_date", "thread_id", "date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    synthetic_id: Mapped[bool] = mapped_column(Boolean, default=False)
+    recovered: Mapped[bool] = mapped_column(Boolean, default=False)  # rebuilt from a web page quote
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
+    parent_message_id: Mapped[str | None] = mapped_column(String(998))  # may name a ghost
+    in_reply_to: Mapped[str | None] = mapped_column(String(998), index=True)
+    references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    author_name: Mapped[str] = mapped_column(String(255), default="")
+    author_email: Mapped[str] = mapped_column(String(320), default="", index=True)
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id", ondelete="SET NULL"))
+    to_addrs: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    cc_addrs: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    date: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    date_raw: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed original bytes
+    raw_size: Mapped[int] = mapped_column(Integer, default=0)
+    attachments: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    defects: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[str] = mapped_column(Text, default="")
+    ingested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MessageList(Base):
+    """List membership: the same Message-ID seen on several lists is one message."""
+
+    __tablename__ = "message_lists"
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Segment(Base):
+    """A span of a message body: text, quote, attribution, patch, signature, trailer, footer."""
+
+    __tablename__ = "segments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    person_name: Mapped[str] = mapped_column(String(255), default="")
+    person_email: Mapped[str] = mapped_column(String(320), default="")
+    quoted_message_id: Mapped[str | None] = mapped_column(String(998))
+    method: Mapped[str] = mapped_column(String(16), default="")  # how the extent was fixed
+
+
+class Patch(Base):
+    __tablename__ = "patches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(Text, index=True)
+    old_path: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="modified")
+    functions: Mapped[list[str]] = mapped_column(JSON, default=list)  # hunk-header contexts
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    patch_id: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class Trailer(Base):
+    __tablename__ = "trailers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class Series(Base):
+    """A patch series (cover letter and parts) at one revision."""
+
+    __tablename__ = "series"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)  # normalised title + author (+ version)
+    title: Mapped[str] = mapped_column(Text, default="")
+    author_email: Mapped[str] = mapped_column(String(320), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    total: Mapped[int] = mapped_column(Integer, default=1)
+    revision_key: Mapped[str] = mapped_column(String(255), index=True)  # groups v1..vN
+    first_date: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SeriesMessage(Base):
+    __tablename__ = "series_messages"
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), primary_key=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    part: Mapped[int] = mapped_column(Integer, default=0)
