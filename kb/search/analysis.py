@@ -1,0 +1,198 @@
+"""Analyzers and the whoosh schema of the search index.
+
+Text is split like Xapian/lore: runs of word characters (letters, digits, `_`), lower-cased,
+no stemming, no stop words. So `use-after-free`, `memory.high` and `Acked-by: Tejun Heo`
+become phrases of terms, and kernel identifiers (`mem_cgroup_charge`) stay whole.
+Addresses index their name words, the full address, its local part and its domain, so
+`f:hannes`, `f:hannes@cmpxchg.org` and `f:weiner` all match. Paths index the full path,
+every `/`-suffix and every word, so `dfn:mm/memcontrol.c` and `dfn:memcontrol.c` match.
+
+The formats below skip whoosh's per-token objects when indexing (the hot loop of a
+rebuild); querying and highlighting go through the ordinary analyzer protocol.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+
+from whoosh import fields, formats
+from whoosh.analysis import Token, Tokenizer
+
+from kb.query.fields import FIELDS, FieldKind
+
+SCHEMA_VERSION = 1
+MAX_TERM_LENGTH = 64
+
+_WORD = re.compile(r"\w+")
+_ADDRESS = re.compile(r"[\w.+=-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+class _KbTokenizer(Tokenizer):
+    """Base: subclasses define `words(value, query=False) -> list[str]`."""
+
+    def words(self, value: str, query: bool = False) -> list[str]:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, (text, start, end) in enumerate(self.spans(value, query=mode == "query")):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+    def spans(self, value: str, query: bool = False) -> Iterator[tuple[str, int, int]]:
+        """(term, start, end) triples; offsets only approximate for derived terms."""
+        for word in self.words(value, query):
+            yield word, 0, 0
+
+
+class WordTokenizer(_KbTokenizer):
+    """Words of running text."""
+
+    def words(self, value: str, query: bool = False) -> list[str]:
+        return [w for w in _WORD.findall(value.lower()) if len(w) <= MAX_TERM_LENGTH]
+
+    def spans(self, value: str, query: bool = False) -> Iterator[tuple[str, int, int]]:
+        for match in _WORD.finditer(value):
+            word = match.group().lower()
+            if len(word) <= MAX_TERM_LENGTH:
+                yield word, match.start(), match.end()
+
+
+class AddressTokenizer(_KbTokenizer):
+    """`Name <local@domain>` lists (also List-Ids): words + full address + domain.
+
+    In a query a value with `@` is one exact address; anything else is its words.
+    """
+
+    def words(self, value: str, query: bool = False) -> list[str]:
+        low = value.lower().strip().strip("<>")
+        if query and "@" in low:
+            return [low]
+        words = _WORD.findall(low)
+        if not query:
+            for address in _ADDRESS.findall(low):
+                words.append(address)
+                words.append(address.split("@", 1)[1])
+            for line in low.splitlines():  # a List-Id or bare domain as one term too
+                line = line.strip().strip("<>")
+                if line and " " not in line and "@" not in line and "." in line:
+                    words.append(line)
+        return words
+
+
+def clean_path(path: str) -> str:
+    """`a/mm/x.c` / `b/mm/x.c` / `/mm/x.c` -> `mm/x.c`, lower-cased."""
+    path = path.strip().lower()
+    if path.startswith(("a/", "b/")):
+        path = path[2:]
+    return path.lstrip("/")
+
+
+class PathTokenizer(_KbTokenizer):
+    """File paths, one per line: the path, each `/`-suffix, each word."""
+
+    def words(self, value: str, query: bool = False) -> list[str]:
+        if query:
+            return [clean_path(value)] if value.strip() else []
+        out: list[str] = []
+        for line in value.splitlines():
+            path = clean_path(line)
+            if not path:
+                continue
+            parts = path.split("/")
+            out.extend("/".join(parts[i:]) for i in range(len(parts)))
+            out.extend(_WORD.findall(path))
+        return out
+
+
+class LineTokenizer(_KbTokenizer):
+    """One keyword per line (symbols, has-flags, verdicts), lower-cased."""
+
+    def words(self, value: str, query: bool = False) -> list[str]:
+        return [line.strip().lower() for line in value.splitlines() if line.strip()]
+
+
+class _FastPositions(formats.Positions):
+    def word_values(self, value, analyzer, **kwargs):  # noqa: ANN001, ANN201 - whoosh API
+        tokenizer = _fast_tokenizer(analyzer)
+        if tokenizer is None:
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        poses: defaultdict[str, list[int]] = defaultdict(list)
+        for pos, word in enumerate(tokenizer.words(value)):
+            poses[word].append(pos)
+        boost = self.field_boost
+        for word, poslist in poses.items():
+            yield word, len(poslist), len(poslist) * boost, self.encode(poslist)
+
+
+class _FastFrequency(formats.Frequency):
+    def word_values(self, value, analyzer, **kwargs):  # noqa: ANN001, ANN201 - whoosh API
+        tokenizer = _fast_tokenizer(analyzer)
+        if tokenizer is None:
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        freqs: defaultdict[str, int] = defaultdict(int)
+        for word in tokenizer.words(value):
+            freqs[word] += 1
+        boost = self.field_boost
+        for word, freq in freqs.items():
+            yield word, freq, freq * boost, formats.pack_uint(freq)
+
+
+def _fast_tokenizer(analyzer: object) -> _KbTokenizer | None:
+    return analyzer if isinstance(analyzer, _KbTokenizer) else None
+
+
+_TOKENIZERS = {
+    FieldKind.TEXT: WordTokenizer,
+    FieldKind.ADDRESS: AddressTokenizer,
+    FieldKind.PATH: PathTokenizer,
+    FieldKind.KEYWORD: LineTokenizer,
+}
+
+
+def _make_field(name: str) -> fields.FieldType:
+    spec = FIELDS[name]
+    if spec.kind is FieldKind.DATE:
+        return fields.DATETIME(stored=name == "date", sortable=name == "date")
+    if spec.kind is FieldKind.EXACT:
+        return fields.ID(stored=True, unique=True, sortable=True)
+    field = fields.TEXT(analyzer=_TOKENIZERS[spec.kind](), phrase=spec.phrases,
+                        stored=name == "subject")
+    field.format = (_FastPositions if spec.phrases else _FastFrequency)(field_boost=1.0)
+    if spec.kind in (FieldKind.KEYWORD, FieldKind.PATH):
+        field.scorable = False
+    return field
+
+
+def build_schema() -> fields.Schema:
+    """The index schema: every logical query field plus what the hit list shows."""
+    schema = fields.Schema(
+        thread_id=fields.ID(stored=True, sortable=True),
+        author=fields.STORED(),
+        excerpt=fields.STORED(),
+        digest=fields.COLUMN(),
+    )
+    for name in FIELDS:
+        schema.add(name, _make_field(name))
+    return schema

@@ -1,0 +1,148 @@
+"""Searching: a long-lived IndexSearcher, hits with highlighted snippets."""
+
+from __future__ import annotations
+
+import heapq
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from whoosh import query as wq
+from whoosh.index import Index
+from whoosh.searching import Searcher
+from whoosh.sorting import FieldFacet
+
+from kb.errors import QueryError
+from kb.query.parse import parse_query
+from kb.query.to_whoosh import compile_whoosh, find_highlight_words
+from kb.search.index import open_index
+
+SORTS = ("relevance", "date")
+MAX_LIMIT = 1000
+SNIPPET_CHARS = 200
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Hit:
+    message_id: str
+    thread_id: str
+    date: datetime
+    author: str
+    subject: str
+    score: float | None  # None when sorted by date (no scoring)
+    snippet: str  # a window of the message's own text around the first match
+    highlights: tuple[tuple[int, int], ...]  # [start, end) spans of matched words in snippet
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    total: int  # matching messages (all of them, not just the hits shown)
+    hits: tuple[Hit, ...]
+
+
+def find_snippet(text: str, words: frozenset[str], width: int = SNIPPET_CHARS) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The `width`-char window of `text` starting near the first matched word, and spans."""
+    text = " ".join(text.split())
+    matches = [m for m in _WORD.finditer(text) if m.group().lower() in words]
+    start = 0
+    if matches and matches[0].start() > width // 3:
+        start = text.rfind(" ", 0, matches[0].start() - width // 4) + 1
+    window = text[start : start + width]
+    spans = tuple((m.start() - start, m.end() - start) for m in matches
+                  if m.start() >= start and m.end() <= start + len(window))
+    return window, spans
+
+
+class IndexSearcher:
+    """An open index plus a reusable whoosh searcher; call `refresh()` to see new commits."""
+
+    def __init__(self, path: str | os.PathLike[str] | Index) -> None:
+        self.index = path if isinstance(path, Index) else open_index(path)
+        self.searcher: Searcher = self.index.searcher()
+        self._dates: list[int] | None = None
+
+    def refresh(self) -> bool:
+        """Pick up commits made since opening; True when something changed."""
+        fresh = self.searcher.refresh()
+        changed = fresh is not self.searcher
+        if changed:
+            self.searcher = fresh
+            self._dates = None
+        return changed
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    def __enter__(self) -> IndexSearcher:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _load_dates(self) -> list[int]:
+        if self._dates is None:
+            dates: list[int] = []
+            for sub, _offset in self.searcher.leaf_searchers():
+                dates.extend(sub.reader().column_reader("date", translate=False))
+            self._dates = dates
+        return self._dates
+
+    def _top_by_date(self, q: wq.Query, limit: int, threads: bool) -> tuple[int, list[int]]:
+        dates = self._load_dates()
+        docnums = list(self.searcher.docs_for_query(q))
+        if not threads:
+            return len(docnums), heapq.nlargest(limit, docnums, key=dates.__getitem__)
+        threads_col = self.searcher.reader().column_reader("thread_id")
+        seen: set[str] = set()
+        top: list[int] = []
+        for docnum in sorted(docnums, key=dates.__getitem__, reverse=True):
+            thread = threads_col[docnum]
+            if thread not in seen:
+                seen.add(thread)
+                top.append(docnum)
+                if len(top) == limit:
+                    break
+        return len(docnums), top
+
+    def search(self, text: str, *, limit: int = 20, sort: str = "relevance",
+               threads: bool = False) -> SearchResult:
+        """Parse and run `text`; `threads` keeps only the best hit of each thread."""
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r} (relevance or date)", query=text, position=0)
+        limit = max(1, min(limit, MAX_LIMIT))
+        parsed = parse_query(text)
+        schema = self.index.schema
+        q = compile_whoosh(parsed, schema)
+        scores: dict[int, float | None] = {}
+        if sort == "date":
+            total, top = self._top_by_date(q, limit, threads)
+        else:
+            collapse = FieldFacet("thread_id") if threads else None
+            results = self.searcher.search(q, limit=limit, collapse=collapse, terms=False)
+            total = len(results) if not threads else sum(1 for _ in self.searcher.docs_for_query(q))
+            top = [docnum for _score, docnum in results.top_n]
+            scores = {docnum: score for score, docnum in results.top_n}
+        words = find_highlight_words(parsed, schema)
+        hits = tuple(self._make_hit(docnum, scores.get(docnum), words) for docnum in top)
+        return SearchResult(text, total, hits)
+
+    def _make_hit(self, docnum: int, score: float | None, words: frozenset[str]) -> Hit:
+        stored = self.searcher.stored_fields(docnum)
+        snippet, spans = find_snippet(stored.get("excerpt", ""), words)
+        return Hit(stored["message_id"], stored.get("thread_id", ""), stored["date"],
+                   stored.get("author", ""), stored.get("subject", ""), score, snippet, spans)
+
+
+def search_index(where: str | os.PathLike[str] | IndexSearcher, text: str, *, limit: int = 20,
+                 sort: str = "relevance", threads: bool = False) -> SearchResult:
+    """Search an index directory (opened for this call) or an open IndexSearcher (fast)."""
+    if isinstance(where, IndexSearcher):
+        return where.search(text, limit=limit, sort=sort, threads=threads)
+    with IndexSearcher(Path(where)) as searcher:
+        return searcher.search(text, limit=limit, sort=sort, threads=threads)
