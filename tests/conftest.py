@@ -35,3 +35,35 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="session")
 def gold_dir() -> Path:
     return require_shared("gold")
+
+
+def make_postgres_url() -> str:
+    """A fresh database on the test PostgreSQL server; skips (fails under CI) without one."""
+    base = os.environ.get("KB_TEST_PG_URL")
+    if not base:
+        message = "no PostgreSQL server (KB_TEST_PG_URL unset; scripts/run-tests starts one)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    import uuid
+
+    import psycopg
+
+    name = f"kb_test_{uuid.uuid4().hex[:12]}"
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return base.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each database test runs against SQLite and against a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kb.sqlite'}"
+    return make_postgres_url()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'kb.sqlite'}"

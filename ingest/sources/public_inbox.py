@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from kb.errors import SourceError
@@ -20,12 +19,6 @@ from ingest.sources.base import RawMail
 
 BATCH = 256
 _EPOCH_NAME = re.compile(r"^(\d+)\.git$")
-
-
-@dataclass(frozen=True)
-class EpochBlob:
-    commit: str
-    blob: str
 
 
 def is_git_repo(path: Path) -> bool:
@@ -65,27 +58,10 @@ def has_commits(epoch: Path) -> bool:
     return done.returncode == 0
 
 
-def list_message_blobs(epoch: Path, since: str | None) -> list[EpochBlob]:
-    """(commit, blob of m) in commit order, after `since` when given."""
-    head = find_head(epoch)
-    if head is None:
-        return []
-    revs = f"{since}..{head}" if since else head
-    out = run_git(epoch, "log", "--reverse", "--raw", "--no-abbrev", "--no-renames",
-                  "--format=%H", revs)
-    blobs: list[EpochBlob] = []
-    commit = ""
-    for line in out.splitlines():
-        if not line:
-            continue
-        if line[0] != ":":
-            commit = line
-            continue
-        meta, _, name = line.partition("\t")
-        fields = meta.split()
-        if name == "m" and fields[4] in ("A", "M"):
-            blobs.append(EpochBlob(commit=commit, blob=fields[3]))
-    return blobs
+def list_commits(epoch: Path, since: str | None, until: str) -> list[str]:
+    """Commits in order, after `since` when given. Each should hold one message as `m`."""
+    out = run_git(epoch, "rev-list", "--reverse", f"{since}..{until}" if since else until)
+    return out.split()
 
 
 class CatFile:
@@ -117,23 +93,22 @@ class CatFile:
         self.proc.wait()
 
 
-def iter_epoch(epoch: Path, since: str | None = None) -> Iterator[RawMail]:
-    """Messages of one epoch after commit `since`; position names epoch and commit."""
-    blobs = list_message_blobs(epoch, since)
-    if not blobs:
+def iter_epoch(epoch: Path, since: str | None, until: str) -> Iterator[RawMail]:
+    """Messages of one epoch in (since, until]; position names epoch and commit.
+
+    The blob is read as `<commit>:m` (not from the diff: a message delivered twice
+    leaves no diff). Commits without `m` delete a message and carry none.
+    """
+    commits = list_commits(epoch, since, until)
+    if not commits:
         return
     reader = CatFile(epoch)
     try:
-        for start in range(0, len(blobs), BATCH):
-            batch = blobs[start:start + BATCH]
-            for item, (_, data) in zip(batch, reader.read_many([b.blob for b in batch])):
-                yield RawMail(data=data or b"", source=str(epoch),
-                              position=f"{epoch.name} commit {item.commit}")
+        for start in range(0, len(commits), BATCH):
+            batch = commits[start:start + BATCH]
+            for commit, (_, data) in zip(batch, reader.read_many([f"{c}:m" for c in batch])):
+                if data is not None:
+                    yield RawMail(data=data, source=str(epoch), position=f"{epoch.name} commit {commit}")
     finally:
         reader.close()
 
-
-def find_commit(position: str) -> str | None:
-    """The commit named in a public-inbox RawMail position."""
-    _, _, commit = position.partition(" commit ")
-    return commit or None

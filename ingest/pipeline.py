@@ -1,0 +1,165 @@
+"""The visible list of ingest stages: source -> prepare (parse, in workers) -> store -> thread.
+
+Each batch is committed on its own, so an interrupted ingest keeps what it stored and a
+re-run finds those messages present. Threads are recomputed in one transaction at the end,
+so no message ever sits in a half-written thread.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ingest.prepare import PreparedMessage, RejectedMessage, prepare_batch
+from ingest.sources import maildir, mbox, public_inbox
+from ingest.sources.base import RawMail
+from ingest.sources.detect import SourceSpec, find_sources
+from ingest.store import Skipped, Store, load_cursor, rethread_all, store_cursor
+
+BATCH = 1000
+CHUNK = 100
+Progress = Callable[[str, int], None]  # (source, messages read so far in it)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    read: int
+    stored: int
+    present: int
+    skipped: tuple[Skipped, ...]
+    threads: int
+    seconds: float
+    sources: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "read": self.read, "stored": self.stored, "present": self.present,
+            "skipped": [{"source": s.source, "position": s.position, "reason": s.reason} for s in self.skipped],
+            "threads": self.threads, "seconds": round(self.seconds, 3), "sources": list(self.sources),
+        }
+
+
+@dataclass
+class Tally:
+    read: int = 0
+    stored: int = 0
+    present: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def iter_source(spec: SourceSpec) -> Iterator[RawMail]:
+    if spec.kind == "mbox":
+        return mbox.iter_mbox(spec.path)
+    if spec.kind == "maildir":
+        return maildir.iter_maildir(spec.path)
+    if spec.kind == "eml":
+        return maildir.iter_eml(spec.path)
+    raise ValueError(f"no reader for {spec.kind}")
+
+
+def iter_stdin() -> Iterator[RawMail]:
+    data = sys.stdin.buffer.read()
+    if mbox.is_mbox(data[:4096]):
+        import io
+
+        yield from mbox.iter_mbox_stream(io.BytesIO(data), "<stdin>")
+    else:
+        yield RawMail(data=data, source="<stdin>", position="file")
+
+
+def iter_batches(raws: Iterable[RawMail], size: int) -> Iterator[list[RawMail]]:
+    it = iter(raws)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def prepare_stream(raws: Iterable[RawMail], workers: int) -> Iterator[list[PreparedMessage | RejectedMessage]]:
+    """Prepared batches in source order, parsed in `workers` processes (0: in this one)."""
+    chunks = iter_batches(raws, CHUNK)
+    if workers <= 0:
+        for chunk in chunks:
+            yield prepare_batch(chunk)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(prepare_batch, chunks)
+
+
+def ingest_stream(factory: sessionmaker[Session], raws: Iterable[RawMail], list_name: str | None,
+                  tally: Tally, workers: int, progress: Progress | None, label: str) -> None:
+    pending: list[PreparedMessage | RejectedMessage] = []
+    with factory() as session:
+        store = Store(session)
+        for prepared in prepare_stream(raws, workers):
+            pending.extend(prepared)
+            tally.read += len(prepared)
+            if len(pending) >= BATCH:
+                flush(store, pending, list_name, tally)
+                pending = []
+            if progress:
+                progress(label, tally.read)
+        flush(store, pending, list_name, tally)
+
+
+def flush(store: Store, items: list[PreparedMessage | RejectedMessage], list_name: str | None, tally: Tally) -> None:
+    if not items:
+        return
+    counts = store.store_batch(items, list_name)
+    store.session.commit()
+    tally.stored += counts.stored
+    tally.present += counts.present
+    tally.skipped.extend(counts.skipped)
+
+
+def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: str | None = None,
+               workers: int = 2, progress: Progress | None = None) -> IngestReport:
+    """Ingest every source under `paths` ("-" is stdin); SourceError when one cannot be read."""
+    started = time.monotonic()
+    tally = Tally()
+    names: list[str] = []
+    specs: list[SourceSpec | None] = []
+    for path in paths:
+        specs.extend([None] if path == "-" else find_sources(Path(path)))
+    for spec in specs:
+        if spec is None:
+            names.append("<stdin>")
+            ingest_stream(factory, iter_stdin(), list_name, tally, 0, progress, "<stdin>")
+            continue
+        names.append(str(spec.path))
+        ingest_spec(factory, spec, list_name, tally, workers, progress)
+    with factory() as session:
+        threads = rethread_all(session)
+        session.commit()
+    return IngestReport(tally.read, tally.stored, tally.present, tuple(tally.skipped), threads,
+                        time.monotonic() - started, tuple(names))
+
+
+def ingest_spec(factory: sessionmaker[Session], spec: SourceSpec, list_name: str | None, tally: Tally,
+                workers: int, progress: Progress | None) -> None:
+    key = str(spec.path.resolve())
+    if spec.kind == "page":
+        from ingest.pages import ingest_page
+
+        ingest_page(factory, spec.path, list_name, tally)
+        return
+    if spec.kind != "public-inbox":
+        ingest_stream(factory, iter_source(spec), list_name, tally, workers, progress, str(spec.path))
+        return
+    head = public_inbox.find_head(spec.path)
+    if head is None:
+        return
+    with factory() as session:
+        cursor = load_cursor(session, key)
+    if cursor == head:
+        return
+    raws = public_inbox.iter_epoch(spec.path, cursor, head)
+    ingest_stream(factory, raws, list_name, tally, workers, progress, str(spec.path))
+    with factory() as session:
+        store_cursor(session, key, spec.kind, head)
+        session.commit()

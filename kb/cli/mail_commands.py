@@ -1,0 +1,143 @@
+"""Commands over mail: ingest, threads, show, stats, export."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from typing import Any
+
+import click
+
+from kb.cli.main import open_library
+from kb.cli.output import print_json, print_text, render_thread_tree
+from kb.render import format_date, format_iso
+
+
+def make_progress(enabled: bool) -> Any:
+    if not enabled:
+        return nullcontext(None)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} messages"),
+                    TimeElapsedColumn(), transient=True)
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--list", "list_name", metavar="NAME", help="List name to record (default: the List-Id header).")
+@click.option("--workers", type=click.IntRange(0, 64), default=2, show_default=True, help="Parser processes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, workers: int, as_json: bool) -> None:
+    """Ingest mbox(.gz), Maildir, .eml, public-inbox epochs, web pages or directories ("-": stdin).
+
+    Example: kb ingest /tmp/cgroups-0.git --list cgroups --json
+    """
+    from ingest.pipeline import run_ingest
+
+    library = open_library(ctx)
+    with make_progress(sys.stdout.isatty() and not as_json) as bar:
+        task = bar.add_task("ingest", total=None) if bar else None
+
+        def on_progress(label: str, count: int) -> None:
+            if bar:
+                bar.update(task, description=f"ingest {label}", completed=count)
+
+        report = run_ingest(library.factory, sources, list_name, workers=workers, progress=on_progress)
+    if as_json:
+        print_json(report.to_json())
+        return
+    print_text(f"read {report.read}, stored {report.stored}, present {report.present}, "
+               f"skipped {len(report.skipped)}; {report.threads} threads; {report.seconds:.1f} s")
+    for item in report.skipped:
+        print_text(f"  skipped {item.source} {item.position}: {item.reason}")
+
+
+@click.command()
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def threads(ctx: click.Context, limit: int, offset: int, as_json: bool) -> None:
+    """List threads, most recent activity first.
+
+    Example: kb threads --limit 10 --json
+    """
+    total, rows = open_library(ctx).list_threads(limit, offset)
+    if as_json:
+        print_json({"count": total, "threads": [
+            {"id": t.id, "root": t.root_message_id, "subject": t.subject, "messages": t.message_count,
+             "first_date": format_iso(t.first_date), "last_date": format_iso(t.last_date)} for t in rows]})
+        return
+    for t in rows:
+        print_text(f"{t.id:>6}  {format_date(t.last_date)}  {t.message_count:>4}  {t.subject}")
+    print_text(f"({len(rows)} of {total} threads)")
+
+
+@click.command()
+@click.argument("key")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--quotes", is_flag=True, help="Unfold quoted text (folded to its attribution line by default).")
+@click.pass_context
+def show(ctx: click.Context, key: str, as_json: bool, quotes: bool) -> None:
+    """Show a thread (by id or any member's message-id) as a tree, or one message.
+
+    Example: kb show 20240424125940.2410718-1-leitao@debian.org
+    """
+    from kb.cli.output import show_message
+
+    library = open_library(ctx)
+    view = library.show_thread(key)
+    if as_json:
+        print_json({"thread": view.thread.root_message_id, "subject": view.thread.subject,
+                    "lists": list(view.lists), "messages": [
+                        {"message_id": m.message_id, "author": {"name": m.author_name, "email": m.author_email},
+                         "date": format_iso(m.date), "subject": m.subject, "parent": m.parent, "depth": m.depth}
+                        for m in view.messages]})
+        return
+    render_thread_tree(view)
+    key = key.strip().strip("<>")
+    if key != view.thread.root_message_id and not key.isdigit():
+        show_message(library, key, quotes)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--skipped", is_flag=True, help="Also list quarantined messages.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool, skipped: bool) -> None:
+    """Counts of what the KB holds.
+
+    Example: kb stats --json
+    """
+    library = open_library(ctx)
+    counts = library.count_stats()
+    if as_json:
+        data: dict[str, Any] = dict(counts)
+        if skipped:
+            data["skipped"] = [{"source": s, "position": p, "reason": r} for s, p, r in library.list_quarantine()]
+        print_json(data)
+        return
+    for key, value in counts.items():
+        print_text(f"{key:>20}: {value}")
+    if skipped:
+        for source, position, reason in library.list_quarantine():
+            print_text(f"  {source} {position}: {reason}")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--thread", "thread_keys", multiple=True, help="Only these threads (root or member message-id).")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, thread_keys: tuple[str, ...]) -> None:
+    """Export threads as JSON lines in the shape of gold/SCHEMA.md.
+
+    Example: kb export --format jsonl > kb.jsonl
+    """
+    from kb.export import iter_export_lines
+
+    for line in iter_export_lines(open_library(ctx), thread_keys):
+        click.echo(line)
+
+
+COMMANDS = [ingest, threads, show, stats, export]

@@ -1,0 +1,63 @@
+"""The `kb` command: the composition root. Imports ingest and tui lazily inside commands."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from kb import __version__
+from kb.errors import KbError
+
+
+class KbGroup(click.Group):
+    """Turns KbError (and Ctrl-C) into one line on stderr and an exit status; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KbError as exc:
+            click.echo(f"kb: {exc}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("kb: interrupted (what was committed is kept; re-run to continue)", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db", envvar="KB_DB", metavar="URL",
+              help="Database URL or SQLite path (default $XDG_DATA_HOME/kb/kb.sqlite; env KB_DB).")
+@click.option("--index", "index", envvar="KB_INDEX", metavar="DIR", help="Search index directory (env KB_INDEX).")
+@click.version_option(__version__, prog_name="kb")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, index: str | None) -> None:
+    """kb: a knowledge base of Linux-kernel concurrency-bug discussions.
+
+    Example: kb ingest /tmp/cgroups-0.git && kb threads --limit 10
+    """
+    ctx.obj = {"db": db, "index": index}
+
+
+def open_library(ctx: click.Context) -> Any:
+    from kb.config import load_settings
+    from kb.library import Library
+
+    return Library(load_settings(ctx.obj["db"], ctx.obj["index"]))
+
+
+def register_commands() -> None:
+    from kb.cli import mail_commands
+
+    for command in mail_commands.COMMANDS:
+        cli.add_command(command)
+    try:
+        from kb.cli.scenario import scenario
+    except ImportError:  # pragma: no cover - during development of the scenario package
+        return
+    cli.add_command(scenario)
+
+
+def main() -> None:
+    register_commands()
+    cli(prog_name="kb")

@@ -1,0 +1,158 @@
+"""The facade the CLI and TUI use: one public method, one transaction; returns read models."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from kb.config import Settings, load_settings
+from kb.db import open_database
+from kb.errors import NotFoundError
+from kb.models import (
+    Fix, Identity, MailingList, Message, MessageList, Objection, Person, Quarantine, Race, Thread,
+)
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    id: int
+    root_message_id: str
+    subject: str
+    message_count: int
+    first_date: datetime | None
+    last_date: datetime | None
+
+
+@dataclass(frozen=True)
+class MessageSummary:
+    message_id: str
+    author_name: str
+    author_email: str
+    date: datetime | None
+    subject: str
+    parent: str | None
+    depth: int
+    recovered: bool
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    thread: ThreadSummary
+    messages: tuple[MessageSummary, ...]  # depth-first reply order
+    lists: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MessageView:
+    summary: MessageSummary
+    thread_root: str | None
+    body: str
+    to: tuple[tuple[str, str], ...]
+    cc: tuple[tuple[str, str], ...]
+    attachments: tuple[dict[str, object], ...]
+    source: str
+    position: str
+
+
+def summarise_thread(row: Thread) -> ThreadSummary:
+    return ThreadSummary(row.id, row.root_message_id, row.subject, row.message_count, row.first_date, row.last_date)
+
+
+def order_thread(rows: list[Message], root: str) -> list[tuple[Message, int]]:
+    """Depth-first reply order with date order among siblings (non-recursive)."""
+    children: dict[str | None, list[Message]] = defaultdict(list)
+    ids = {r.message_id for r in rows}
+    for row in rows:
+        parent = row.parent_message_id if row.parent_message_id in ids else None
+        children[parent].append(row)
+    for items in children.values():
+        items.sort(key=lambda r: (r.date is None, r.date or datetime.min, r.message_id))
+    ordered: list[tuple[Message, int]] = []
+    stack = [(r, 0) for r in reversed(children[None])]
+    while stack:
+        row, depth = stack.pop()
+        ordered.append((row, depth))
+        stack.extend((child, depth + 1) for child in reversed(children[row.message_id]))
+    return ordered
+
+
+class Library:
+    """kb's public Python API over one database."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.factory: sessionmaker[Session] = open_database(self.settings)
+
+    def session(self) -> Session:
+        return self.factory()
+
+    def list_threads(self, limit: int = 50, offset: int = 0) -> tuple[int, list[ThreadSummary]]:
+        with self.factory() as s:
+            total = s.scalar(select(func.count(Thread.id))) or 0
+            rows = s.scalars(select(Thread).order_by(Thread.last_date.desc().nulls_last(), Thread.id)
+                             .limit(limit).offset(offset)).all()
+            return total, [summarise_thread(r) for r in rows]
+
+    def find_thread_id(self, s: Session, key: str) -> int:
+        """A thread by its id, its root message-id, or any member's message-id."""
+        key = key.strip().strip("<>")
+        if key.isdigit():
+            found = s.scalar(select(Thread.id).where(Thread.id == int(key)))
+            if found is not None:
+                return found
+        found = s.scalar(select(Thread.id).where(Thread.root_message_id == key))
+        if found is None:
+            found = s.scalar(select(Message.thread_id).where(Message.message_id == key))
+        if found is None:
+            raise NotFoundError("no such thread or message", place=key)
+        return found
+
+    def show_thread(self, key: str) -> ThreadView:
+        with self.factory() as s:
+            thread = s.get(Thread, self.find_thread_id(s, key))
+            assert thread is not None
+            rows = list(s.scalars(select(Message).where(Message.thread_id == thread.id)).all())
+            lists = s.scalars(select(MailingList.name).join(MessageList, MessageList.list_id == MailingList.id)
+                              .where(MessageList.message_pk.in_([r.id for r in rows])).distinct()).all()
+            messages = tuple(summarise_message(r, d) for r, d in order_thread(rows, thread.root_message_id))
+            return ThreadView(summarise_thread(thread), messages, tuple(sorted(lists)))
+
+    def show_message(self, message_id: str) -> MessageView:
+        with self.factory() as s:
+            row = s.scalar(select(Message).where(Message.message_id == message_id.strip().strip("<>")))
+            if row is None:
+                raise NotFoundError("no such message", place=message_id)
+            root = s.scalar(select(Thread.root_message_id).where(Thread.id == row.thread_id))
+            return MessageView(summarise_message(row, 0), root, row.body,
+                               tuple(tuple(a) for a in row.to_addrs), tuple(tuple(a) for a in row.cc_addrs),
+                               tuple(row.attachments), row.source, row.position)
+
+    def is_message(self, key: str) -> bool:
+        with self.factory() as s:
+            return s.scalar(select(Message.id).where(Message.message_id == key.strip().strip("<>"))) is not None
+
+    def count_stats(self) -> dict[str, int]:
+        with self.factory() as s:
+            def count(column: object) -> int:
+                return s.scalar(select(func.count(column))) or 0  # type: ignore[arg-type]
+            return {
+                "messages": count(Message.id), "threads": count(Thread.id), "lists": count(MailingList.id),
+                "people": count(Person.id), "identities": count(Identity.id),
+                "quarantined": count(Quarantine.id), "races": count(Race.id), "fixes": count(Fix.id),
+                "objections": count(Objection.id),
+                "recovered_messages": s.scalar(select(func.count(Message.id)).where(Message.recovered)) or 0,
+            }
+
+    def list_quarantine(self, limit: int = 100) -> list[tuple[str, str, str]]:
+        with self.factory() as s:
+            return [tuple(r) for r in s.execute(  # type: ignore[misc]
+                select(Quarantine.source, Quarantine.position, Quarantine.reason).limit(limit)).all()]
+
+
+def summarise_message(row: Message, depth: int) -> MessageSummary:
+    return MessageSummary(row.message_id, row.author_name, row.author_email, row.date, row.subject,
+                          row.parent_message_id, depth, row.recovered)

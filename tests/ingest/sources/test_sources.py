@@ -1,0 +1,93 @@
+"""Sources: mbox (mboxrd/mboxo, gz), Maildir, eml, public-inbox epochs, directory sniffing."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from ingest.sources.detect import find_sources
+from ingest.sources.maildir import iter_maildir
+from ingest.sources.mbox import iter_mbox, unescape_from_lines
+from ingest.sources.public_inbox import find_epochs, find_head, iter_epoch
+from kb.errors import SourceError
+from tests.conftest import require_shared
+from tests.ingest.sources.epochs import append_message, create_epoch
+
+MAIL = b"From: A <a@example.org>\nSubject: s%d\nMessage-ID: <%d@x>\n\nbody %d\n>From the start\n"
+
+
+def write_mbox(path: Path, count: int, compress: bool = False) -> Path:
+    data = b"".join(b"From a@example.org Mon Jan  1 00:00:00 2024\n" + (MAIL % (i, i, i)).replace(
+        b">From the", b">>From the") + b"\n" for i in range(count))
+    path.write_bytes(gzip.compress(data) if compress else data)
+    return path
+
+
+@pytest.mark.parametrize(("escaped", "plain"), [
+    (b">From x\n", b"From x\n"),
+    (b">>From x\n", b">From x\n"),
+    (b"a >From x\n", b"a >From x\n"),
+    (b"From x\n", b"From x\n"),
+])
+def test_unescape_from_lines(escaped: bytes, plain: bytes) -> None:
+    assert unescape_from_lines(escaped) == plain
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_mbox_messages_and_positions(tmp_path: Path, compress: bool) -> None:
+    path = write_mbox(tmp_path / "a.mbox", 3, compress)
+    mails = list(iter_mbox(path))
+    assert len(mails) == 3
+    assert mails[0].position == "offset 0"
+    assert mails[1].data.startswith(b"From: A")
+    assert b"\n>From the start\n" in mails[2].data
+    assert not mails[2].data.endswith(b"\n\n")
+
+
+def test_maildir(tmp_path: Path) -> None:
+    for sub in ("cur", "new", "tmp"):
+        (tmp_path / "md" / sub).mkdir(parents=True)
+    (tmp_path / "md" / "cur" / "1.eml").write_bytes(MAIL % (1, 1, 1))
+    (tmp_path / "md" / "new" / "2.eml").write_bytes(MAIL % (2, 2, 2))
+    assert [m.position for m in iter_maildir(tmp_path / "md")] == ["cur/1.eml", "new/2.eml"]
+    assert find_sources(tmp_path / "md")[0].kind == "maildir"
+
+
+def test_public_inbox_reads_every_commit_and_only_new_ones(tmp_path: Path) -> None:
+    epoch = create_epoch(tmp_path / "inbox" / "git" / "0.git")
+    append_message(epoch, MAIL % (1, 1, 1))
+    append_message(epoch, MAIL % (1, 1, 1))  # the same message twice leaves no diff
+    first = find_head(epoch)
+    append_message(epoch, b"", name="d")  # a deletion carries no message
+    append_message(epoch, MAIL % (2, 2, 2))
+    assert find_epochs(tmp_path / "inbox") == [epoch]
+    head = find_head(epoch)
+    assert len(list(iter_epoch(epoch, None, head))) == 3
+    newer = list(iter_epoch(epoch, first, head))
+    assert [m.data for m in newer] == [MAIL % (2, 2, 2)]
+    assert newer[0].position.startswith("0.git commit ")
+
+
+def test_directory_is_sniffed_recursively(tmp_path: Path) -> None:
+    (tmp_path / "lists").mkdir()
+    write_mbox(tmp_path / "lists" / "a.mbox.gz", 2, compress=True)
+    (tmp_path / "lists" / "one.eml").write_bytes(MAIL % (9, 9, 9))
+    (tmp_path / "lists" / "junk.bin").write_bytes(b"\x00\x01binary")
+    create_epoch(tmp_path / "lists" / "inbox.git")
+    kinds = sorted((s.kind, s.path.name) for s in find_sources(tmp_path))
+    assert kinds == [("eml", "one.eml"), ("mbox", "a.mbox.gz"), ("public-inbox", "inbox.git")]
+
+
+def test_unreadable_sources_are_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="no such file"):
+        find_sources(tmp_path / "missing")
+    (tmp_path / "x.bin").write_bytes(b"\x00\x00\x00")
+    with pytest.raises(SourceError, match="not a mail archive"):
+        find_sources(tmp_path / "x.bin")
+
+
+def test_real_gold_mbox_has_every_message() -> None:
+    path = require_shared("corpus", "cgroups-gold-threads.mbox")
+    assert len(list(iter_mbox(path))) == 228
