@@ -1,0 +1,225 @@
+"""Cut a web-archive page into runs of text, each with its quote depth.
+
+Two page shapes: line pages keep their newlines, so each line's leading `>` count is its depth.
+Flattened pages (newlines collapsed) keep the markers inline: "... wrote: > > Excellent! ...".
+There a blank quoted line merges with the next line's markers ("> >" may be "> (blank)" +
+"> text"), and where a quote ends nothing marks the return to unquoted text. The heuristics:
+
+1. a marker cluster of n `>` may be n, n/2 (blank line at the same depth) or n - p (blank line
+   at the previous depth p); depths above the page's attribution count are impossible;
+2. a run that does not end a sentence continues on the next marker's depth;
+3. prose right after a diff line is a reply to it, so the smaller reading wins;
+4. a quoted run holds exactly one original line: text beyond the page's line width (from the
+   first sentence end near that width) or a greeting ("Hi Jason,") after a sentence end is
+   unquoted text of depth 0.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Run:
+    depth: int
+    start: int        # page offsets of the run's text (markers excluded)
+    end: int
+    inline: bool      # cut out of a flattened line (its extent is heuristic)
+
+
+@dataclass(frozen=True)
+class PageHeader:
+    subject: str
+    from_text: str
+    date_text: str
+    body_start: int   # page offset where the message body begins
+
+
+LONG_LINE = 300
+_HEADER_LINE = re.compile(r"^(?P<key>From|Date|Subject|To|Cc|Message-ID|In-Reply-To)\s*:\s*(?P<value>.*)$",
+                          re.I)
+_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+_CLUSTER = re.compile(r"(?<!\S)>(?:[ \t]*>)*(?=\s|$)")
+_SENTENCE_END = re.compile(r"""(?:[.?!]["')\]]*|:\)|;\)|:-\))\s+(?=["'(\[]?[A-Z0-9(])""")
+_GREETING_AFTER = re.compile(r"(?<=[.?!)])\s+(?=(?:Hi|Hello|Hey|Dear)\s+[A-Z][\w-]*\s*[,!])")
+_DIFF_LINE = re.compile(r"^(?:[+\-@] |\+\+\+|---|@@|[+\-]\t|diff |index )")
+_CODE_LINE = re.compile(r"(?:[;{}]|\*/)$|^(?:/\*|\*|#\s*(?:include|define|if))")
+_REPLY_OPENER = re.compile(r"(?:Yes|No|Nope|Yep|Right|Correct|Agreed|Indeed|Hmm+|Ok|OK|Okay|Sure|"
+                           r"Thanks|Exactly|True|Well|Ah|Oh|Ooh|Fair|Good)\b")
+
+
+def find_header(text: str) -> PageHeader:
+    """The lkml.iu.edu-style block: optional subject line, then From:/Date:/Subject: lines."""
+    lines = text.split("\n")
+    fields: dict[str, str] = {}
+    subject_line = ""
+    offset = 0
+    body_start = 0
+    seen_header = False
+    for index, line in enumerate(lines[:15]):
+        found = _HEADER_LINE.match(line.strip())
+        if found:
+            fields.setdefault(found.group("key").lower(), found.group("value").strip())
+            seen_header = True
+            body_start = offset + len(line) + 1
+        elif line.strip() and not seen_header and index == 0:
+            subject_line = line.strip()
+        elif line.strip() and seen_header:
+            break
+        offset += len(line) + 1
+    if not seen_header or "from" not in fields and "date" not in fields:
+        return PageHeader("", "", "", 0)
+    return PageHeader(fields.get("subject", subject_line), fields.get("from", ""),
+                      fields.get("date", ""), min(body_start, len(text)))
+
+
+def split_runs(text: str, body_start: int, max_depth: int) -> list[Run]:
+    """All runs of the page body, in page order, empty line runs included (line pages)."""
+    raw: list[tuple[int, int, int, bool]] = []   # (depth, start, end, inline)
+    offset = body_start
+    for line in text[body_start:].split("\n"):
+        prefix = _PREFIX.match(line)
+        depth = prefix.group(0).count(">") if prefix else 0
+        start = offset + (prefix.end() if prefix else 0)
+        end = offset + len(line.rstrip())
+        if len(line) > LONG_LINE and _CLUSTER.search(text, start, max(start, end)):
+            raw.extend(_split_flat_line(text, start, end, depth, max_depth))
+        else:
+            raw.append((depth, start, max(start, end), False))
+        offset += len(line) + 1
+    return [Run(d, s, e, i) for d, s, e, i in raw]
+
+
+def _split_flat_line(text: str, start: int, end: int, first_depth: int,
+                     max_depth: int) -> list[tuple[int, int, int, bool]]:
+    pieces: list[tuple[int, int, int]] = []          # (raw marker count, start, end)
+    cursor, count = start, first_depth
+    for found in _CLUSTER.finditer(text, start, end):
+        pieces.append((count, cursor, found.start()))
+        cursor, count = found.end(), found.group(0).count(">")
+    pieces.append((count, cursor, end))
+    pieces = [(n, _skip_blank(text, s, e), e) for n, s, e in pieces]
+    width = estimate_line_width(text, pieces)
+    runs: list[tuple[int, int, int, bool]] = []
+    previous, previous_text = first_depth, ""
+    for index, (count, s, e) in enumerate(pieces):
+        piece = text[s:e].rstrip()
+        e = s + len(piece)
+        if index == 0:
+            depth = count
+        else:
+            following = pieces[index + 1][0] if index + 1 < len(pieces) else None
+            depth = choose_depth(count, previous, following, piece, previous_text, max_depth)
+        cut = find_quote_end(piece, width) if depth > 0 else None
+        if cut is None:
+            runs.append((depth, s, e, True))
+            previous = depth
+        else:
+            runs.append((depth, s, s + cut[0], True))
+            runs.append((0, s + cut[1], e, True))
+            previous = 0
+        previous_text = piece
+    return [r for r in runs if r[2] > r[1]]
+
+
+def _skip_blank(text: str, start: int, end: int) -> int:
+    while start < end and text[start] in " \t":
+        start += 1
+    return start
+
+
+def estimate_line_width(text: str, pieces: list[tuple[int, int, int]]) -> int:
+    """Typical wrap width of quoted lines: lengths of quoted runs that continue a sentence."""
+    lengths = sorted(e - s for n, s, e in pieces[1:-1] if n > 0 and not ends_sentence(text[s:e]))
+    if not lengths:
+        return 76
+    return max(60, min(100, lengths[int(len(lengths) * 0.9) - 1 if len(lengths) > 1 else 0]))
+
+
+def ends_sentence(piece: str) -> bool:
+    piece = piece.rstrip()
+    return bool(piece) and (piece[-1] in ".?!:;)}" or piece.endswith(":)"))
+
+
+def choose_depth(count: int, previous: int, following: int | None, piece: str,
+                 previous_text: str, max_depth: int) -> int:
+    """Read a marker cluster: n, or a blank quoted line merged with the next line's markers."""
+    candidates = [count]
+    if count % 2 == 0 and count // 2 not in candidates:
+        candidates.append(count // 2)
+    if count - previous >= 0 and count - previous not in candidates:
+        candidates.append(count - previous)
+    valid = [c for c in candidates if c <= max_depth] or [min(candidates)]
+    if len(valid) == 1:
+        return valid[0]
+    if following is not None and following in valid and not ends_sentence(piece):
+        return following
+    if is_code_line(previous_text) and not is_code_line(piece):
+        smaller = [c for c in valid if 0 < c < count]
+        if smaller:
+            return smaller[0]
+    if following is not None and following in valid:
+        return following
+    return valid[0]
+
+
+def is_code_line(piece: str) -> bool:
+    """A diff or C line (a quoted patch), as opposed to prose."""
+    piece = piece.strip()
+    return bool(_DIFF_LINE.match(piece) or _CODE_LINE.search(piece))
+
+
+def find_quote_end(piece: str, width: int) -> tuple[int, int] | None:
+    """(end of the quoted line, start of the unquoted rest) inside one flattened run."""
+    greeting = _GREETING_AFTER.search(piece)
+    ends = [(m.start() + len(m.group(0).rstrip()), m.end()) for m in _SENTENCE_END.finditer(piece)]
+    if greeting:
+        return greeting.start(), greeting.end()
+    if len(piece) <= width + 12 or not ends:
+        return None
+    fitting = [e for e in ends if e[0] <= width + 12]
+    for end in fitting:
+        # a quoted question answered, or a reply opener ("Yes, ...") ends the quoted line
+        if piece[end[0] - 1] == "?" or _REPLY_OPENER.match(piece, end[1]):
+            return end
+    return fitting[-1] if fitting else ends[0]
+
+
+# ---------------------------------------------------------------- footers and signatures
+
+_FOOTERS = (
+    r"To unsubscribe from this list:", r"More majordomo info at", r"Please read the FAQ at",
+    r"You received this message because you are subscribed to the Google Groups",
+    r"_{20,}\s*\n?\s*[\w.\-]+ mailing list", r"To unsubscribe, send a message with 'unsubscribe",
+    r"Don't email: <a href=mailto:", r"To unsubscribe from this group and stop receiving",
+    r"Unsubscribe instructions:", r"This message was sent to",
+)
+_FOOTER = re.compile(r"(?:(?:^|\s)--\s*\n?\s*)?(?:" + "|".join(_FOOTERS) + r")", re.S)
+_SIG_LINE = re.compile(r"(?:^|\n)-- ?\n")
+_SIG_INLINE = re.compile(r"(?:^|\s)--\s")
+_SNIP = re.compile(r"^\s*(?:<\s*snip\s*>|\[\s*snip\s*\]|\[\.\.\.\]|\.\.\.\s*snip\s*\.\.\.|"
+                   r"<\s*\.\.\.\s*>|\[\s*\.\.\.\s*\])\s*$", re.I)
+
+
+def find_footer_start(text: str) -> int | None:
+    """Where a mailing-list footer begins in a message's text (including its '--')."""
+    found = _FOOTER.search(text)
+    return found.start() if found else None
+
+
+def find_signature_start(text: str) -> int | None:
+    """Where the '-- ' signature block begins; inline '--' counts only near the end."""
+    lines = list(_SIG_LINE.finditer(text))
+    if lines:
+        return lines[-1].start()
+    for found in reversed(list(_SIG_INLINE.finditer(text))):
+        rest = text[found.end():]
+        if len(rest) <= 120 and not re.search(r"[.?!]\s+[a-z]", rest):
+            return found.start()
+        break
+    return None
+
+
+def is_snip_marker(piece: str) -> bool:
+    return bool(_SNIP.match(piece))
