@@ -198,3 +198,28 @@ def load_cues(name: str = "cues") -> dict[str, re.Pattern[str]]:
     data = json.loads((PATTERN_DIR / f"{name}.json").read_text())
     return {key: re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
             for key, pats in data.items() if not key.startswith("_")}
+
+
+_TRAILER_RE = re.compile(r"^\s*(?:[A-Z][\w-]*-by|Fixes|Link|Cc|Closes|Signed-off-by|Message-I[dD]"
+                         r"|Change-Id|Reported-and-tested-by):", re.MULTILINE)
+_PATCH_END_RE = re.compile(r"^(?:---\s*$|diff --git |Index: )", re.MULTILINE)
+MAX_SENTENCE_CHARS = 600
+
+
+def iter_own_sentences(body: str, own_spans) -> list[tuple[int, int, str]]:
+    """(start, end, text) of the prose sentences in the message's own regions, trailers and
+    over-long runs dropped; text is the exact body[start:end]."""
+    out = []
+    for s, e in own_spans:
+        for a, b in split_sentences(body, s, e):
+            text = body[a:b]
+            if len(text) > MAX_SENTENCE_CHARS or _TRAILER_RE.match(text):
+                continue
+            out.append((a, b, text))
+    return out
+
+
+def find_patch_start(body: str) -> int:
+    """Offset where the diff / '---' part of a patch mail starts (len(body) when none)."""
+    m = _PATCH_END_RE.search(body)
+    return m.start() if m else len(body)

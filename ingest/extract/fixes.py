@@ -1,0 +1,154 @@
+"""Fixes of a thread: posted patches / draft diffs (kind=patch) and prose proposals
+(kind=prose), each linked to the race it addresses, with what became of it (status)."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.extract import nlp
+from ingest.extract.races import make_evidence
+from ingest.extract.types import FixFinding, MessageText, RaceFinding, ThreadText
+
+VERSION = "0.1"
+MAX_PROSE_PER_MESSAGE = 3
+
+_PATCH_SUBJECT_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC)[^\]]*\]\s*(.*)$", re.IGNORECASE)
+_REPLY_RE = re.compile(r"^\s*(?:re|aw|sv)\s*:", re.IGNORECASE)
+_VERSION_RE = re.compile(r"\bv(\d+)\b", re.IGNORECASE)
+_DIFF_RE = re.compile(r"^(?:diff --git |--- a/|@@ -\d)", re.MULTILINE)
+_BULLET_HEAD_RE = re.compile(r"(?:solutions?|options?|alternatives?|approaches|ideas)\s*:\s*",
+                             re.IGNORECASE)
+_BULLET_RE = re.compile(r"(?:^|\s)-\s+([A-Z][^\n]*?)(?=\s+-\s+[A-Z]|\n\s*\n|$)", re.DOTALL)
+_ACK_RE = re.compile(r"^\s*(?:Acked|Reviewed)-by:", re.MULTILINE)
+_APPLIED_RE = re.compile(r"\b(?:applied|queued|picked up|merged)\b(?! (?:to|on) top)",
+                         re.IGNORECASE)
+_WITHDRAW_RE = re.compile(r"\b(?:withdraw\w*|drop (?:this|the) patch|scrap|starting over|"
+                          r"please ignore)\b", re.IGNORECASE)
+_CODE_FIX_RE = re.compile(r"^\+\s*(.*(?:READ_ONCE|WRITE_ONCE|data_race|spin_lock|mutex_lock|"
+                          r"rcu_|atomic_|DEFINE_SPINLOCK|cmpxchg|barrier|smp_).*)$", re.MULTILINE)
+
+
+def is_patch_posting(msg: MessageText) -> bool:
+    """A formal patch mail ([PATCH ...] subject, not a reply) or any mail carrying a diff."""
+    subject = msg.subject or ""
+    if _PATCH_SUBJECT_RE.match(subject) and not _REPLY_RE.match(subject):
+        return True
+    own = msg.own_text()
+    return bool(_DIFF_RE.search(own))
+
+
+def patch_title(subject: str) -> str:
+    m = _PATCH_SUBJECT_RE.match(_REPLY_RE.sub("", subject or ""))
+    return (m.group(1) if m else subject).strip()
+
+
+def _changelog_quote(msg: MessageText) -> tuple[int, int] | None:
+    """The changelog sentence that says how the patch fixes the problem."""
+    cues = nlp.load_cues()
+    limit = nlp.find_patch_start(msg.body)
+    sentences = [s for s in nlp.iter_own_sentences(msg.body, msg.own_spans) if s[1] <= limit]
+    for a, b, text in sentences:
+        if cues["patch_changelog_fix"].search(text) and cues["fix_mechanism"].search(text):
+            return a, b
+    for a, b, text in sentences:
+        if cues["fix_prose"].search(text):
+            return a, b
+    m = _CODE_FIX_RE.search(msg.body)
+    if m and not sentences:
+        return m.start(1), m.end(1)
+    return None
+
+
+def find_race_index(text: str, races: list[RaceFinding]) -> int | None:
+    """The race a fix sentence is about: most shared symbols, else the first (main) race."""
+    if not races:
+        return None
+    best, best_score = 0, 0
+    lowered = text.lower()
+    for i, race in enumerate(races):
+        score = sum(1 for s in race.symbols if s and s.lower() in lowered)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
+    """Sentences of a message proposing a fix, plus bullet items of 'solutions:' lists."""
+    cues = nlp.load_cues()
+    out: list[tuple[int, int]] = []
+    for m in _BULLET_HEAD_RE.finditer(msg.body):
+        region_end = msg.body.find("\n\n", m.end())
+        region_end = len(msg.body) if region_end < 0 else region_end
+        for b in _BULLET_RE.finditer(msg.body, m.end() - 1, region_end):
+            out.append((b.start(1), b.end(1)))
+    limit = nlp.find_patch_start(msg.body)
+    for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
+        if a in skip or a >= limit and is_patch_posting(msg):
+            continue
+        if any(a <= s < b or s <= a < e for s, e in out):
+            continue
+        if cues["fix_prose"].search(text) and cues["fix_mechanism"].search(text) \
+                and not text.rstrip().endswith(":") or _is_diff_intro(msg, b, text):
+            out.append((a, b))
+    return out[:MAX_PROSE_PER_MESSAGE + 3]
+
+
+def _is_diff_intro(msg: MessageText, end: int, text: str) -> bool:
+    """A sentence right before a diff / code block ('would the following work?')."""
+    follow = msg.body[end:end + 300]
+    return bool(re.match(r"\s*\n(?:\s*\n)?(?:diff --git|---|Index:|@@|\+\+\+)", follow)) and \
+        bool(re.search(r"\b(?:following|below|this|something like|how about|patch)\b", text,
+                       re.IGNORECASE))
+
+
+def find_status(thread: ThreadText, index: int, author: str) -> str:
+    """What later messages say about the fix posted in message `index`."""
+    msg = thread.messages[index]
+    status = "proposed"
+    title = patch_title(msg.subject)
+    for later in thread.messages[index + 1:]:
+        own = later.own_text()
+        same_author = later.author_email == msg.author_email
+        if same_author and _WITHDRAW_RE.search(own):
+            return "withdrawn"
+        if same_author and title and patch_title(later.subject) == title and \
+                _VERSION_RE.search(later.subject or "") and later.subject != msg.subject and \
+                not _REPLY_RE.match(later.subject):
+            status = "revised"
+        elif not same_author and _APPLIED_RE.search(own):
+            status = "applied"
+        elif not same_author and _ACK_RE.search(own) and status == "proposed":
+            status = "acked"
+    return status
+
+
+def extract_fixes(thread: ThreadText, races: list[RaceFinding]) -> list[FixFinding]:
+    """Patch fixes (one per patch posting or draft diff) and prose proposals, in thread order."""
+    if not races:
+        return []
+    fixes: list[FixFinding] = []
+    for i, msg in enumerate(thread.messages):
+        skip: set[int] = set()
+        if is_patch_posting(msg):
+            span = _changelog_quote(msg)
+            title = patch_title(msg.subject)
+            if span:
+                ev = make_evidence(msg, span[0], span[1], "fixes.patch", 0.8)
+                quote = ev.quote
+                skip.add(span[0])
+            else:
+                ev, quote = None, title
+            summary = title if not _REPLY_RE.match(msg.subject or "") else quote[:120]
+            fixes.append(FixFinding(summary, find_race_index(quote + " " + title, races),
+                                    msg.author, msg.message_id, quote, "patch",
+                                    (ev,) if ev else (), find_status(thread, i, msg.author), 0.8))
+        count = 0
+        for a, b in find_prose_fixes(msg, skip):
+            if count >= MAX_PROSE_PER_MESSAGE:
+                break
+            ev = make_evidence(msg, a, b, "fixes.prose", 0.6)
+            summary = re.sub(r"\s+", " ", ev.quote)[:120]
+            fixes.append(FixFinding(summary, find_race_index(ev.quote, races), msg.author,
+                                    msg.message_id, ev.quote, "prose", (ev,), "proposed", 0.6))
+            count += 1
+    return fixes

@@ -1,0 +1,84 @@
+"""Objections: sentences that push back on a specific proposed fix (NAK, overkill, counter-
+example, cost, stable backport, changelog style ...), linked to the fix and to the objector."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.extract import nlp
+from ingest.extract.races import make_evidence
+from ingest.extract.types import FixFinding, MessageText, ObjectionFinding, ThreadText
+
+VERSION = "0.1"
+MAX_PER_MESSAGE = 3
+REASON_ORDER = ("stable-backport", "style", "scalability", "performance", "complexity",
+                "correctness")
+
+
+def classify_reason(text: str) -> str:
+    cues = nlp.load_cues()
+    for reason in REASON_ORDER:
+        if cues[f"reason_{reason}"].search(text):
+            return reason
+    return "other"
+
+
+def find_target_fix(msg: MessageText, thread: ThreadText, fixes: list[FixFinding],
+                    text: str) -> int | None:
+    """The fix an objection is about: a fix quoted/named in the sentence, else the latest fix
+    of the message replied to, else the latest earlier fix by someone else, else the latest."""
+    order = {m.message_id: i for i, m in enumerate(thread.messages)}
+    here = order[msg.message_id]
+    earlier = [i for i, f in enumerate(fixes) if order.get(f.message_id, 0) < here]
+    same = [i for i, f in enumerate(fixes) if f.message_id == msg.message_id]
+    lowered = text.lower()
+    named = []
+    for i in earlier + same:
+        words = {w for w in re.findall(r"[a-z_]{5,}\w*(?:\(\))?", fixes[i].quote.lower())
+                 if "_" in w or w.endswith("()")}
+        if words and any(w in lowered for w in words):
+            named.append(i)
+    if named:
+        return named[-1]
+    parent = [i for i in earlier if fixes[i].message_id == msg.in_reply_to]
+    if parent:
+        return parent[-1]
+    others = [i for i in earlier if fixes[i].proposed_by != msg.author]
+    if others:
+        return others[-1]
+    if earlier:
+        return earlier[-1]
+    return same[0] if same else None
+
+
+def extract_objections(thread: ThreadText, fixes: list[FixFinding]) -> list[ObjectionFinding]:
+    if not fixes:
+        return []
+    cues = nlp.load_cues()
+    order = {m.message_id: i for i, m in enumerate(thread.messages)}
+    first_fix = min(order.get(f.message_id, 0) for f in fixes)
+    fix_spans = {(f.message_id, e.start) for f in fixes for e in f.evidence}
+    out: list[ObjectionFinding] = []
+    for msg in thread.messages:
+        if order[msg.message_id] < first_fix or not cues["objection"].search(msg.body):
+            continue
+        count = 0
+        limit = nlp.find_patch_start(msg.body)
+        for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
+            if a >= limit or (msg.message_id, a) in fix_spans:
+                continue
+            if not cues["objection"].search(text) or cues["objection_negative"].search(text):
+                continue
+            target = find_target_fix(msg, thread, fixes, text)
+            if target is None:
+                continue
+            if fixes[target].proposed_by == msg.author and fixes[target].message_id != \
+                    msg.message_id and not re.search(r"\b(?:heavy|avoid|cost|instead)\b", text):
+                continue
+            ev = make_evidence(msg, a, b, "objections", 0.6)
+            out.append(ObjectionFinding(msg.author, target, msg.message_id, ev.quote,
+                                        classify_reason(text), (ev,), 0.6))
+            count += 1
+            if count >= MAX_PER_MESSAGE:
+                break
+    return out

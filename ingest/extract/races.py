@@ -1,0 +1,218 @@
+"""Races of a thread: from sanitizer/lockdep reports, from prose and from interleaving diagrams.
+
+Cheap regex cues (data/patterns/cues.json) reject almost every message before any sentence is
+looked at; spaCy (the TextCategorizer and EntityRuler in nlp.py) only sees sentences with a cue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ingest.extract import nlp
+from ingest.extract.reports import Report, find_reports
+from ingest.extract.types import Evidence, MessageText, RaceFinding, ThreadText
+
+VERSION = "0.1"
+MAX_EVIDENCE_WORDS = 80
+
+_FUNC_RE = re.compile(r"\b(_*[a-z][a-z0-9_]*[a-z0-9])\(\)")
+_IDENT_RE = re.compile(r"\b(_*[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]|[a-z_][\w]*->[\w>.-]*\w|"
+                       r"[A-Z][A-Z0-9]*_[A-Z0-9_]+)\b")
+_BETWEEN_RE = re.compile(r"\brac\w*\s+(?:\w+\s+){0,3}?(?:between|of)\s+(.{3,80}?)\s+(?:and|vs\.?|with"
+                         r"|against)\s+(.{3,80}?)(?:[,.;:]|\s+(?:on|in|where|when|which|that)\b|$)",
+                         re.IGNORECASE)
+_SUBJECT_RACE_RE = re.compile(r"\b(?:rac(?:e|es|y|ing)|data-race|uaf|use-after-free|TOCTT?OU)\b",
+                              re.IGNORECASE)
+_SUBJECT_KCSAN_RE = re.compile(r"(?:KCSAN: )?data-race in (\S+) / (\S+)")
+_DIAGRAM_HEAD_RE = re.compile(
+    r"^[ \t>]*((?:CPU|cpu) ?[0-9A-Z]|[Tt]hread ?[A-Z0-9]|T[0-9]|P[0-9]|[Tt]ask ?[A-Z0-9])[\t ]{2,}"
+    r"(?:.*?)((?:CPU|cpu) ?[0-9A-Z]|[Tt]hread ?[A-Z0-9]|T[0-9]|P[0-9]|[Tt]ask ?[A-Z0-9])\s*$",
+    re.MULTILINE)
+_STEP_LIST_RE = re.compile(r"^\s*(?:\d+[.)]|[a-z]\d+[.:)]?|[-*])\s+\S", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class RaceSentence:
+    message: MessageText
+    start: int
+    end: int
+    text: str
+    strong: bool
+
+
+def is_candidate_message(msg: MessageText, cues=None) -> bool:
+    """Microsecond-cheap prefilter: any race cue at all in the message's body."""
+    cues = cues or nlp.load_cues()
+    return bool(cues["prefilter"].search(msg.body))
+
+
+def find_race_sentences(thread: ThreadText, use_model: bool = True) -> list[RaceSentence]:
+    """Own-text sentences that describe a race (strong cue, or weak cue + textcat says race)."""
+    cues = nlp.load_cues()
+    strong, weak, neg = cues["race_strong"], cues["race_weak"], cues["race_negative"]
+    found: list[RaceSentence] = []
+    pending: list[tuple[MessageText, int, int, str]] = []
+    for msg in thread.messages:
+        if not is_candidate_message(msg, cues):
+            continue
+        for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
+            if neg.search(text) and not strong.search(neg.sub(" ", text)):
+                continue
+            if strong.search(text):
+                found.append(RaceSentence(msg, a, b, text, True))
+            elif weak.search(text):
+                pending.append((msg, a, b, text))
+    if pending and use_model:
+        scores = nlp.classify_sentences([p[3] for p in pending])
+        for (msg, a, b, text), sc in zip(pending, scores):
+            if sc.get("race", 0.0) >= 0.5:
+                found.append(RaceSentence(msg, a, b, text, False))
+    order = {m.message_id: i for i, m in enumerate(thread.messages)}
+    found.sort(key=lambda r: (order[r.message.message_id], r.start))
+    return found
+
+
+def classify_consequence(texts: list[str], default: str = "other") -> str:
+    cues = nlp.load_cues()
+    counts: Counter[str] = Counter()
+    weights = {"use-after-free": 3, "deadlock": 3, "memory-leak": 3, "lost-update": 3,
+               "other": 2, "wrong-result": 1, "data-race": 1}
+    for text in texts:
+        for cons, w in weights.items():
+            if cues[f"consequence_{cons}"].search(text):
+                counts[cons] += w
+    return counts.most_common(1)[0][0] if counts else default
+
+
+def find_symbols(texts: list[str], limit: int = 8) -> list[str]:
+    counts: Counter[str] = Counter()
+    for text in texts:
+        for m in _FUNC_RE.finditer(text):
+            counts[m.group(1)] += 2
+        for m in _IDENT_RE.finditer(text):
+            counts[m.group(1).rstrip(".-")] += 1
+    return [s for s, _ in counts.most_common(limit)]
+
+
+def find_participants(texts: list[str], subject: str = "") -> list[str]:
+    m = _SUBJECT_KCSAN_RE.search(subject)
+    if m:
+        return [m.group(1), m.group(2)]
+    for text in [subject, *texts]:
+        b = _BETWEEN_RE.search(text)
+        if b:
+            return [b.group(1).strip(), b.group(2).strip()]
+    funcs = Counter(f for t in texts for f in _FUNC_RE.findall(t))
+    return [f for f, _ in funcs.most_common(2)]
+
+
+def find_object(texts: list[str], symbols: list[str]) -> str:
+    for text in texts:
+        m = re.search(r"\b(?:on|of|around|to|involving)(?: the)? \*?`?([a-z_][\w]*(?:->[\w.]+)+|"
+                      r"[a-z_]+_[a-z_]+)`?\*?", text)
+        if m and "(" not in m.group(1):
+            return m.group(1)
+    fields = [s for s in symbols if "->" in s]
+    return fields[0] if fields else (symbols[0] if symbols else "")
+
+
+def make_evidence(msg: MessageText, start: int, end: int, extractor: str, conf: float) -> Evidence:
+    text = msg.body[start:end]
+    words = text.split()
+    if len(words) > MAX_EVIDENCE_WORDS:     # keep the first 80 words, still an exact substring
+        cut = start
+        for _ in range(MAX_EVIDENCE_WORDS):
+            m = re.compile(r"\s*\S+").match(msg.body, cut)
+            cut = m.end() if m else end
+        end = cut
+    return Evidence(msg.message_id, start, end, msg.body[start:end], extractor, VERSION, conf)
+
+
+def find_diagrams(msg: MessageText) -> list[tuple[int, int, list[str]]]:
+    """Interleaving diagrams (CPU0/CPU1, Thread A/B, T1/T2 columns) in a message body:
+    (start, end, steps) with steps as 'COLUMN: text'."""
+    out = []
+    for m in _DIAGRAM_HEAD_RE.finditer(msg.body):
+        if "Possible unsafe locking scenario" in msg.body[max(0, m.start() - 200):m.start()]:
+            continue                  # lockdep tables are parsed with the report
+        head = m.group(0)
+        left, right = m.group(1), m.group(2)
+        col = head.rindex(right) - (len(head) - len(head.lstrip(" \t>")))
+        steps, pos, end = [], m.end(), m.end()
+        for line in msg.body[m.end():m.end() + 3000].splitlines(keepends=True)[1:]:
+            pos += len(line)
+            body = re.sub(r"^[ \t]*>+ ?", "", line.rstrip("\n")).expandtabs()
+            if not body.strip():
+                if steps:
+                    break
+                continue
+            if set(body.strip()) <= set("-=_ "):
+                continue
+            indent = len(body) - len(body.lstrip())
+            steps.append(f"{right if indent >= max(col - 4, 8) else left}: {body.strip()}")
+            end = pos
+            if len(steps) > 30:
+                break
+        if len(steps) >= 2:
+            out.append((m.start(), end, steps))
+    return out
+
+
+def race_from_report(msg: MessageText, report: Report) -> RaceFinding:
+    start = report.start + max(0, msg.body[report.start:report.end].find(report.title[:10]))
+    ev = Evidence(msg.message_id, start, report.end, msg.body[start:report.end].rstrip(),
+                  f"reports.{report.kind}", VERSION, 0.95)
+    a, b = (list(report.functions) + ["?", "?"])[:2]
+    summary = (f"{report.kind.upper()}: {a} vs {b}" + (f" on {report.object}" if report.object
+                                                       else "") + f" ({report.consequence})")
+    return RaceFinding(summary, report.functions, report.symbols, report.object,
+                       report.consequence, (ev,), report.steps, report.kind, 0.95)
+
+
+def extract_races(thread: ThreadText, use_model: bool = True) -> list[RaceFinding]:
+    """All races of a thread: one per distinct report, plus prose/diagram races."""
+    races: list[RaceFinding] = []
+    seen_keys: set = set()
+    for msg in thread.messages:
+        for rep in find_reports(msg.body):
+            if rep.is_race and rep.key not in seen_keys:
+                seen_keys.add(rep.key)
+                races.append(race_from_report(msg, rep))
+    sentences = find_race_sentences(thread, use_model)
+    diagrams = [(msg, d) for msg in thread.messages for d in find_diagrams(msg)]
+    subject_race = bool(_SUBJECT_RACE_RE.search(thread.subject))
+    strong = [s for s in sentences if s.strong]
+    n_msgs = len({s.message.message_id for s in strong})
+    if not sentences and not diagrams:
+        return races
+    if not races and not subject_race and n_msgs < 2 and not diagrams:
+        if not strong or len(thread.messages) > 1 and len(strong) < 2:
+            return races
+    texts = [s.text for s in sentences]
+    evidence = [make_evidence(s.message, s.start, s.end, "races.prose", 0.8 if s.strong else 0.6)
+                for s in sentences]
+    steps: list[str] = []
+    for msg, (start, end, dsteps) in diagrams:
+        evidence.append(make_evidence(msg, start, end, "races.diagram", 0.7))
+        steps += dsteps
+    if races and not subject_race and not diagrams:
+        # prose around a report: add its sentences as evidence of the first report race
+        first = races[0]
+        races[0] = RaceFinding(first.summary, first.participants, first.symbols, first.object,
+                               first.consequence, first.evidence + tuple(evidence), first.steps,
+                               first.source, first.confidence)
+        return races
+    symbols = find_symbols(texts + [thread.subject])
+    participants = find_participants(texts, thread.subject)
+    obj = find_object(texts, symbols)
+    consequence = classify_consequence(texts + [thread.subject])
+    if consequence == "other" and races:
+        consequence = races[0].consequence
+    a, b = (participants + ["?", "?"])[:2]
+    summary = f"{a} races with {b}" + (f" on {obj}" if obj else "") + f", causing {consequence}"
+    prose = RaceFinding(summary, tuple(participants), tuple(symbols), obj, consequence,
+                        tuple(evidence), tuple(steps), "diagram" if diagrams else "prose",
+                        0.8 if strong else 0.6)
+    return [prose, *races]
