@@ -29,7 +29,8 @@ FIRST_WORDS = 8
 _MAIL_ONLY_HEADERS = re.compile(r"^(?:Message-ID|Received|Return-Path|MIME-Version|Content-Type|"
                                 r"In-Reply-To|References|Delivered-To|X-[\w-]+|DKIM-Signature)\s*:",
                                 re.I | re.M)
-_ATTRIBUTION_VERB = re.compile(r"\b(?:wrote|writes|said|schrieb|escribió|a\s+écrit)\s*:|\]\s*:\s*(?:\n|>)")
+_ATTRIBUTION_VERB = re.compile(r"\b(?:wrote|writes|said|escribió|a\s+écrit)\s*:|\bschrieb\b[^:\n>]{0,80}:|"
+                               r"\]\s*:\s*(?:\n|>)|\bQuoting\b[^:\n>]{0,80}:")
 _PAGE_CUES = re.compile(r"(?:^|\s)>|\b(?:wrote|writes|schrieb|a\s+écrit)\s*:|^(?:From|Date):", re.M)
 
 
@@ -304,20 +305,23 @@ def realign_with_original(recovered_text: str, original_body: str) -> tuple[int,
             have.extend((m.group(0).lower(), offset + m.start(), offset + m.end())
                         for m in _TOKEN.finditer(line))
         offset += len(line) + 1
-    anchor = want[:min(4, len(want))]
     words = [w for w, _, _ in have]
-    for i in range(len(words) - len(anchor) + 1):
-        if words[i:i + len(anchor)] != anchor:
+    best: tuple[int, int, int] | None = None          # (tokens matched, first, last)
+    for i, word in enumerate(words):
+        if word != want[0]:
             continue
-        j, last = i + len(anchor), i + len(anchor) - 1
-        for token in want[len(anchor):]:
+        matched, j, last = 1, i + 1, i
+        for token in want[1:]:
             window = words[j:j + 50]
             if token not in window:
                 break
             last = j + window.index(token)
-            j = last + 1
-        return have[i][1], have[last][2]
-    return None
+            j, matched = last + 1, matched + 1
+        if best is None or matched > best[0]:
+            best = (matched, i, last)
+    if best is None or best[0] < min(4, len(want)) or best[0] * 2 < len(want):
+        return None
+    return have[best[1]][1], have[best[2]][2]
 
 
 def realign_message(message: RecoveredMessage, original_body: str) -> RecoveredMessage:

@@ -48,7 +48,8 @@ _LEAD_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _TRAILING_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("star", re.compile(rf"(?:^|\s)\*[ \t]+(?P<name>{_NAME})[ \t]+\[(?P<date>[^\]\n]{{4,60}})\]{_TAIL}")),
-    ("quoting", re.compile(rf"\bQuoting[ \t]+(?P<name>{_NAME})(?:[ \t]+\((?P<date>[^()\n]{{4,60}})\))?{_TAIL}")),
+    ("quoting", re.compile(rf"\bQuoting[ \t]+(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}}"
+                           rf"(?:[ \t]*<[^<>\s]+>)?)(?:[ \t]+\((?P<date>[^()\n]{{4,60}})\))?{_TAIL}")),
     ("wrote-on", re.compile(rf"(?P<name>{_NAME})[ \t]+wrote[ \t]+on[ \t]+(?P<date>[^\n]{{4,80}}?){_TAIL}")),
     ("writes", re.compile(rf"(?P<name>{_NAME})[ \t]+(?P<verb>{_VERB}){_TAIL}")),
 )
@@ -59,7 +60,7 @@ _DIGITS_OUTSIDE_ADDR = re.compile(r"\d")
 def find_attribution(text: str) -> Attribution | None:
     """The attribution line that ends `text` (trailing blanks allowed), or None."""
     stripped = text.rstrip()
-    if not re.search(rf"(?:{_VERB}|\])[ \t]*:$|\)[ \t]*:$", stripped):
+    if not stripped.endswith(":") or not re.search(rf"{_VERB}|\bQuoting\b|\]\s*:$", stripped):
         return None
     for form, pattern in _LEAD_FORMS:
         found = _match_rightmost(pattern, stripped)

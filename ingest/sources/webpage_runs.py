@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.sources.webpage_authors import find_attribution
+
 
 @dataclass(frozen=True)
 class Run:
@@ -153,6 +155,8 @@ def choose_depth(count: int, previous: int, following: int | None, piece: str,
     valid = [c for c in candidates if c <= max_depth] or [min(candidates)]
     if len(valid) == 1:
         return valid[0]
+    if following is not None and following - 1 in valid and find_attribution(piece) is not None:
+        return following - 1     # "X wrote:" stands one level above what it introduces
     if following is not None and following in valid and not ends_sentence(piece):
         return following
     if is_code_line(previous_text) and not is_code_line(piece):

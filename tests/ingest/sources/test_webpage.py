@@ -1,0 +1,332 @@
+"""Web-archive page recovery: the five gold seeds, plus hand-made cases per page form."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ingest.sources.webpage import is_web_page, parse_page, realign_message, realign_with_original
+from ingest.sources.webpage_authors import (find_attribution, find_sign_off, parse_date_text,
+                                            parse_person, resolve_name)
+from tests.conftest import require_shared
+
+
+def load_seed_gold() -> list[dict]:
+    path = require_shared("gold", "seeds.jsonl")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def read_seed(name: str) -> str:
+    return require_shared("corpus", "seeds", name).read_text(encoding="utf-8")
+
+
+def first_tokens(text: str, count: int = 4) -> list[str]:
+    """gold/README.md rule 7: whitespace-collapsed, lower-cased, first 4 tokens."""
+    return text.lower().split()[:count]
+
+
+SEED_NAMES = ["000_04549a968bee6e93.txt", "001_e5779e28165e000f.txt", "002_724bcb3cc4354858.txt",
+              "003_8985432c2770a4f4.txt", "004_e2d0a14b533089af.txt"]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_seed_messages_match_gold(name: str) -> None:
+    gold = {g["thread_id"]: g for g in load_seed_gold()}[name]
+    page = parse_page(read_seed(name), name)
+    assert page.page_author.name == gold["page_author"]
+    assert len(page.messages) == len(gold["messages"])
+    for got, want in zip(page.messages, gold["messages"]):
+        assert got.quote_depth == want["quote_depth"]
+        assert got.author == want["author"], (got.quote_depth, got.author_rule)
+        assert got.date_text == want["date"]
+        wanted = first_tokens(want["first_words"])
+        assert first_tokens(got.first_words)[:len(wanted)] == wanted
+        assert got.extent == "heuristic"
+
+
+# Gold uses two labels; ours are finer. 'attribution' in gold covers a From: line and, for the
+# page author, sign-offs. Seed 000's page author comes from a self-reply chain: gold calls it
+# 'attribution' though no line names him; we record it honestly as inferred.
+COARSE = {"attribution": "attribution", "from-line": "attribution", "sign-off": "attribution",
+          "inferred": "inferred", "unknown": "inferred"}
+KNOWN_SOURCE_DIFFERENCES = {("000_04549a968bee6e93.txt", 0)}
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_seed_author_sources(name: str) -> None:
+    gold = {g["thread_id"]: g for g in load_seed_gold()}[name]
+    page = parse_page(read_seed(name), name)
+    for got, want in zip(page.messages, gold["messages"]):
+        if (name, got.quote_depth) in KNOWN_SOURCE_DIFFERENCES:
+            assert (got.author_source, got.author_rule) == ("inferred", "self-reply-chain")
+            continue
+        assert COARSE[got.author_source] == want["author_source"], got.quote_depth
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_seed_first_words_and_spans_point_into_the_page(name: str) -> None:
+    text = read_seed(name)
+    page = parse_page(text, name)
+    assert is_web_page(text.encode(), name)
+    for message in page.messages:
+        assert message.spans
+        for start, end in message.spans:
+            assert text[start:end].strip()
+            assert text[start:end] in message.text or message.text in text[start:end] or \
+                text[start:end].strip().split()[0] in message.text
+        assert " ".join(text[message.spans[0][0]:].split()).startswith(message.first_words.split()[0])
+        assert "unsubscribe" not in message.text and "majordomo" not in message.text
+
+
+@pytest.mark.shared
+def test_seed_ids_are_stable_and_unique() -> None:
+    for name in SEED_NAMES:
+        text = read_seed(name)
+        first = [m.message_id for m in parse_page(text, name).messages]
+        again = [m.message_id for m in parse_page(text, "renamed-" + name).messages]
+        assert first == again
+        assert len(set(first)) == len(first)
+        assert all(i.startswith("recovered.") and i.endswith("@kb.invalid") for i in first)
+
+
+# ---------------------------------------------------------------- attribution forms
+
+@pytest.mark.parametrize("line, name, email, hint, date_text, form", [
+    ("On Sat, Mar 30, 2019 at 07:10:52AM -0700, Matthew Wilcox wrote:",
+     "Matthew Wilcox", "", "", "Sat, Mar 30, 2019 at 07:10:52AM -0700", "on-wrote"),
+    ("On Wed, Jan 03, 2018 at 08:42:15AM +0800, Huang, Ying wrote:",
+     "Huang, Ying", "", "", "Wed, Jan 03, 2018 at 08:42:15AM +0800", "on-wrote"),
+    ("On Mon, 14 May 2012, Andrew Morton wrote:", "Andrew Morton", "", "", "Mon, 14 May 2012", "on-wrote"),
+    ("On 19.03.22 00:48, Jason Gunthorpe wrote:", "Jason Gunthorpe", "", "", "19.03.22 00:48", "on-wrote"),
+    ("On Sat, 12 May 2012 04:59:56 -0700 (PDT)\nHugh Dickins <hughd@xxxxxxxxxx> wrote:",
+     "Hugh Dickins", "", "hughd@", "Sat, 12 May 2012 04:59:56 -0700 (PDT)", "on-wrote"),
+    ("On Tue, 2 Jan 2018 Jan Kara <jack@suse.cz> wrote:", "Jan Kara", "jack@suse.cz", "",
+     "Tue, 2 Jan 2018", "on-wrote"),
+    ("Mel Gorman <mgorman@xxxxxxxxxxxxxxxxxxx> writes:", "Mel Gorman", "", "mgorman@", "", "writes"),
+    ("Peter Zijlstra <peterz@infradead.org> writes:", "Peter Zijlstra", "peterz@infradead.org", "", "",
+     "writes"),
+    ("Linus Torvalds wrote:", "Linus Torvalds", "", "", "", "wrote"),
+    ("some closing words. Thomas Gleixner wrote:", "Thomas Gleixner", "", "", "", "wrote"),
+    ("Am 19.03.22 um 00:48 schrieb Jason Gunthorpe:", "Jason Gunthorpe", "", "", "19.03.22 um 00:48",
+     "am-schrieb"),
+    ("Am Mo., 14. Mai 2012 um 10:00 Uhr schrieb Andrew Morton <akpm@linux-foundation.org>:",
+     "Andrew Morton", "akpm@linux-foundation.org", "", "Mo., 14. Mai 2012 um 10:00 Uhr", "am-schrieb"),
+    ("Le 19/03/2022 à 00:48, Jason Gunthorpe a écrit :", "Jason Gunthorpe", "", "",
+     "19/03/2022 à 00:48", "on-wrote"),
+    ("Le sam. 30 mars 2019 à 07:10, Matthew Wilcox <willy@infradead.org> a écrit :",
+     "Matthew Wilcox", "willy@infradead.org", "", "sam. 30 mars 2019 à 07:10", "on-wrote"),
+    ("* Ingo Molnar <mingo@kernel.org> [2019-03-30 07:10:52]:", "Ingo Molnar", "mingo@kernel.org", "",
+     "2019-03-30 07:10:52", "star"),
+    ("Quoting Kees Cook (2020-01-02 10:00:00):", "Kees Cook", "", "", "2020-01-02 10:00:00", "quoting"),
+])
+def test_attribution_forms(line: str, name: str, email: str, hint: str, date_text: str, form: str) -> None:
+    found = find_attribution(line)
+    assert found is not None
+    assert (found.person.name, found.person.email, found.person.email_hint) == (name, email, hint)
+    assert found.date_text == date_text
+    assert found.form == form
+
+
+@pytest.mark.parametrize("line", [
+    "I wrote this code years ago.", "The patch looks fine to me.", "On the other hand, it works:",
+    "we have that in mind",
+])
+def test_not_attributions(line: str) -> None:
+    assert find_attribution(line) is None
+
+
+@pytest.mark.parametrize("text, person", [
+    ("Hugh Dickins <hughd@xxxxxxxxxx>", ("Hugh Dickins", "", "hughd@")),
+    ('"Huang, Ying" <ying.huang@intel.com>', ("Huang, Ying", "ying.huang@intel.com", "")),
+    ("jack@suse.cz (Jan Kara)", ("Jan Kara", "jack@suse.cz", "")),
+    ("Mel Gorman", ("Mel Gorman", "", "")),
+    ("Minchan Kim <minchan@...>", ("Minchan Kim", "", "minchan@")),
+])
+def test_parse_person(text: str, person: tuple[str, str, str]) -> None:
+    got = parse_person(text)
+    assert (got.name, got.email, got.email_hint) == person
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Sat, Mar 30, 2019 at 07:10:52AM -0700", datetime(2019, 3, 30, 7, 10, 52, tzinfo=timezone(timedelta(hours=-7)))),
+    ("Sat, 12 May 2012 04:59:56 -0700 (PDT)", datetime(2012, 5, 12, 4, 59, 56, tzinfo=timezone(timedelta(hours=-7)))),
+    ("Wed Jan 03 2018 - 04:54:18 EST", datetime(2018, 1, 3, 4, 54, 18, tzinfo=timezone(timedelta(hours=-5)))),
+    ("Tue 02-01-18 10:21:03", datetime(2018, 1, 2, 10, 21, 3)),
+    ("19.03.22 00:48", datetime(2022, 3, 19, 0, 48)),
+    ("Mon, 14 May 2012", datetime(2012, 5, 14)),
+    ("", None),
+    ("sometime last week", None),
+])
+def test_parse_date_text(text: str, expected: datetime | None) -> None:
+    assert parse_date_text(text) == expected
+
+
+@pytest.mark.parametrize("text, name", [
+    ("that is all.\n\nThanks,\nHugh", "Hugh"),
+    ("fix it. Thanks, David / dhildenb", "David"),
+    ("Regards,\nJan Kara", "Jan Kara"),
+    ("It works. Thanks, I will resend.", None),
+])
+def test_sign_off(text: str, name: str | None) -> None:
+    found = find_sign_off(text)
+    assert (found[0] if found else None) == name
+
+
+def test_resolve_name_first_name_and_surname() -> None:
+    known = ["Hugh Dickins", "Andrew Morton", "Huang, Ying"]
+    assert resolve_name("Hugh", known) == "Hugh Dickins"
+    assert resolve_name("Ying", known) == "Huang, Ying"
+    assert resolve_name("Konstantin", known) == ""
+
+
+# ---------------------------------------------------------------- whole pages, by form
+
+LINE_PAGE_WRITES = """Re: [PATCH] mm: fix a race in foo
+
+From: Alice Example
+Date: Mon Feb 05 2024 - 10:00:00 EST
+
+
+Bob Builder <bob@xxxxxxxxxx> writes:
+
+> On Sun, Feb 04, 2024 at 09:00:00AM +0100, Alice Example wrote:
+>> The lock is dropped before the refcount is taken, so foo_put() can
+>> free the object under us.
+>
+> Then take the reference first.
+
+That works, I will send v2.
+
+--
+Alice Example
+--
+To unsubscribe from this list: send the line "unsubscribe linux-kernel" in
+the body of a message to majordomo@xxxxxxxxxxxxxxx
+"""
+
+GERMAN_FLAT = ("Am 05.02.24 um 10:00 schrieb Bob Builder: > Hi Alice, > > Am 04.02.24 um 09:00 schrieb "
+               "Alice Example: >> The lock is dropped before the refcount is taken, so foo_put() can "
+               ">> free the object under us. > > Then take the reference first, before the lock is > "
+               "dropped, and the race is gone. Good idea, thanks. I will send v2 soon. -- Thanks, Alice")
+
+FRENCH_LINES = """Le 05/02/2024 à 10:00, Bob Builder a écrit :
+> Le 04/02/2024 à 09:00, Alice Example a écrit :
+>> Object freed under us.
+> Take the reference first.
+Yes.
+"""
+
+UNATTRIBUTED = """From: Carol Reviewer
+Date: Tue Feb 06 2024 - 10:00:00 EST
+
+On Mon, Feb 05, 2024 at 10:00:00AM +0100, Bob Builder wrote:
+> Hi Dave,
+>
+> > nobody holds the lock when the timer fires.
+>
+> Then the timer must take it.
+
+Agreed with Bob.
+"""
+
+
+def test_line_page_writes_form_and_footer() -> None:
+    page = parse_page(LINE_PAGE_WRITES, "case-writes")
+    assert not page.flattened
+    assert page.subject == "Re: [PATCH] mm: fix a race in foo"
+    assert (page.page_author.name, page.messages[0].author_source) == ("Alice Example", "from-line")
+    got = [(m.quote_depth, m.author, m.email_hint, m.date_text, m.first_words.split()[0])
+           for m in page.messages]
+    assert got == [(0, "Alice Example", "", "Mon Feb 05 2024 - 10:00:00 EST", "That"),
+                   (1, "Bob Builder", "bob@", "", "Then"),
+                   (2, "Alice Example", "", "Sun, Feb 04, 2024 at 09:00:00AM +0100", "The")]
+    top = page.messages[0]
+    assert top.text == "That works, I will send v2."
+    assert "unsubscribe" not in top.text and "Alice Example" not in top.text
+    assert [m.parent_index for m in page.messages] == [1, 2, None]
+
+
+def test_flattened_german_page_with_sign_off() -> None:
+    page = parse_page(GERMAN_FLAT, "case-german")
+    assert page.flattened
+    got = [(m.quote_depth, m.author, m.date_text, m.author_source) for m in page.messages]
+    assert got == [(0, "Alice Example", "", "sign-off"),
+                   (1, "Bob Builder", "05.02.24 um 10:00", "attribution"),
+                   (2, "Alice Example", "04.02.24 um 09:00", "attribution")]
+    assert page.messages[0].first_words.startswith("Good idea, thanks.")
+    assert page.messages[0].text.endswith("I will send v2 soon.")
+    assert page.messages[1].text.startswith("Hi Alice, Then take the reference first")
+    assert page.messages[2].text == ("The lock is dropped before the refcount is taken, so foo_put() "
+                                     "can free the object under us.")
+    assert page.messages[1].date == datetime(2024, 2, 5, 10, 0)
+
+
+def test_french_line_page_without_blank_lines() -> None:
+    page = parse_page(FRENCH_LINES, "case-french")
+    got = [(m.quote_depth, m.author, m.text) for m in page.messages]
+    assert got == [(0, "Alice Example", "Yes."), (1, "Bob Builder", "Take the reference first."),
+                   (2, "Alice Example", "Object freed under us.")]
+    assert page.messages[0].author_source == "inferred"   # back-and-forth: Alice answers Bob
+    assert page.messages[0].author_rule == "alternation"
+
+
+def test_unattributed_quote_author_from_greeting() -> None:
+    page = parse_page(UNATTRIBUTED, "case-greeting")
+    got = [(m.quote_depth, m.author, m.author_source, m.author_rule) for m in page.messages]
+    assert got == [(0, "Carol Reviewer", "from-line", "from-line"),
+                   (1, "Bob Builder", "attribution", "on-wrote"),
+                   (2, "Dave", "inferred", "greeting")]
+
+
+def test_unknown_author_is_marked_not_guessed() -> None:
+    page = parse_page("> some quoted words without any attribution here.\n\nMy reply.\n", "case-unknown")
+    assert [(m.quote_depth, m.author, m.author_source, m.author_rule) for m in page.messages] == [
+        (0, "", "unknown", "none"), (1, "", "unknown", "none")]
+
+
+@pytest.mark.parametrize("data, name, expected", [
+    (b"From alice@example.org Mon Feb  5 10:00:00 2024\nFrom: a\n\nbody\n", "x.txt", False),
+    (b"From: Alice <a@b.c>\nMessage-ID: <1@b.c>\nSubject: hi\n\n> quoted\nreply\n", "x.txt", False),
+    (b"Re: [PATCH] x\n\nFrom: Alice\nDate: Mon Feb 05 2024 - 10:00:00 EST\n\n> q\nreply\n", "p.txt", True),
+    (b"On Mon, 14 May 2012, Andrew Morton wrote: > quoted > more. My reply.", "p.html.txt", True),
+    (b"just some words with no markers at all", "p.txt", False),
+    (b"\x00\x01binary > data", "p.bin", False),
+])
+def test_is_web_page(data: bytes, name: str, expected: bool) -> None:
+    assert is_web_page(data, name) is expected
+
+
+def test_ids_stable_and_content_derived() -> None:
+    first = parse_page(GERMAN_FLAT, "a")
+    again = parse_page(GERMAN_FLAT, "b")
+    other = parse_page(GERMAN_FLAT.replace("v2", "v3"), "a")
+    assert [m.message_id for m in first.messages] == [m.message_id for m in again.messages]
+    assert first.messages[0].message_id != other.messages[0].message_id
+
+
+def test_realign_with_original_trims_overshoot() -> None:
+    page = parse_page(GERMAN_FLAT, "case-german")
+    bob = page.messages[1]
+    original = ("Hi Alice,\n\nAm 04.02.24 um 09:00 schrieb Alice Example:\n> The lock is dropped...\n\n"
+                "Then take the reference first, before the lock is\ndropped, and the race is gone.\n\n"
+                "Bob\n")
+    span = realign_with_original(bob.text + " Extra words nobody wrote.", original)
+    assert span is not None
+    assert original[span[0]:span[1]].startswith("Hi Alice,")
+    assert original[span[0]:span[1]].endswith("the race is gone.")
+    aligned = realign_message(bob, original)
+    assert aligned.extent == "aligned" and aligned.message_id == bob.message_id
+    assert realign_with_original("words that are not there", original) is None
+
+
+def test_sources_do_not_import_sqlalchemy() -> None:
+    code = ("import sys, ingest.sources.webpage; "
+            "sys.exit(any(m.startswith(('sqlalchemy', 'kb.models')) for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
