@@ -53,8 +53,8 @@ def _changelog_quote(msg: MessageText) -> tuple[int, int] | None:
     for a, b, text in sentences:
         if cues["fix_prose"].search(text):
             return a, b
-    m = _CODE_FIX_RE.search(msg.body)
-    if m and not sentences:
+    m = _CODE_FIX_RE.search(msg.body, limit)
+    if m:
         return m.start(1), m.end(1)
     return None
 
@@ -81,7 +81,8 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
         region_end = len(msg.body) if region_end < 0 else region_end
         for b in _BULLET_RE.finditer(msg.body, m.end() - 1, region_end):
             out.append((b.start(1), b.end(1)))
-    limit = nlp.find_patch_start(msg.body)
+    limit = nlp.find_diff_start(msg.body)
+    candidates = []
     for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
         if a in skip or a >= limit and is_patch_posting(msg):
             continue
@@ -89,7 +90,15 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
             continue
         if cues["fix_prose"].search(text) and cues["fix_mechanism"].search(text) \
                 and not text.rstrip().endswith(":") or _is_diff_intro(msg, b, text):
-            out.append((a, b))
+            candidates.append((a, b, text))
+    # a sentence that reads as pushback is not a proposal (TextCategorizer decides on overlap)
+    contested = [c for c in candidates if cues["objection"].search(c[2])]
+    if contested:
+        scores = dict(zip((c[0] for c in contested),
+                          nlp.classify_sentences([c[2] for c in contested])))
+        candidates = [c for c in candidates if c[0] not in scores
+                      or scores[c[0]]["fix"] >= scores[c[0]]["objection"]]
+    out += [(a, b) for a, b, _ in candidates]
     return out[:MAX_PROSE_PER_MESSAGE + 3]
 
 

@@ -123,7 +123,8 @@ def find_entities(text: str) -> list[tuple[str, str]]:
 # Sentence segmentation (pure regex): code, diagrams, diffs and quoted lines are kept whole.
 
 _CODE_LINE_RE = re.compile(
-    r"^(?:\s{4,}\S|\t|[+\-@ ](?:\s|$)|diff --git|index [0-9a-f]|---|\+\+\+|@@|"
+    r"^(?:\s{4,}(?:(?:if|for|while|return|static|struct|else|case|goto|unsigned|int|bool|void)\b"
+    r"|\w[\w>.-]*\s*[-+|&]?=\s|.*[;{}]\s*$|\w+\(.*\);?$|[-=*+|`]{3,})|\t|[+\-@ ](?:\s|$)|diff --git|index [0-9a-f]|---|\+\+\+|@@|"
     r".*(?:[;{}]\s*$|^\s*(?:if|for|while|return|static|struct)\b.*[(){;]))")
 _DIAGRAM_RE = re.compile(r"\S\s{6,}\S|^\s*(?:CPU ?\d|T\d|Thread ?[A-Z\d]|P\d)\b.*\s{4,}")
 _BOUNDARY_RE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z\"'(\[`>0-9])|(?<=[.!?:])\s*\n\s*\n")
@@ -203,6 +204,7 @@ def load_cues(name: str = "cues") -> dict[str, re.Pattern[str]]:
 _TRAILER_RE = re.compile(r"^\s*(?:[A-Z][\w-]*-by|Fixes|Link|Cc|Closes|Signed-off-by|Message-I[dD]"
                          r"|Change-Id|Reported-and-tested-by):", re.MULTILINE)
 _PATCH_END_RE = re.compile(r"^(?:---\s*$|diff --git |Index: )", re.MULTILINE)
+_DIFF_START_RE = re.compile(r"^(?:diff --git |Index: |--- a/)", re.MULTILINE)
 MAX_SENTENCE_CHARS = 600
 
 
@@ -222,4 +224,10 @@ def iter_own_sentences(body: str, own_spans) -> list[tuple[int, int, str]]:
 def find_patch_start(body: str) -> int:
     """Offset where the diff / '---' part of a patch mail starts (len(body) when none)."""
     m = _PATCH_END_RE.search(body)
+    return m.start() if m else len(body)
+
+
+def find_diff_start(body: str) -> int:
+    """Offset of the first diff header (len(body) when none)."""
+    m = _DIFF_START_RE.search(body)
     return m.start() if m else len(body)

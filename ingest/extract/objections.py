@@ -63,22 +63,34 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding]) -> list[Obje
         if order[msg.message_id] < first_fix or not cues["objection"].search(msg.body):
             continue
         count = 0
+        weak: list[tuple[int, int, str]] = []
         limit = nlp.find_patch_start(msg.body)
         for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
             if a >= limit or (msg.message_id, a) in fix_spans:
                 continue
             if not cues["objection"].search(text) or cues["objection_negative"].search(text):
                 continue
-            target = find_target_fix(msg, thread, fixes, text)
-            if target is None:
+            if not cues["objection_strong"].search(text):
+                weak.append((a, b, text))
                 continue
-            if fixes[target].proposed_by == msg.author and fixes[target].message_id != \
-                    msg.message_id and not re.search(r"\b(?:heavy|avoid|cost|instead)\b", text):
-                continue
-            ev = make_evidence(msg, a, b, "objections", 0.6)
-            out.append(ObjectionFinding(msg.author, target, msg.message_id, ev.quote,
-                                        classify_reason(text), (ev,), 0.6))
-            count += 1
+            count += _add(out, thread, fixes, msg, a, b, text, 0.7)
             if count >= MAX_PER_MESSAGE:
                 break
+        if weak and count < MAX_PER_MESSAGE:
+            for (a, b, text), sc in zip(weak, nlp.classify_sentences([w[2] for w in weak])):
+                if sc["objection"] >= 0.5 and count < MAX_PER_MESSAGE:
+                    count += _add(out, thread, fixes, msg, a, b, text, 0.5)
     return out
+
+
+def _add(out, thread, fixes, msg, a, b, text, conf) -> int:
+    target = find_target_fix(msg, thread, fixes, text)
+    if target is None:
+        return 0
+    if fixes[target].proposed_by == msg.author and not re.search(
+            r"\b(?:heavy|avoid|too costly|however|prefer)\b", text, re.IGNORECASE):
+        return 0
+    ev = make_evidence(msg, a, b, "objections", conf)
+    out.append(ObjectionFinding(msg.author, target, msg.message_id, ev.quote,
+                                classify_reason(text), (ev,), conf))
+    return 1
