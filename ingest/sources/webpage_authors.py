@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 
@@ -53,7 +53,6 @@ _TRAILING_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("wrote-on", re.compile(rf"(?P<name>{_NAME})[ \t]+wrote[ \t]+on[ \t]+(?P<date>[^\n]{{4,80}}?){_TAIL}")),
     ("writes", re.compile(rf"(?P<name>{_NAME})[ \t]+(?P<verb>{_VERB}){_TAIL}")),
 )
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;)]\s+|\n)")
 _DIGITS_OUTSIDE_ADDR = re.compile(r"\d")
 
 
@@ -215,10 +214,6 @@ def parse_date_text(date_text: str) -> datetime | None:
         except ValueError:
             continue
     return None
-
-
-def convert_offset(hours: float) -> timezone:
-    return timezone(timedelta(hours=hours))
 
 
 # ---------------------------------------------------------------- names and sign-offs
