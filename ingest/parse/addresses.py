@@ -64,6 +64,11 @@ def _decode_word(match: re.Match[str], defects: list[str] | None) -> str:
 
 def clean_display_name(name: str, defects: list[str] | None = None) -> str:
     """Decode and strip quotes/whitespace from a display name."""
+    if not name:
+        return ""
+    if "=?" not in name and "\"" not in name and "'" not in name and "  " not in name \
+            and "\\" not in name and "\n" not in name and "\t" not in name:
+        return name.strip()
     name = decode_header_text(name, defects) if name else ""
     name = name.strip()
     while len(name) >= 2 and name[0] == name[-1] and name[0] in "\"'":
@@ -72,6 +77,8 @@ def clean_display_name(name: str, defects: list[str] | None = None) -> str:
 
 
 def clean_email(email: str) -> str:
+    if email.islower() and "<" not in email and " " not in email and not email.startswith("mailto:"):
+        return email
     email = email.strip().strip("<>").strip().lower()
     if email.startswith("mailto:"):
         email = email[7:]

@@ -67,8 +67,11 @@ MAIL_HEADERS = frozenset({"message-id", "from", "date", "subject", "in-reply-to"
 KEPT_HEADERS = MAIL_HEADERS | {"content-transfer-encoding", "content-disposition"}
 SYNTHETIC_DOMAIN = "kb.invalid"
 
-# A field: printable-ASCII name (no ':' or space), ':', value with its continuation lines.
-_HEADER_FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.M)
+# A kept field: name, ':', value with its continuation lines (other fields are skipped in C).
+_HEADER_FIELD = re.compile(
+    r"^(" + "|".join(sorted(map(re.escape, KEPT_HEADERS))) + r")[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)",
+    re.M | re.I)
+MAX_HEAD_BYTES = 1024 * 1024
 _ANGLE_ID = re.compile(r"<([^<>]*)>")
 _CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([^"';\s]*)""", re.I)
 _NAME_PARAM = re.compile(r"""name\s*\*?=\s*["']?([^"';]*)""", re.I)
@@ -137,6 +140,9 @@ def split_message(data: bytes, defects: list[str]) -> tuple[dict[str, str], list
         head, body = data[:end], data[end + 2:]
     else:
         head, body = data, b""
+    if len(head) > MAX_HEAD_BYTES:
+        defects.append("header:block-truncated")
+        head = head[:MAX_HEAD_BYTES]
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
@@ -144,14 +150,11 @@ def split_message(data: bytes, defects: list[str]) -> tuple[dict[str, str], list
         text = "\n".join(decode_bytes(line, None, []) for line in head.split(b"\n"))
     headers: dict[str, str] = {}
     list_ids: list[str] = []
-    count = 0
     for count, match in enumerate(_HEADER_FIELD.finditer(text), 1):
         if count > MAX_HEADERS:
             defects.append("header:too-many")
             break
         name = match.group(1).lower()
-        if name not in KEPT_HEADERS:
-            continue
         value = match.group(2)
         if len(value) > MAX_HEADER_CHARS:
             defects.append(f"header:too-long:{name}")
@@ -160,8 +163,6 @@ def split_message(data: bytes, defects: list[str]) -> tuple[dict[str, str], list
             list_ids.append(value)
         elif name not in headers:
             headers[name] = value.rstrip("\r")
-    if count == 0 and text.strip():
-        defects.append("header:none")
     return headers, list_ids, body
 
 
@@ -220,6 +221,26 @@ def extract_body(data: bytes, headers: dict[str, str], body: bytes, defects: lis
         return extract_single_part({**headers, "content-type": "text/plain"}, body, defects)
 
 
+_address_cache: dict[str, tuple[tuple[Address, ...], tuple[str, ...]]] = {}
+ADDRESS_CACHE_SIZE = 20000
+
+
+def parse_addresses_cached(value: str | None, defects: list[str]) -> tuple[Address, ...]:
+    """To/Cc -> Addresses; results are memoised (Cc lists repeat across a thread)."""
+    if not value:
+        return ()
+    cached = _address_cache.get(value)
+    if cached is None:
+        found: list[str] = []
+        pairs = parse_address_list(value, found)
+        cached = tuple(Address(n, e) for n, e in pairs), tuple(found)
+        if len(_address_cache) >= ADDRESS_CACHE_SIZE:
+            _address_cache.clear()
+        _address_cache[value] = cached
+    defects.extend(cached[1])
+    return cached[0]
+
+
 def make_synthetic_id(date_raw: str, from_raw: str, subject: str, body: str) -> str:
     """Stable id for mail without a Message-ID: sha1(date, from, subject, body)@kb.invalid."""
     digest = hashlib.sha1()
@@ -269,8 +290,8 @@ def parse_message(data: bytes) -> ParsedMessage:
         synthetic_id=synthetic,
         subject=subject,
         author=author,
-        to=tuple(Address(n, e) for n, e in parse_address_list(headers.get("to"), defects)),
-        cc=tuple(Address(n, e) for n, e in parse_address_list(headers.get("cc"), defects)),
+        to=parse_addresses_cached(headers.get("to"), defects),
+        cc=parse_addresses_cached(headers.get("cc"), defects),
         date=date,
         date_raw=date_raw,
         in_reply_to=in_reply_to,
