@@ -11,6 +11,7 @@ from ingest.extract.types import FixFinding, MessageText, ObjectionFinding, Thre
 
 VERSION = "0.1"
 MAX_PER_MESSAGE = 3
+WEAK_THRESHOLD = 0.35
 REASON_ORDER = ("stable-backport", "style", "scalability", "performance", "complexity",
                 "correctness")
 
@@ -59,6 +60,8 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding]) -> list[Obje
     first_fix = min(order.get(f.message_id, 0) for f in fixes)
     fix_spans = {(f.message_id, e.start) for f in fixes for e in f.evidence}
     out: list[ObjectionFinding] = []
+    # a web page holding a whole quoted discussion is one "message": more per message
+    per_message = MAX_PER_MESSAGE if len(thread.messages) > 1 else 3 * MAX_PER_MESSAGE
     for msg in thread.messages:
         if order[msg.message_id] < first_fix or not cues["objection"].search(msg.body):
             continue
@@ -74,11 +77,11 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding]) -> list[Obje
                 weak.append((a, b, text))
                 continue
             count += _add(out, thread, fixes, msg, a, b, text, 0.7)
-            if count >= MAX_PER_MESSAGE:
+            if count >= per_message:
                 break
-        if weak and count < MAX_PER_MESSAGE:
+        if weak and count < per_message:
             for (a, b, text), sc in zip(weak, nlp.classify_sentences([w[2] for w in weak])):
-                if sc["objection"] >= 0.5 and count < MAX_PER_MESSAGE:
+                if sc["objection"] >= WEAK_THRESHOLD and count < per_message:
                     count += _add(out, thread, fixes, msg, a, b, text, 0.5)
     return out
 
@@ -87,7 +90,7 @@ def _add(out, thread, fixes, msg, a, b, text, conf) -> int:
     target = find_target_fix(msg, thread, fixes, text)
     if target is None:
         return 0
-    if fixes[target].proposed_by == msg.author and not re.search(
+    if len(thread.messages) > 1 and fixes[target].proposed_by == msg.author and not re.search(
             r"\b(?:heavy|avoid|too costly|however|prefer)\b", text, re.IGNORECASE):
         return 0
     ev = make_evidence(msg, a, b, "objections", conf)

@@ -65,9 +65,11 @@ def find_race_sentences(thread: ThreadText, use_model: bool = True) -> list[Race
             elif weak.search(text):
                 pending.append((msg, a, b, text))
     if pending and use_model:
+        # a race named in the subject makes weak cues in the body more likely to be about it
+        threshold = 0.3 if _SUBJECT_RACE_RE.search(thread.subject) else 0.5
         scores = nlp.classify_sentences([p[3] for p in pending])
         for (msg, a, b, text), sc in zip(pending, scores):
-            if sc.get("race", 0.0) >= 0.5:
+            if sc.get("race", 0.0) >= threshold:
                 found.append(RaceSentence(msg, a, b, text, False))
     order = {m.message_id: i for i, m in enumerate(thread.messages)}
     found.sort(key=lambda r: (order[r.message.message_id], r.start))
