@@ -112,8 +112,14 @@ def find_thread_maintainers(thread: ThreadText, maintainers: Maintainers) -> Per
     index = PersonIndex()
     files = find_touched_files(thread)
     sections = [s for s, _ in find_maintainers(files, maintainers=maintainers)] if files else []
+    list_address = thread.list if "@" in thread.list else f"{thread.list}@vger.kernel.org"
     if not files and thread.list:
-        sections = find_sections_for_list(f"{thread.list}@vger.kernel.org", maintainers)
+        sections = find_sections_for_list(list_address, maintainers)
+    if maintainers.by_list.get(list_address):
+        # the list's own subsystems plus top-level catch-alls (mm/, THE REST); a file that
+        # also belongs to an unrelated subsystem does not make its people maintainers here
+        sections = [s for s in sections if list_address in s.lists
+                    or any(p.is_dir and p.raw.rstrip("/").count("/") == 0 for p in s.files)]
     for sec in sections:
         for entry in sec.maintainers:
             index.add(*parse_person(entry))
