@@ -71,8 +71,12 @@ def find_final_flags(program: Program, state: tuple) -> int:
     return flags
 
 
-def build_independence(program: Program) -> Callable[[tuple], tuple[int, ...]]:
-    """pcs -> threads whose next step is independent of everything the others can still do."""
+def build_independence(program: Program) -> list[list[tuple | None]]:
+    """need[i][p]: the (j, mask) pairs under which thread i's step at pc p may run alone.
+
+    mask has bit q set when the step is independent of everything thread j can still do from
+    pc q. need[i][end] is None (a finished thread has no step).
+    """
     threads = program.threads
     acc = []
     future = []
@@ -88,21 +92,25 @@ def build_independence(program: Program) -> Callable[[tuple], tuple[int, ...]]:
             fr[pc] = (frozenset(reads), frozenset(writes))
         acc.append([(i.reads, i.writes) for i in thread.instrs])
         future.append(fr)
-
-    def independent(i: int, p: int, j: int, q: int) -> bool:
-        r1, w1 = acc[i][p]
-        r2, w2 = future[j][q]
-        return not (w1 & r2 or w1 & w2 or r1 & w2)
-
-    def candidates(pcs: tuple) -> tuple[int, ...]:
-        out = []
-        for i, p in enumerate(pcs):
-            if p >= len(acc[i]):
-                continue
-            if all(independent(i, p, j, q) for j, q in enumerate(pcs) if j != i and q < len(acc[j])):
-                out.append(i)
-        return tuple(out)
-    return candidates
+    need: list[list[tuple | None]] = []
+    for i, thread in enumerate(threads):
+        rows: list[tuple | None] = []
+        for p in range(len(thread.instrs)):
+            r1, w1 = acc[i][p]
+            pairs = []
+            for j in range(len(threads)):
+                if j == i:
+                    continue
+                mask = 0
+                for q, (r2, w2) in enumerate(future[j]):
+                    if not (w1 & r2 or w1 & w2 or r1 & w2):
+                        mask |= 1 << q
+                if mask != (1 << len(future[j])) - 1:
+                    pairs.append((j, mask))
+            rows.append(tuple(pairs))
+        rows.append(None)
+        need.append(rows)
+    return need
 
 
 def explore(program: Program, max_states: int = 2_000_000, timeout: float = 30.0,
@@ -112,12 +120,10 @@ def explore(program: Program, max_states: int = 2_000_000, timeout: float = 30.0
     deadline = started + timeout
     steps = build_steps(program)
     nthreads = len(program.threads)
-    ends = [len(t.instrs) for t in program.threads]
     conds = [compile_prop(tree) for _, tree in program.conditions]
     filt = compile_prop(program.filter) if program.filter is not None else None
     counts = [[0, 0] for _ in conds]
-    candidates = build_independence(program) if reduce else (lambda pcs: ())
-    cache: dict[tuple, tuple[int, ...]] = {}
+    need = build_independence(program) if reduce else [[None] * (len(t.instrs) + 1) for t in program.threads]
     s0 = program.init
     seen = {hash(s0)}
     add = seen.add
@@ -138,21 +144,25 @@ def explore(program: Program, max_states: int = 2_000_000, timeout: float = 30.0
                 complete, reason = False, f"more than {max_states} states"
                 break
         s = pop()
-        pcs = s[:nthreads]
-        cands = cache.get(pcs)
-        if cands is None:
-            cands = cache[pcs] = candidates(pcs)
         succs = None
-        for i in cands:
-            fn, multi = steps[i][pcs[i]]
-            r = fn(s)
-            if r is not None:
-                succs = r if multi else (r,)
-                break
+        for i in rng:
+            p = s[i]
+            pairs = need[i][p]
+            if pairs is None:
+                continue
+            for j, mask in pairs:
+                if not (mask >> s[j]) & 1:
+                    break
+            else:
+                fn, multi = steps[i][p]
+                r = fn(s)
+                if r is not None:
+                    succs = r if multi else (r,)
+                    break
         if succs is None:
             succs = []
             for i in rng:
-                fn, multi = steps[i][pcs[i]]
+                fn, multi = steps[i][s[i]]
                 r = fn(s)
                 if r is not None:
                     if multi:
@@ -172,7 +182,6 @@ def explore(program: Program, max_states: int = 2_000_000, timeout: float = 30.0
             if h not in seen:
                 add(h)
                 push(t)
-    del ends
     return Exploration(len(seen), transitions, finals, tuple((p, n) for p, n in counts), complete, reason,
                        time.monotonic() - started)
 
