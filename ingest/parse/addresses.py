@@ -97,6 +97,20 @@ def parse_address_fast(item: str) -> tuple[str, str] | None:
     return None
 
 
+_ADDR_SPEC = re.compile(r"[^\s<>\"',;()]+@[^\s<>\"',;()]+")
+
+
+def repair_address(value: str, defects: list[str] | None) -> tuple[str, str]:
+    """Broken forms parseaddr gets wrong: the first a@b-looking thing, the rest is the name."""
+    if defects is not None:
+        defects.append("address:repaired")
+    match = _ADDR_SPEC.search(value)
+    if match is None:
+        return value.strip(" <>,;"), ""
+    name = (value[:match.start()] + value[match.end():]).replace("<", " ").replace(">", " ")
+    return name.strip(" ,;"), match.group(0)
+
+
 def parse_address(value: str | None, defects: list[str] | None = None) -> tuple[str, str]:
     """One address header -> (name, email); ("", "") when empty."""
     if not value:
@@ -104,14 +118,8 @@ def parse_address(value: str | None, defects: list[str] | None = None) -> tuple[
     value = unfold_header(value)
     fast = parse_address_fast(value)
     name, email = fast if fast is not None else parseaddr(value)
-    if not email and not name:
-        # parseaddr gives up on some broken forms; pick the first thing that looks like a@b.
-        match = re.search(r"[^\s<>\"',;()]+@[^\s<>\"',;()]+", value)
-        email = match.group(0) if match else ""
-        name = value.replace(match.group(0), "") if match else value
-        name = name.replace("<>", "").strip()
-        if defects is not None:
-            defects.append("address:repaired")
+    if "@" not in email:
+        name, email = repair_address(value, defects)
     return clean_display_name(name, defects), clean_email(email)
 
 
@@ -133,6 +141,8 @@ def parse_address_list(value: str | None, defects: list[str] | None = None
         name, email = pair
         if not name and not email:
             continue
+        if "@" not in email:
+            name, email = repair_address(item, defects)
         result.append((clean_display_name(name, defects), clean_email(email)))
     if not result and "@" in value:
         single = parse_address(value, defects)

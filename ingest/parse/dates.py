@@ -69,11 +69,14 @@ def parse_rfc2822_date(text: str, defects: list[str]) -> datetime | None:
         fields = None
     if fields is None:
         return None
+    last = cleaned.rsplit(" ", 1)[-1]
+    if not (last[:1] in ("+", "-") or last.isalpha()):
+        defects.append("date:no-zone")
     return build_datetime(fields, defects)
 
 
 def _fast_parse(text: str, defects: list[str]) -> datetime | None:
-    if "(" in text or not text[-5:].lstrip("+-").isdigit():
+    if "(" in text or text[-6:-5] != " " or not text[-5:].lstrip("+-").isdigit():
         return None
     try:
         fields = parsedate_tz(text)

@@ -3,8 +3,9 @@
 Charset policy (`decode_bytes`): pure ASCII is ASCII; a declared charset that Python knows is
 tried strictly, except that us-ascii / iso-8859-x / windows-125x / missing labels are first tried
 as UTF-8 (mislabelled UTF-8 is far more common on LKML than real Latin-1 that happens to be valid
-UTF-8); then UTF-8 strictly; then the declared charset with replacement characters, or Latin-1
-when no usable charset was declared (or UTF-8 with replacement when that loses almost nothing).
+UTF-8); then UTF-8 strictly; then the declared charset with replacement characters, or - when
+no usable charset was declared - UTF-8 with replacement if the bytes hold some valid multi-byte
+UTF-8 sequences, else Latin-1.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ def decode_bytes(raw: bytes, charset: str | None, defects: list[str]) -> str:
         except (LookupError, ValueError):
             pass
     text = raw.decode("utf-8", "replace")
-    if codec == "utf-8" or text.count("\ufffd") <= 3:
-        return text
+    if codec == "utf-8" or any(ch > "\x7f" and ch != "\ufffd" for ch in text):
+        return text  # (mostly) UTF-8 with a few bad bytes
     return raw.decode("latin-1")
 
 
