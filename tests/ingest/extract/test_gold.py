@@ -1,0 +1,40 @@
+"""The extractor against the shared gold set: thresholds from the brief."""
+
+import json
+
+import pytest
+
+from tests.conftest import require_shared
+
+
+@pytest.fixture(scope="module")
+def scores():
+    from ingest.extract import extract_thread
+    from ingest.extract.devcorpus import load_mbox_threads, load_seed_threads
+    from ingest.extract.evaluate import evaluate
+    from ingest.extract.maintainers import load_maintainers
+    mbox = require_shared("corpus", "cgroups-gold-threads.mbox")
+    seeds = require_shared("corpus", "seeds")
+    gold_dir = require_shared("gold")
+    mt = load_maintainers(str(require_shared("data", "MAINTAINERS")))
+    threads = load_mbox_threads(mbox) + load_seed_threads(seeds)
+    pred = [extract_thread(t, maintainers=mt).to_gold() for t in threads]
+    gold = [json.loads(x) for name in ("cgroups.jsonl", "seeds.jsonl")
+            for x in (gold_dir / name).read_text().splitlines() if x]
+    return evaluate(pred, gold)
+
+
+def test_race_detection(scores):
+    assert scores["threads"]["f1"] >= 0.90
+
+
+def test_fixes(scores):
+    assert scores["fixes"]["f1"] >= 0.75
+
+
+def test_objections(scores):
+    assert scores["objections"]["f1"] >= 0.65
+
+
+def test_maintainer_roles(scores):
+    assert scores["maintainer_role_accuracy"] >= 0.90
