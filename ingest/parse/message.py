@@ -3,6 +3,13 @@
 Speed: headers are split and decoded here (no email.parser for the common case); only
 multipart/* and message/* mail goes through email.message_from_bytes(policy=compat32).
 Dates live in dates.py, addresses and RFC 2047 in addresses.py, bodies in mime.py.
+
+`defects` are short "area:what[:detail]" strings, e.g. charset:mislabelled:latin-1,
+charset:unknown:x-unknown, charset:invalid-bytes, cte:broken-base64, body:truncated,
+body:from-html, body:no-text, mime:broken-multipart, date:no-zone, date:repaired,
+date:out-of-range, date:unparseable, date:missing, address:x-original-from (Google Groups and
+B4 Relay "Name via X" rewriting undone), address:no-from, id:synthetic, references:truncated,
+header:too-many, header:8bit.
 """
 
 from __future__ import annotations
