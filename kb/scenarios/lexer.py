@@ -9,6 +9,7 @@ from kb.errors import ScenarioError
 
 MAX_TEXT = 1_000_000
 TAG_RE = re.compile(r"^([ \t]*)([+-])([A-Za-z_][\w.]*(?:-[\w.]+)*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*(?:-[\w.]+)*)*)(?=[ \t]|$)")
+COMMENT_OPEN_RE = re.compile(r"\(\*(?=[\s*]|$)")
 PUNCT = ("/\\", "\\/", "->", "==", "!=", "<=", ">=", "&&", "||", "<>", "<<", ">>",
          "(", ")", "{", "}", "[", "]", ";", ",", "=", "<", ">", "!", "&", "|", "^", "*", "+", "-", "~", ".", ":", "/", "%", "?")
 
@@ -34,7 +35,9 @@ def find_line_tags(text: str) -> dict[int, tuple[str, tuple[str, ...]]]:
         if match:
             names = tuple(n.strip() for n in match.group(3).split(","))
             tags[number] = (match.group(2), names)
-        if "(*" in line and "*)" not in line.split("(*", 1)[1]:
+        code = line.split("//", 1)[0]
+        opener = COMMENT_OPEN_RE.search(code)
+        if opener and "*)" not in code[opener.end():]:
             in_comment = True
     return tags
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from kb.errors import ScenarioError
 from kb.scenarios.compiler import compile_variant
 from kb.scenarios.lexer import filter_variant, find_line_tags
-from kb.scenarios.model import Scenario
+from kb.scenarios.model import Expectation, Scenario
 from kb.scenarios.parser import parse_variant
 from kb.scenarios.props import parse_header
 
@@ -45,6 +45,14 @@ def parse_scenario(text: str, filename: str = "<scenario>") -> Scenario:
             if v == "base":
                 raise
             raise ScenarioError(f"{exc.reason} (variant {v})", place=exc.place) from None
+    resolved = []
+    for exp in expectations:
+        if exp.variant in sources and not exp.condition:
+            names = [c.name for c in sources[exp.variant].clauses if c.kind != "filter"]
+            if "" not in names:  # Result[variant] names the first condition, as in herd7
+                exp = Expectation(exp.variant, names[0], exp.verdict, exp.line)
+        resolved.append(exp)
+    expectations = resolved
     for exp in expectations:
         if exp.variant not in sources:
             raise ScenarioError(f"Result names unknown variant {exp.variant!r}", place=f"{filename}:{exp.line}:1")
