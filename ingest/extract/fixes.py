@@ -117,6 +117,7 @@ def find_status(thread: ThreadText, index: int, author: str) -> str:
     title = patch_title(msg.subject)
     for later in thread.messages[index + 1:]:
         own = later.own_text()
+        own = own[:nlp.find_diff_start(own)]
         same_author = later.author_email == msg.author_email
         if same_author and _WITHDRAW_RE.search(own):
             return "withdrawn"

@@ -51,6 +51,7 @@ class Maintainers:
     by_top: dict            # top-level path component -> tuple of section indexes
     wildcard: tuple[int, ...]   # sections with F: patterns starting with a glob
     by_list: dict           # list address -> section indexes
+    with_regex: tuple[int, ...] = ()   # sections with N: regexes
 
     def __hash__(self) -> int:
         return id(self)
@@ -135,7 +136,8 @@ def build_index(sections: tuple[Section, ...]) -> Maintainers:
             by_top.setdefault(top, []).append(i)
     return Maintainers(sections, {k: tuple(v) for k, v in by_top.items()},
                        tuple(dict.fromkeys(wildcard)),
-                       {k: tuple(v) for k, v in by_list.items()})
+                       {k: tuple(v) for k, v in by_list.items()},
+                       tuple(i for i, s in enumerate(sections) if s.regexes))
 
 
 @lru_cache(maxsize=4)
@@ -159,20 +161,27 @@ def _score_file(sec: Section, path: str) -> int:
     return best
 
 
+@lru_cache(maxsize=65536)
+def score_file_sections(mt: Maintainers, path: str) -> tuple[tuple[int, int], ...]:
+    """(section index, specificity) of every section covering one path (cached per path)."""
+    top = path.split("/", 1)[0]
+    out = []
+    for i in dict.fromkeys((*mt.by_top.get(top, ()), *mt.wildcard, *mt.with_regex)):
+        score = _score_file(mt.sections[i], path)
+        if score:
+            out.append((i, score))
+    return tuple(out)
+
+
 def find_maintainers(files, patch_text: str | None = None, maintainers: Maintainers | None = None,
                      path: str | Path | None = None) -> list[tuple[Section, tuple[str, ...]]]:
     """Sections covering `files` (and K: keywords in `patch_text`), most specific first,
     each with its M: people."""
     mt = maintainers or load_maintainers(str(path or default_maintainers_path()))
     scores: dict[int, int] = {}
-    n_regex = [i for i, s in enumerate(mt.sections) if s.regexes]
     for f in files:
-        f = f.lstrip("./")
-        top = f.split("/", 1)[0]
-        for i in (*mt.by_top.get(top, ()), *mt.wildcard, *n_regex):
-            score = _score_file(mt.sections[i], f)
-            if score:
-                scores[i] = max(scores.get(i, 0), score)
+        for i, score in score_file_sections(mt, f.lstrip("./")):
+            scores[i] = max(scores.get(i, 0), score)
     if patch_text:
         for i, sec in enumerate(mt.sections):
             if sec.keywords and any(k.search(patch_text) for k in sec.keywords):

@@ -63,7 +63,8 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding]) -> list[Obje
     # a web page holding a whole quoted discussion is one "message": more per message
     per_message = MAX_PER_MESSAGE if len(thread.messages) > 1 else 3 * MAX_PER_MESSAGE
     for msg in thread.messages:
-        if order[msg.message_id] < first_fix or not cues["objection"].search(msg.body):
+        prose = msg.body[:nlp.find_diff_start(msg.body)]
+        if order[msg.message_id] < first_fix or not cues["objection"].search(prose):
             continue
         count = 0
         weak: list[tuple[int, int, str]] = []

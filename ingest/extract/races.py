@@ -42,10 +42,23 @@ class RaceSentence:
     strong: bool
 
 
+_PREFILTER_WORDS = ("race", "racy", "racing", "toctou", "toctt", "after-free", "after free",
+                    "double free", "double-free", "freed", "uaf", "concurren", "simultan",
+                    "under us", "under our", "go away", "goes away", "gone away", "window",
+                    "interleav", "deadlock", "kcsan", "kasan", "lockdep", "cpu0", "cpu1", "cpu 0",
+                    "cpu 1", "cpu2", "cpu a", "thread a", "thread 1", "tearing", "torn",
+                    "parallel", "preempted")
+
+
 def is_candidate_message(msg: MessageText, cues=None) -> bool:
-    """Microsecond-cheap prefilter: any race cue at all in the message's body."""
+    """Microsecond-cheap prefilter: substring checks on the lower-cased prose part (before any
+    diff), then the prefilter regex only when a substring hit."""
+    text = msg.body[:nlp.find_diff_start(msg.body)]
+    low = text.lower()
+    if not any(w in low for w in _PREFILTER_WORDS):
+        return False
     cues = cues or nlp.load_cues()
-    return bool(cues["prefilter"].search(msg.body))
+    return bool(cues["prefilter"].search(text))
 
 
 def find_race_sentences(thread: ThreadText, use_model: bool = True) -> list[RaceSentence]:

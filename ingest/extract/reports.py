@@ -239,9 +239,14 @@ _GENERIC_TITLE = re.compile(
     r"general protection fault.*in |KASAN: .* in )(\S+)")
 
 
+_REPORT_WORDS = ("KCSAN", "KASAN", "locking dependency", "recursive locking", "inconsistent lock",
+                 "lock inversion", "lock order detected", "RCU usage", "unlock balance",
+                 "syzbot", "syzkaller")
+
+
 def find_reports(body: str) -> list[Report]:
     """Every KCSAN / KASAN / lockdep report title in a body, with what follows it parsed."""
-    if not ("KCSAN" in body or "KASAN" in body or "lock" in body or "syz" in body):
+    if not any(w in body for w in _REPORT_WORDS):
         return []
     lines = normalise_lines(body)
     reports: list[Report] = []
