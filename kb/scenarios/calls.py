@@ -25,6 +25,8 @@ def lower_call(tc, call: Call, dst: int | None) -> tuple | None:
         raise tc.fail(f"{call.name}() has no value", call)
     if dst == -2 and not prim.returns:
         raise tc.fail(f"{call.name}() has no value", call)
+    if prim.kind == "value":  # data_race(expr): the expression itself, evaluated once
+        return tc.lower_value(call.args[0], dst=dst if dst is not None and dst >= 0 else None)
     args = []
     for role, arg in zip(prim.roles, call.args):
         if role == "loc":
@@ -39,8 +41,6 @@ def lower_call(tc, call: Call, dst: int | None) -> tuple | None:
             args.append(None)
     kind = prim.kind
     ordering = call.name if prim.ordering else ""
-    if kind == "value":
-        return tc.lower_value(call.args[0], dst=dst if dst is not None and dst >= 0 else None)
     target = -1
     if prim.returns and dst is not None:
         target = tc.new_temp() if dst == -2 else dst

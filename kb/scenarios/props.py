@@ -165,7 +165,7 @@ def parse_header(comments: list[Token], filename: str) -> tuple[list[tuple[str, 
                 continue
             match = META_RE.match(text)
             indent = len(content) - len(content.lstrip())
-            if last_was_meta and metadata and (not match or indent >= 3):
+            if last_was_meta and metadata and indent >= 2:
                 key, value = metadata[-1]
                 metadata[-1] = (key, f"{value} {text}".strip())
             elif match:
