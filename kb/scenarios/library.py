@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kb.config import find_bundled_data
 from kb.errors import ScenarioError
+from kb.scenarios.primitives import find_primitive
 
 CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
@@ -41,7 +42,9 @@ def draft_scenario(name: str, participants: list[str], steps: list[tuple[int, st
     lines.append(" * Drafted from an interleaving diagram; review every line before trusting a verdict.")
     lines += [" *)", "", "{", "\t// TODO: objects (object inode;), locations (ptr page.mapping = &inode;), locks", "}", ""]
     for index, (who, body) in enumerate(zip(participants, bodies)):
-        label = re.sub(r"\W+", "_", who).strip("_") or f"cpu{index}"
+        label = re.sub(r"\W+", "_", who.strip()) or f"cpu{index}"
+        if label[0].isdigit():
+            label = f"cpu_{label}"
         lines.append(f"P{index}({label})")
         lines.append("{")
         lines += [f"\t{b}" for b in body] or ["\t// TODO"]
@@ -55,7 +58,10 @@ def draft_line(text: str) -> str:
     text = text.strip().rstrip(";").strip()
     if not text or text in ("...", "…"):
         return "// ..."
-    safe = text.replace("*)", "* )")
-    if CALL_RE.search(text) and not text.startswith(("-", "#", "/*")) and "//" not in text:
+    safe = text.replace("*)", "* )").replace("\n", " ")
+    calls = CALL_RE.findall(text)
+    keywords = {"if", "while", "for", "switch", "return", "sizeof"}
+    if calls and not keywords & set(calls) and all(find_primitive(c) for c in calls) \
+            and "//" not in text and "=" not in text.replace("==", ""):
         return f"{safe};\t// TODO check"
     return f"// TODO: {safe}"
