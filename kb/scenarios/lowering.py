@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kb.errors import ScenarioError
 from kb.scenarios.model import (
-    FLAG_BITS, PTR_BASE, Assign, Binary, Block, Call, CallStmt, Declare, Either, Expr, Field, If, Instr,
+    PTR_BASE, Assign, Binary, Block, Call, CallStmt, Declare, Either, Expr, Field, If, Instr,
     Name, Num, Process, Repeat, Return, Stmt, Unary,
 )
 from kb.scenarios.calls import lower_call

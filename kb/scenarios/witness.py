@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kb.scenarios.model import FLAGS, FLAG_BITS, FREED, PTR_BASE, Program
+from kb.scenarios.model import FLAG_BITS, FLAGS, FREED, PTR_BASE, Program
 
 MAX_CELL = 46
 
@@ -27,12 +27,10 @@ class Witness:
 def build_witness(program: Program, path: list[tuple[int, int]]) -> Witness:
     columns = tuple(find_column_name(program, i) for i in range(len(program.threads)))
     steps = []
-    state = list(program.init)
     for thread, pc in path:
         ins = program.threads[thread].instrs[pc]
         steps.append(WitnessStep(thread, columns[thread], ins.line, ins.text))
     final = replay(program, path)
-    del state
     return Witness(tuple(steps), columns, describe_state(program, final))
 
 
