@@ -23,7 +23,7 @@ _UNITS = {
 }
 _ABSOLUTE = re.compile(
     r"(?P<y>\d{4})(?:[-.](?P<m>\d{1,2})(?:[-.](?P<d>\d{1,2})"
-    r"(?:[T ](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?)?)?\Z"
+    r"(?:[t ](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?)?)?\Z"
 )
 _COMPACT = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2}))?\Z")
 _RELATIVE = re.compile(r"(?P<n>\d+)[. ](?P<unit>[a-z]+?)s?(?:[. ]ago)?\Z")

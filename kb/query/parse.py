@@ -202,8 +202,10 @@ class _Parser:
         if prefix in DATE_PREFIXES:
             start, end = parse_date_range(text, prefix, now=self.now, query=self.text, position=position)
             return DateRange(prefix, start, end, position)
-        if prefix == "has" and text.lower() not in HAS_VALUES:
-            raise self.fail(f"has: takes one of {', '.join(sorted(HAS_VALUES))}", position)
+        if prefix == "has":
+            text = text.lower()
+            if text not in HAS_VALUES:
+                raise self.fail(f"has: takes one of {', '.join(sorted(HAS_VALUES))}", position)
         if prefix == "m":
             text = text.strip("<>")
         return Term(prefix, text, token.kind == "phrase", position)

@@ -67,13 +67,18 @@ class IndexSearcher:
         self._dates: list[int] | None = None
 
     def refresh(self) -> bool:
-        """Pick up commits made since opening; True when something changed."""
-        fresh = self.searcher.refresh()
-        changed = fresh is not self.searcher
-        if changed:
-            self.searcher = fresh
-            self._dates = None
-        return changed
+        """Pick up commits made since opening; True when something changed.
+
+        Opens fresh readers instead of whoosh's `Searcher.refresh()`: whoosh-reloaded 2.7.5
+        reuses a segment reader whose segment gained deletions (so replaced messages would
+        show twice) and re-adds segments that a merge removed.
+        """
+        if self.searcher.up_to_date():
+            return False
+        self.searcher.close()
+        self.searcher = self.index.searcher()
+        self._dates = None
+        return True
 
     def close(self) -> None:
         self.searcher.close()
