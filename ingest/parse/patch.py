@@ -58,6 +58,14 @@ class FilePatch:
         return sum(len(h.removed) for h in self.hunks)
 
 
+_STARTS = ("diff ", "--- ", "Index: ")
+_CANDIDATE = re.compile(r"\n(?=diff |--- |Index: )")
+# Lines that can belong to a diff (headers, hunk lines, blank): bounds the chunk to split.
+_BLOCK = re.compile(
+    r"(?:(?:[ +\-\\@]|diff |index |old mode|new mode|deleted file|new file|similarity|"
+    r"dissimilarity|rename |copy |Binary files|Index: |====)[^\n]*(?:\n|\Z)|\n)*"
+)
+_DIFF_FIRST = (" ", "+", "-", "@", "\\")
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)")
 _GIT_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _TIMESTAMP = re.compile(
@@ -81,16 +89,29 @@ def parse_patches(body: str) -> tuple[FilePatch, ...]:
 
 @lru_cache(maxsize=8)
 def _parse_patches_cached(body: str) -> tuple[FilePatch, ...]:
-    crlf = "\r" in body
-    lines = body.split("\n")
-    if crlf:
-        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-        raw_lengths = [len(raw) + 1 for raw in body.split("\n")]
-        starts = list(accumulate(raw_lengths, initial=0))
-    else:
-        starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
-    n = len(lines)
+    if "GIT binary patch" in body:      # base85 lines do not look like diff lines: scan it all
+        return tuple(_scan(body, 0, len(body), []))
     out: list[FilePatch] = []
+    done = 0
+    first = [0] if body.startswith(_STARTS) else []
+    for p in first + [m.start() + 1 for m in _CANDIDATE.finditer(body)]:
+        if p < done:
+            continue
+        q = _BLOCK.match(body, p).end()
+        done = _scan(body, p, q, out)
+    return tuple(out)
+
+
+def _scan(body: str, p: int, q: int, out: list[FilePatch]):
+    """Parse the file diffs in body[p:q] (line-aligned) into `out`; returns the offset reached."""
+    chunk = body[p:q]
+    raw = chunk.split("\n")
+    if "\r" in chunk:
+        lines = [line[:-1] if line.endswith("\r") else line for line in raw]
+    else:
+        lines = raw
+    starts = list(accumulate((len(line) + 1 for line in raw), initial=p))
+    n = len(lines)
     i = 0
     while i < n:
         line = lines[i]
@@ -108,7 +129,7 @@ def _parse_patches_cached(body: str) -> tuple[FilePatch, ...]:
             continue
         if fp is not None:
             out.append(fp)
-    return tuple(out)
+    return max(q, p + 1)
 
 
 def _parse_file(lines: list[str], starts: list[int], i: int, git: bool):
@@ -227,7 +248,7 @@ def _parse_hunk(lines: list[str], starts: list[int], i: int):
             old_left -= 1
             new_left -= 1
         elif c == "-":
-            if line == "-- " and (i + 1 >= n or lines[i + 1][:1] not in " +-@\\"):
+            if line == "-- " and (i + 1 >= n or lines[i + 1][:1] not in _DIFF_FIRST):
                 break
             removed.append(line[1:])
             old_left -= 1

@@ -1,24 +1,28 @@
 """Mail body anatomy: segments (text, quote, attribution, patch, signature, trailer, footer).
 
-`split_segments` scans the body's lines once and tiles the body with segments (character
-offsets, end exclusive, each segment ends after its last line's newline). Quote depth counts the
-'>' markers ("> >", ">>", " > " all work). Attribution lines are parsed wherever they are, also
-inside quotes ("> On Mon, X wrote:" is an attribution of depth 1, introducing depth-2 quotes).
-Blank lines join the segment around them when it continues after them.
-`attribute_quotes` gives every quote the person who wrote it; `align_quote` finds a quote inside
-the quoted message; `strip_quotes` keeps only the message's own words.
+`split_segments` tiles the body with segments (character offsets, end exclusive; a segment ends
+after its last line's newline). It works on runs, not lines, so the per-line work stays in C:
+whole quote blocks of one prefix are matched by one regex, diffs come from `parse_patches`,
+trailers from `parse_trailers` (both memoised per body), and only lines ending in ':' are tried
+as attribution lines. Quote depth counts the '>' markers ("> >", ">>", " > " all work).
+Attribution lines are found anywhere, also inside quotes ("> On Mon, X wrote:" is an attribution
+of depth 1 that introduces depth-2 quotes). Blank lines join the segment around them when it
+continues after them. `attribute_quotes` gives every quote its person; `align_quote` finds a
+quote inside the quoted message; `strip_quotes` keeps only the message's own words.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
-from itertools import accumulate
 
 from ingest.parse.attribution import Attribution, parse_attribution, parse_outlook_from
 from ingest.parse.patch import parse_patches
-from ingest.parse.trailers import is_trailer_line
+from ingest.parse.quote_align import align_quote
+from ingest.parse.trailers import parse_trailers
+
+__all__ = ["QuoteAttribution", "Segment", "align_quote", "attribute_quotes", "split_segments",
+           "strip_quotes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,86 +47,48 @@ class QuoteAttribution:
                                     # or trimmed quoting) and a fallback rule chose the owner
 
 
+_QSTART = re.compile(r"\n[ \t]{0,3}>")
+_QRUN = re.compile(r"([ \t]{0,3}>(?:[ \t]?>)*)[^\n]*(?:\n\1(?![ \t]?>)[^\n]*)*\n?")
 _QPREFIX = re.compile(r"[ \t]{0,3}>(?:[ \t]?>)*[ \t]?")
-_ORIGINAL = re.compile(r"^\s*-{3,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|"
+_COLON_EOL = re.compile(r"[:：][ \t\r]*(?=\n|\Z)")
+_CONTENT = re.compile(r"[^\s>]")
+_NONBLANK = re.compile(r"\S")
+_ROBOT = re.compile(r"[ \t]{0,3}>[> \t]*(?:\d{1,6}\t|\S+:\d+:\d+: (?:error|warning|note): )")
+_ROBOT_NL = re.compile(r"\n[ \t]{0,3}>[> \t]*(?:\d{1,6}\t|\S+:\d+:\d+: (?:error|warning|note): )")
+_ORIGINAL = re.compile(r"\s*-{3,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|"
                        r"Mensaje original|Messaggio originale)\s*-{3,}\s*$", re.IGNORECASE)
 _OUTLOOK_KEYS = ("Sent:", "Date:", "To:", "Cc:", "Subject:", "Gesendet:", "An:", "Betreff:",
                  "Envoyé :", "À :", "Objet :")
 _FOOTER_STARTS = ("To unsubscribe from this list", "To unsubscribe, send",
                   "You received this message because you are subscribed")
-_LINENO = re.compile(r"\d{1,6}\t")
 _KEEP = ("text", "trailer", "patch")
-_BLANK, _QBLANK = "blank", "qblank"
+_HARD_TEXT = ("text", "signature", "footer", "patch", "trailer", "attribution")
+
+# A run is [kind, depth, start, end, attribution]; "soft" runs are blank (text) or empty quotes.
+Run = list
 
 
 def split_segments(body: str) -> tuple[Segment, ...]:
     """Tile `body` with segments, in order."""
     if not body:
         return ()
-    raw = body.split("\n")
-    lines = [line[:-1] if line.endswith("\r") else line for line in raw] if "\r" in body else raw
-    n = len(lines)
-    starts = list(accumulate((len(line) + 1 for line in raw), initial=0))
-    kinds: list[str] = [""] * n
-    depths = [0] * n
-    attrs: dict[int, Attribution] = {}
-    _mark_patches(body, lines, starts, kinds)
-    stop = _find_footer(lines, kinds)
-    contents: dict[int, str] = {}
-    in_sig = False
-    i = 0
-    while i < stop:
-        if kinds[i]:
-            in_sig = False
-            i += 1
-            continue
-        line = lines[i]
-        c = line[:1]
-        if (c == ">" or ((c == " " or c == "\t") and line.lstrip()[:1] == ">")) and not (
-                _is_false_quote(line) or (line[1:2] not in (" ", ">", "\t", "")
-                                          and _is_lone_marker(kinds, lines, i, n))):
-            m = _QPREFIX.match(line)
-            if m is None:   # deeply indented '>': code or a diagram, not a quote
-                kinds[i] = "text"
-                i += 1
-                continue
-            depth = m.group().count(">")
-            content = line[m.end():]
-            depths[i] = depth
-            in_sig = False
-            if not content or content.isspace():
-                kinds[i] = _QBLANK
-            elif content[-1] in ":：" or content.rstrip()[-1:] in (":", "："):
-                prev = contents.get(i - 1, "") if i and depths[i - 1] == depth else ""
-                found = parse_attribution(content, prev)
-                _set_attribution(kinds, attrs, i, found, "quote")
-            else:
-                kinds[i] = "quote"
-            contents[i] = content
-        elif not line or line.isspace():
-            kinds[i] = "signature" if in_sig else _BLANK
-        elif in_sig:
-            kinds[i] = "signature"
-        elif line == "-- " or (line == "--" and n - i <= 15):
-            in_sig = True
-            kinds[i] = "signature"
-        else:
-            kinds[i] = "text"
-            stripped = line.rstrip()
-            if stripped[-1:] in (":", "："):
-                found = parse_attribution(line, lines[i - 1] if i and kinds[i - 1] == "text"
-                                          else "")
-                _set_attribution(kinds, attrs, i, found, "text")
-            elif c.isalpha() and is_trailer_line(line):
-                kinds[i] = "trailer"
-            elif c == "-" and _ORIGINAL.match(line) or c == "F" and line.startswith("From:"):
-                if i + 1 < n and lines[i + 1].lstrip(" >").startswith(("Sent:", "Date:")) and \
-                        lines[i + 1][:1] == ">":
-                    _set_attribution(kinds, attrs, i, parse_outlook_from(line), "text")
-                else:
-                    i = _mark_outlook(lines, kinds, attrs, i, stop)
-        i += 1
-    return _group(body, kinds, depths, attrs, starts, n)
+    size = len(body)
+    blocked = _patch_regions(body)
+    footer = _find_footer(body, blocked)
+    runs: list[Run] = [["patch", 0, a, b, None] for a, b in blocked]
+    quotes = _quote_runs(body, footer, blocked)
+    for q in quotes:
+        runs.extend(_split_quote_run(body, *q))
+    covered = sorted(blocked + [(q[0], q[1]) for q in quotes])
+    pos = 0
+    for a, b in covered + [(footer, footer)]:
+        if a > pos:
+            runs.extend(_gap_runs(body, pos, a))
+        pos = max(pos, b)
+    if footer < size:
+        runs.append(["footer", 0, footer, size, None])
+    runs.sort(key=lambda r: r[2])
+    return _merge(body, runs)
 
 
 def attribute_quotes(segments: tuple[Segment, ...], body: str = "") -> tuple[QuoteAttribution, ...]:
@@ -145,7 +111,7 @@ def attribute_quotes(segments: tuple[Segment, ...], body: str = "") -> tuple[Quo
             last_attr = seg
             continue
         if seg.kind != "quote":
-            if seg.kind != "text" or body[seg.start:seg.end].strip():
+            if seg.kind != "text" or (body and _NONBLANK.search(body, seg.start, seg.end)):
                 last_attr = None
             continue
         d = seg.depth
@@ -172,215 +138,290 @@ def strip_quotes(body: str, keep: tuple[str, ...] = _KEEP) -> str:
     return "".join(body[s.start:s.end] for s in split_segments(body) if s.kind in keep)
 
 
-_TOKEN = re.compile(r"[^\s>]+")
-_ELISION = re.compile(r"^\s*(?:\[\s*(?:\.\.\.|…|snip|\.\.|trimmed|cut)\s*\]|\.\.\.|…|<snip>)\s*$",
-                      re.MULTILINE | re.IGNORECASE)
+def _line_end(body: str, pos: int, limit: int) -> int:
+    """Offset just after the line containing pos (after its newline), at most limit."""
+    nl = body.find("\n", pos, limit)
+    return limit if nl < 0 else nl + 1
 
 
-def align_quote(quote_text: str, original_body: str) -> tuple[int, int] | None:
-    """Extent (start, end) in `original_body` of the text quoted in `quote_text`, or None.
+def _line_start(body: str, pos: int, floor: int) -> int:
+    nl = body.rfind("\n", floor, pos)
+    return floor if nl < 0 else nl + 1
 
-    Comparison ignores all whitespace and '>' markers, so rewrapped and nested quotes match.
-    When the quoter elided parts ("[...]", "<snip>") or edited the middle, the pieces are aligned
-    in order and the span runs from the first to the last piece found.
-    """
-    pieces = [p for p in _ELISION.split(quote_text) if p.strip()]
-    if not pieces:
-        return None
-    norm, offsets = _normalise(original_body)
-    if not norm:
-        return None
-    found: list[tuple[int, int]] = []
-    pos = 0
-    for piece in pieces:
-        needle = "".join(_TOKEN.findall(piece))
-        if not needle:
+
+def _patch_regions(body: str) -> list[tuple[int, int]]:
+    """Diff spans (line-aligned), each extended up to a "---" line and diffstat above it."""
+    regions: list[tuple[int, int]] = []
+    size = len(body)
+    for fp in parse_patches(body):
+        a, b = fp.start, _line_end(body, fp.end, size)
+        if regions and a <= regions[-1][1] + 1:
+            regions[-1] = (regions[-1][0], b)
             continue
-        at = norm.find(needle, pos)
-        if at < 0:
-            at, length = _find_anchored(norm, needle, pos)
-        else:
-            length = len(needle)
-        if at >= 0:
-            found.append((at, at + length))
-            pos = at + length
-    if not found:
-        return None
-    first, last = found[0][0], found[-1][1] - 1
-    return offsets[first], offsets[last] + 1
+        regions.append((_extend_to_separator(body, a, regions[-1][1] if regions else 0), b))
+    return regions
 
 
-def _find_anchored(norm: str, needle: str, pos: int) -> tuple[int, int]:
-    """Find a piece whose middle differs: anchor on its head and tail (48 chars each)."""
-    k = min(48, len(needle) // 2)
-    if k < 12:
-        return -1, 0
-    head = norm.find(needle[:k], pos)
-    if head < 0:
-        return -1, 0
-    tail = norm.find(needle[-k:], head + k)
-    if tail < 0 or tail - head > 2 * len(needle) + 200:
-        return head, k
-    return head, tail + k - head
-
-
-def _normalise(text: str) -> tuple[str, list[int]]:
-    """`text` without whitespace and '>' plus, per kept character, its offset in `text`."""
-    parts: list[str] = []
-    offsets: list[int] = []
-    for m in _TOKEN.finditer(text):
-        token = m.group()
-        parts.append(token)
-        offsets.extend(range(m.start(), m.end()))
-    return "".join(parts), offsets
-
-
-def _is_false_quote(line: str) -> bool:
-    """Compiler output marked by the kernel test robot ("> 5811\tcode", ">> x.c:1:2: error:")."""
-    content = line.lstrip(" >")
-    if content[:1].isdigit() and _LINENO.match(content):
-        return True
-    return ": error: " in content or ": warning: " in content or ": note: " in content
-
-
-def _is_lone_marker(kinds: list[str], lines: list[str], i: int, n: int) -> bool:
-    """">From " (mbox escaping) or ">= x" (a wrapped line) between unquoted lines: not a quote."""
-    prev_quoted = i > 0 and kinds[i - 1] in ("quote", _QBLANK, "attribution")
-    next_quoted = i + 1 < n and lines[i + 1].lstrip()[:1] == ">"
-    return not prev_quoted and not next_quoted
-
-
-def _set_attribution(kinds, attrs, i, found, otherwise: str) -> None:
-    if found is None:
-        kinds[i] = otherwise
-        return
-    kinds[i] = "attribution"
-    attrs[i] = found
-    if found.joined and i > 0:
-        kinds[i - 1] = "attribution"
-        attrs[i - 1] = found
-
-
-def _mark_outlook(lines, kinds, attrs, i: int, stop: int) -> int:
-    """An Outlook header block ("-----Original Message-----", From:, Sent:, To:, Subject:)."""
-    j = i + 1 if lines[i].startswith("-") else i
-    found = None
-    end = j
-    while end < stop and end < j + 8 and lines[end].strip():
-        line = lines[end].strip()
-        if line.startswith("From:") or line.startswith(("Von:", "De :", "De:")):
-            found = parse_outlook_from(line)
-        elif not line.startswith(_OUTLOOK_KEYS):
-            break
-        end += 1
-    if found is None or (end - j < 2 and not lines[i].startswith("-")):
-        return i
-    for k in range(i, end):
-        kinds[k] = "attribution"
-        attrs[k] = found
-    return end - 1
-
-
-def _mark_patches(body: str, lines: list[str], starts: list[int], kinds: list[str]) -> None:
-    patches = parse_patches(body)
-    if not patches:
-        return
-    first_patch_line = None
-    for fp in patches:
-        a = bisect_right(starts, fp.start) - 1
-        b = bisect_right(starts, max(fp.end - 1, fp.start)) - 1
-        if first_patch_line is None:
-            first_patch_line = a
-        for k in range(a, min(b + 1, len(kinds))):
-            kinds[k] = "patch"
-        _extend_to_separator(lines, kinds, a)
-
-
-def _extend_to_separator(lines: list[str], kinds: list[str], a: int) -> None:
-    """Include the "---" line and diffstat just above a diff in the patch segment."""
-    k = a - 1
-    while k >= 0 and not kinds[k] and (not lines[k] or lines[k][:1] == " "):
-        k -= 1
-    if k >= 0 and not kinds[k] and lines[k].rstrip() == "---":
-        for x in range(k, a):
-            kinds[x] = "patch"
-
-
-def _find_footer(lines: list[str], kinds: list[str]) -> int:
-    """Index of the first footer line (list boilerplate at the end), or len(lines)."""
-    n = len(lines)
-    for i in range(max(0, n - 16), n):
-        line = lines[i]
-        if kinds[i] or not line:
-            continue
-        start = -1
-        if line.startswith("____") and set(line.strip()) == {"_"} and len(line.strip()) >= 10:
-            window = " ".join(lines[i + 1:i + 4]).lower()
-            if "mailing list" in window or "listinfo" in window or "@" in window:
-                start = i
-        elif line.startswith(_FOOTER_STARTS):
-            start = i
-            if i > 0 and lines[i - 1].rstrip() in ("--", "---"):
-                start = i - 1
-            elif i > 0 and lines[i - 1] == "-- ":
-                start = i - 1
-        if start >= 0:
-            for k in range(start, n):
-                kinds[k] = "footer"
+def _extend_to_separator(body: str, a: int, floor: int) -> int:
+    pos = a
+    for _ in range(400):
+        if pos <= floor:
+            return a
+        start = _line_start(body, pos - 1, floor)
+        line = body[start:pos - 1].rstrip("\r")
+        if line.rstrip() == "---":
             return start
-    return n
+        if line and line[0] != " ":
+            return a
+        pos = start
+    return a
 
 
-def _group(body, kinds, depths, attrs, starts, n) -> tuple[Segment, ...]:
-    # Runs of hard lines; soft (blank / empty-quote) runs decided by their neighbours.
-    runs: list[list] = []   # [kind, depth, first, last, attr]
-    i = 0
-    while i < n:
-        kind = kinds[i]
-        if kind in (_BLANK, _QBLANK):
-            j = i
-            while j + 1 < n and kinds[j + 1] in (_BLANK, _QBLANK):
-                j += 1
-            runs.append(["soft", min(depths[i:j + 1]), i, j, kind == _QBLANK])
-            i = j + 1
+def _find_footer(body: str, blocked: list[tuple[int, int]]) -> int:
+    """Offset of list boilerplate at the end of the body, or len(body)."""
+    size = len(body)
+    tail = size
+    for _ in range(16):
+        nl = body.rfind("\n", 0, tail - 1) if tail > 1 else -1
+        if nl < 0:
+            tail = 0
+            break
+        tail = nl + 1
+    if blocked and tail < blocked[-1][1]:
+        tail = blocked[-1][1]
+    lines = body[tail:].split("\n")
+    offset = tail
+    for k, line in enumerate(lines):
+        start = -1
+        if line.startswith("____") and len(line.strip()) >= 10 and set(line.strip()) == {"_"}:
+            window = " ".join(lines[k + 1:k + 4]).lower()
+            if "mailing list" in window or "listinfo" in window or "@" in window:
+                start = offset
+        elif line.startswith(_FOOTER_STARTS):
+            start = offset
+            if k > 0 and lines[k - 1].rstrip() in ("--", "---"):
+                start = offset - len(lines[k - 1]) - 1
+        if start >= 0:
+            return start
+        offset += len(line) + 1
+    return size
+
+
+def _quote_runs(body: str, limit: int, blocked) -> list[tuple[int, int, int]]:
+    """Maximal runs of lines sharing one quote prefix: (start, end, depth)."""
+    runs: list[tuple[int, int, int]] = []
+    pos = 0
+    first = body[:4].lstrip(" \t")[:1] == ">"
+    while True:
+        if first:
+            s, first = 0, False
+        else:
+            m = _QSTART.search(body, pos, limit)
+            if m is None:
+                break
+            s = m.start() + 1
+        inside = next((b for a, b in blocked if a <= s < b), None)
+        if inside is not None:
+            pos = inside - 1
             continue
-        attr = attrs.get(i)
-        j = i
-        while (j + 1 < n and kinds[j + 1] == kind and depths[j + 1] == depths[i]
-               and attrs.get(j + 1) is attr):
-            j += 1
-        runs.append([kind, depths[i], i, j, attr])
-        i = j + 1
-    merged: list[list] = []
+        r = _QRUN.match(body, s, limit)
+        if r is None:   # more than 3 spaces before '>': code or a diagram, not a quote
+            pos = s
+            continue
+        e = r.end()
+        runs.append((s, e, r.group(1).count(">")))
+        pos = e - 1 if e > s and body[e - 1] == "\n" else e
+    # ">From " (mbox escaping) or ">= x" (a rewrapped line) alone between unquoted lines.
+    keep = []
+    for k, (s, e, depth) in enumerate(runs):
+        if (depth == 1 and body[s] == ">" and body[s + 1:s + 2] not in (" ", "\t", "\n", "")
+                and body.find("\n", s, e - 1) < 0
+                and not (k and runs[k - 1][1] == s)
+                and not (k + 1 < len(runs) and runs[k + 1][0] == e)):
+            continue
+        keep.append((s, e, depth))
+    return keep
+
+
+def _split_quote_run(body: str, s: int, e: int, depth: int) -> list[Run]:
+    """A quote run cut around attribution lines and robot compiler output inside it."""
+    cuts: list[tuple[int, int, str, int, Attribution | None]] = []
+    for m in _COLON_EOL.finditer(body, s, e):
+        ls = _line_start(body, m.start(), s)
+        content = body[_QPREFIX.match(body, ls).end():m.end()]
+        prev = ""
+        ps = ls
+        if ls > s:
+            ps = _line_start(body, ls - 1, s)
+            pm = _QPREFIX.match(body, ps)
+            if pm is not None and pm.group().count(">") == depth:
+                prev = body[pm.end():ls - 1]
+        found = parse_attribution(content, prev)
+        if found is not None:
+            start = ps if found.joined else ls
+            if cuts and start < cuts[-1][1]:
+                start = cuts[-1][1]
+            cuts.append((start, _line_end(body, m.end(), e), "attribution", depth, found))
+    robot = _robot_lines(body, s, e)
+    if robot:
+        cuts.extend(robot)
+        cuts.sort(key=lambda c: c[0])
+    out: list[Run] = []
+    pos = s
+    for a, b, kind, d, attr in cuts:
+        if a < pos:
+            continue
+        if a > pos:
+            out.append(["quote", depth, pos, a, None])
+        out.append([kind, d, a, b, attr])
+        pos = b
+    if pos < e:
+        out.append(["quote", depth, pos, e, None])
+    return out
+
+
+def _robot_lines(body: str, s: int, e: int) -> list:
+    """Compiler output marked by the kernel test robot ("> 5811\tcode", ">> x.c:1:2: error:")."""
+    out = []
+    if s == 0 and _ROBOT.match(body, 0, e):
+        out.append((0, _line_end(body, 0, e), "text", 0, None))
+    for m in _ROBOT_NL.finditer(body, max(s - 1, 0), e):
+        ls = m.start() + 1
+        if ls >= s:
+            out.append((ls, _line_end(body, ls, e), "text", 0, None))
+    return out
+
+
+def _gap_runs(body: str, g0: int, g1: int) -> list[Run]:
+    """Unquoted, non-patch lines: attributions, trailers, signature, Outlook headers, text."""
+    hard: list[tuple[int, int, str, Attribution | None]] = []
+    for m in _COLON_EOL.finditer(body, g0, g1):
+        ls = _line_start(body, m.start(), g0)
+        line = body[ls:m.end()]
+        if not line.strip() or line[:1] in " \t":
+            continue
+        prev = ""
+        ps = ls
+        if ls > g0:
+            ps = _line_start(body, ls - 1, g0)
+            prev = body[ps:ls - 1]
+        found = parse_attribution(line, prev)
+        if found is not None:
+            start = ps if found.joined else ls
+            if hard and start < hard[-1][1]:
+                start = hard[-1][1]
+            hard.append((start, _line_end(body, m.end(), g1), "attribution", found))
+    _find_outlook(body, g0, g1, hard)
+    sig = _find_signature(body, g0, g1)
+    if sig < g1:
+        stop = next((a for a, _b, kind, _f in sorted(hard) if a > sig), g1)
+        hard.append((sig, stop, "signature", None))
+    for t in parse_trailers(body):
+        if g0 <= t.start < g1 and not (sig <= t.start):
+            hard.append((t.start, _line_end(body, t.end, g1), "trailer", None))
+    hard.sort()
+    out: list[Run] = []
+    pos = g0
+    for a, b, kind, attr in hard:
+        if a < pos:
+            continue
+        if a > pos:
+            out.append(["text", 0, pos, a, None])
+        out.append([kind, 0, a, b, attr])
+        pos = b
+    if pos < g1:
+        out.append(["text", 0, pos, g1, None])
+    return out
+
+
+def _find_signature(body: str, g0: int, g1: int) -> int:
+    """Start of the first "-- " line in [g0, g1) ("--" only near the end), or g1."""
+    pos = g0
+    while pos < g1:
+        if body.startswith("--", pos):
+            end = body.find("\n", pos, g1)
+            line = body[pos:g1 if end < 0 else end].rstrip("\r")
+            if line == "-- " or (line == "--" and body.count("\n", pos) <= 15):
+                return pos
+        nl = body.find("\n--", pos, g1)
+        if nl < 0:
+            return g1
+        pos = nl + 1
+    return g1
+
+
+def _find_outlook(body: str, g0: int, g1: int, hard: list) -> None:
+    """"-----Original Message-----" / "From: X" header blocks, as attribution runs."""
+    pos = g0
+    while True:
+        at = body.find("From:", pos, g1)
+        if at < 0:
+            return
+        pos = at + 5
+        if at > g0 and body[at - 1] != "\n":
+            continue
+        end = _line_end(body, at, g1)
+        found = parse_outlook_from(body[at:end].rstrip("\n"))
+        if found is None:
+            continue
+        start = at
+        if at > g0:
+            ps = _line_start(body, at - 1, g0)
+            if _ORIGINAL.match(body[ps:at - 1]):
+                start = ps
+        block_end, count = end, 0
+        while block_end < len(body) and count < 6:
+            nxt_end = _line_end(body, block_end, len(body))
+            if not body[block_end:nxt_end].lstrip(" >").startswith(_OUTLOOK_KEYS):
+                break
+            count += 1
+            if body[block_end] == ">" or nxt_end > g1:  # "From: X" then "> Sent: ..."
+                break
+            block_end = nxt_end
+        if count >= 1:
+            hard.append((start, block_end, "attribution", found))
+            pos = block_end
+
+
+def _merge(body: str, runs: list[Run]) -> tuple[Segment, ...]:
+    for run in runs:
+        if run[0] == "text" and _NONBLANK.search(body, run[2], run[3]) is None:
+            run[0] = "blank"
+        elif run[0] == "quote" and _CONTENT.search(body, run[2], run[3]) is None:
+            run[0] = "qblank"
+    merged: list[Run] = []
+    count = len(runs)
     for r, run in enumerate(runs):
-        if run[0] != "soft":
+        kind = run[0]
+        if kind not in ("blank", "qblank"):
             prev = merged[-1] if merged else None
-            if (prev is not None and prev[0] == run[0] and prev[1] == run[1]
-                    and prev[0] != "attribution" and prev[4] is run[4]):
+            if (prev is not None and prev[0] == kind and prev[1] == run[1]
+                    and kind != "attribution"):
                 prev[3] = run[3]
             else:
                 merged.append(run)
             continue
+        j = r + 1
+        while j < count and runs[j][0] in ("blank", "qblank"):
+            j += 1
         prev = merged[-1] if merged else None
-        nxt = runs[r + 1] if r + 1 < len(runs) else None
-        quoted = run[4]
+        nxt = runs[j] if j < count else None
+        quoted = kind == "qblank"
         if (prev is not None and nxt is not None and prev[0] == nxt[0] and prev[1] == nxt[1]
                 and prev[0] != "attribution"):
             prev[3] = run[3]
-        elif prev is not None and (prev[0] == "quote" if quoted else
-                                   prev[0] in ("text", "signature", "footer", "patch", "trailer")):
+        elif prev is not None and (prev[0] == "quote" if quoted else prev[0] in _HARD_TEXT):
             prev[3] = run[3]
         elif nxt is not None and (nxt[0] == "quote" if quoted else nxt[0] == "text"):
             nxt[2] = run[2]
+        elif prev is not None and prev[0] in ("blank", "qblank", "quote", "text"):
+            prev[3] = run[3]
         else:
             merged.append(["quote" if quoted else "text", run[1], run[2], run[3], None])
-    size = len(body)
     out: list[Segment] = []
-    for kind, depth, first, last, attr in merged:
-        end = min(starts[last + 1], size)
+    for kind, depth, start, end, attr in merged:
         if kind == "attribution" and attr is not None:
-            out.append(Segment(kind, starts[first], end, depth, attr.name, attr.email,
-                               attr.date_text))
+            out.append(Segment(kind, start, end, depth, attr.name, attr.email, attr.date_text))
         else:
-            out.append(Segment(kind, starts[first], end, depth))
+            out.append(Segment(kind, start, end, depth))
     return tuple(out)

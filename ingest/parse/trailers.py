@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,15 @@ def is_trailer_line(line: str) -> bool:
 
 
 def parse_trailers(body: str, include_quoted: bool = False) -> tuple[Trailer, ...]:
-    """The trailers of `body` in order; quoted ones only with include_quoted (depth > 0)."""
+    """The trailers of `body` in order; quoted ones only with include_quoted (depth > 0).
+
+    Memoised for the last few bodies: split_segments and the ingest pipeline share one parse.
+    """
+    return _parse_trailers_cached(body, include_quoted)
+
+
+@lru_cache(maxsize=8)
+def _parse_trailers_cached(body: str, include_quoted: bool) -> tuple[Trailer, ...]:
     low = body.lower()
     hits: set[int] = set()
     for needle in _NEEDLES:
