@@ -90,7 +90,9 @@ def parse_patches(body: str) -> tuple[FilePatch, ...]:
 @lru_cache(maxsize=8)
 def _parse_patches_cached(body: str) -> tuple[FilePatch, ...]:
     if "GIT binary patch" in body:      # base85 lines do not look like diff lines: scan it all
-        return tuple(_scan(body, 0, len(body), []))
+        out: list[FilePatch] = []
+        _scan(body, 0, len(body), out)
+        return tuple(out)
     out: list[FilePatch] = []
     done = 0
     first = [0] if body.startswith(_STARTS) else []
@@ -206,6 +208,10 @@ def _parse_file(lines: list[str], starts: list[int], i: int, git: bool):
         old_path, added = None, True
     if new_path == "/dev/null":
         new_path, deleted = None, True
+    if added and not (renamed or copied):
+        old_path = None
+    if deleted and not (renamed or copied):
+        new_path = None
     if renamed:
         status = "renamed"
     elif copied:
