@@ -48,7 +48,7 @@ def compile_whoosh(node: Query | Node, schema: Schema) -> wq.Query:
     if isinstance(node, Not):
         return wq.Not(compile_whoosh(node.item, schema))
     items = [compile_whoosh(item, schema) for item in node.items]
-    return (wq.And if isinstance(node, And) else wq.Or)(items).normalize()
+    return (wq.And if isinstance(node, And) else wq.Or)(items)
 
 
 def find_highlight_words(node: Query | Node, schema: Schema) -> frozenset[str]:

@@ -13,11 +13,11 @@ from types import TracebackType
 from whoosh import query as wq
 from whoosh.index import Index
 from whoosh.searching import Searcher
-from whoosh.sorting import FieldFacet
 
 from kb.errors import QueryError
 from kb.query.parse import parse_query
 from kb.query.to_whoosh import compile_whoosh, find_highlight_words
+from kb.search.engine import DocSets
 from kb.search.index import open_index
 
 SORTS = ("relevance", "date")
@@ -65,6 +65,7 @@ class IndexSearcher:
         self.index = path if isinstance(path, Index) else open_index(path)
         self.searcher: Searcher = self.index.searcher()
         self._dates: list[int] | None = None
+        self._sets: DocSets | None = None
 
     def refresh(self) -> bool:
         """Pick up commits made since opening; True when something changed.
@@ -78,6 +79,7 @@ class IndexSearcher:
         self.searcher.close()
         self.searcher = self.index.searcher()
         self._dates = None
+        self._sets = None
         return True
 
     def close(self) -> None:
@@ -90,6 +92,11 @@ class IndexSearcher:
                  tb: TracebackType | None) -> None:
         self.close()
 
+    def _docsets(self) -> DocSets:
+        if self._sets is None:
+            self._sets = DocSets(self.searcher)
+        return self._sets
+
     def _load_dates(self) -> list[int]:
         if self._dates is None:
             dates: list[int] = []
@@ -98,11 +105,10 @@ class IndexSearcher:
             self._dates = dates
         return self._dates
 
-    def _top_by_date(self, q: wq.Query, limit: int, threads: bool) -> tuple[int, list[int]]:
+    def _top_by_date(self, docnums: set[int], limit: int, threads: bool) -> list[int]:
         dates = self._load_dates()
-        docnums = list(self.searcher.docs_for_query(q))
         if not threads:
-            return len(docnums), heapq.nlargest(limit, docnums, key=dates.__getitem__)
+            return heapq.nlargest(limit, docnums, key=dates.__getitem__)
         threads_col = self.searcher.reader().column_reader("thread_id")
         seen: set[str] = set()
         top: list[int] = []
@@ -113,7 +119,32 @@ class IndexSearcher:
                 top.append(docnum)
                 if len(top) == limit:
                     break
-        return len(docnums), top
+        return top
+
+    def _top_by_score(self, q: wq.Query, docnums: set[int], limit: int,
+                      threads: bool) -> list[tuple[int, float]]:
+        scores = self._docsets().rank(q, docnums)
+        if not scores:
+            return []
+        dates = self._load_dates()
+
+        def key(docnum: int) -> tuple[float, int]:
+            return scores.get(docnum, 0.0), dates[docnum]
+
+        # docs matched only through dates/OR branches without words score 0, newest first
+        order = sorted(docnums, key=key, reverse=True) if threads else heapq.nlargest(limit, docnums, key=key)
+        if not threads:
+            return [(d, scores.get(d, 0.0)) for d in order]
+        threads_col = self.searcher.reader().column_reader("thread_id")
+        seen: set[str] = set()
+        top = []
+        for docnum in order:
+            if threads_col[docnum] not in seen:
+                seen.add(threads_col[docnum])
+                top.append((docnum, scores.get(docnum, 0.0)))
+                if len(top) == limit:
+                    break
+        return top
 
     def search(self, text: str, *, limit: int = 20, sort: str = "relevance",
                threads: bool = False) -> SearchResult:
@@ -124,18 +155,17 @@ class IndexSearcher:
         parsed = parse_query(text)
         schema = self.index.schema
         q = compile_whoosh(parsed, schema)
+        docnums = self._docsets().find_ids(q)
         scores: dict[int, float | None] = {}
-        if sort == "date":
-            total, top = self._top_by_date(q, limit, threads)
-        else:
-            collapse = FieldFacet("thread_id") if threads else None
-            results = self.searcher.search(q, limit=limit, collapse=collapse, terms=False)
-            total = len(results) if not threads else sum(1 for _ in self.searcher.docs_for_query(q))
-            top = [docnum for _score, docnum in results.top_n]
-            scores = {docnum: score for score, docnum in results.top_n}
+        scored = self._top_by_score(q, docnums, limit, threads) if sort == "relevance" and docnums else []
+        if scored:
+            top = [docnum for docnum, _score in scored]
+            scores = dict(scored)
+        else:  # sorted by date, or nothing to rank by (only dates / NOT)
+            top = self._top_by_date(docnums, limit, threads) if docnums else []
         words = find_highlight_words(parsed, schema)
         hits = tuple(self._make_hit(docnum, scores.get(docnum), words) for docnum in top)
-        return SearchResult(text, total, hits)
+        return SearchResult(text, len(docnums), hits)
 
     def _make_hit(self, docnum: int, score: float | None, words: frozenset[str]) -> Hit:
         stored = self.searcher.stored_fields(docnum)

@@ -320,3 +320,10 @@ def test_schema_version_mismatch_is_a_config_error(tmp_path: Path) -> None:
 def test_list_indexed_without_index_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         list_indexed(tmp_path / "missing")
+
+
+def test_relevance_keeps_docs_matched_only_by_date(searcher: IndexSearcher) -> None:
+    text = "d:2024-01-01.. OR s:deadlock"
+    expected = sum(dated(datetime(2024, 1, 1), None)(d) or in_subject("deadlock")(d) for d in CORPUS)
+    result = searcher.search(text, limit=1000)
+    assert result.total == len(result.hits) == expected
