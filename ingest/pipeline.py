@@ -17,11 +17,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.prepare import PreparedMessage, RejectedMessage, prepare_batch
+from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw, prepare_batch
 from ingest.sources import maildir, mbox, public_inbox
 from ingest.sources.base import RawMail
 from ingest.sources.detect import SourceSpec, find_sources
-from ingest.store import Skipped, Store, load_cursor, rethread_all, store_cursor
+from ingest.sources.webpage import parse_page
+from ingest.store import Skipped, Store, load_cursor, rethread_all, store_cursor, store_recovered_page
 
 BATCH = 1000
 CHUNK = 100
@@ -140,12 +141,31 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
                         time.monotonic() - started, tuple(names))
 
 
+def ingest_page(factory: sessionmaker[Session], path: Path, list_name: str | None, tally: Tally) -> None:
+    """A web-archive page: its own message and every message quoted on it."""
+    data = path.read_bytes()
+    try:
+        page = parse_page(data.decode("utf-8", errors="replace"), str(path))
+    except Exception as exc:  # noqa: BLE001 - a bad page is recorded, never fatal
+        with factory() as session:
+            store = Store(session)
+            rejected = RejectedMessage(str(path), "file", f"unreadable page: {type(exc).__name__}: {exc}",
+                                       compress_raw(data), len(data))
+            tally.read += 1
+            flush(store, [rejected], list_name, tally)
+        return
+    tally.read += len(page.messages)
+    with factory() as session:
+        counts = store_recovered_page(Store(session), page, compress_raw(data), len(data), list_name)
+        session.commit()
+    tally.stored += counts.stored
+    tally.present += counts.present
+
+
 def ingest_spec(factory: sessionmaker[Session], spec: SourceSpec, list_name: str | None, tally: Tally,
                 workers: int, progress: Progress | None) -> None:
     key = str(spec.path.resolve())
     if spec.kind == "page":
-        from ingest.pages import ingest_page
-
         ingest_page(factory, spec.path, list_name, tally)
         return
     if spec.kind != "public-inbox":

@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from kb.models import (
     Identity, MailingList, Message, MessageList, Person, Quarantine, SourceCursor, Thread,
 )
 
-from ingest.prepare import PreparedMessage, RejectedMessage
+from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw
+from ingest.sources.webpage import RecoveredPage
 from ingest.thread import ThreadLink, thread_messages
 
 
@@ -36,82 +38,94 @@ def now_utc() -> datetime:
 
 
 class Store:
-    """Writes batches into one session, caching lists and identities across batches."""
+    """Writes batches into one session, caching lists and identities across batches.
+
+    Rows go in through SQLAlchemy Core executemany: the ORM's per-row work costs more
+    than the database does at archive scale.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.lists: dict[str, int] = {}
-        self.identities: dict[tuple[str, str], int] = {}
-        self.people_by_email: dict[str, int] = {}
+        self.lists: dict[str, int] = dict(self.conn.execute(select(MailingList.name, MailingList.id)).all())
+        self.identities: dict[tuple[str, str], int] = {
+            (email, name): pk for pk, email, name in self.conn.execute(
+                select(Identity.id, Identity.email, Identity.name)).all()}
+        self.people_by_email: dict[str, int] = {
+            email: pk for pk, email in self.conn.execute(select(Person.id, Person.email)).all() if email}
+
+    @property
+    def conn(self) -> Connection:
+        """The session's connection for the current transaction (a new one after each commit)."""
+        return self.session.connection()
 
     def find_list_id(self, name: str) -> int:
         if name not in self.lists:
-            found = self.session.scalar(select(MailingList.id).where(MailingList.name == name))
-            if found is None:
-                found = self.session.scalar(insert(MailingList).values(name=name).returning(MailingList.id))
-            self.lists[name] = found
+            self.lists[name] = self.conn.execute(
+                insert(MailingList).values(name=name).returning(MailingList.id)).scalar_one()
         return self.lists[name]
 
     def find_identity_id(self, name: str, email: str) -> int:
         key = (email, name)
-        if key in self.identities:
-            return self.identities[key]
-        found = self.session.scalar(select(Identity.id).where(Identity.email == email, Identity.name == name))
+        found = self.identities.get(key)
         if found is None:
             person = self.people_by_email.get(email) if email else None
-            if person is None and email:
-                person = self.session.scalar(select(Person.id).where(Person.email == email))
             if person is None:
-                person = self.session.scalar(insert(Person).values(name=name, email=email).returning(Person.id))
-            if email:
-                self.people_by_email[email] = person
-            found = self.session.scalar(
-                insert(Identity).values(person_id=person, name=name, email=email).returning(Identity.id))
-        self.identities[key] = found
+                person = self.conn.execute(insert(Person).values(name=name, email=email)
+                                           .returning(Person.id)).scalar_one()
+                if email:
+                    self.people_by_email[email] = person
+            found = self.conn.execute(insert(Identity).values(person_id=person, name=name, email=email)
+                                      .returning(Identity.id)).scalar_one()
+            self.identities[key] = found
         return found
+
+    def find_message_pks(self, ids: Sequence[str]) -> dict[str, int]:
+        if not ids:
+            return {}
+        return dict(self.conn.execute(select(Message.message_id, Message.id)
+                                      .where(Message.message_id.in_(ids))).all())
+
+    def insert_messages(self, rows: list[dict[str, object]], pks: dict[str, int]) -> None:
+        if rows:
+            self.conn.execute(insert(Message.__table__), rows)
+            pks.update(self.find_message_pks([str(row["message_id"]) for row in rows]))
 
     def store_batch(self, items: Sequence[PreparedMessage | RejectedMessage], list_name: str | None) -> BatchCounts:
         counts = BatchCounts()
         prepared = [item for item in items if isinstance(item, PreparedMessage)]
         self.store_rejected([item for item in items if isinstance(item, RejectedMessage)], counts)
-        ids = [item.parsed.message_id for item in prepared]
-        existing = dict(self.session.execute(
-            select(Message.message_id, Message.id).where(Message.message_id.in_(ids))).all()) if ids else {}
+        existing = self.find_message_pks([item.parsed.message_id for item in prepared])
         rows, seen, memberships = [], set(existing), []
         stamp = now_utc()
         for item in prepared:
             msg = item.parsed
             names = [list_name] if list_name else list(msg.list_ids)
+            memberships.extend((msg.message_id, name) for name in names)
             if msg.message_id in seen:
                 counts.present += 1
-                if msg.message_id in existing:
-                    memberships.extend((existing[msg.message_id], name) for name in names)
                 continue
             seen.add(msg.message_id)
             rows.append(make_message_row(item, self.find_identity_id(msg.author.name, msg.author.email), stamp))
-            memberships.extend((msg.message_id, name) for name in names)
-        if rows:
-            returned = self.session.execute(insert(Message).returning(Message.message_id, Message.id), rows).all()
-            existing.update(dict(returned))
-            counts.stored += len(rows)
+        self.insert_messages(rows, existing)
+        counts.stored += len(rows)
         self.store_memberships(memberships, existing)
         return counts
 
-    def store_memberships(self, memberships: Iterable[tuple[int | str, str]], pks: dict[str, int]) -> None:
-        pairs = {(pks[key] if isinstance(key, str) else key, self.find_list_id(name)) for key, name in memberships}
+    def store_memberships(self, memberships: Iterable[tuple[str, str]], pks: dict[str, int]) -> None:
+        pairs = {(pks[key], self.find_list_id(name)) for key, name in memberships}
         if not pairs:
             return
-        have = set(self.session.execute(
+        have = set(self.conn.execute(
             select(MessageList.message_pk, MessageList.list_id)
             .where(MessageList.message_pk.in_({pk for pk, _ in pairs}))).all())
         new = [{"message_pk": pk, "list_id": lid} for pk, lid in pairs - have]
         if new:
-            self.session.execute(insert(MessageList), new)
+            self.conn.execute(insert(MessageList.__table__), new)
 
     def store_rejected(self, rejected: Sequence[RejectedMessage], counts: BatchCounts) -> None:
         if not rejected:
             return
-        have = set(self.session.execute(
+        have = set(self.conn.execute(
             select(Quarantine.source, Quarantine.position)
             .where(Quarantine.position.in_([r.position for r in rejected]))).all())
         rows = []
@@ -122,7 +136,7 @@ class Store:
                 rows.append({"source": item.source, "position": item.position, "reason": item.reason,
                              "raw": item.raw_z, "raw_size": item.raw_size, "created_at": now_utc()})
         if rows:
-            self.session.execute(insert(Quarantine), rows)
+            self.conn.execute(insert(Quarantine.__table__), rows)
 
 
 def make_message_row(item: PreparedMessage, identity_id: int, stamp: datetime) -> dict[str, object]:
@@ -153,41 +167,79 @@ def store_cursor(session: Session, source: str, kind: str, cursor: str) -> None:
 
 def rethread_all(session: Session) -> int:
     """Recompute every thread in one transaction: messages never sit in a half-written thread."""
-    rows = session.execute(select(Message.id, Message.message_id, Message.in_reply_to, Message.references,
-                                  Message.subject, Message.date, Message.thread_id,
-                                  Message.parent_message_id)).all()
-    links = [ThreadLink(r.message_id, r.in_reply_to, tuple(r.references or ()), r.subject, r.date) for r in rows]
+    conn = session.connection()
+    table = Message.__table__
+    rows = conn.execute(select(table.c.id, table.c.message_id, table.c.in_reply_to, table.c.references,
+                               table.c.subject, table.c.date, table.c.thread_id,
+                               table.c.parent_message_id)).all()
     by_id = {r.message_id: r for r in rows}
-    trees = thread_messages(links)
-    threads = dict(session.execute(select(Thread.root_message_id, Thread.id)).all())
-    keep: set[int] = set()
-    updates = []
+    trees = thread_messages(ThreadLink(r.message_id, r.in_reply_to, tuple(r.references or ()), r.subject, r.date)
+                            for r in rows)
+    threads = dict(conn.execute(select(Thread.root_message_id, Thread.id)).all())
+    values: dict[str, dict[str, object]] = {}
     for tree in trees:
         members = [by_id[m] for m in tree.members if m in by_id]
         if not members:
             continue
         dates = [m.date for m in members if m.date is not None]
         root = by_id.get(tree.root_id) or members[0]
-        values = {"subject": root.subject, "message_count": len(members),
-                  "first_date": min(dates) if dates else None, "last_date": max(dates) if dates else None}
+        values[tree.root_id] = {"subject": root.subject, "message_count": len(members),
+                                "first_date": min(dates) if dates else None, "last_date": max(dates) if dates else None}
+    new_roots = [root for root in values if root not in threads]
+    if new_roots:
+        conn.execute(insert(Thread.__table__), [{"root_message_id": root, **values[root]} for root in new_roots])
+        threads.update(conn.execute(select(Thread.root_message_id, Thread.id)
+                                    .where(Thread.root_message_id.in_(new_roots))).all())
+    changed = [{"p_id": threads[root], **row} for root, row in values.items() if root not in new_roots]
+    if changed:
+        conn.execute(update(Thread.__table__).where(Thread.__table__.c.id == bindparam("p_id")), changed)
+    updates = []
+    for tree in trees:
         thread_id = threads.get(tree.root_id)
-        if thread_id is None:
-            thread_id = session.scalar(
-                insert(Thread).values(root_message_id=tree.root_id, **values).returning(Thread.id))
-        else:
-            session.execute(update(Thread).where(Thread.id == thread_id).values(**values))
-        keep.add(thread_id)
-        for member in members:
-            parent = tree.parents.get(member.message_id)
+        for message_id in tree.members:
+            member = by_id.get(message_id)
+            if member is None or thread_id is None:
+                continue
+            parent = tree.parents.get(message_id)
             if member.thread_id != thread_id or member.parent_message_id != parent:
-                updates.append({"pk": member.id, "thread_id": thread_id, "parent_message_id": parent})
+                updates.append({"p_pk": member.id, "thread_id": thread_id, "parent_message_id": parent})
     if updates:
-        session.connection().execute(
-            update(Message.__table__).where(Message.__table__.c.id == bindparam("p_pk")),
-            [{"p_pk": u["pk"], "thread_id": u["thread_id"], "parent_message_id": u["parent_message_id"]}
-             for u in updates])
-    stale = set(threads.values()) - keep
+        conn.execute(update(table).where(table.c.id == bindparam("p_pk")), updates)
+    stale = set(threads.values()) - {threads[root] for root in values}
     if stale:
-        session.execute(Thread.__table__.delete().where(Thread.__table__.c.id.in_(stale)))
-    return len(keep)
+        conn.execute(Thread.__table__.delete().where(Thread.__table__.c.id.in_(stale)))
+    return len(values)
 
+def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_size: int,
+                         list_name: str | None) -> BatchCounts:
+    """Messages recovered from a web page, each threaded under the message it answers."""
+    counts = BatchCounts()
+    ids = [m.message_id for m in page.messages]
+    existing = store.find_message_pks(ids)
+    rows = []
+    stamp = now_utc()
+    for index, message in enumerate(page.messages):
+        if message.message_id in existing:
+            counts.present += 1
+            continue
+        parent = page.messages[message.parent_index].message_id if message.parent_index is not None else None
+        rows.append({
+            "message_id": message.message_id, "synthetic_id": True, "recovered": True,
+            "in_reply_to": parent, "references": [parent] if parent else [],
+            "subject": message.subject or page.subject, "author_name": message.author,
+            "author_email": message.email,
+            "identity_id": store.find_identity_id(message.author, message.email),
+            "to_addrs": [], "cc_addrs": [], "date": message.date, "date_raw": message.date_text,
+            "body": message.text, "raw": raw_z if index == 0 else b"", "raw_size": raw_size if index == 0 else 0,
+            "attachments": [], "defects": [], "source": page.source, "position": f"quote depth {message.quote_depth}",
+            "ingested_at": stamp,
+            "provenance": {"quote_depth": message.quote_depth, "author_source": message.author_source,
+                           "author_rule": message.author_rule, "extent": message.extent,
+                           "email_hint": message.email_hint, "first_words": message.first_words,
+                           "page": page.source, "page_author": page.page_author.name},
+        })
+    store.insert_messages(rows, existing)
+    counts.stored = len(rows)
+    if list_name:
+        store.store_memberships([(mid, list_name) for mid in ids], existing)
+    return counts

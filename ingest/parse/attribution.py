@@ -52,6 +52,12 @@ _NAME_VERB = re.compile(
     r"(?:\s+(?:am|on|le|el)\s+(?P<date>.+?))?" + _END,
     re.IGNORECASE,
 )
+_HINT = re.compile(
+    r"wrote|writes|said|says|written|schrieb|crit|escribi|escreveu|scritt|scrisse|schreef|skrev|"
+    r"kirjoitti|napisa|napsal|pisze|пишет|написал|írta|yazdı|έγραψε|写道|寫道|書きました|"
+    r"^Quoting |^\* ",
+    re.IGNORECASE,
+)
 _OUTLOOK_FROM = re.compile(r"^\s*(?:From|Von|De|Van|Da|Från|Fra)\s*:\s*(?P<who>.+?)\s*$")
 
 _EMAIL = re.compile(r"<?\(?(?:mailto:)?([\w.+=!#$%&'*/?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)\)?>?")
@@ -78,6 +84,8 @@ def parse_attribution(text: str, previous: str = "") -> Attribution | None:
     """Attribution in `text` (quote markers removed), joined with `previous` when wrapped."""
     line = text.strip().lstrip("\ufeff\u200b\u200e").strip()
     if not line or line[-1] not in ":：" or len(line) > 220:
+        return None
+    if _HINT.search(line) is None:      # cheap filter: no verb, no "Quoting", no "* Name"
         return None
     found = _match_attribution(line)
     if found is not None and not _starts_with_lead(line):

@@ -54,6 +54,8 @@ _COLON_EOL = re.compile(r"[:：][ \t\r]*(?=\n|\Z)")
 _CONTENT = re.compile(r"[^\s>]")
 _NONBLANK = re.compile(r"\S")
 _ROBOT = re.compile(r"[ \t]{0,3}>[> \t]*(?:\d{1,6}\t|\S+:\d+:\d+: (?:error|warning|note): )")
+_DIAG = re.compile(r": (?:error|warning|note): ")
+_LINENO_NL = re.compile(r"\n[ \t]{0,3}>[> \t]*\d{1,6}\t")
 _ROBOT_NL = re.compile(r"\n[ \t]{0,3}>[> \t]*(?:\d{1,6}\t|\S+:\d+:\d+: (?:error|warning|note): )")
 _ORIGINAL = re.compile(r"\s*-{3,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|"
                        r"Mensaje original|Messaggio originale)\s*-{3,}\s*$", re.IGNORECASE)
@@ -77,8 +79,10 @@ def split_segments(body: str) -> tuple[Segment, ...]:
     footer = _find_footer(body, blocked)
     runs: list[Run] = [["patch", 0, a, b, None] for a, b in blocked]
     quotes = _quote_runs(body, footer, blocked)
-    for q in quotes:
-        runs.extend(_split_quote_run(body, *q))
+    robot = (_DIAG.search(body) is not None or _LINENO_NL.search(body) is not None
+             or _ROBOT.match(body) is not None)
+    for s, e, depth in quotes:
+        runs.extend(_split_quote_run(body, s, e, depth, robot))
     covered = sorted(blocked + [(q[0], q[1]) for q in quotes])
     pos = 0
     for a, b in covered + [(footer, footer)]:
@@ -180,6 +184,9 @@ def _extend_to_separator(body: str, a: int, floor: int) -> int:
 def _find_footer(body: str, blocked: list[tuple[int, int]]) -> int:
     """Offset of list boilerplate at the end of the body, or len(body)."""
     size = len(body)
+    end = body[-3000:]
+    if "____" not in end and "unsubscribe" not in end and "You received this" not in end:
+        return size
     tail = size
     for _ in range(16):
         nl = body.rfind("\n", 0, tail - 1) if tail > 1 else -1
@@ -243,7 +250,7 @@ def _quote_runs(body: str, limit: int, blocked) -> list[tuple[int, int, int]]:
     return keep
 
 
-def _split_quote_run(body: str, s: int, e: int, depth: int) -> list[Run]:
+def _split_quote_run(body: str, s: int, e: int, depth: int, robot: bool) -> list[Run]:
     """A quote run cut around attribution lines and robot compiler output inside it."""
     cuts: list[tuple[int, int, str, int, Attribution | None]] = []
     for m in _COLON_EOL.finditer(body, s, e):
@@ -262,10 +269,11 @@ def _split_quote_run(body: str, s: int, e: int, depth: int) -> list[Run]:
             if cuts and start < cuts[-1][1]:
                 start = cuts[-1][1]
             cuts.append((start, _line_end(body, m.end(), e), "attribution", depth, found))
-    robot = _robot_lines(body, s, e)
     if robot:
-        cuts.extend(robot)
-        cuts.sort(key=lambda c: c[0])
+        found_lines = _robot_lines(body, s, e)
+        if found_lines:
+            cuts.extend(found_lines)
+            cuts.sort(key=lambda c: c[0])
     out: list[Run] = []
     pos = s
     for a, b, kind, d, attr in cuts:

@@ -40,7 +40,12 @@ _ALIASES = {
     "signed-off-by": "signed-off-by",
     "buglink": "link",
 }
-_NEEDLES = ("-by:", "-by :", "fixes:", "link:", "closes:", "cc:")
+_KEY = r"(?:[A-Za-z]+(?:-[A-Za-z]+)*-[Bb][Yy]|Fixes|FIXES|Link|BugLink|Closes|C[Cc])[ \t]*:"
+# Candidate lines, found by regexes with a literal "\n" prefix (fast scanning in C).
+_OWN_NL = re.compile(r"\n(?=" + _KEY + ")")
+_OWN_AT = re.compile(_KEY)
+_QUOTED_NL = re.compile(r"\n(?=[ \t]{0,3}>[> \t]*" + _KEY + ")")
+_QUOTED_AT = re.compile(r"[ \t]{0,3}>[> \t]*" + _KEY)
 _LINE = re.compile(
     r"(?P<prefix>(?:[ \t]{0,3}>(?:[ \t]?>)*[ \t]?)?)"
     r"(?P<key>[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)[ \t]*:[ \t]*(?P<value>\S.*?)[ \t\r]*$"
@@ -68,18 +73,19 @@ def parse_trailers(body: str, include_quoted: bool = False) -> tuple[Trailer, ..
 
 @lru_cache(maxsize=8)
 def _parse_trailers_cached(body: str, include_quoted: bool) -> tuple[Trailer, ...]:
-    low = body.lower()
-    hits: set[int] = set()
-    for needle in _NEEDLES:
-        at = low.find(needle)
-        while at >= 0:
-            hits.add(body.rfind("\n", 0, at) + 1)
-            at = low.find(needle, at + 1)
+    hits = [m.start() + 1 for m in _OWN_NL.finditer(body)]
+    if _OWN_AT.match(body):
+        hits.insert(0, 0)
+    if include_quoted:
+        hits.extend(m.start() + 1 for m in _QUOTED_NL.finditer(body))
+        if _QUOTED_AT.match(body):
+            hits.append(0)
+        hits = sorted(set(hits))
     if not hits:
         return ()
     out: list[Trailer] = []
     taken_until = -1
-    for line_start in sorted(hits):
+    for line_start in hits:
         if line_start < taken_until:
             continue
         line_end = body.find("\n", line_start)

@@ -48,14 +48,11 @@ def open_library(ctx: click.Context) -> Any:
 
 def register_commands() -> None:
     from kb.cli import mail_commands
+    from kb.cli.demo import demo
+    from kb.cli.scenario import scenario
 
-    for command in mail_commands.COMMANDS:
+    for command in [*mail_commands.COMMANDS, demo, scenario]:
         cli.add_command(command)
-    try:
-        from kb.cli.scenario import scenario
-    except ImportError:  # pragma: no cover - during development of the scenario package
-        return
-    cli.add_command(scenario)
 
 
 def main() -> None:

@@ -53,6 +53,8 @@ class Message(Base):
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
     synthetic_id: Mapped[bool] = mapped_column(Boolean, default=False)
     recovered: Mapped[bool] = mapped_column(Boolean, default=False)  # rebuilt from a web page quote
+    # for recovered messages: quote_depth, author_source, author_rule, extent, page
+    provenance: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
     parent_message_id: Mapped[str | None] = mapped_column(String(998))  # may name a ghost
     in_reply_to: Mapped[str | None] = mapped_column(String(998), index=True)

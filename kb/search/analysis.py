@@ -22,7 +22,10 @@ from whoosh.analysis import Token, Tokenizer
 
 from kb.query.fields import FIELDS, FieldKind
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# short stored fields whose phrases are checked against the stored text instead of
+# positions: their posting blocks stay small (no per-posting position lists to unpickle)
+STORED_PHRASE_FIELDS = frozenset({"subject"})
 MAX_TERM_LENGTH = 64
 
 _WORD = re.compile(r"\w+")
@@ -177,9 +180,10 @@ def _make_field(name: str) -> fields.FieldType:
         return fields.DATETIME(stored=name == "date", sortable=name == "date")
     if spec.kind is FieldKind.EXACT:
         return fields.ID(stored=True, unique=True, sortable=True)
-    field = fields.TEXT(analyzer=_TOKENIZERS[spec.kind](), phrase=spec.phrases,
-                        stored=name == "subject")
-    field.format = (_FastPositions if spec.phrases else _FastFrequency)(field_boost=1.0)
+    positions = spec.phrases and name not in STORED_PHRASE_FIELDS
+    field = fields.TEXT(analyzer=_TOKENIZERS[spec.kind](), phrase=positions,
+                        stored=name in STORED_PHRASE_FIELDS)
+    field.format = (_FastPositions if positions else _FastFrequency)(field_boost=1.0)
     if spec.kind in (FieldKind.KEYWORD, FieldKind.PATH):
         field.scorable = False
     return field

@@ -97,7 +97,10 @@ class DocSets:
         candidates = set.intersection(*sets) if sets else set()
         if not candidates or len(words) < 2:
             return candidates
-        decode = self.searcher.schema[field].format.decode_positions
+        fieldtype = self.searcher.schema[field]
+        if not fieldtype.format.supports("positions"):
+            return self._check_stored_phrase(field, words, candidates)
+        decode = fieldtype.format.decode_positions
         encoded = []
         for word in words:
             postings = self.postings(field, word)
@@ -106,6 +109,16 @@ class DocSets:
         for doc in candidates:
             later = [set(decode(e[doc])) for e in encoded[1:]]
             if any(all(p + k + 1 in later[k] for k in range(len(later))) for p in decode(encoded[0][doc])):
+                found.add(doc)
+        return found
+
+    def _check_stored_phrase(self, field: str, words: list[str], candidates: set[int]) -> set[int]:
+        tokenizer = self.searcher.schema[field].analyzer
+        n = len(words)
+        found = set()
+        for doc in candidates:
+            have = tokenizer.words(self.searcher.stored_fields(doc).get(field, ""))
+            if any(have[i : i + n] == words for i in range(len(have) - n + 1)):
                 found.add(doc)
         return found
 

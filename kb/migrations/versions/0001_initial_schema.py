@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 09:05:04.606939
+Create Date: 2026-11-21 09:08:31.512560
 """
 from alembic import op
 import sqlalchemy as sa
@@ -245,6 +245,7 @@ def upgrade() -> None:
     sa.Column('message_id', sa.String(length=998), nullable=False),
     sa.Column('synthetic_id', sa.Boolean(), nullable=False),
     sa.Column('recovered', sa.Boolean(), nullable=False),
+    sa.Column('provenance', sa.JSON(), nullable=False),
     sa.Column('thread_id', sa.Integer(), nullable=True),
     sa.Column('parent_message_id', sa.String(length=998), nullable=True),
     sa.Column('in_reply_to', sa.String(length=998), nullable=True),
