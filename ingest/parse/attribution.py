@@ -54,9 +54,7 @@ _NAME_VERB = re.compile(
 )
 _HINT = re.compile(
     r"wrote|writes|said|says|written|schrieb|crit|escribi|escreveu|scritt|scrisse|schreef|skrev|"
-    r"kirjoitti|napisa|napsal|pisze|пишет|написал|írta|yazdı|έγραψε|写道|寫道|書きました|"
-    r"^Quoting |^\* ",
-    re.IGNORECASE,
+    r"kirjoitti|napisa|napsal|pisze|пишет|написал|írta|yazdı|έγραψε|写道|寫道|書きました"
 )
 _OUTLOOK_FROM = re.compile(r"^\s*(?:From|Von|De|Van|Da|Från|Fra)\s*:\s*(?P<who>.+?)\s*$")
 
@@ -85,8 +83,8 @@ def parse_attribution(text: str, previous: str = "") -> Attribution | None:
     line = text.strip().lstrip("\ufeff\u200b\u200e").strip()
     if not line or line[-1] not in ":：" or len(line) > 220:
         return None
-    if _HINT.search(line) is None:      # cheap filter: no verb, no "Quoting", no "* Name"
-        return None
+    if _HINT.search(line[-110:].lower()) is None and not line.startswith(("Quoting ", "* ")):
+        return None                     # cheap filter: no verb near the end
     found = _match_attribution(line)
     if found is not None and not _starts_with_lead(line):
         prev = previous.strip()

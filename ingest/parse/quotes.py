@@ -50,12 +50,11 @@ class QuoteAttribution:
 _QSTART = re.compile(r"\n[ \t]{0,3}>")
 _QRUN = re.compile(r"([ \t]{0,3}>(?:[ \t]?>)*)[^\n]*(?:\n\1(?![ \t]?>)[^\n]*)*\n?")
 _QPREFIX = re.compile(r"[ \t]{0,3}>(?:[ \t]?>)*[ \t]?")
-_COLON_EOL = re.compile(r"[:：][ \t\r]*(?=\n|\Z)")
+_COLON_NEEDLES = (":\n", ": \n", ":\r\n", "：\n")
 _CONTENT = re.compile(r"[^\s>]")
 _NONBLANK = re.compile(r"\S")
 _ROBOT = re.compile(r"[ \t]{0,3}>[> \t]*(?:\d{1,6}\t|\S+:\d+:\d+: (?:error|warning|note): )")
-_DIAG = re.compile(r": (?:error|warning|note): ")
-_LINENO_NL = re.compile(r"\n[ \t]{0,3}>[> \t]*\d{1,6}\t")
+_ROBOT_MARKS = ("lkp@intel.com", "kernel test robot", ": error: ", ": warning: ")
 _ROBOT_NL = re.compile(r"\n[ \t]{0,3}>[> \t]*(?:\d{1,6}\t|\S+:\d+:\d+: (?:error|warning|note): )")
 _ORIGINAL = re.compile(r"\s*-{3,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|"
                        r"Mensaje original|Messaggio originale)\s*-{3,}\s*$", re.IGNORECASE)
@@ -79,8 +78,7 @@ def split_segments(body: str) -> tuple[Segment, ...]:
     footer = _find_footer(body, blocked)
     runs: list[Run] = [["patch", 0, a, b, None] for a, b in blocked]
     quotes = _quote_runs(body, footer, blocked)
-    robot = (_DIAG.search(body) is not None or _LINENO_NL.search(body) is not None
-             or _ROBOT.match(body) is not None)
+    robot = any(mark in body for mark in _ROBOT_MARKS)
     for s, e, depth in quotes:
         runs.extend(_split_quote_run(body, s, e, depth, robot))
     covered = sorted(blocked + [(q[0], q[1]) for q in quotes])
@@ -140,6 +138,21 @@ def strip_quotes(body: str, keep: tuple[str, ...] = _KEEP) -> str:
     """The message's own words: text, trailers and patches; no quotes, attributions,
     signature or footer (choose other kinds with `keep`)."""
     return "".join(body[s.start:s.end] for s in split_segments(body) if s.kind in keep)
+
+
+def _colon_lines(body: str, s: int, e: int) -> list[tuple[int, int]]:
+    """(offset of the colon, end of line content) of the lines in [s, e) ending in ':'."""
+    out = []
+    for needle in _COLON_NEEDLES:
+        at = body.find(needle, s, e)
+        while at >= 0:
+            out.append((at, at + len(needle) - 1))
+            at = body.find(needle, at + 1, e)
+    if e == len(body) and e > s and body[e - 1] in ":：":
+        out.append((e - 1, e))
+    if len(out) > 1:
+        out.sort()
+    return out
 
 
 def _line_end(body: str, pos: int, limit: int) -> int:
@@ -253,9 +266,9 @@ def _quote_runs(body: str, limit: int, blocked) -> list[tuple[int, int, int]]:
 def _split_quote_run(body: str, s: int, e: int, depth: int, robot: bool) -> list[Run]:
     """A quote run cut around attribution lines and robot compiler output inside it."""
     cuts: list[tuple[int, int, str, int, Attribution | None]] = []
-    for m in _COLON_EOL.finditer(body, s, e):
-        ls = _line_start(body, m.start(), s)
-        content = body[_QPREFIX.match(body, ls).end():m.end()]
+    for colon, stop in _colon_lines(body, s, e):
+        ls = _line_start(body, colon, s)
+        content = body[_QPREFIX.match(body, ls).end():stop]
         prev = ""
         ps = ls
         if ls > s:
@@ -268,7 +281,7 @@ def _split_quote_run(body: str, s: int, e: int, depth: int, robot: bool) -> list
             start = ps if found.joined else ls
             if cuts and start < cuts[-1][1]:
                 start = cuts[-1][1]
-            cuts.append((start, _line_end(body, m.end(), e), "attribution", depth, found))
+            cuts.append((start, _line_end(body, stop, e), "attribution", depth, found))
     if robot:
         found_lines = _robot_lines(body, s, e)
         if found_lines:
@@ -303,9 +316,9 @@ def _robot_lines(body: str, s: int, e: int) -> list:
 def _gap_runs(body: str, g0: int, g1: int) -> list[Run]:
     """Unquoted, non-patch lines: attributions, trailers, signature, Outlook headers, text."""
     hard: list[tuple[int, int, str, Attribution | None]] = []
-    for m in _COLON_EOL.finditer(body, g0, g1):
-        ls = _line_start(body, m.start(), g0)
-        line = body[ls:m.end()]
+    for colon, stop in _colon_lines(body, g0, g1):
+        ls = _line_start(body, colon, g0)
+        line = body[ls:stop]
         if not line.strip() or line[:1] in " \t":
             continue
         prev = ""
@@ -318,7 +331,7 @@ def _gap_runs(body: str, g0: int, g1: int) -> list[Run]:
             start = ps if found.joined else ls
             if hard and start < hard[-1][1]:
                 start = hard[-1][1]
-            hard.append((start, _line_end(body, m.end(), g1), "attribution", found))
+            hard.append((start, _line_end(body, stop, g1), "attribution", found))
     _find_outlook(body, g0, g1, hard)
     sig = _find_signature(body, g0, g1)
     if sig < g1:
