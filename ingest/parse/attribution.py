@@ -7,6 +7,7 @@ end with ':' (or the full-width '：') are ever tried, so the regexes below run 
 
 from __future__ import annotations
 
+import email.header
 import re
 from dataclasses import dataclass
 
@@ -154,6 +155,8 @@ def _match_attribution(line: str) -> Attribution | None:
         first = who.split(None, 1)[0].lower().strip(",")
         if first in _NOT_NAMES or who.count(" ") > 8 or _TIME.search(who) and "<" not in who:
             return None
+        if ("?" in who or "()" in who) and "@" not in who:    # prose, not a name
+            return None
         return _make(who, m.group("date") or "")
     return None
 
@@ -204,6 +207,22 @@ def _split_name_email(who: str) -> tuple[str, str]:
     who = _VIA.sub("", who.strip())
     name = who.strip(" \t,\"'()[]").replace('"', "")
     name = " ".join(name.split())
+    if "=?" in name:                    # an RFC 2047 encoded word pasted by the client
+        name = _decode_words(name)
     if len(name) > 80:
         return "", email
     return name, email
+
+
+def _decode_words(text: str) -> str:
+    try:
+        parts = email.header.decode_header(text)
+    except (ValueError, LookupError):
+        return text
+    out = []
+    for chunk, charset in parts:
+        if isinstance(chunk, bytes):
+            out.append(chunk.decode(charset or "utf-8", "replace"))
+        else:
+            out.append(chunk)
+    return "".join(out).strip()

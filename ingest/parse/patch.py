@@ -11,13 +11,14 @@ hunk is never taken for a removed line. Only unquoted diffs are parsed (quoted o
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
+from operator import add
 
 from ingest.parse.diffstat import Diffstat, find_diffstat
+from ingest.parse.patch_id import git_patch_id
 
 __all__ = ["Diffstat", "FilePatch", "Hunk", "compute_patch_id", "find_diffstat", "parse_patches"]
 
@@ -112,7 +113,8 @@ def _scan(body: str, p: int, q: int, out: list[FilePatch]):
         lines = [line[:-1] if line.endswith("\r") else line for line in raw]
     else:
         lines = raw
-    starts = list(accumulate((len(line) + 1 for line in raw), initial=p))
+    # Line start offsets, all in C: p + (lengths of the lines before) + (newlines before).
+    starts = list(map(add, accumulate(map(len, raw), initial=p), range(len(raw) + 1)))
     n = len(lines)
     i = 0
     while i < n:
@@ -244,11 +246,13 @@ def _parse_hunk(lines: list[str], starts: list[int], i: int):
     old_count, new_count = old_left, new_left
     added: list[str] = []
     removed: list[str] = []
+    add, remove = added.append, removed.append
     n = len(lines)
     first = i
     i += 1
-    while (old_left > 0 or new_left > 0) and i < n:
-        line = lines[i]
+    for line in lines[i:i + old_left + new_left + 4]:
+        if old_left <= 0 and new_left <= 0:
+            break
         c = line[:1]
         if c == " " or not line:
             old_left -= 1
@@ -256,10 +260,10 @@ def _parse_hunk(lines: list[str], starts: list[int], i: int):
         elif c == "-":
             if line == "-- " and (i + 1 >= n or lines[i + 1][:1] not in _DIFF_FIRST):
                 break
-            removed.append(line[1:])
+            remove(line[1:])
             old_left -= 1
         elif c == "+":
-            added.append(line[1:])
+            add(line[1:])
             new_left -= 1
         elif c != "\\":
             break
@@ -354,8 +358,6 @@ def _percent(text: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-_HEX40 = re.compile(r"[0-9a-fA-F]{40}(?![0-9a-fA-F])")
-_WS = re.compile(r"[ \t\n\r\f\v]+")
 
 
 def compute_patch_id(body: str) -> str | None:
@@ -372,7 +374,7 @@ def compute_patch_id(body: str) -> str | None:
     gets the same id.
     """
     if "diff " in body:
-        got = _git_patch_id(body.split("\n"))
+        got = git_patch_id(body.split("\n"))
         if got is not None:
             return got
     patches = parse_patches(body)
@@ -387,84 +389,4 @@ def compute_patch_id(body: str) -> str | None:
         synth.append(f"+++ {new}")
         for hunk in fp.hunks:
             synth.extend(body[hunk.start:hunk.end].replace("\r", "").split("\n"))
-    return _git_patch_id(synth)
-
-
-def _git_patch_id(lines: list[str]) -> str | None:
-    total = [0] * 20
-    ctx = hashlib.sha1()
-    patchlen = 0
-    before = after = -1
-    is_binary = False
-    pre = post = ""
-
-    def flush() -> None:
-        nonlocal ctx
-        digest = ctx.digest()
-        ctx = hashlib.sha1()
-        carry = 0
-        for k in range(20):
-            carry += total[k] + digest[k]
-            total[k] = carry & 0xFF
-            carry >>= 8
-
-    for line in lines:
-        if line.startswith("commit "):
-            rest = line[7:]
-        elif line.startswith("From "):
-            rest = line[5:]
-        else:
-            rest = line
-            if line.startswith("\\ ") and len(line) + 1 > 12:
-                continue
-        if _HEX40.match(rest):
-            break
-        if not patchlen and not line.startswith("diff "):
-            continue
-        if before == -1:
-            if line.startswith(("GIT binary patch", "Binary files")):
-                is_binary, before = True, 0
-                ctx.update(pre.encode())
-                ctx.update(post.encode())
-                flush()
-                continue
-            if line.startswith("index "):
-                dots = line.find("..")
-                if dots >= 0:
-                    space = line.find(" ", dots)
-                    pre = line[6:dots]
-                    post = line[dots + 2:space] if space >= 0 else line[dots + 2:].rstrip("\r")
-                continue
-            if line.startswith("--- "):
-                before = after = 1
-            elif not line[:1].isalpha():
-                break
-        if is_binary:
-            if line.startswith("diff "):
-                is_binary, before = False, -1
-            continue
-        if before == 0 and after == 0:
-            if line.startswith("@@ -"):
-                m = _HUNK.match(line)
-                if m is None:
-                    before = after = 0
-                else:
-                    before = int(m.group(2)) if m.group(2) is not None else 1
-                    after = int(m.group(4)) if m.group(4) is not None else 1
-                continue
-            if not line.startswith("diff "):
-                break
-            flush()
-            before = after = -1
-        c = line[:1]
-        if c == "-" or c == " ":
-            before -= 1
-        if c == "+" or c == " ":
-            after -= 1
-        data = _WS.sub("", line).encode("utf-8", "surrogateescape")
-        patchlen += len(data)
-        ctx.update(data)
-    flush()
-    if not patchlen:
-        return None
-    return bytes(total).hex()
+    return git_patch_id(synth)

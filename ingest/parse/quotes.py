@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.parse.attribution import Attribution, parse_attribution, parse_outlook_from
+from ingest.parse.attribution import Attribution, parse_attribution
 from ingest.parse.patch import parse_patches
 from ingest.parse.quote_align import align_quote
-from ingest.parse.trailers import parse_trailers
+from ingest.parse.unquoted import colon_lines, find_footer, find_unquoted_runs, line_end, line_start
 
 __all__ = ["QuoteAttribution", "Segment", "align_quote", "attribute_quotes", "split_segments",
            "strip_quotes"]
@@ -50,18 +50,11 @@ class QuoteAttribution:
 _QSTART = re.compile(r"\n[ \t]{0,3}>")
 _QRUN = re.compile(r"([ \t]{0,3}>(?:[ \t]?>)*)[^\n]*(?:\n\1(?![ \t]?>)[^\n]*)*\n?")
 _QPREFIX = re.compile(r"[ \t]{0,3}>(?:[ \t]?>)*[ \t]?")
-_COLON_NEEDLES = (":\n", ": \n", ":\r\n", "：\n")
 _CONTENT = re.compile(r"[^\s>]")
 _NONBLANK = re.compile(r"\S")
 _ROBOT = re.compile(r"[ \t]{0,3}>[> \t]*(?:\d{1,6}\t|\S+:\d+:\d+: (?:error|warning|note): )")
 _ROBOT_MARKS = ("lkp@intel.com", "kernel test robot", ": error: ", ": warning: ")
 _ROBOT_NL = re.compile(r"\n[ \t]{0,3}>[> \t]*(?:\d{1,6}\t|\S+:\d+:\d+: (?:error|warning|note): )")
-_ORIGINAL = re.compile(r"\s*-{3,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|"
-                       r"Mensaje original|Messaggio originale)\s*-{3,}\s*$", re.IGNORECASE)
-_OUTLOOK_KEYS = ("Sent:", "Date:", "To:", "Cc:", "Subject:", "Gesendet:", "An:", "Betreff:",
-                 "Envoyé :", "À :", "Objet :")
-_FOOTER_STARTS = ("To unsubscribe from this list", "To unsubscribe, send",
-                  "You received this message because you are subscribed")
 _KEEP = ("text", "trailer", "patch")
 _HARD_TEXT = ("text", "signature", "footer", "patch", "trailer", "attribution")
 
@@ -75,7 +68,7 @@ def split_segments(body: str) -> tuple[Segment, ...]:
         return ()
     size = len(body)
     blocked = _patch_regions(body)
-    footer = _find_footer(body, blocked)
+    footer = find_footer(body, blocked)
     runs: list[Run] = [["patch", 0, a, b, None] for a, b in blocked]
     quotes = _quote_runs(body, footer, blocked)
     robot = any(mark in body for mark in _ROBOT_MARKS)
@@ -85,7 +78,7 @@ def split_segments(body: str) -> tuple[Segment, ...]:
     pos = 0
     for a, b in covered + [(footer, footer)]:
         if a > pos:
-            runs.extend(_gap_runs(body, pos, a))
+            runs.extend(find_unquoted_runs(body, pos, a))
         pos = max(pos, b)
     if footer < size:
         runs.append(["footer", 0, footer, size, None])
@@ -140,38 +133,12 @@ def strip_quotes(body: str, keep: tuple[str, ...] = _KEEP) -> str:
     return "".join(body[s.start:s.end] for s in split_segments(body) if s.kind in keep)
 
 
-def _colon_lines(body: str, s: int, e: int) -> list[tuple[int, int]]:
-    """(offset of the colon, end of line content) of the lines in [s, e) ending in ':'."""
-    out = []
-    for needle in _COLON_NEEDLES:
-        at = body.find(needle, s, e)
-        while at >= 0:
-            out.append((at, at + len(needle) - 1))
-            at = body.find(needle, at + 1, e)
-    if e == len(body) and e > s and body[e - 1] in ":：":
-        out.append((e - 1, e))
-    if len(out) > 1:
-        out.sort()
-    return out
-
-
-def _line_end(body: str, pos: int, limit: int) -> int:
-    """Offset just after the line containing pos (after its newline), at most limit."""
-    nl = body.find("\n", pos, limit)
-    return limit if nl < 0 else nl + 1
-
-
-def _line_start(body: str, pos: int, floor: int) -> int:
-    nl = body.rfind("\n", floor, pos)
-    return floor if nl < 0 else nl + 1
-
-
 def _patch_regions(body: str) -> list[tuple[int, int]]:
     """Diff spans (line-aligned), each extended up to a "---" line and diffstat above it."""
     regions: list[tuple[int, int]] = []
     size = len(body)
     for fp in parse_patches(body):
-        a, b = fp.start, _line_end(body, fp.end, size)
+        a, b = fp.start, line_end(body, fp.end, size)
         if regions and a <= regions[-1][1] + 1:
             regions[-1] = (regions[-1][0], b)
             continue
@@ -184,7 +151,7 @@ def _extend_to_separator(body: str, a: int, floor: int) -> int:
     for _ in range(400):
         if pos <= floor:
             return a
-        start = _line_start(body, pos - 1, floor)
+        start = line_start(body, pos - 1, floor)
         line = body[start:pos - 1].rstrip("\r")
         if line.rstrip() == "---":
             return start
@@ -192,39 +159,6 @@ def _extend_to_separator(body: str, a: int, floor: int) -> int:
             return a
         pos = start
     return a
-
-
-def _find_footer(body: str, blocked: list[tuple[int, int]]) -> int:
-    """Offset of list boilerplate at the end of the body, or len(body)."""
-    size = len(body)
-    end = body[-3000:]
-    if "____" not in end and "unsubscribe" not in end and "You received this" not in end:
-        return size
-    tail = size
-    for _ in range(16):
-        nl = body.rfind("\n", 0, tail - 1) if tail > 1 else -1
-        if nl < 0:
-            tail = 0
-            break
-        tail = nl + 1
-    if blocked and tail < blocked[-1][1]:
-        tail = blocked[-1][1]
-    lines = body[tail:].split("\n")
-    offset = tail
-    for k, line in enumerate(lines):
-        start = -1
-        if line.startswith("____") and len(line.strip()) >= 10 and set(line.strip()) == {"_"}:
-            window = " ".join(lines[k + 1:k + 4]).lower()
-            if "mailing list" in window or "listinfo" in window or "@" in window:
-                start = offset
-        elif line.startswith(_FOOTER_STARTS):
-            start = offset
-            if k > 0 and lines[k - 1].rstrip() in ("--", "---"):
-                start = offset - len(lines[k - 1]) - 1
-        if start >= 0:
-            return start
-        offset += len(line) + 1
-    return size
 
 
 def _quote_runs(body: str, limit: int, blocked) -> list[tuple[int, int, int]]:
@@ -266,13 +200,13 @@ def _quote_runs(body: str, limit: int, blocked) -> list[tuple[int, int, int]]:
 def _split_quote_run(body: str, s: int, e: int, depth: int, robot: bool) -> list[Run]:
     """A quote run cut around attribution lines and robot compiler output inside it."""
     cuts: list[tuple[int, int, str, int, Attribution | None]] = []
-    for colon, stop in _colon_lines(body, s, e):
-        ls = _line_start(body, colon, s)
+    for colon, stop in colon_lines(body, s, e):
+        ls = line_start(body, colon, s)
         content = body[_QPREFIX.match(body, ls).end():stop]
         prev = ""
         ps = ls
         if ls > s:
-            ps = _line_start(body, ls - 1, s)
+            ps = line_start(body, ls - 1, s)
             pm = _QPREFIX.match(body, ps)
             if pm is not None and pm.group().count(">") == depth:
                 prev = body[pm.end():ls - 1]
@@ -281,7 +215,7 @@ def _split_quote_run(body: str, s: int, e: int, depth: int, robot: bool) -> list
             start = ps if found.joined else ls
             if cuts and start < cuts[-1][1]:
                 start = cuts[-1][1]
-            cuts.append((start, _line_end(body, stop, e), "attribution", depth, found))
+            cuts.append((start, line_end(body, stop, e), "attribution", depth, found))
     if robot:
         found_lines = _robot_lines(body, s, e)
         if found_lines:
@@ -305,103 +239,12 @@ def _robot_lines(body: str, s: int, e: int) -> list:
     """Compiler output marked by the kernel test robot ("> 5811\tcode", ">> x.c:1:2: error:")."""
     out = []
     if s == 0 and _ROBOT.match(body, 0, e):
-        out.append((0, _line_end(body, 0, e), "text", 0, None))
+        out.append((0, line_end(body, 0, e), "text", 0, None))
     for m in _ROBOT_NL.finditer(body, max(s - 1, 0), e):
         ls = m.start() + 1
         if ls >= s:
-            out.append((ls, _line_end(body, ls, e), "text", 0, None))
+            out.append((ls, line_end(body, ls, e), "text", 0, None))
     return out
-
-
-def _gap_runs(body: str, g0: int, g1: int) -> list[Run]:
-    """Unquoted, non-patch lines: attributions, trailers, signature, Outlook headers, text."""
-    hard: list[tuple[int, int, str, Attribution | None]] = []
-    for colon, stop in _colon_lines(body, g0, g1):
-        ls = _line_start(body, colon, g0)
-        line = body[ls:stop]
-        if not line.strip() or line[:1] in " \t":
-            continue
-        prev = ""
-        ps = ls
-        if ls > g0:
-            ps = _line_start(body, ls - 1, g0)
-            prev = body[ps:ls - 1]
-        found = parse_attribution(line, prev)
-        if found is not None:
-            start = ps if found.joined else ls
-            if hard and start < hard[-1][1]:
-                start = hard[-1][1]
-            hard.append((start, _line_end(body, stop, g1), "attribution", found))
-    _find_outlook(body, g0, g1, hard)
-    sig = _find_signature(body, g0, g1)
-    if sig < g1:
-        stop = next((a for a, _b, kind, _f in sorted(hard) if a > sig), g1)
-        hard.append((sig, stop, "signature", None))
-    for t in parse_trailers(body):
-        if g0 <= t.start < g1 and not (sig <= t.start):
-            hard.append((t.start, _line_end(body, t.end, g1), "trailer", None))
-    hard.sort()
-    out: list[Run] = []
-    pos = g0
-    for a, b, kind, attr in hard:
-        if a < pos:
-            continue
-        if a > pos:
-            out.append(["text", 0, pos, a, None])
-        out.append([kind, 0, a, b, attr])
-        pos = b
-    if pos < g1:
-        out.append(["text", 0, pos, g1, None])
-    return out
-
-
-def _find_signature(body: str, g0: int, g1: int) -> int:
-    """Start of the first "-- " line in [g0, g1) ("--" only near the end), or g1."""
-    pos = g0
-    while pos < g1:
-        if body.startswith("--", pos):
-            end = body.find("\n", pos, g1)
-            line = body[pos:g1 if end < 0 else end].rstrip("\r")
-            if line == "-- " or (line == "--" and body.count("\n", pos) <= 15):
-                return pos
-        nl = body.find("\n--", pos, g1)
-        if nl < 0:
-            return g1
-        pos = nl + 1
-    return g1
-
-
-def _find_outlook(body: str, g0: int, g1: int, hard: list) -> None:
-    """"-----Original Message-----" / "From: X" header blocks, as attribution runs."""
-    pos = g0
-    while True:
-        at = body.find("From:", pos, g1)
-        if at < 0:
-            return
-        pos = at + 5
-        if at > g0 and body[at - 1] != "\n":
-            continue
-        end = _line_end(body, at, g1)
-        found = parse_outlook_from(body[at:end].rstrip("\n"))
-        if found is None:
-            continue
-        start = at
-        if at > g0:
-            ps = _line_start(body, at - 1, g0)
-            if _ORIGINAL.match(body[ps:at - 1]):
-                start = ps
-        block_end, count = end, 0
-        while block_end < len(body) and count < 6:
-            nxt_end = _line_end(body, block_end, len(body))
-            if not body[block_end:nxt_end].lstrip(" >").startswith(_OUTLOOK_KEYS):
-                break
-            count += 1
-            if body[block_end] == ">" or nxt_end > g1:  # "From: X" then "> Sent: ..."
-                break
-            block_end = nxt_end
-        if count >= 1:
-            hard.append((start, block_end, "attribution", found))
-            pos = block_end
 
 
 def _merge(body: str, runs: list[Run]) -> tuple[Segment, ...]:

@@ -47,13 +47,14 @@ _PULL_TAGS = ("git pull", "git", "pull", "pull request", "git pull request", "gi
 
 def parse_subject(subject: str) -> SubjectInfo:
     """Parse one Subject header value (already decoded)."""
-    text = _WS.sub(" ", subject or "").strip()
+    text = " ".join((subject or "").split())
     is_reply = is_forward = is_patch = is_rfc = is_resend = is_pull = False
     version, part, total = 1, None, None
     tags: list[str] = []
     reply_depth = 0
     while text:
-        m = _MARKER.match(text)
+        m = _MARKER.match(text) if text[0] != "[" and ":" in text[:14] or "：" in text[:6] \
+            else None
         if m is not None:
             word = m.group("word").lower()
             if word in _REPLY_WORDS:
@@ -66,7 +67,7 @@ def parse_subject(subject: str) -> SubjectInfo:
                 is_forward = True
                 text = text[m.end():]
                 continue
-        m = _BRACKET.match(text)
+        m = _BRACKET.match(text) if text[0] == "[" else None
         if m is None:
             break
         inner = m.group("inner").strip()
@@ -101,7 +102,7 @@ def parse_subject(subject: str) -> SubjectInfo:
     if title.lower().startswith("git pull") or title.lower().startswith("pull request"):
         is_pull = True
     subsystems, summary = _split_subsystems(title)
-    normalised = _WS.sub(" ", title.lower()).strip().rstrip(".")
+    normalised = " ".join(title.lower().split()).rstrip(".")
     return SubjectInfo(is_reply, is_forward, is_patch, is_rfc, is_resend, is_pull, version, part,
                        total, tuple(tags), subsystems, title, summary, normalised, reply_depth)
 

@@ -71,6 +71,8 @@ def test_segments_tile_the_body():
         ("在 2022/1/21 23:57, Michal Koutný 写道:", "Michal Koutný", "", "2022/1/21 23:57"),
         ("Michal Koutný <mkoutny@suse.com> 于2021年9月18日周六 上午12:41写道：", "Michal Koutný",
          "mkoutny@suse.com", "2021年9月18日周六 上午12:41"),
+        ("=?UTF-8?q?Michal=20Koutn=C3=BD?= <mkoutny@suse.com> wrote:", "Michal Koutný",
+         "mkoutny@suse.com", ""),
     ],
 )
 def test_attribution_forms(line, name, email, date_text):
@@ -87,6 +89,7 @@ def test_attribution_forms(line, name, email, date_text):
         "Here is what happens:",
         "I think this is what Tejun meant, he said that the lock is held when we get here and:",
         "Changes in v2:",
+        "Really? In sgx_reclaim_direct() the code said:",
         "",
     ],
 )

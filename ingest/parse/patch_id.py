@@ -1,0 +1,91 @@
+"""`git patch-id --stable`, line for line (builtin/patch-id.c), over a list of diff lines."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_HEX40 = re.compile(r"[0-9a-fA-F]{40}(?![0-9a-fA-F])")
+_WS = re.compile(r"[ \t\n\r\f\v]+")
+
+
+def git_patch_id(lines: list[str]) -> str | None:
+    """Hex patch id of the first patch in `lines` (no newlines), or None when nothing hashed."""
+    total = [0] * 20
+    ctx = hashlib.sha1()
+    patchlen = 0
+    before = after = -1
+    is_binary = False
+    pre = post = ""
+
+    def flush() -> None:
+        nonlocal ctx
+        digest = ctx.digest()
+        ctx = hashlib.sha1()
+        carry = 0
+        for k in range(20):
+            carry += total[k] + digest[k]
+            total[k] = carry & 0xFF
+            carry >>= 8
+
+    for line in lines:
+        if line.startswith("commit "):
+            rest = line[7:]
+        elif line.startswith("From "):
+            rest = line[5:]
+        else:
+            rest = line
+            if line.startswith("\\ ") and len(line) + 1 > 12:
+                continue
+        if _HEX40.match(rest):
+            break
+        if not patchlen and not line.startswith("diff "):
+            continue
+        if before == -1:
+            if line.startswith(("GIT binary patch", "Binary files")):
+                is_binary, before = True, 0
+                ctx.update(pre.encode())
+                ctx.update(post.encode())
+                flush()
+                continue
+            if line.startswith("index "):
+                dots = line.find("..")
+                if dots >= 0:
+                    space = line.find(" ", dots)
+                    pre = line[6:dots]
+                    post = line[dots + 2:space] if space >= 0 else line[dots + 2:].rstrip("\r")
+                continue
+            if line.startswith("--- "):
+                before = after = 1
+            elif not line[:1].isalpha():
+                break
+        if is_binary:
+            if line.startswith("diff "):
+                is_binary, before = False, -1
+            continue
+        if before == 0 and after == 0:
+            if line.startswith("@@ -"):
+                m = _HUNK.match(line)
+                if m is None:
+                    before = after = 0
+                else:
+                    before = int(m.group(2)) if m.group(2) is not None else 1
+                    after = int(m.group(4)) if m.group(4) is not None else 1
+                continue
+            if not line.startswith("diff "):
+                break
+            flush()
+            before = after = -1
+        c = line[:1]
+        if c == "-" or c == " ":
+            before -= 1
+        if c == "+" or c == " ":
+            after -= 1
+        data = _WS.sub("", line).encode("utf-8", "surrogateescape")
+        patchlen += len(data)
+        ctx.update(data)
+    flush()
+    if not patchlen:
+        return None
+    return bytes(total).hex()
