@@ -36,7 +36,7 @@ def find_default_source() -> str:
 
 
 def measure(source: str, db: str | None, workers: int) -> dict[str, object]:
-    tmp = tempfile.mkdtemp(prefix="kb-bench-")
+    tmp = tempfile.mkdtemp(prefix="kb-ingest-bench-")
     url = db or f"sqlite:///{tmp}/kb.sqlite"
     factory = open_database(load_settings(url, f"{tmp}/index"))
     cpu0 = time.process_time()

@@ -11,12 +11,13 @@ import multiprocessing
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest.extract_stage import ExtractReport, run_extraction
 from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw, prepare_batch
 from ingest.sources import maildir, mbox, public_inbox
 from ingest.sources.base import RawMail
@@ -36,6 +37,7 @@ class IngestReport:
     present: int
     skipped: tuple[Skipped, ...]
     threads: int
+    extracted: ExtractReport | None
     seconds: float
     sources: tuple[str, ...]
 
@@ -43,7 +45,8 @@ class IngestReport:
         return {
             "read": self.read, "stored": self.stored, "present": self.present,
             "skipped": [{"source": s.source, "position": s.position, "reason": s.reason} for s in self.skipped],
-            "threads": self.threads, "seconds": round(self.seconds, 3), "sources": list(self.sources),
+            "threads": self.threads,
+            "extracted": asdict(self.extracted) if self.extracted else None, "seconds": round(self.seconds, 3), "sources": list(self.sources),
         }
 
 
@@ -119,7 +122,7 @@ def flush(store: Store, items: list[PreparedMessage | RejectedMessage], list_nam
 
 
 def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: str | None = None,
-               workers: int = 2, progress: Progress | None = None) -> IngestReport:
+               workers: int = 2, progress: Progress | None = None, extract: bool = True) -> IngestReport:
     """Ingest every source under `paths` ("-" is stdin); SourceError when one cannot be read."""
     started = time.monotonic()
     tally = Tally()
@@ -135,9 +138,11 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
         names.append(str(spec.path))
         ingest_spec(factory, spec, list_name, tally, workers, progress)
     with factory() as session:
-        threads = rethread_all(session)
+        rethreaded = rethread_all(session)
         session.commit()
-    return IngestReport(tally.read, tally.stored, tally.present, tuple(tally.skipped), threads,
+    extracted = run_extraction(factory, rethreaded.changed, workers) if extract else None
+    return IngestReport(tally.read, tally.stored, tally.present, tuple(tally.skipped), rethreaded.threads,
+                        extracted,
                         time.monotonic() - started, tuple(names))
 
 

@@ -1,22 +1,63 @@
 """RawMail -> PreparedMessage: everything about one message that needs no database.
 
-Runs in worker processes, so it takes and returns plain picklable values.
+Parsing and anatomy (segments, quote attribution, patches, trailers) run here, in worker
+processes, so this module takes and returns plain picklable values.
 """
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.parse.message import MailParseError, ParsedMessage, parse_message
+from ingest.parse.patch import compute_patch_id, parse_patches
+from ingest.parse.quotes import attribute_quotes, split_segments
+from ingest.parse.trailers import parse_trailers
 from ingest.sources.base import RawMail
 
 MAX_RAW_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
+class SegmentSpan:
+    kind: str
+    start: int
+    end: int
+    depth: int
+    name: str      # who said it: the attributed person of a quote, the named person of an attribution line
+    email: str
+
+
+@dataclass(frozen=True)
+class PatchSummary:
+    path: str
+    old_path: str
+    status: str
+    functions: tuple[str, ...]
+    added: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class TrailerValue:
+    kind: str
+    name: str
+    email: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Anatomy:
+    segments: tuple[SegmentSpan, ...]
+    patches: tuple[PatchSummary, ...]
+    patch_id: str | None
+    trailers: tuple[TrailerValue, ...]
+
+
+@dataclass(frozen=True)
 class PreparedMessage:
     parsed: ParsedMessage
+    anatomy: Anatomy
     source: str
     position: str
     raw_z: bytes        # zlib-compressed original bytes
@@ -36,6 +77,24 @@ def compress_raw(data: bytes) -> bytes:
     return zlib.compress(data, 1)
 
 
+def find_anatomy(body: str) -> Anatomy:
+    """Segments with quote owners, patches and the message's own trailers."""
+    segments = split_segments(body)
+    owners = {(a.quote.start, a.quote.end): a for a in attribute_quotes(segments, body)}
+    spans = []
+    for seg in segments:
+        owner = owners.get((seg.start, seg.end)) if seg.kind == "quote" else None
+        name = (owner.name if owner else seg.name) or ""
+        email = (owner.email if owner else seg.email) or ""
+        spans.append(SegmentSpan(seg.kind, seg.start, seg.end, seg.depth, name, email))
+    patches = tuple(
+        PatchSummary(p.path, p.old_path or "", p.status,
+                     tuple(dict.fromkeys(h.function for h in p.hunks if h.function)), p.added, p.removed)
+        for p in parse_patches(body))
+    trailers = tuple(TrailerValue(t.kind, t.name, t.email, t.value) for t in parse_trailers(body))
+    return Anatomy(tuple(spans), patches, compute_patch_id(body) if patches else None, trailers)
+
+
 def prepare_message(raw: RawMail) -> PreparedMessage | RejectedMessage:
     """Parse one message; any failure becomes a RejectedMessage with a one-line reason."""
     data = raw.data
@@ -51,7 +110,12 @@ def prepare_message(raw: RawMail) -> PreparedMessage | RejectedMessage:
     except Exception as exc:  # noqa: BLE001 - one bad mail never stops a batch; the reason is kept
         return RejectedMessage(raw.source, raw.position, f"parser error: {type(exc).__name__}: {exc}",
                                raw_z, len(data))
-    return PreparedMessage(parsed, raw.source, raw.position, raw_z, len(data))
+    try:
+        anatomy = find_anatomy(parsed.body)
+    except Exception as exc:  # noqa: BLE001 - the message is kept; only its anatomy is lost
+        anatomy = Anatomy((), (), None, ())
+        parsed = replace(parsed, defects=(*parsed.defects, f"anatomy:{type(exc).__name__}"))
+    return PreparedMessage(parsed, anatomy, raw.source, raw.position, raw_z, len(data))
 
 
 def prepare_batch(batch: list[RawMail]) -> list[PreparedMessage | RejectedMessage]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kb.config import Settings, load_settings
 from kb.db import open_database
 from kb.errors import NotFoundError
+from kb.findings import HistoryView, RaceSummary, RaceView, list_histories, list_race_summaries, show_race
 from kb.models import (
     Fix, Identity, MailingList, Message, MessageList, Objection, Person, Quarantine, Race, Thread,
 )
@@ -152,7 +153,20 @@ class Library:
             return [tuple(r) for r in s.execute(  # type: ignore[misc]
                 select(Quarantine.source, Quarantine.position, Quarantine.reason).limit(limit)).all()]
 
+    def list_histories(self, limit: int = 500) -> list[HistoryView]:
+        with self.factory() as s:
+            return list_histories(s, limit)
+
+    def list_races(self, limit: int = 500) -> list[RaceSummary]:
+        with self.factory() as s:
+            return list_race_summaries(s, limit=limit)
+
+    def show_race(self, race_id: int) -> RaceView:
+        with self.factory() as s:
+            return show_race(s, race_id)
+
 
 def summarise_message(row: Message, depth: int) -> MessageSummary:
     return MessageSummary(row.message_id, row.author_name, row.author_email, row.date, row.subject,
                           row.parent_message_id, depth, row.recovered)
+

@@ -1,9 +1,10 @@
-"""The only ingest module that touches kb.models: prepared messages and threads -> rows."""
+"""Prepared messages (with their anatomy), recovered pages and threads -> rows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import datetime, timezone
 
 from sqlalchemy import bindparam, insert, select, update
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from kb.models import (
-    Identity, MailingList, Message, MessageList, Person, Quarantine, SourceCursor, Thread,
+    Identity, MailingList, Message, MessageList, Patch, Person, Quarantine, Segment, SourceCursor, Thread, Trailer,
 )
 
 from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw
@@ -108,8 +109,34 @@ class Store:
             rows.append(make_message_row(item, self.find_identity_id(msg.author.name, msg.author.email), stamp))
         self.insert_messages(rows, existing)
         counts.stored += len(rows)
+        stored = {str(row["message_id"]) for row in rows}
+        first = {}
+        for item in prepared:
+            if item.parsed.message_id in stored:
+                first.setdefault(item.parsed.message_id, item)
+        self.store_anatomy(list(first.values()), existing)
         self.store_memberships(memberships, existing)
         return counts
+
+    def store_anatomy(self, items: Sequence[PreparedMessage], pks: dict[str, int]) -> None:
+        segments, patches, trailers = [], [], []
+        for item in items:
+            pk = pks[item.parsed.message_id]
+            parent = item.parsed.in_reply_to
+            anatomy = item.anatomy
+            segments.extend({"message_pk": pk, "kind": s.kind, "start": s.start, "end": s.end, "depth": s.depth,
+                             "person_name": s.name, "person_email": s.email,
+                             "quoted_message_id": parent if s.kind == "quote" and s.depth == 1 else None,
+                             "method": "attribution" if s.kind == "quote" and (s.name or s.email) else ""}
+                            for s in anatomy.segments)
+            patches.extend({"message_pk": pk, "path": p.path, "old_path": p.old_path, "status": p.status,
+                            "functions": list(p.functions), "added": p.added, "removed": p.removed,
+                            "patch_id": anatomy.patch_id} for p in anatomy.patches)
+            trailers.extend({"message_pk": pk, "kind": t.kind, "name": t.name, "email": t.email, "value": t.value}
+                            for t in anatomy.trailers)
+        for table, rows in ((Segment, segments), (Patch, patches), (Trailer, trailers)):
+            if rows:
+                self.conn.execute(insert(table.__table__), rows)
 
     def store_memberships(self, memberships: Iterable[tuple[str, str]], pks: dict[str, int]) -> None:
         pairs = {(pks[key], self.find_list_id(name)) for key, name in memberships}
@@ -153,6 +180,12 @@ def make_message_row(item: PreparedMessage, identity_id: int, stamp: datetime) -
     }
 
 
+def describe_page(page: RecoveredPage) -> str:
+    """A subject for a page that has none: its file name and the first words of its message."""
+    words = " ".join(page.messages[0].text.split()[:8]) if page.messages else ""
+    return f"[{Path(page.source).name}] {words}".strip()
+
+
 def load_cursor(session: Session, source: str) -> str | None:
     return session.scalar(select(SourceCursor.cursor).where(SourceCursor.source == source))
 
@@ -165,7 +198,13 @@ def store_cursor(session: Session, source: str, kind: str, cursor: str) -> None:
         row.cursor, row.updated_at = cursor, now_utc()
 
 
-def rethread_all(session: Session) -> int:
+@dataclass(frozen=True)
+class Rethreaded:
+    threads: int
+    changed: frozenset[int]  # thread ids whose membership or shape changed
+
+
+def rethread_all(session: Session) -> Rethreaded:
     """Recompute every thread in one transaction: messages never sit in a half-written thread."""
     conn = session.connection()
     table = Message.__table__
@@ -208,7 +247,8 @@ def rethread_all(session: Session) -> int:
     stale = set(threads.values()) - {threads[root] for root in values}
     if stale:
         conn.execute(Thread.__table__.delete().where(Thread.__table__.c.id.in_(stale)))
-    return len(values)
+    changed = {u["thread_id"] for u in updates} | {threads[root] for root in new_roots}
+    return Rethreaded(len(values), frozenset(changed))
 
 def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_size: int,
                          list_name: str | None) -> BatchCounts:
@@ -226,7 +266,7 @@ def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_si
         rows.append({
             "message_id": message.message_id, "synthetic_id": True, "recovered": True,
             "in_reply_to": parent, "references": [parent] if parent else [],
-            "subject": message.subject or page.subject, "author_name": message.author,
+            "subject": message.subject or page.subject or describe_page(page), "author_name": message.author,
             "author_email": message.email,
             "identity_id": store.find_identity_id(message.author, message.email),
             "to_addrs": [], "cc_addrs": [], "date": message.date, "date_raw": message.date_text,

@@ -1,0 +1,69 @@
+"""The extraction stage: threads whose membership changed -> findings -> rows -> histories.
+
+Threads are loaded in the main process, extracted in worker processes (spaCy loads once
+per worker), and their findings replace the old ones in one transaction per batch.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ingest.extract.maintainers import Maintainers
+from ingest.extract.thread import extract_thread
+from ingest.extract.types import ThreadFindings, ThreadText
+from ingest.store.findings import load_stored_maintainers, load_thread_texts, relink_histories, store_thread_findings
+
+THREADS_PER_BATCH = 200
+_maintainers: Maintainers | None = None  # set before the worker pool forks
+
+
+@dataclass(frozen=True)
+class ExtractReport:
+    threads: int
+    races: int
+    fixes: int
+    objections: int
+    histories: int
+
+
+def extract_one(thread: ThreadText) -> ThreadFindings:
+    return extract_thread(thread, _maintainers)
+
+
+def extract_many(threads: list[ThreadText], workers: int) -> Iterator[ThreadFindings]:
+    if workers <= 0 or len(threads) < 20:
+        yield from map(extract_one, threads)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(extract_one, threads, chunksize=8)
+
+
+def iter_batches(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def run_extraction(factory: sessionmaker[Session], thread_ids: Iterable[int], workers: int = 2) -> ExtractReport:
+    global _maintainers
+    ids = sorted(thread_ids)
+    with factory() as session:
+        _maintainers = load_stored_maintainers(session)
+    races = fixes = objections = 0
+    for batch in iter_batches(ids, THREADS_PER_BATCH):
+        with factory() as session:
+            texts = load_thread_texts(session, batch)
+            by_root = {text.thread_id: thread_id for thread_id, text in texts.items()}
+            for found in extract_many(list(texts.values()), workers):
+                store_thread_findings(session, by_root[found.thread_id], found)
+                races += len(found.races)
+                fixes += len(found.fixes)
+                objections += len(found.objections)
+            session.commit()
+    with factory() as session:
+        histories = relink_histories(session)
+        session.commit()
+    return ExtractReport(len(ids), races, fixes, objections, histories)
