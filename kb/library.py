@@ -11,8 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kb.config import Settings, load_settings
 from kb.db import open_database
+from kb import scenario_store
 from kb.errors import NotFoundError
+from kb.findings import ScenarioLinkView
 from kb.findings import HistoryView, RaceSummary, RaceView, list_histories, list_race_summaries, show_race
+from kb.scenario_store import ScenarioInfo, ScenarioRunView
 from kb.models import (
     Fix, Identity, MailingList, Message, MessageList, Objection, Person, Quarantine, Race, Thread,
 )
@@ -166,7 +169,47 @@ class Library:
             return show_race(s, race_id)
 
 
+    def link_scenario(self, target: str, scenario: str) -> ScenarioLinkView:
+        with self.factory() as s:
+            view = scenario_store.link_scenario(s, target, scenario)
+            s.commit()
+            return view
+
+    def run_scenario(self, key: str, variant: str | None = None, max_states: int = 2_000_000,
+                     timeout: float = 30.0) -> list[ScenarioRunView]:
+        """Run a stored scenario (id or name), or every scenario linked to a race/thread/message."""
+        with self.factory() as s:
+            try:
+                scenarios = [scenario_store.find_scenario(s, key)]
+            except NotFoundError:
+                scenarios = scenario_store.find_linked_scenarios(s, key)
+            runs = [scenario_store.run_stored_scenario(s, sc, variant, max_states, timeout) for sc in scenarios]
+            s.commit()
+            return runs
+
+    def list_scenarios(self) -> list[ScenarioInfo]:
+        with self.factory() as s:
+            return scenario_store.list_scenarios(s)
+
+
+    def draft_scenario(self, race_id: int) -> str:
+        """A skeleton .kscen from the race's participants and interleaving steps."""
+        from kb.scenarios import draft_scenario
+
+        view = self.show_race(race_id)
+        participants = list(view.participants[:4]) or ["P0", "P1"]
+        steps = []
+        for line in view.interleaving:
+            column, _, text = line.partition(":")
+            index = next((i for i, p in enumerate(participants) if p.lower() in column.lower()), 0)
+            steps.append((index, text.strip() or line))
+        source = view.evidence[0].message_id if view.evidence else view.summary.thread_root
+        return draft_scenario(f"race-{race_id}", participants, steps, source=source)
+
+
 def summarise_message(row: Message, depth: int) -> MessageSummary:
     return MessageSummary(row.message_id, row.author_name, row.author_email, row.date, row.subject,
                           row.parent_message_id, depth, row.recovered)
+
+
 

@@ -202,3 +202,7 @@ def load_stored_maintainers(session: Session) -> Maintainers | None:
                                                 for value in values if value) for name, data in rows)
     return build_index(parse_maintainers(text))
 
+
+
+def list_thread_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Thread.id).order_by(Thread.id)))

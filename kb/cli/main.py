@@ -47,11 +47,11 @@ def open_library(ctx: click.Context) -> Any:
 
 
 def register_commands() -> None:
-    from kb.cli import mail_commands
+    from kb.cli import findings_commands, mail_commands
     from kb.cli.demo import demo
     from kb.cli.scenario import scenario
 
-    for command in [*mail_commands.COMMANDS, demo, scenario]:
+    for command in [*mail_commands.COMMANDS, *findings_commands.COMMANDS, demo, scenario]:
         cli.add_command(command)
 
 

@@ -79,24 +79,77 @@ def check_command(files: tuple[str, ...], max_states: int, timeout: float, as_js
 
 
 @scenario.command("run")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("target")
 @click.option("--variant", "-v", "variant", default=None, help="Only this variant (default: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--max-states", type=click.IntRange(1, 50_000_000), default=2_000_000, show_default=True)
 @click.option("--timeout", type=click.FloatRange(0.01, 3600), default=30.0, show_default=True)
-def run_command(file: str, variant: str | None, as_json: bool, max_states: int, timeout: float) -> None:
-    """Explore a scenario and print herd7-style verdicts with shortest witnesses.
+@click.pass_context
+def run_command(ctx: click.Context, target: str, variant: str | None, as_json: bool, max_states: int,
+                timeout: float) -> None:
+    """Explore a scenario file, or the scenarios linked to a race/thread/message (runs are recorded).
+
+    TARGET is a .kscen file, a stored scenario (id or name), a race id, or a message-id.
 
     Example: kb scenario run data/scenarios/truncate_isolate.kscen --variant merged
     """
     from kb.scenarios import check_scenario, load_scenario, render_report, report_to_json
 
-    scen = load_scenario(file)
+    if not Path(target).is_file():
+        from kb.cli.main import open_library
+
+        runs = open_library(ctx.find_root()).run_scenario(target, variant, max_states, timeout)
+        if as_json:
+            echo_json({"runs": [{"run_id": r.run_id, "scenario": r.name, "version": r.version,
+                                 "summary": r.summary, "report": r.report} for r in runs]})
+        else:
+            for run in runs:
+                echo_text(f"== {run.name} v{run.version} (run {run.run_id})\n{run.text_report}")
+        return
+    scen = load_scenario(target)
     report = check_scenario(scen, variant=variant, max_states=max_states, timeout=timeout)
     if as_json:
         echo_json(report_to_json(report))
     else:
         echo_text(render_report(report, list(scen.expectations)))
+
+
+@scenario.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def list_command(ctx: click.Context, as_json: bool) -> None:
+    """List the scenarios stored in the KB (every version), with links and last verdicts.
+
+    Example: kb scenario list --json
+    """
+    from dataclasses import asdict
+
+    from kb.cli.main import open_library
+
+    rows = open_library(ctx.find_root()).list_scenarios()
+    if as_json:
+        echo_json({"scenarios": [asdict(r) for r in rows]})
+        return
+    for r in rows:
+        echo_text(f"{r.id:>4} {r.name} v{r.version}  links: {', '.join(r.links) or '-'}  last: {r.last_verdict or '-'}")
+
+
+@scenario.command("draft")
+@click.argument("race_id", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None)
+@click.pass_context
+def draft_command(ctx: click.Context, race_id: int, output: str | None) -> None:
+    """Write a skeleton .kscen from a race's interleaving or report, for a person to finish.
+
+    Example: kb scenario draft 12 -o race12.kscen
+    """
+    from kb.cli.main import open_library
+
+    text = open_library(ctx.find_root()).draft_scenario(race_id)
+    if output:
+        Path(output).write_text(text)
+    else:
+        echo_text(text)
 
 
 @scenario.command("export")

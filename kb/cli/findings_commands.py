@@ -1,0 +1,157 @@
+"""Commands over findings: races, race, link, maintainers, eval, fact corrections."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from kb.cli.main import open_library
+from kb.cli.output import print_json, print_text
+from kb.render import format_date
+
+
+@click.command()
+@click.option("--limit", type=click.IntRange(1), default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def races(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """List races grouped into histories, most recent activity first.
+
+    Example: kb races --json
+    """
+    histories = open_library(ctx).list_histories(limit)
+    if as_json:
+        print_json({"histories": [asdict(h) for h in histories]})
+        return
+    for history in histories:
+        print_text(f"history {history.id or '-'}: {history.title}", style="bold")
+        for r in history.races:
+            badge = f" [{r.last_verdict}]" if r.last_verdict else ""
+            print_text(f"  race {r.id:>5}  {format_date(r.last_activity)}  fixes {r.fixes}  objections "
+                       f"{r.objections} ({r.open_objections} open){badge}  {r.summary}")
+
+
+@click.command()
+@click.argument("race_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def race(ctx: click.Context, race_id: int, as_json: bool) -> None:
+    """Show one race with its fixes, objections, people, evidence and scenario runs.
+
+    Example: kb race 3 --json
+    """
+    view = open_library(ctx).show_race(race_id)
+    if as_json:
+        print_json(asdict(view))
+        return
+    s = view.summary
+    print_text(f"race {s.id}: {s.summary}", style="bold")
+    print_text(f"thread {s.thread_root}: {s.thread_subject}")
+    print_text(f"consequence: {s.consequence}   object: {view.object or '-'}   from: {s.source_kind}")
+    print_text(f"participants: {', '.join(view.participants) or '-'}")
+    print_text(f"symbols: {', '.join(view.symbols) or '-'}")
+    for step in view.interleaving:
+        print_text(f"    {step}")
+    for ev in view.evidence:
+        print_text(f"  evidence <{ev.message_id}>: {ev.quote}")
+    for fix in view.fixes:
+        print_text(f"  fix {fix.id} ({fix.kind}, {fix.status}) by {fix.proposed_by}: {fix.summary}", style="bold")
+        for o in fix.objections:
+            quote = o.evidence[0].quote if o.evidence else ""
+            print_text(f"      objection by {o.by} ({o.reason}): {quote}")
+    for o in view.unlinked_objections:
+        print_text(f"  objection by {o.by} ({o.reason}) <{o.message_id}>")
+    for p in view.people:
+        print_text(f"  person {p.name} <{p.email}>: {', '.join(p.roles)}")
+    for link in view.scenarios:
+        print_text(f"  scenario {link.name} v{link.version}: {link.last_verdict or 'not run'}")
+
+
+@click.command()
+@click.argument("target")
+@click.argument("scenario")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def link(ctx: click.Context, target: str, scenario: str, as_json: bool) -> None:
+    """Attach a scenario (a .kscen file or a library name) to a race, thread or message.
+
+    The KB keeps the scenario's text and hash: the link survives the file moving, and an
+    edited file becomes a new version.
+
+    Example: kb link 3 swapoff_swapin
+    """
+    view = open_library(ctx).link_scenario(target, scenario)
+    if as_json:
+        print_json(asdict(view))
+    else:
+        print_text(f"linked {view.name} v{view.version} (scenario {view.scenario_id}) to {view.target_kind} "
+                   f"{view.target}")
+
+
+@click.group()
+def maintainers() -> None:
+    """The kernel's MAINTAINERS file, for maintainer roles.
+
+    Example: kb maintainers load ../shared/data/MAINTAINERS
+    """
+
+
+@maintainers.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--reextract/--no-reextract", default=True, show_default=True,
+              help="Re-run extraction on every thread so roles use the new file.")
+@click.pass_context
+def maintainers_load(ctx: click.Context, file: str, reextract: bool) -> None:
+    """Load a MAINTAINERS file into the KB.
+
+    Example: kb maintainers load ../shared/data/MAINTAINERS
+    """
+    from ingest.extract_stage import run_extraction
+    from ingest.store.findings import list_thread_ids, store_maintainers
+
+    library = open_library(ctx.find_root())
+    with library.factory() as session:
+        count = store_maintainers(session, Path(file).read_text(encoding="utf-8", errors="replace"))
+        ids = list_thread_ids(session)
+        session.commit()
+    print_text(f"loaded {count} sections from {file}")
+    if reextract:
+        report = run_extraction(library.factory, ids)
+        print_text(f"re-extracted {report.threads} threads: {report.races} races, {report.fixes} fixes, "
+                   f"{report.objections} objections")
+
+
+@click.command("eval")
+@click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def evaluate(ctx: click.Context, gold: tuple[str, ...], as_json: bool) -> None:
+    """Score the KB's findings against hand-labelled gold threads (precision, recall, F1).
+
+    Example: kb eval ../shared/gold/cgroups.jsonl ../shared/gold/seeds.jsonl
+    """
+    from ingest.extract.evaluate import evaluate as score
+    from ingest.extract.evaluate import evaluate_seed_messages
+    from kb.export import convert_page_line, iter_export_records
+
+    predicted = [convert_page_line(line) for line in iter_export_records(open_library(ctx))]
+    gold_lines = [json.loads(line) for path in gold for line in Path(path).read_text().splitlines() if line.strip()]
+    result = score(predicted, gold_lines)
+    result["seed_messages"] = evaluate_seed_messages(predicted, gold_lines)
+    if as_json:
+        print_json(result)
+        return
+    for key, value in result.items():
+        if key == "per_thread":
+            continue
+        if isinstance(value, dict) and "f1" in value:
+            print_text(f"{key:>12}: P={value['precision']:.3f} R={value['recall']:.3f} F1={value['f1']:.3f} "
+                       f"(tp={value.get('tp')} pred={value.get('pred')} gold={value.get('gold')})")
+        else:
+            print_text(f"{key:>12}: {value}")
+
+
+COMMANDS = [races, race, link, maintainers, evaluate]
