@@ -151,38 +151,37 @@ def build_doc(raw: bytes) -> IndexDoc | None:
     )
 
 
+def find_percentiles(values: list[float]) -> dict[str, float]:
+    values = sorted(values)
+    return {"p50_ms": round(statistics.median(values), 2),
+            "p95_ms": round(values[int(0.95 * (len(values) - 1))], 2),
+            "max_ms": round(values[-1], 2)}
+
+
 def measure_queries(index_dir: Path, queries: list[str], repeat: int) -> dict[str, object]:
-    open_start = time.perf_counter()
-    searcher = IndexSearcher(index_dir)
-    opened = time.perf_counter() - open_start
+    """Per sort: the first (cold) run of each query on a fresh searcher, then `repeat` runs."""
+    report: dict[str, object] = {}
     per_query: dict[str, dict[str, object]] = {}
-    timings: list[float] = []
-    cold: list[float] = []
     for sort in ("relevance", "date"):
-        for run in range(repeat + 1):
-            for text in queries:
+        start = time.perf_counter()
+        searcher = IndexSearcher(index_dir)
+        report["open_s"] = round(time.perf_counter() - start, 3)
+        cold: list[float] = []
+        warm: list[float] = []
+        for text in queries:
+            times = []
+            for _ in range(repeat + 1):
                 start = time.perf_counter()
                 result = searcher.search(text, limit=20, sort=sort)
-                elapsed = (time.perf_counter() - start) * 1000
-                entry = per_query.setdefault(text, {"total": result.total, "ms": {}})
-                if run == 0:
-                    cold.append(elapsed)
-                    continue
-                timings.append(elapsed)
-                entry["ms"].setdefault(sort, []).append(elapsed)
-    searcher.close()
-    for entry in per_query.values():
-        entry["ms"] = {sort: round(statistics.median(v), 2) for sort, v in entry["ms"].items()}
-    timings.sort()
-    return {
-        "open_s": round(opened, 3),
-        "p50_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 2),
-        "max_ms": round(timings[-1], 2),
-        "cold_p50_ms": round(statistics.median(cold), 2),
-        "cold_p95_ms": round(sorted(cold)[int(0.95 * (len(cold) - 1))], 2),
-        "queries": per_query,
-    }
+                times.append((time.perf_counter() - start) * 1000)
+            cold.append(times[0])
+            warm.extend(times[1:])
+            entry = per_query.setdefault(text, {"total": result.total})
+            entry[f"{sort}_ms"] = round(statistics.median(times[1:]), 2)
+        searcher.close()
+        report[sort] = {**find_percentiles(warm), "cold": find_percentiles(cold)}
+    report["queries"] = per_query
+    return report
 
 
 def main() -> None:
