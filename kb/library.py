@@ -17,7 +17,8 @@ from kb.findings import ScenarioLinkView
 from kb.findings import HistoryView, RaceSummary, RaceView, list_histories, list_race_summaries, show_race
 from kb.scenario_store import ScenarioInfo, ScenarioRunView
 from kb.models import (
-    Fix, Identity, MailingList, Message, MessageList, Objection, Person, Quarantine, Race, Thread,
+    Evidence, Fix, Identity, MailingList, Message, MessageList, Objection, Patch, Person, Quarantine, Race, Segment,
+    Thread, Trailer,
 )
 
 
@@ -51,6 +52,44 @@ class ThreadView:
 
 
 @dataclass(frozen=True)
+class SegmentView:
+    kind: str           # text | quote | attribution | patch | signature | trailer | footer
+    start: int
+    end: int
+    depth: int
+    name: str           # who said a quote / who an attribution line names
+    email: str
+
+
+@dataclass(frozen=True)
+class PatchView:
+    path: str
+    status: str
+    functions: tuple[str, ...]
+    added: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class TrailerView:
+    kind: str
+    name: str
+    email: str
+    value: str
+
+
+@dataclass(frozen=True)
+class MarkView:
+    """An extracted fact anchored in a message's text."""
+
+    fact_kind: str      # race | fix | objection
+    fact_id: int
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass(frozen=True)
 class MessageView:
     summary: MessageSummary
     thread_root: str | None
@@ -60,6 +99,10 @@ class MessageView:
     attachments: tuple[dict[str, object], ...]
     source: str
     position: str
+    segments: tuple[SegmentView, ...]
+    patches: tuple[PatchView, ...]
+    trailers: tuple[TrailerView, ...]
+    marks: tuple[MarkView, ...]
 
 
 def summarise_thread(row: Thread) -> ThreadSummary:
@@ -131,9 +174,19 @@ class Library:
             if row is None:
                 raise NotFoundError("no such message", place=message_id)
             root = s.scalar(select(Thread.root_message_id).where(Thread.id == row.thread_id))
+            segments = tuple(SegmentView(g.kind, g.start, g.end, g.depth, g.person_name, g.person_email)
+                             for g in s.scalars(select(Segment).where(Segment.message_pk == row.id)
+                                                .order_by(Segment.start)))
+            patches = tuple(PatchView(p.path, p.status, tuple(p.functions), p.added, p.removed)
+                            for p in s.scalars(select(Patch).where(Patch.message_pk == row.id).order_by(Patch.id)))
+            trailers = tuple(TrailerView(t.kind, t.name, t.email, t.value)
+                             for t in s.scalars(select(Trailer).where(Trailer.message_pk == row.id).order_by(Trailer.id)))
+            marks = tuple(MarkView(e.fact_kind, e.fact_id, e.start, e.end, e.quote)
+                          for e in s.scalars(select(Evidence).where(Evidence.message_id == row.message_id)
+                                             .order_by(Evidence.start)))
             return MessageView(summarise_message(row, 0), root, row.body,
                                tuple(tuple(a) for a in row.to_addrs), tuple(tuple(a) for a in row.cc_addrs),
-                               tuple(row.attachments), row.source, row.position)
+                               tuple(row.attachments), row.source, row.position, segments, patches, trailers, marks)
 
     def is_message(self, key: str) -> bool:
         with self.factory() as s:

@@ -100,7 +100,7 @@ class Store:
         stamp = now_utc()
         for item in prepared:
             msg = item.parsed
-            names = [list_name] if list_name else list(msg.list_ids)
+            names = [list_name] if list_name else [shorten_list_id(list_id) for list_id in msg.list_ids]
             memberships.extend((msg.message_id, name) for name in names)
             if msg.message_id in seen:
                 counts.present += 1
@@ -164,6 +164,12 @@ class Store:
                              "raw": item.raw_z, "raw_size": item.raw_size, "created_at": now_utc()})
         if rows:
             self.conn.execute(insert(Quarantine.__table__), rows)
+
+
+def shorten_list_id(list_id: str) -> str:
+    """`cgroups.vger.kernel.org` -> `cgroups`, the name lore.kernel.org gives the list."""
+    local, _, host = list_id.partition(".")
+    return local if "." in host else list_id
 
 
 def make_message_row(item: PreparedMessage, identity_id: int, stamp: datetime) -> dict[str, object]:

@@ -97,7 +97,7 @@ def show(ctx: click.Context, key: str, as_json: bool, quotes: bool) -> None:
         return
     render_thread_tree(view)
     key = key.strip().strip("<>")
-    if key != view.thread.root_message_id and not key.isdigit():
+    if not key.isdigit():
         show_message(library, key, quotes)
 
 

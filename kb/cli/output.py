@@ -41,6 +41,8 @@ def render_thread_tree(view: Any) -> None:
 
 
 def show_message(library: Any, message_id: str, quotes: bool) -> None:
+    """A message as segments: quotes folded to their attribution (unless `quotes`), patches
+    with file and hunk headers, trailers listed."""
     message = library.show_message(message_id)
     summary = message.summary
     print_text("")
@@ -49,4 +51,44 @@ def show_message(library: Any, message_id: str, quotes: bool) -> None:
     print_text(f"Subject: {summary.subject}")
     print_text(f"Message-ID: {summary.message_id}")
     print_text("")
-    print_text(message.body)
+    body = message.body
+    if not message.segments:
+        print_text(body)
+    for segment in message.segments:
+        text = body[segment.start:segment.end].rstrip("\n")
+        if segment.kind == "quote" and not quotes:
+            lines = text.count("\n") + 1
+            who = segment.name or segment.email or "unknown"
+            print_text(f"{'>' * segment.depth} [{lines} quoted lines from {who}]", style="dim")
+        elif segment.kind == "quote":
+            print_text(text, style="cyan")
+        elif segment.kind == "patch":
+            print_patch(text)
+        elif segment.kind in ("signature", "footer"):
+            print_text(text, style="dim")
+        elif segment.kind == "attribution":
+            print_text(text, style="italic")
+        else:
+            print_text(text)
+    if message.patches:
+        print_text("")
+        for patch in message.patches:
+            print_text(f"patch: {patch.path} ({patch.status}, +{patch.added}/-{patch.removed})"
+                       + (f" in {', '.join(patch.functions)}" if patch.functions else ""), style="bold")
+    for trailer in message.trailers:
+        print_text(f"trailer: {trailer.kind}: {trailer.name or trailer.value} {trailer.email}".rstrip(), style="green")
+
+
+def print_patch(text: str) -> None:
+    for line in text.split("\n"):
+        if line.startswith(("diff --git", "+++", "---", "index ")):
+            style = "bold"
+        elif line.startswith("@@"):
+            style = "magenta"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        else:
+            style = None
+        print_text(line, style)

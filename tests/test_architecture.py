@@ -1,0 +1,75 @@
+"""The layer rules of DESIGN.md, checked on the source's import statements."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def find_imports(path: Path) -> set[str]:
+    """Top-level-qualified names of every import in a module (lazy imports included)."""
+    tree = ast.parse(path.read_text(), str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def iter_modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def imports_any(names: set[str], prefixes: tuple[str, ...]) -> set[str]:
+    return {n for n in names if any(n == p or n.startswith(p + ".") for p in prefixes)}
+
+
+@pytest.mark.parametrize("path", iter_modules("kb/models"), ids=str)
+def test_models_import_only_sqlalchemy_and_stdlib(path: Path) -> None:
+    bad = {n for n in find_imports(path)
+           if n.split(".")[0] not in sys.stdlib_module_names | {"sqlalchemy", "kb", "__future__"}}
+    bad |= {n for n in find_imports(path) if n.startswith("kb.") and not n.startswith("kb.models")}
+    assert not bad
+
+
+@pytest.mark.parametrize("path", [p for p in iter_modules("kb") if "cli" not in p.parts], ids=str)
+def test_core_never_imports_ui_nlp_or_ingest(path: Path) -> None:
+    assert not imports_any(find_imports(path), ("click", "textual", "spacy", "ingest", "tui"))
+
+
+@pytest.mark.parametrize("path", [p for p in iter_modules("ingest") if "store" not in p.relative_to(ROOT).parts],
+                         ids=str)
+def test_only_the_store_touches_models(path: Path) -> None:
+    assert not imports_any(find_imports(path), ("kb.models",))
+
+
+@pytest.mark.parametrize("path", [p for p in iter_modules("ingest")
+                                  if p.relative_to(ROOT).parts[1] in ("sources", "parse", "thread.py")], ids=str)
+def test_sources_parse_thread_never_import_sqlalchemy(path: Path) -> None:
+    assert not imports_any(find_imports(path), ("sqlalchemy",))
+
+
+@pytest.mark.parametrize("path", iter_modules("tui"), ids=str)
+def test_tui_reaches_the_database_only_through_the_library(path: Path) -> None:
+    assert not imports_any(find_imports(path), ("sqlalchemy", "kb.models", "kb.db", "ingest"))
+
+
+def test_spacy_only_in_nlp() -> None:
+    users = [p for p in ROOT.joinpath("ingest").rglob("*.py") if imports_any(find_imports(p), ("spacy",))]
+    users += [p for pkg in ("kb", "tui") for p in iter_modules(pkg) if imports_any(find_imports(p), ("spacy",))]
+    assert [p.relative_to(ROOT).as_posix() for p in users] == ["ingest/extract/nlp.py"]
+
+
+def test_cli_help_does_not_load_ingest_tui_or_spacy() -> None:
+    code = ("import sys; from kb.cli.main import cli, register_commands; register_commands(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ingest','tui','spacy','textual')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
