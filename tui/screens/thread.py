@@ -1,0 +1,117 @@
+"""A thread: the message tree beside the message pane."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, Header
+from textual.widgets.option_list import Option
+
+from tui.screens.base import KbScreen
+from tui.widgets.lists import KbList
+from tui.widgets.mail_body import Mark, Segment, normalise_segments
+from tui.widgets.message_pane import MessagePane
+from tui.widgets.text import clip_line, format_day, join_text
+
+MAX_INDENT = 12
+
+
+def make_tree_row(message: Any, same_subject: bool) -> Text:
+    indent = "  " * min(message.depth, MAX_INDENT) + ("└ " if message.depth else "")
+    return clip_line(join_text(Text(indent, style="dim", end=""), (message.author_name or message.author_email or "?", "bold"),
+                     Text(f"  {format_day(message.date)}", style="dim", end=""),
+                     ("" if same_subject else f"  {message.subject}", ""),
+                     Text(" (recovered)" if message.recovered else "", style="dim italic", end="")))
+
+
+def build_tree_options(messages: Sequence[Any]) -> list[Option]:
+    options = []
+    previous = ""
+    for index, m in enumerate(messages):
+        subject = " ".join(m.subject.split()).removeprefix("Re: ").removeprefix("RE: ")
+        options.append(Option(make_tree_row(m, subject == previous), id=f"m{index}"))
+        previous = subject
+    return options
+
+
+def make_marks(evidence: Sequence[Any]) -> list[Mark]:
+    marks = []
+    for ev in evidence:
+        label = str(getattr(ev, "fact_kind", "") or getattr(ev, "kind", "") or getattr(ev, "extractor", ""))
+        marks.append(Mark(int(ev.start), int(ev.end), label))
+    return marks
+
+
+class ThreadScreen(KbScreen):
+    BINDINGS = [
+        Binding("z", "toggle_quotes", "Fold quotes"),
+        Binding("tab", "switch_pane", "Pane", show=False),
+    ]
+
+    def __init__(self, key: str, message_id: str | None = None, marks: Sequence[Any] = ()) -> None:
+        super().__init__(id="thread-screen")
+        self.key = key
+        self.start_message = message_id
+        self.given_marks = {message_id: list(marks)} if message_id else {}
+        self.messages: tuple[Any, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="thread-body"):
+            yield KbList(id="thread-tree")
+            yield MessagePane(id="message-pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "thread"
+        self.query_one("#thread-tree", KbList).focus()
+        key = self.key
+        self.load(lambda: self.library.show_thread(key), self.show_thread, group="thread")
+
+    def show_thread(self, view: Any) -> None:
+        self.messages = view.messages
+        self.sub_title = f"thread: {' '.join(view.thread.subject.split())} ({len(view.messages)} messages)"
+        tree = self.query_one("#thread-tree", KbList)
+        tree.set_options(build_tree_options(view.messages))
+        ids = [m.message_id for m in view.messages]
+        index = ids.index(self.start_message) if self.start_message in ids else 0
+        if ids:
+            tree.highlighted = index  # highlights fire the message load
+        else:
+            self.query_one(MessagePane).show_text("(empty thread)")
+
+    def on_option_list_option_highlighted(self, event: KbList.OptionHighlighted) -> None:
+        event.stop()
+        index = event.option_index
+        if 0 <= index < len(self.messages):
+            message_id = self.messages[index].message_id
+            self.load(lambda: self.read_message(message_id), self.show_message, group="message")
+
+    def on_option_list_option_selected(self, event: KbList.OptionSelected) -> None:
+        event.stop()
+        self.query_one(MessagePane).focus()
+
+    def read_message(self, message_id: str) -> tuple[Any, list[Segment] | None, list[Mark]]:
+        """Runs in a worker: the message with its stored segments and fact marks."""
+        message = self.library.show_message(message_id)
+        stored = getattr(message, "segments", None)
+        segments = normalise_segments(stored) if stored else None
+        marks = make_marks(getattr(message, "marks", ())) or make_marks(self.given_marks.get(message_id, []))
+        return message, segments, marks
+
+    def show_message(self, loaded: tuple[Any, list[Segment] | None, list[Mark]]) -> None:
+        self.query_one(MessagePane).show(*loaded)
+
+    def action_toggle_quotes(self) -> None:
+        pane = self.query_one(MessagePane)
+        pane.fold_quotes = not pane.fold_quotes
+        self.notify("quotes folded" if pane.fold_quotes else "quotes unfolded", timeout=1.5)
+
+    def action_switch_pane(self) -> None:
+        tree = self.query_one("#thread-tree", KbList)
+        (self.query_one(MessagePane) if tree.has_focus else tree).focus()
