@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ingest.extract import nlp
+from ingest.extract.cues import load_cue_sets
+from ingest.extract.gate import MessageScan, ThreadScan, scan_thread
 from ingest.extract.races import make_evidence
 from ingest.extract.types import FixFinding, MessageText, RaceFinding, ThreadText
 
@@ -19,11 +22,16 @@ _DIFF_RE = re.compile(r"^(?:diff --git |--- a/|@@ -\d)", re.MULTILINE)
 _BULLET_HEAD_RE = re.compile(r"(?:solutions?|options?|alternatives?|approaches|ideas)\s*:\s*",
                              re.IGNORECASE)
 _BULLET_RE = re.compile(r"(?:^|\s)-\s+([A-Z][^\n]*?)(?=\s+-\s+[A-Z]|\n\s*\n|$)", re.DOTALL)
+_WITHDRAW_WORDS = ("withdraw", "drop", "scrap", "starting over", "please ignore")
+_APPLIED_WORDS = ("applied", "queued", "picked up", "merged")
 _ACK_RE = re.compile(r"^\s*(?:Acked|Reviewed)-by:", re.MULTILINE)
 _APPLIED_RE = re.compile(r"\b(?:applied|queued|picked up|merged)\b(?! (?:to|on) top)",
                          re.IGNORECASE)
 _WITHDRAW_RE = re.compile(r"\b(?:withdraw\w*|drop (?:this|the) patch|scrap|starting over|"
                           r"please ignore)\b", re.IGNORECASE)
+_DIFF_INTRO_FOLLOW_RE = re.compile(r"\s*\n(?:\s*\n)?(?:diff --git|---|Index:|@@|\+\+\+)")
+_DIFF_INTRO_TEXT_RE = re.compile(r"\b(?:following|below|this|something like|how about|patch)\b",
+                                 re.IGNORECASE)
 _CODE_FIX_RE = re.compile(r"^\+\s*(.*(?:READ_ONCE|WRITE_ONCE|data_race|spin_lock|mutex_lock|"
                           r"rcu_|atomic_|DEFINE_SPINLOCK|cmpxchg|barrier|smp_).*)$", re.MULTILINE)
 
@@ -44,7 +52,7 @@ def patch_title(subject: str) -> str:
 
 def _changelog_quote(msg: MessageText) -> tuple[int, int] | None:
     """The changelog sentence that says how the patch fixes the problem."""
-    cues = nlp.load_cues()
+    cues = load_cue_sets()
     limit = nlp.find_patch_start(msg.body)
     sentences = [s for s in nlp.iter_own_sentences(msg.body, msg.own_spans) if s[1] <= limit]
     for a, b, text in sentences:
@@ -74,21 +82,26 @@ def find_race_index(text: str, races: list[RaceFinding]) -> int | None:
 
 def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
     """Sentences of a message proposing a fix, plus bullet items of 'solutions:' lists."""
-    cues = nlp.load_cues()
+    cues = load_cue_sets()
     out: list[tuple[int, int]] = []
-    for m in _BULLET_HEAD_RE.finditer(msg.body):
+    low_body = msg.body.lower()
+    has_list = ":" in msg.body and any(w in low_body for w in (
+        "solution", "option", "alternative", "approaches", "ideas"))
+    for m in (_BULLET_HEAD_RE.finditer(msg.body) if has_list else ()):
         region_end = msg.body.find("\n\n", m.end())
         region_end = len(msg.body) if region_end < 0 else region_end
         for b in _BULLET_RE.finditer(msg.body, m.end() - 1, region_end):
             out.append((b.start(1), b.end(1)))
     limit = nlp.find_diff_start(msg.body)
+    posting = limit < len(msg.body) and is_patch_posting(msg)
     candidates = []
     for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
-        if a in skip or a >= limit and is_patch_posting(msg):
+        if a in skip or a >= limit and posting:
             continue
-        if any(a <= s < b or s <= a < e for s, e in out):
+        if out and any(a <= s < b or s <= a < e for s, e in out):
             continue
-        if cues["fix_prose"].search(text) and cues["fix_mechanism"].search(text) \
+        low = text.lower()
+        if cues["fix_prose"].search_lower(low) and cues["fix_mechanism"].search_lower(low) \
                 and not text.rstrip().endswith(":") or _is_diff_intro(msg, b, text):
             candidates.append((a, b, text))
     # a sentence that reads as pushback is not a proposal (TextCategorizer decides on overlap)
@@ -104,38 +117,61 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
 
 def _is_diff_intro(msg: MessageText, end: int, text: str) -> bool:
     """A sentence right before a diff / code block ('would the following work?')."""
-    follow = msg.body[end:end + 300]
-    return bool(re.match(r"\s*\n(?:\s*\n)?(?:diff --git|---|Index:|@@|\+\+\+)", follow)) and \
-        bool(re.search(r"\b(?:following|below|this|something like|how about|patch)\b", text,
-                       re.IGNORECASE))
+    return bool(_DIFF_INTRO_FOLLOW_RE.match(msg.body, end, end + 300)) and \
+        bool(_DIFF_INTRO_TEXT_RE.search(text))
 
 
-def find_status(thread: ThreadText, index: int, author: str) -> str:
+@dataclass(frozen=True)
+class StatusCues:
+    """What one message can say about earlier patches (computed once per message)."""
+
+    author_email: str
+    subject: str
+    title: str
+    withdraws: bool
+    applies: bool
+    acks: bool
+
+
+def find_status_cues(scan: MessageScan) -> StatusCues:
+    msg, own, low = scan.message, scan.prose, scan.low
+    withdraws = any(w in low for w in _WITHDRAW_WORDS) and bool(_WITHDRAW_RE.search(own))
+    applies = any(w in low for w in _APPLIED_WORDS) and bool(_APPLIED_RE.search(own))
+    acks = "ed-by:" in own and bool(_ACK_RE.search(own))
+    return StatusCues(msg.author_email, msg.subject or "", patch_title(msg.subject), withdraws,
+                      applies, acks)
+
+
+def find_status(thread: ThreadText, index: int, author: str,
+                cues: list[StatusCues] | None = None) -> str:
     """What later messages say about the fix posted in message `index`."""
-    msg = thread.messages[index]
+    if cues is None:
+        cues = [find_status_cues(s) for s in scan_thread(thread).messages]
+    msg = cues[index]
     status = "proposed"
-    title = patch_title(msg.subject)
-    for later in thread.messages[index + 1:]:
-        own = later.own_text()
-        own = own[:nlp.find_diff_start(own)]
+    title = msg.title
+    for later in cues[index + 1:]:
         same_author = later.author_email == msg.author_email
-        if same_author and _WITHDRAW_RE.search(own):
+        if same_author and later.withdraws:
             return "withdrawn"
-        if same_author and title and patch_title(later.subject) == title and \
-                _VERSION_RE.search(later.subject or "") and later.subject != msg.subject and \
+        if same_author and title and later.title == title and \
+                _VERSION_RE.search(later.subject) and later.subject != msg.subject and \
                 not _REPLY_RE.match(later.subject):
             status = "revised"
-        elif not same_author and _APPLIED_RE.search(own):
+        elif not same_author and later.applies:
             status = "applied"
-        elif not same_author and _ACK_RE.search(own) and status == "proposed":
+        elif not same_author and later.acks and status == "proposed":
             status = "acked"
     return status
 
 
-def extract_fixes(thread: ThreadText, races: list[RaceFinding]) -> list[FixFinding]:
+def extract_fixes(thread: ThreadText, races: list[RaceFinding],
+                  scan: ThreadScan | None = None) -> list[FixFinding]:
     """Patch fixes (one per patch posting or draft diff) and prose proposals, in thread order."""
     if not races:
         return []
+    scan = scan or scan_thread(thread)
+    status_cues = [find_status_cues(s) for s in scan.messages]
     fixes: list[FixFinding] = []
     for i, msg in enumerate(thread.messages):
         skip: set[int] = set()
@@ -151,7 +187,7 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding]) -> list[FixFindi
             summary = title if not _REPLY_RE.match(msg.subject or "") else quote[:120]
             fixes.append(FixFinding(summary, find_race_index(quote + " " + title, races),
                                     msg.author, msg.message_id, quote, "patch",
-                                    (ev,) if ev else (), find_status(thread, i, msg.author), 0.8))
+                                    (ev,) if ev else (), find_status(thread, i, msg.author, status_cues), 0.8))
         count = 0
         for a, b in find_prose_fixes(msg, skip):
             if count >= MAX_PROSE_PER_MESSAGE:

@@ -208,9 +208,15 @@ _DIFF_START_RE = re.compile(r"^(?:diff --git |Index: |--- a/)", re.MULTILINE)
 MAX_SENTENCE_CHARS = 600
 
 
-def iter_own_sentences(body: str, own_spans) -> list[tuple[int, int, str]]:
+def iter_own_sentences(body: str, own_spans) -> tuple[tuple[int, int, str], ...]:
     """(start, end, text) of the prose sentences in the message's own regions, trailers and
-    over-long runs dropped; text is the exact body[start:end]."""
+    over-long runs dropped; text is the exact body[start:end]. Memoised: races, fixes and
+    objections all read the same candidate messages."""
+    return _own_sentences(body, tuple(own_spans))
+
+
+@lru_cache(maxsize=1024)
+def _own_sentences(body: str, own_spans: tuple) -> tuple[tuple[int, int, str], ...]:
     out = []
     for s, e in own_spans:
         for a, b in split_sentences(body, s, e):
@@ -218,7 +224,7 @@ def iter_own_sentences(body: str, own_spans) -> list[tuple[int, int, str]]:
             if len(text) > MAX_SENTENCE_CHARS or _TRAILER_RE.match(text):
                 continue
             out.append((a, b, text))
-    return out
+    return tuple(out)
 
 
 def find_patch_start(body: str) -> int:

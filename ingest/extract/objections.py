@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from ingest.extract import nlp
+from ingest.extract.cues import load_cue_sets
+from ingest.extract.gate import ThreadScan, scan_thread
 from ingest.extract.races import make_evidence
 from ingest.extract.types import FixFinding, MessageText, ObjectionFinding, ThreadText
 
@@ -17,7 +19,7 @@ REASON_ORDER = ("stable-backport", "style", "scalability", "performance", "compl
 
 
 def classify_reason(text: str) -> str:
-    cues = nlp.load_cues()
+    cues = load_cue_sets()
     for reason in REASON_ORDER:
         if cues[f"reason_{reason}"].search(text):
             return reason
@@ -52,19 +54,21 @@ def find_target_fix(msg: MessageText, thread: ThreadText, fixes: list[FixFinding
     return same[0] if same else None
 
 
-def extract_objections(thread: ThreadText, fixes: list[FixFinding]) -> list[ObjectionFinding]:
+def extract_objections(thread: ThreadText, fixes: list[FixFinding],
+                       scan: ThreadScan | None = None) -> list[ObjectionFinding]:
     if not fixes:
         return []
-    cues = nlp.load_cues()
+    scan = scan or scan_thread(thread)
+    cues = load_cue_sets()
     order = {m.message_id: i for i, m in enumerate(thread.messages)}
     first_fix = min(order.get(f.message_id, 0) for f in fixes)
     fix_spans = {(f.message_id, e.start) for f in fixes for e in f.evidence}
     out: list[ObjectionFinding] = []
     # a web page holding a whole quoted discussion is one "message": more per message
     per_message = MAX_PER_MESSAGE if len(thread.messages) > 1 else 3 * MAX_PER_MESSAGE
-    for msg in thread.messages:
-        prose = msg.body[:nlp.find_diff_start(msg.body)]
-        if order[msg.message_id] < first_fix or not cues["objection"].search(prose):
+    for ms in scan.messages:
+        msg = ms.message
+        if order[msg.message_id] < first_fix or not cues["objection"].search_lower(ms.low):
             continue
         count = 0
         weak: list[tuple[int, int, str]] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 from ingest.extract.maintainers import Maintainers, find_maintainers, find_sections_for_list
 from ingest.extract.types import FixFinding, PersonRole, ThreadText
@@ -15,21 +16,25 @@ _TRAILER_RE = re.compile(r"^\s*(Reported|Tested|Reported-and-tested)-by:\s*(.+?)
                          re.MULTILINE | re.IGNORECASE)
 _ADDR_RE = re.compile(r"^(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$")
 _BOT_RE = re.compile(r"syzbot|syzkaller|kernel test robot|lkp@intel\.com|\bbot\b", re.IGNORECASE)
-_FILE_RE = re.compile(r"\b((?:kernel|mm|include|fs|net|drivers|block|lib|arch|security|init|"
-                      r"ipc|tools|Documentation)/[\w/.-]+\.[ch])\b")
 _ROLE_ORDER = ("author", "reviewer", "reporter", "tester", "maintainer")
+_PAREN_QUOTE_RE = re.compile(r"\(.*?\)|[\"']")
+_OBFUSCATED_RE = re.compile(r"@x{3,}|\.{3}|\[at\]|@\.\.\.")
+_TEST_ROBOT_RE = re.compile(r"test robot|lkp@", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)
 def normalise_name(name: str) -> str:
     """'Koutný, Michal' / '"Michal Koutný"' -> 'michal koutny'; drops (parentheticals)."""
-    name = re.sub(r"\(.*?\)|[\"']", " ", name or "")
+    name = _PAREN_QUOTE_RE.sub(" ", name or "")
     if "," in name and name.count(",") == 1 and "@" not in name:
         last, first = name.split(",")
         name = f"{first} {last}"
-    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"\s+", " ", name).strip().lower()
+    if not name.isascii():
+        name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return " ".join(name.split()).lower()
 
 
+@lru_cache(maxsize=65536)
 def normalise_email(email: str) -> str:
     email = (email or "").strip().lower()
     local, _, domain = email.partition("@")
@@ -37,8 +42,9 @@ def normalise_email(email: str) -> str:
     return f"{local}@{domain}" if domain else local
 
 
+@lru_cache(maxsize=65536)
 def is_obfuscated(email: str) -> bool:
-    return bool(re.search(r"@x{3,}|\.{3}|\[at\]|@\.\.\.", email or ""))
+    return bool(email) and bool(_OBFUSCATED_RE.search(email))
 
 
 def parse_person(text: str) -> tuple[str, str]:
@@ -52,23 +58,29 @@ def parse_person(text: str) -> tuple[str, str]:
 
 class PersonIndex:
     """Union of (name, email) variants: same real address, or same normalised name, or same
-    local part when one side is obfuscated."""
+    local part when one side is obfuscated (dict lookups, not a scan over people)."""
 
     def __init__(self) -> None:
         self.people: list[dict] = []
+        self._by_email: dict[str, int] = {}
+        self._by_name: dict[str, int] = {}
+        self._by_local: dict[str, int] = {}
 
     def find(self, name: str, email: str) -> int | None:
         n, e = normalise_name(name), normalise_email(email)
-        local = e.split("@")[0]
-        for i, p in enumerate(self.people):
-            if e and not is_obfuscated(e) and e in p["emails"]:
-                return i
-            if n and len(n) > 2 and n in p["names"]:
-                return i
-            if e and is_obfuscated(e) and local and any(x.split("@")[0] == local
-                                                        for x in p["emails"]):
-                return i
-        return None
+        hits = []
+        if e:
+            if not is_obfuscated(e):
+                i = self._by_email.get(e)
+            else:
+                i = self._by_local.get(e.split("@")[0]) if e.split("@")[0] else None
+            if i is not None:
+                hits.append(i)
+        if n and len(n) > 2:
+            i = self._by_name.get(n)
+            if i is not None:
+                hits.append(i)
+        return min(hits) if hits else None
 
     def add(self, name: str, email: str, role: str | None = None) -> int:
         i = self.find(name, email)
@@ -78,11 +90,16 @@ class PersonIndex:
             i = len(self.people) - 1
         p = self.people[i]
         if name:
-            p["names"].add(normalise_name(name))
+            n = normalise_name(name)
+            p["names"].add(n)
             p["name_forms"][name] += 1
+            self._by_name.setdefault(n, i)
         if email:
-            p["emails"].add(normalise_email(email))
+            e = normalise_email(email)
+            p["emails"].add(e)
             p["email_forms"][email.lower()] += 1
+            self._by_email.setdefault(e, i)
+            self._by_local.setdefault(e.split("@")[0], i)
         if role:
             p["roles"].add(role)
         return i
@@ -101,29 +118,63 @@ class PersonIndex:
 
 
 def find_touched_files(thread: ThreadText) -> list[str]:
-    files = [f for m in thread.messages for f in m.patch_files]
-    if not files:   # bug reports: files named in stack traces / text
-        files = [f for m in thread.messages for f in _FILE_RE.findall(m.body)]
-    return list(dict.fromkeys(f.lstrip("./") for f in files))
+    """Files changed by the thread's diffs (files only named in stack traces do not count)."""
+    return list(dict.fromkeys(f.lstrip("./") for m in thread.messages for f in m.patch_files))
 
 
-def find_thread_maintainers(thread: ThreadText, maintainers: Maintainers) -> PersonIndex:
-    """M: people of the sections touched by the thread (files, else the list's sections)."""
-    index = PersonIndex()
-    files = find_touched_files(thread)
+@lru_cache(maxsize=4096)
+def find_maintainer_keys(maintainers: Maintainers, files: tuple[str, ...],
+                         list_address: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(normalised names, normalised emails) of the M: people of the sections covering
+    `files` (else the list's own sections), cached per file set."""
     sections = [s for s, _ in find_maintainers(files, maintainers=maintainers)] if files else []
-    list_address = thread.list if "@" in thread.list else f"{thread.list}@vger.kernel.org"
-    if not files and thread.list:
+    if not files and list_address:
         sections = find_sections_for_list(list_address, maintainers)
     if maintainers.by_list.get(list_address):
         # the list's own subsystems plus top-level catch-alls (mm/, THE REST); a file that
         # also belongs to an unrelated subsystem does not make its people maintainers here
         sections = [s for s in sections if list_address in s.lists
                     or any(p.is_dir and p.raw.rstrip("/").count("/") == 0 for p in s.files)]
+    names, emails = set(), set()
     for sec in sections:
         for entry in sec.maintainers:
-            index.add(*parse_person(entry))
+            name, email = parse_person(entry)
+            n = normalise_name(name)
+            if len(n) > 2:
+                names.add(n)
+            if email:
+                emails.add(normalise_email(email))
+    return frozenset(names), frozenset(emails)
+
+
+def find_thread_maintainers(thread: ThreadText, maintainers: Maintainers) -> PersonIndex:
+    """M: people of the sections touched by the thread (files, else the list's sections)."""
+    index = PersonIndex()
+    names, emails = find_maintainer_keys(maintainers, tuple(find_touched_files(thread)),
+                                         _list_address(thread.list))
+    for e in sorted(emails):
+        index.add("", e)
+    for n in sorted(names):
+        index.add(n, "")
     return index
+
+
+def _list_address(name: str) -> str:
+    if not name:
+        return ""
+    return (name if "@" in name else f"{name}@vger.kernel.org").lower()
+
+
+def is_maintainer(person: dict, names: frozenset[str], emails: frozenset[str]) -> bool:
+    if person["names"] & names:
+        return True
+    for e in person["emails"]:
+        if not is_obfuscated(e):
+            if e in emails:
+                return True
+        elif any(x.split("@")[0] == e.split("@")[0] for x in emails):
+            return True
+    return False
 
 
 def extract_people(thread: ThreadText, fixes: list[FixFinding],
@@ -135,7 +186,7 @@ def extract_people(thread: ThreadText, fixes: list[FixFinding],
         is_bot = bool(_BOT_RE.search(f"{msg.author_name} {msg.author_email}"))
         if msg.author in fix_authors or (i == 0 and msg.patch_files):
             role = "author"
-        elif is_bot and re.search(r"test robot|lkp@", msg.author_email + msg.author_name, re.I):
+        elif is_bot and _TEST_ROBOT_RE.search(msg.author_email + msg.author_name):
             role = "tester"
         elif is_bot or (i == 0 and not msg.patch_files and not fixes[:1]):
             role = "reporter"
@@ -147,6 +198,9 @@ def extract_people(thread: ThreadText, fixes: list[FixFinding],
         if i > 0 and msg.author in fix_authors and not is_bot and root and \
                 msg.author_email != root.author_email:
             index.add(msg.author_name, msg.author_email, "reviewer")
+        body = msg.body
+        if "-by:" not in body and "-By:" not in body and "-BY:" not in body:
+            continue
         for kind, who in _TRAILER_RE.findall(msg.own_text()):
             name, email = parse_person(who)
             if kind.lower().startswith("reported"):
@@ -154,12 +208,9 @@ def extract_people(thread: ThreadText, fixes: list[FixFinding],
             if "tested" in kind.lower() and index.find(name, email) is not None:
                 index.add(name, email, "tester")
     if maintainers is not None:
-        mt_index = find_thread_maintainers(thread, maintainers)
+        names, emails = find_maintainer_keys(maintainers, tuple(find_touched_files(thread)),
+                                             _list_address(thread.list))
         for p in index.people:
-            for n in p["names"]:
-                if mt_index.find(n, "") is not None:
-                    p["roles"].add("maintainer")
-            for e in p["emails"]:
-                if mt_index.find("", e) is not None:
-                    p["roles"].add("maintainer")
+            if is_maintainer(p, names, emails):
+                p["roles"].add("maintainer")
     return index.to_roles()

@@ -11,8 +11,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingest.extract import nlp
+from ingest.extract.cues import load_cue_sets
+from ingest.extract.diagrams import find_diagrams
+from ingest.extract.gate import ThreadScan, has_weak_race_cue, scan_message, scan_thread
 from ingest.extract.reports import Report, find_reports
 from ingest.extract.types import Evidence, MessageText, RaceFinding, ThreadText
+
+__all__ = ["extract_races", "find_diagrams", "find_race_sentences", "make_evidence"]
 
 VERSION = "0.1"
 MAX_EVIDENCE_WORDS = 80
@@ -23,13 +28,7 @@ _IDENT_RE = re.compile(r"\b(_*[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]|[a-z_][\w]*->[\w
 _BETWEEN_RE = re.compile(r"\brac\w*\s+(?:\w+\s+){0,3}?(?:between|of)\s+(.{3,80}?)\s+(?:and|vs\.?|with"
                          r"|against)\s+(.{3,80}?)(?:[,.;:]|\s+(?:on|in|where|when|which|that)\b|$)",
                          re.IGNORECASE)
-_SUBJECT_RACE_RE = re.compile(r"\b(?:rac(?:e|es|y|ing)|data-race|uaf|use-after-free|TOCTT?OU)\b",
-                              re.IGNORECASE)
 _SUBJECT_KCSAN_RE = re.compile(r"(?:KCSAN: )?data-race in (\S+) / (\S+)")
-_DIAGRAM_HEAD_RE = re.compile(
-    r"^[ \t>]*((?:CPU|cpu) ?[0-9A-Z]|[Tt]hread ?[A-Z0-9]|T[0-9]|P[0-9]|[Tt]ask ?[A-Z0-9])[\t ]{2,}"
-    r"(?:.*?)((?:CPU|cpu) ?[0-9A-Z]|[Tt]hread ?[A-Z0-9]|T[0-9]|P[0-9]|[Tt]ask ?[A-Z0-9])\s*$",
-    re.MULTILINE)
 _STEP_LIST_RE = re.compile(r"^\s*(?:\d+[.)]|[a-z]\d+[.:)]?|[-*])\s+\S", re.MULTILINE)
 
 
@@ -42,44 +41,35 @@ class RaceSentence:
     strong: bool
 
 
-_PREFILTER_WORDS = ("race", "racy", "racing", "toctou", "toctt", "after-free", "after free",
-                    "double free", "double-free", "freed", "uaf", "concurren", "simultan",
-                    "under us", "under our", "go away", "goes away", "gone away", "window",
-                    "interleav", "deadlock", "kcsan", "kasan", "lockdep", "cpu0", "cpu1", "cpu 0",
-                    "cpu 1", "cpu2", "cpu a", "thread a", "thread 1", "tearing", "torn",
-                    "parallel", "preempted")
+def is_candidate_message(msg: MessageText) -> bool:
+    """Cheap prefilter: a race or concurrency word in the message's own prose."""
+    scan = scan_message(msg)
+    return scan.strong_race_cue or has_weak_race_cue(scan)
 
 
-def is_candidate_message(msg: MessageText, cues=None) -> bool:
-    """Microsecond-cheap prefilter: substring checks on the lower-cased prose part (before any
-    diff), then the prefilter regex only when a substring hit."""
-    text = msg.body[:nlp.find_diff_start(msg.body)]
-    low = text.lower()
-    if not any(w in low for w in _PREFILTER_WORDS):
-        return False
-    cues = cues or nlp.load_cues()
-    return bool(cues["prefilter"].search(text))
-
-
-def find_race_sentences(thread: ThreadText, use_model: bool = True) -> list[RaceSentence]:
+def find_race_sentences(thread: ThreadText, use_model: bool = True,
+                        scan: ThreadScan | None = None) -> list[RaceSentence]:
     """Own-text sentences that describe a race (strong cue, or weak cue + textcat says race)."""
-    cues = nlp.load_cues()
+    cues = load_cue_sets()
     strong, weak, neg = cues["race_strong"], cues["race_weak"], cues["race_negative"]
+    scan = scan or scan_thread(thread)
     found: list[RaceSentence] = []
     pending: list[tuple[MessageText, int, int, str]] = []
-    for msg in thread.messages:
-        if not is_candidate_message(msg, cues):
+    for ms in scan.messages:
+        if not ms.strong_race_cue and not has_weak_race_cue(ms):
             continue
+        msg = ms.message
         for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
-            if neg.search(text) and not strong.search(neg.sub(" ", text)):
+            low = text.lower()
+            if neg.search_lower(low) and not strong.search_lower(neg.sub_lower(" ", low)):
                 continue
-            if strong.search(text):
+            if strong.search_lower(low):
                 found.append(RaceSentence(msg, a, b, text, True))
-            elif weak.search(text):
+            elif weak.search_lower(low):
                 pending.append((msg, a, b, text))
     if pending and use_model:
         # a race named in the subject makes weak cues in the body more likely to be about it
-        threshold = 0.3 if _SUBJECT_RACE_RE.search(thread.subject) else 0.5
+        threshold = 0.3 if scan.subject_race else 0.5
         scores = nlp.classify_sentences([p[3] for p in pending])
         for (msg, a, b, text), sc in zip(pending, scores):
             if sc.get("race", 0.0) >= threshold:
@@ -90,7 +80,7 @@ def find_race_sentences(thread: ThreadText, use_model: bool = True) -> list[Race
 
 
 def classify_consequence(texts: list[str], default: str = "other") -> str:
-    cues = nlp.load_cues()
+    cues = load_cue_sets()
     counts: Counter[str] = Counter()
     weights = {"use-after-free": 3, "deadlock": 3, "memory-leak": 3, "lost-update": 3,
                "other": 2, "wrong-result": 1, "data-race": 1}
@@ -145,36 +135,6 @@ def make_evidence(msg: MessageText, start: int, end: int, extractor: str, conf: 
     return Evidence(msg.message_id, start, end, msg.body[start:end], extractor, VERSION, conf)
 
 
-def find_diagrams(msg: MessageText) -> list[tuple[int, int, list[str]]]:
-    """Interleaving diagrams (CPU0/CPU1, Thread A/B, T1/T2 columns) in a message body:
-    (start, end, steps) with steps as 'COLUMN: text'."""
-    out = []
-    for m in _DIAGRAM_HEAD_RE.finditer(msg.body):
-        if "Possible unsafe locking scenario" in msg.body[max(0, m.start() - 200):m.start()]:
-            continue                  # lockdep tables are parsed with the report
-        head = m.group(0)
-        left, right = m.group(1), m.group(2)
-        col = head.rindex(right) - (len(head) - len(head.lstrip(" \t>")))
-        steps, pos, end = [], m.end(), m.end()
-        for line in msg.body[m.end():m.end() + 3000].splitlines(keepends=True)[1:]:
-            pos += len(line)
-            body = re.sub(r"^[ \t]*>+ ?", "", line.rstrip("\n")).expandtabs()
-            if not body.strip():
-                if steps:
-                    break
-                continue
-            if set(body.strip()) <= set("-=_ "):
-                continue
-            indent = len(body) - len(body.lstrip())
-            steps.append(f"{right if indent >= max(col - 4, 8) else left}: {body.strip()}")
-            end = pos
-            if len(steps) > 30:
-                break
-        if len(steps) >= 2:
-            out.append((m.start(), end, steps))
-    return out
-
-
 def race_from_report(msg: MessageText, report: Report) -> RaceFinding:
     start = report.start + max(0, msg.body[report.start:report.end].find(report.title[:10]))
     ev = Evidence(msg.message_id, start, report.end, msg.body[start:report.end].rstrip(),
@@ -186,18 +146,26 @@ def race_from_report(msg: MessageText, report: Report) -> RaceFinding:
                        report.consequence, (ev,), report.steps, report.kind, 0.95)
 
 
-def extract_races(thread: ThreadText, use_model: bool = True) -> list[RaceFinding]:
+def extract_races(thread: ThreadText, use_model: bool = True,
+                  scan: ThreadScan | None = None) -> list[RaceFinding]:
     """All races of a thread: one per distinct report, plus prose/diagram races."""
+    scan = scan or scan_thread(thread)
     races: list[RaceFinding] = []
+    if not scan.is_candidate:
+        return races
     seen_keys: set = set()
-    for msg in thread.messages:
+    for ms in scan.messages:
+        if not ms.report_cue:
+            continue
+        msg = ms.message
         for rep in find_reports(msg.body):
             if rep.is_race and rep.key not in seen_keys:
                 seen_keys.add(rep.key)
                 races.append(race_from_report(msg, rep))
-    sentences = find_race_sentences(thread, use_model)
-    diagrams = [(msg, d) for msg in thread.messages for d in find_diagrams(msg)]
-    subject_race = bool(_SUBJECT_RACE_RE.search(thread.subject))
+    sentences = find_race_sentences(thread, use_model, scan)
+    diagrams = [(ms.message, d) for ms in scan.messages
+                if ms.strong_race_cue or has_weak_race_cue(ms) for d in find_diagrams(ms.message)]
+    subject_race = scan.subject_race
     strong = [s for s in sentences if s.strong]
     n_msgs = len({s.message.message_id for s in strong})
     if not sentences and not diagrams:

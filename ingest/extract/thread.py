@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ingest.extract.fixes import extract_fixes
+from ingest.extract.gate import scan_thread
 from ingest.extract.maintainers import Maintainers
 from ingest.extract.objections import extract_objections
 from ingest.extract.people import extract_people
@@ -15,9 +16,10 @@ from ingest.extract.types import RaceFinding, ThreadFindings, ThreadText
 def extract_thread(thread: ThreadText, maintainers: Maintainers | None = None,
                    use_model: bool = True) -> ThreadFindings:
     """Races, fixes, objections and people of one thread (pure; no database)."""
-    races = extract_races(thread, use_model=use_model)
-    fixes = extract_fixes(thread, races)
-    objections = extract_objections(thread, fixes)
+    scan = scan_thread(thread)
+    races = extract_races(thread, use_model=use_model, scan=scan)
+    fixes = extract_fixes(thread, races, scan=scan)
+    objections = extract_objections(thread, fixes, scan=scan)
     people = extract_people(thread, fixes, maintainers)
     return ThreadFindings(
         thread_id=thread.thread_id, list=thread.list, subject=thread.subject,

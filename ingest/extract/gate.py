@@ -1,0 +1,74 @@
+"""Cheap gates: what a few substring checks over a message's lower-cased own prose say.
+
+`scan_message` runs once per message and `scan_thread` once per thread. A thread with
+no race word (race, data race, use-after-free, deadlock, KCSAN ...) in its subject or own prose,
+no sanitizer/lockdep report and no interleaving diagram is never split into sentences and never
+reaches spaCy: extract_thread then only computes people (headers and trailers).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.extract.cues import load_cue_sets
+from ingest.extract.diagrams import find_diagrams
+from ingest.extract.types import MessageText, ThreadText
+
+# a report title needs one of these (case-sensitive, anywhere in the body, quotes included):
+# "BUG: KCSAN: ...", "BUG: KASAN: ...", "WARNING: possible circular locking dependency ..."
+REPORT_WORDS = ("KCSAN", "KASAN", "WARNING:")
+_SUBJECT_RACE_RE = re.compile(r"\b(?:rac(?:e|es|y|ing)|data-race|uaf|use-after-free|TOCTT?OU)\b",
+                              re.IGNORECASE)
+_DIFF_START_RE = re.compile(r"^(?:diff --git |Index: |--- a/)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class MessageScan:
+    message: MessageText
+    prose: str             # own text (quotes, attributions, signature dropped) before any diff
+    low: str               # prose.lower()
+    strong_race_cue: bool  # a race_strong cue ('race', 'data race', 'use-after-free', ...)
+    report_cue: bool       # a sanitizer / lockdep report title word anywhere in the body
+
+
+@dataclass(frozen=True)
+class ThreadScan:
+    messages: tuple[MessageScan, ...]
+    subject_race: bool
+    is_candidate: bool     # worth the sentence-level extractors
+
+
+def cut_prose(text: str) -> str:
+    """`text` up to its first diff header."""
+    if "diff --git " in text or "Index: " in text or "--- a/" in text:
+        m = _DIFF_START_RE.search(text)
+        if m:
+            return text[:m.start()]
+    return text
+
+
+def scan_message(msg: MessageText) -> MessageScan:
+    prose = cut_prose(msg.own_text())
+    low = prose.lower()
+    strong = load_cue_sets()["race_strong"].search_lower(low)
+    body = msg.body
+    report = "KCSAN" in body or "KASAN" in body or "WARNING:" in body
+    return MessageScan(msg, prose, low, strong, report)
+
+
+def has_weak_race_cue(scan: MessageScan) -> bool:
+    """Any race/concurrency word at all ('concurrently', 'window', 'freed', 'CPU0' ...)."""
+    return load_cue_sets()["prefilter"].search_lower(scan.low)
+
+
+def has_subject_race(subject: str) -> bool:
+    return bool(_SUBJECT_RACE_RE.search(subject or ""))
+
+
+def scan_thread(thread: ThreadText) -> ThreadScan:
+    scans = tuple(scan_message(m) for m in thread.messages)
+    subject_race = has_subject_race(thread.subject)
+    candidate = subject_race or any(s.strong_race_cue or s.report_cue for s in scans) or any(
+        has_weak_race_cue(s) and find_diagrams(s.message) for s in scans)
+    return ThreadScan(scans, subject_race, candidate)
