@@ -5,11 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import ScrollableContainer, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from tui.widgets.text import make_text
+from tui.widgets.text import clip_line, make_text
 
 HELP = """\
 Keys (keyboard first, like mutt and tig)
@@ -100,15 +100,15 @@ class WitnessScreen(ModalScreen[None]):
         with Vertical(id="witness-box", classes="modal-box"):
             yield Label(make_text(self.title_text, "bold"))
             yield Static(make_text(self.summary, "bold yellow"), id="witness-summary", markup=False)
-            with VerticalScroll(id="witness-scroll"):
-                yield Static(make_text(self.witness or "(no witness: nothing to show)"), id="witness-text",
-                             markup=False)
+            with ScrollableContainer(id="witness-scroll"):
+                yield Static(clip_line(make_text(self.witness or "(no witness: nothing to show)")),
+                             id="witness-text", markup=False)
 
     def action_scroll_down(self) -> None:
-        self.query_one("#witness-scroll", VerticalScroll).scroll_down()
+        self.query_one("#witness-scroll", ScrollableContainer).scroll_down()
 
     def action_scroll_up(self) -> None:
-        self.query_one("#witness-scroll", VerticalScroll).scroll_up()
+        self.query_one("#witness-scroll", ScrollableContainer).scroll_up()
 
     def action_close(self) -> None:
         self.dismiss(None)

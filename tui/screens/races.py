@@ -16,6 +16,7 @@ from tui.widgets.race_rows import build_race_options, make_filter_note
 from tui.widgets.text import make_text
 
 SEARCH_LIMIT = 2000
+HOME_LIMIT = 10_000
 
 
 class RacesScreen(KbScreen):
@@ -47,7 +48,7 @@ class RacesScreen(KbScreen):
         self.refresh_races()
 
     def refresh_races(self) -> None:
-        self.load(lambda: self.library.list_histories(), self.show_histories, group="histories")
+        self.load(lambda: self.library.list_histories(HOME_LIMIT), self.show_histories, group="histories")
 
     def show_histories(self, histories: list[Any]) -> None:
         self.histories = histories

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from rich.text import Text
 
 from kb.render import clean_terminal_text, format_date
 
-VERDICT_STYLES = {"pass": "bold green", "ok": "bold green", "holds": "bold green", "fail": "bold red",
-                  "violated": "bold red", "race": "bold red", "error": "bold magenta"}
+# the first variant's verdict colours the badge: the bug shows (red) or cannot happen (green)
+VERDICT_STYLES = {"sometimes": "bold red", "always": "bold red", "never": "bold green", "error": "bold magenta"}
 
 
 def make_text(value: object, style: str = "") -> Text:
@@ -42,9 +43,15 @@ def format_day(value: datetime | None) -> str:
 
 
 def make_verdict_badge(verdict: str | None) -> Text:
-    """A short coloured badge for a scenario verdict summary (`-` when never run)."""
-    if not verdict:
+    """A short coloured badge for a run summary like `base: Sometimes; fix: Never` (`–` when never run)."""
+    if not verdict or not verdict.strip():
         return Text(" –  ", style="dim", end="")
-    word = clean_terminal_text(verdict).split()[0].strip(":,;").lower() if verdict.strip() else "?"
-    style = next((s for key, s in VERDICT_STYLES.items() if key in word), "bold yellow")
-    return Text(f" {word[:10]} ", style=f"reverse {style}", end="")
+    clean = clean_terminal_text(verdict)
+    pairs = re.findall(r"([\w.+-]+):\s*(\w+)", clean)
+    if not pairs:
+        word = clean.split()[0].strip(":,;")[:10]
+        return Text(f" {word} ", style="reverse bold yellow", end="")
+    first = pairs[0][1].lower()
+    style = VERDICT_STYLES.get(first, "bold yellow")
+    label = " ".join(f"{name[:8]}:{value[:1].upper()}" for name, value in pairs[:3])
+    return Text(f" {label} ", style=f"reverse {style}", end="")
