@@ -145,6 +145,17 @@ class CueSet:
             object.__setattr__(self, "_plan", plan)
         return plan
 
+    def may_match_lower(self, low: str) -> bool:
+        """False only when no pattern can match any part of `low` (a required literal of
+        every pattern is missing): a gate for whole messages before splitting sentences."""
+        for lits, _ in self.plan:
+            if lits is None:
+                return True
+            for lit in lits:
+                if lit in low:
+                    return True
+        return False
+
     def find_lower(self, low: str) -> list[str]:
         """Matched strings of every pattern that hits (for explanations and tests)."""
         out = []

@@ -87,6 +87,9 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
     low_body = msg.body.lower()
     has_list = ":" in msg.body and any(w in low_body for w in (
         "solution", "option", "alternative", "approaches", "ideas"))
+    if not has_list and not _may_precede_diff(msg.body) and \
+            not cues["fix_prose"].may_match_lower(msg.own_text().lower()):
+        return out      # no proposal cue anywhere in the own text: no sentence can be one
     for m in (_BULLET_HEAD_RE.finditer(msg.body) if has_list else ()):
         region_end = msg.body.find("\n\n", m.end())
         region_end = len(msg.body) if region_end < 0 else region_end
@@ -113,6 +116,10 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
                       or scores[c[0]]["fix"] >= scores[c[0]]["objection"]]
     out += [(a, b) for a, b, _ in candidates]
     return out[:MAX_PROSE_PER_MESSAGE + 3]
+
+
+def _may_precede_diff(body: str) -> bool:
+    return "---" in body or "@@" in body or "+++" in body or "Index:" in body
 
 
 def _is_diff_intro(msg: MessageText, end: int, text: str) -> bool:

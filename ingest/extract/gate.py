@@ -58,8 +58,15 @@ def scan_message(msg: MessageText) -> MessageScan:
 
 
 def has_weak_race_cue(scan: MessageScan) -> bool:
-    """Any race/concurrency word at all ('concurrently', 'window', 'freed', 'CPU0' ...)."""
-    return load_cue_sets()["prefilter"].search_lower(scan.low)
+    """Any race/concurrency word at all ('concurrently', 'window', 'freed', 'CPU0' ...);
+    computed once per scan."""
+    if scan.strong_race_cue:
+        return True
+    cached = scan.__dict__.get("_weak")
+    if cached is None:
+        cached = load_cue_sets()["prefilter"].search_lower(scan.low)
+        object.__setattr__(scan, "_weak", cached)
+    return cached
 
 
 def has_subject_race(subject: str) -> bool:

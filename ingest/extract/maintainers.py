@@ -8,7 +8,7 @@ scripts/get_maintainer.pl (F:/X: patterns, N: file-name regexes, K: content rege
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,6 +52,10 @@ class Maintainers:
     wildcard: tuple[int, ...]   # sections with F: patterns starting with a glob
     by_list: dict           # list address -> section indexes
     with_regex: tuple[int, ...] = ()   # sections with N: regexes
+    # exact F: keys ('mm/', 'mm/memcontrol.c') -> section indexes; glob F: patterns by their
+    # literal prefix's top component ('' = starts with a glob); built by build_index
+    by_literal: dict = field(default_factory=dict, compare=False)
+    globs_by_top: dict = field(default_factory=dict, compare=False)
 
     def __hash__(self) -> int:
         return id(self)
@@ -134,10 +138,24 @@ def build_index(sections: tuple[Section, ...]) -> Maintainers:
                 tops.add(top)
         for top in tops:
             by_top.setdefault(top, []).append(i)
+    by_literal: dict[str, set[int]] = {}
+    globs: dict[str, list[tuple[str, int]]] = {}
+    for i, sec in enumerate(sections):
+        for pat in sec.files:
+            cut = min((pat.raw.find(c) for c in "*?[" if c in pat.raw), default=-1)
+            if cut < 0:
+                key = pat.raw if not pat.is_dir or pat.raw.endswith("/") else pat.raw + "/"
+                by_literal.setdefault(key, set()).add(i)
+            else:
+                prefix = pat.raw[:cut]
+                top = prefix.split("/", 1)[0] if "/" in prefix else ""
+                globs.setdefault(top, []).append((prefix, i))
     return Maintainers(sections, {k: tuple(v) for k, v in by_top.items()},
                        tuple(dict.fromkeys(wildcard)),
                        {k: tuple(v) for k, v in by_list.items()},
-                       tuple(i for i, s in enumerate(sections) if s.regexes))
+                       tuple(i for i, s in enumerate(sections) if s.regexes),
+                       {k: tuple(sorted(v)) for k, v in by_literal.items()},
+                       {k: tuple(v) for k, v in globs.items()})
 
 
 @lru_cache(maxsize=4)
@@ -161,12 +179,31 @@ def _score_file(sec: Section, path: str) -> int:
     return best
 
 
+def find_candidate_sections(mt: Maintainers, path: str) -> set[int]:
+    """Sections that may cover `path`: exact F: keys of the path and its parent directories,
+    glob F: patterns whose literal prefix the path starts with, and N: regex sections."""
+    if not mt.by_literal and not mt.globs_by_top:       # built without the index
+        top = path.split("/", 1)[0]
+        return set((*mt.by_top.get(top, ()), *mt.wildcard, *mt.with_regex))
+    found: set[int] = set(mt.with_regex)
+    found.update(mt.by_literal.get(path, ()))
+    pos = path.find("/")
+    while pos >= 0:
+        found.update(mt.by_literal.get(path[:pos + 1], ()))
+        pos = path.find("/", pos + 1)
+    top = path.split("/", 1)[0] if "/" in path else ""
+    for key in {top, ""}:
+        for prefix, i in mt.globs_by_top.get(key, ()):
+            if path.startswith(prefix):
+                found.add(i)
+    return found
+
+
 @lru_cache(maxsize=65536)
 def score_file_sections(mt: Maintainers, path: str) -> tuple[tuple[int, int], ...]:
     """(section index, specificity) of every section covering one path (cached per path)."""
-    top = path.split("/", 1)[0]
     out = []
-    for i in dict.fromkeys((*mt.by_top.get(top, ()), *mt.wildcard, *mt.with_regex)):
+    for i in sorted(find_candidate_sections(mt, path)):
         score = _score_file(mt.sections[i], path)
         if score:
             out.append((i, score))

@@ -68,7 +68,7 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
     per_message = MAX_PER_MESSAGE if len(thread.messages) > 1 else 3 * MAX_PER_MESSAGE
     for ms in scan.messages:
         msg = ms.message
-        if order[msg.message_id] < first_fix or not cues["objection"].search_lower(ms.low):
+        if order[msg.message_id] < first_fix or not cues["objection"].may_match_lower(msg.own_text().lower()):
             continue
         count = 0
         weak: list[tuple[int, int, str]] = []

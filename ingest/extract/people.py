@@ -199,7 +199,8 @@ def extract_people(thread: ThreadText, fixes: list[FixFinding],
                 msg.author_email != root.author_email:
             index.add(msg.author_name, msg.author_email, "reviewer")
         body = msg.body
-        if "-by:" not in body and "-By:" not in body and "-BY:" not in body:
+        if "eported" not in body and "ested-" not in body and "EPORTED" not in body and \
+                "ESTED-" not in body:
             continue
         for kind, who in _TRAILER_RE.findall(msg.own_text()):
             name, email = parse_person(who)
