@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -151,6 +153,11 @@ def build_doc(raw: bytes) -> IndexDoc | None:
     )
 
 
+def find_cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def find_percentiles(values: list[float]) -> dict[str, float]:
     values = sorted(values)
     return {"p50_ms": round(statistics.median(values), 2),
@@ -211,9 +218,11 @@ def main() -> None:
     parsed_s = time.perf_counter() - start
 
     index_dir = args.index_dir or workdir / "index"
+    cpu_before = find_cpu_seconds()
     start = time.perf_counter()
     count = rebuild_index(index_dir, docs, procs=args.procs, batch=args.batch)
     build_s = time.perf_counter() - start
+    build_cpu_s = find_cpu_seconds() - cpu_before
     size = sum(p.stat().st_size for p in index_dir.iterdir())
     queries = [line.strip() for line in args.queries.read_text().splitlines() if line.strip()]
     report = {
@@ -222,6 +231,8 @@ def main() -> None:
         "parse_s": round(parsed_s, 2),
         "build_s": round(build_s, 2),
         "build_msgs_per_s": round(count / build_s, 1),
+        "build_cpu_s": round(build_cpu_s, 1),  # user+sys of this process and the writer procs
+        "load_avg_1min": round(os.getloadavg()[0], 2),
         "procs": args.procs,
         "index_mb": round(size / 1e6, 1),
         **measure_queries(index_dir, queries, args.repeat),
