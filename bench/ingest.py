@@ -3,7 +3,7 @@
 Prints one JSON object: messages, wall seconds, msgs/s, CPU seconds (this process and its
 workers), peak RSS (largest of this process and its workers), and the ingest report counts.
 
-    python bench/ingest.py [SOURCE] [--db URL] [--workers N]
+    python bench/ingest.py [SOURCE] [--db URL] [--workers N] [--extract]
 
 SOURCE defaults to a bare clone of ../shared/corpus/cgroups-0.bundle at /tmp/cgroups-0.git.
 """
@@ -35,21 +35,21 @@ def find_default_source() -> str:
     return str(epoch)
 
 
-def measure(source: str, db: str | None, workers: int) -> dict[str, object]:
+def measure(source: str, db: str | None, workers: int, extract: bool) -> dict[str, object]:
     tmp = tempfile.mkdtemp(prefix="kb-ingest-bench-")
     url = db or f"sqlite:///{tmp}/kb.sqlite"
     factory = open_database(load_settings(url, f"{tmp}/index"))
     cpu0 = time.process_time()
     child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall0 = time.perf_counter()
-    report = run_ingest(factory, [source], workers=workers)
+    report = run_ingest(factory, [source], workers=workers, extract=extract)
     wall = time.perf_counter() - wall0
     child = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = time.process_time() - cpu0 + (child.ru_utime - child0.ru_utime) + (child.ru_stime - child0.ru_stime)
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_child = child.ru_maxrss / 1024
     return {
-        "source": source, "db": url, "workers": workers, "messages": report.read,
+        "source": source, "db": url, "workers": workers, "extract": extract, "messages": report.read,
         "stored": report.stored, "present": report.present, "skipped": len(report.skipped),
         "threads": report.threads, "wall_s": round(wall, 2), "msgs_per_s": round(report.read / wall, 1),
         "cpu_s": round(cpu, 2), "msgs_per_cpu_s": round(report.read / cpu, 1) if cpu else None,
@@ -62,8 +62,9 @@ def main() -> None:
     parser.add_argument("source", nargs="?")
     parser.add_argument("--db")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--extract", action="store_true", help="Also run extraction (off: parse, thread, store).")
     args = parser.parse_args()
-    print(json.dumps(measure(args.source or find_default_source(), args.db, args.workers)))
+    print(json.dumps(measure(args.source or find_default_source(), args.db, args.workers, args.extract)))
 
 
 if __name__ == "__main__":

@@ -51,8 +51,10 @@ class Store:
         self.identities: dict[tuple[str, str], int] = {
             (email, name): pk for pk, email, name in self.conn.execute(
                 select(Identity.id, Identity.email, Identity.name)).all()}
+        # person ids by address ("name:NAME" for people known only by name)
         self.people_by_email: dict[str, int] = {
-            email: pk for pk, email in self.conn.execute(select(Person.id, Person.email)).all() if email}
+            email or f"name:{name}": pk for pk, email, name in self.conn.execute(
+                select(Person.id, Person.email, Person.name)).all()}
 
     @property
     def conn(self) -> Connection:
@@ -66,19 +68,37 @@ class Store:
         return self.lists[name]
 
     def find_identity_id(self, name: str, email: str) -> int:
-        key = (email, name)
-        found = self.identities.get(key)
-        if found is None:
-            person = self.people_by_email.get(email) if email else None
-            if person is None:
-                person = self.conn.execute(insert(Person).values(name=name, email=email)
-                                           .returning(Person.id)).scalar_one()
-                if email:
-                    self.people_by_email[email] = person
-            found = self.conn.execute(insert(Identity).values(person_id=person, name=name, email=email)
-                                      .returning(Identity.id)).scalar_one()
-            self.identities[key] = found
-        return found
+        if (email, name) not in self.identities:
+            self.create_identities([(email, name)])
+        return self.identities[(email, name)]
+
+    def create_identities(self, keys: Iterable[tuple[str, str]]) -> None:
+        """People and identities for unseen (email, name) pairs, in two executemany inserts.
+
+        One person per address; a message with no address is a person of its own name.
+        """
+        new = [key for key in dict.fromkeys(keys) if key not in self.identities]
+        if not new:
+            return
+        people = {email or f"name:{name}": (name, email) for email, name in new
+                  if (email and email not in self.people_by_email) or (not email and f"name:{name}" not in self.people_by_email)}
+        if people:
+            self.conn.execute(insert(Person.__table__), [{"name": n, "email": e} for n, e in people.values()])
+            emails = [e for _, e in people.values() if e]
+            self.people_by_email.update(self.conn.execute(
+                select(Person.email, Person.id).where(Person.email.in_(emails))).all() if emails else [])
+            names = [n for n, e in people.values() if not e]
+            if names:
+                for pk, pname in self.conn.execute(select(Person.id, Person.name)
+                                                   .where(Person.email == "", Person.name.in_(names))):
+                    self.people_by_email[f"name:{pname}"] = pk
+        self.conn.execute(insert(Identity.__table__), [
+            {"person_id": self.people_by_email[email or f"name:{name}"], "name": name, "email": email}
+            for email, name in new])
+        emails = list({email for email, _ in new})
+        for pk, email, name in self.conn.execute(select(Identity.id, Identity.email, Identity.name)
+                                                 .where(Identity.email.in_(emails))):
+            self.identities[(email, name)] = pk
 
     def find_message_pks(self, ids: Sequence[str]) -> dict[str, int]:
         if not ids:
@@ -96,6 +116,7 @@ class Store:
         prepared = [item for item in items if isinstance(item, PreparedMessage)]
         self.store_rejected([item for item in items if isinstance(item, RejectedMessage)], counts)
         existing = self.find_message_pks([item.parsed.message_id for item in prepared])
+        self.create_identities((item.parsed.author.email, item.parsed.author.name) for item in prepared)
         rows, seen, memberships = [], set(existing), []
         stamp = now_utc()
         for item in prepared:

@@ -91,3 +91,16 @@ def test_unreadable_sources_are_one_line_errors(tmp_path: Path) -> None:
 def test_real_gold_mbox_has_every_message() -> None:
     path = require_shared("corpus", "cgroups-gold-threads.mbox")
     assert len(list(iter_mbox(path))) == 228
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 20])
+def test_mbox_separators_across_block_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    import ingest.sources.mbox as mbox_module
+
+    monkeypatch.setattr(mbox_module, "BLOCK", block)
+    path = write_mbox(tmp_path / "a.mbox", 5)
+    mails = list(iter_mbox(path))
+    assert [m.data for m in mails] == [m.data for m in mbox_module.iter_mbox_stream(path.open("rb"), str(path))]
+    assert len(mails) == 5 and all(m.data.startswith(b"From: A") for m in mails)
+    offsets = [int(m.position.split()[1]) for m in mails]
+    assert all(path.read_bytes()[o:o + 5] == b"From " for o in offsets)
