@@ -82,6 +82,11 @@ def find_required_literals(pattern: str) -> frozenset[str] | None:
     return _literals_of_seq(parsed)
 
 
+def fold_text(text: str) -> str:
+    """Lower-cased, whitespace runs as one space: the form every cue is matched against."""
+    return " ".join(text.lower().split())
+
+
 @dataclass(frozen=True)
 class Cue:
     pattern: str
@@ -121,7 +126,9 @@ class CueSet:
     cues: tuple[Cue, ...]
 
     def search(self, text: str) -> bool:
-        return self.search_lower(text.lower())
+        """Whether any pattern matches `text` lower-cased with whitespace runs collapsed (mail
+        is hard-wrapped: 'I don't\nthink' must still hit "i don't think")."""
+        return self.search_lower(fold_text(text))
 
     def search_lower(self, low: str) -> bool:
         for lits, cue in self.plan:

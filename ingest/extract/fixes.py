@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.extract import nlp
-from ingest.extract.cues import load_cue_sets
+from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import MessageScan, ThreadScan, scan_thread
 from ingest.extract.races import make_evidence
 from ingest.extract.types import FixFinding, MessageText, RaceFinding, ThreadText
@@ -88,7 +88,7 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
     has_list = ":" in msg.body and any(w in low_body for w in (
         "solution", "option", "alternative", "approaches", "ideas"))
     if not has_list and not _may_precede_diff(msg.body) and \
-            not cues["fix_prose"].may_match_lower(msg.own_text().lower()):
+            not cues["fix_prose"].may_match_lower(fold_text(msg.own_text())):
         return out      # no proposal cue anywhere in the own text: no sentence can be one
     for m in (_BULLET_HEAD_RE.finditer(msg.body) if has_list else ()):
         region_end = msg.body.find("\n\n", m.end())
@@ -103,7 +103,7 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
             continue
         if out and any(a <= s < b or s <= a < e for s, e in out):
             continue
-        low = text.lower()
+        low = fold_text(text)
         if cues["fix_prose"].search_lower(low) and cues["fix_mechanism"].search_lower(low) \
                 and not text.rstrip().endswith(":") or _is_diff_intro(msg, b, text):
             candidates.append((a, b, text))

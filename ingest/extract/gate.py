@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.extract.cues import load_cue_sets
+from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.diagrams import find_diagrams
 from ingest.extract.types import MessageText, ThreadText
 
@@ -27,7 +27,7 @@ _DIFF_START_RE = re.compile(r"^(?:diff --git |Index: |--- a/)", re.MULTILINE)
 class MessageScan:
     message: MessageText
     prose: str             # own text (quotes, attributions, signature dropped) before any diff
-    low: str               # prose.lower()
+    low: str               # fold_text(prose): lower-cased, whitespace runs collapsed
     strong_race_cue: bool  # a race_strong cue ('race', 'data race', 'use-after-free', ...)
     report_cue: bool       # a sanitizer / lockdep report title word anywhere in the body
 
@@ -50,7 +50,7 @@ def cut_prose(text: str) -> str:
 
 def scan_message(msg: MessageText) -> MessageScan:
     prose = cut_prose(msg.own_text())
-    low = prose.lower()
+    low = fold_text(prose)
     strong = load_cue_sets()["race_strong"].search_lower(low)
     body = msg.body
     report = "KCSAN" in body or "KASAN" in body or "WARNING:" in body

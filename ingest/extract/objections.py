@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from ingest.extract import nlp
-from ingest.extract.cues import load_cue_sets
+from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan, scan_thread
+from ingest.extract.linking import find_quoted_fix
 from ingest.extract.races import make_evidence
 from ingest.extract.types import FixFinding, MessageText, ObjectionFinding, ThreadText
 
@@ -27,13 +28,20 @@ def classify_reason(text: str) -> str:
 
 
 def find_target_fix(msg: MessageText, thread: ThreadText, fixes: list[FixFinding],
-                    text: str) -> int | None:
-    """The fix an objection is about: a fix quoted/named in the sentence, else the latest fix
-    of the message replied to, else the latest earlier fix by someone else, else the latest."""
+                    text: str, start: int | None = None,
+                    folded: dict[str, str] | None = None) -> int | None:
+    """The fix an objection is about: the fix of the message the quote block above the
+    sentence comes from, else a fix named in the sentence, else the latest fix of the
+    message replied to, else the latest earlier fix by someone else, else the latest."""
     order = {m.message_id: i for i, m in enumerate(thread.messages)}
     here = order[msg.message_id]
     earlier = [i for i, f in enumerate(fixes) if order.get(f.message_id, 0) < here]
     same = [i for i, f in enumerate(fixes) if f.message_id == msg.message_id]
+    if start is not None and earlier and len(thread.messages) > 1:
+        quoted = find_quoted_fix(msg, start, thread, fixes, earlier,
+                                 folded if folded is not None else {})
+        if quoted is not None:
+            return quoted
     lowered = text.lower()
     named = []
     for i in earlier + same:
@@ -58,6 +66,7 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
                        scan: ThreadScan | None = None) -> list[ObjectionFinding]:
     if not fixes:
         return []
+    folded: dict[str, str] = {}      # fold_text of earlier bodies, for quote lookups
     scan = scan or scan_thread(thread)
     cues = load_cue_sets()
     order = {m.message_id: i for i, m in enumerate(thread.messages)}
@@ -68,7 +77,7 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
     per_message = MAX_PER_MESSAGE if len(thread.messages) > 1 else 3 * MAX_PER_MESSAGE
     for ms in scan.messages:
         msg = ms.message
-        if order[msg.message_id] < first_fix or not cues["objection"].may_match_lower(msg.own_text().lower()):
+        if order[msg.message_id] < first_fix or not cues["objection"].may_match_lower(fold_text(msg.own_text())):
             continue
         count = 0
         weak: list[tuple[int, int, str]] = []
@@ -81,18 +90,18 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
             if not cues["objection_strong"].search(text):
                 weak.append((a, b, text))
                 continue
-            count += _add(out, thread, fixes, msg, a, b, text, 0.7)
+            count += _add(out, thread, fixes, folded, msg, a, b, text, 0.7)
             if count >= per_message:
                 break
         if weak and count < per_message:
             for (a, b, text), sc in zip(weak, nlp.classify_sentences([w[2] for w in weak])):
                 if sc["objection"] >= WEAK_THRESHOLD and count < per_message:
-                    count += _add(out, thread, fixes, msg, a, b, text, 0.5)
+                    count += _add(out, thread, fixes, folded, msg, a, b, text, 0.5)
     return out
 
 
-def _add(out, thread, fixes, msg, a, b, text, conf) -> int:
-    target = find_target_fix(msg, thread, fixes, text)
+def _add(out, thread, fixes, folded, msg, a, b, text, conf) -> int:
+    target = find_target_fix(msg, thread, fixes, text, a, folded)
     if target is None:
         return 0
     if len(thread.messages) > 1 and fixes[target].proposed_by == msg.author and not re.search(

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingest.extract import nlp
-from ingest.extract.cues import load_cue_sets
+from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.diagrams import find_diagrams
 from ingest.extract.gate import ThreadScan, has_weak_race_cue, scan_message, scan_thread
 from ingest.extract.reports import Report, find_reports
@@ -60,7 +60,7 @@ def find_race_sentences(thread: ThreadText, use_model: bool = True,
             continue
         msg = ms.message
         for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
-            low = text.lower()
+            low = fold_text(text)
             if neg.search_lower(low) and not strong.search_lower(neg.sub_lower(" ", low)):
                 continue
             if strong.search_lower(low):
