@@ -104,8 +104,11 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
         if out and any(a <= s < b or s <= a < e for s, e in out):
             continue
         low = fold_text(text)
+        if cues["fix_negative"].search_lower(low):
+            continue        # an ack or an aside ("feel free to add my ack"), not a proposal
         if cues["fix_prose"].search_lower(low) and cues["fix_mechanism"].search_lower(low) \
-                and not text.rstrip().endswith(":") or _is_diff_intro(msg, b, text):
+                and (not text.rstrip().endswith(":") or _precedes_code(msg.body, b)) \
+                or _is_diff_intro(msg, b, text):
             candidates.append((a, b, text))
     # a sentence that reads as pushback is not a proposal (TextCategorizer decides on overlap)
     contested = [c for c in candidates if cues["objection"].search(c[2])]
@@ -116,6 +119,14 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
                       or scores[c[0]]["fix"] >= scores[c[0]]["objection"]]
     out += [(a, b) for a, b, _ in candidates]
     return out[:MAX_PROSE_PER_MESSAGE + 3]
+
+
+def _precedes_code(body: str, end: int) -> bool:
+    """The next non-blank line after offset `end` is code (a sketch follows the sentence)."""
+    for line in body[end:end + 400].splitlines()[1:4]:
+        if line.strip():
+            return nlp.classify_line(line) == "code"
+    return False
 
 
 def _may_precede_diff(body: str) -> bool:
