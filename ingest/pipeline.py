@@ -40,6 +40,7 @@ class IngestReport:
     extracted: ExtractReport | None
     seconds: float
     sources: tuple[str, ...]
+    changed_threads: frozenset[int] = frozenset()  # for the search index; not part of the summary
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -142,8 +143,7 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
         session.commit()
     extracted = run_extraction(factory, rethreaded.changed, workers) if extract else None
     return IngestReport(tally.read, tally.stored, tally.present, tuple(tally.skipped), rethreaded.threads,
-                        extracted,
-                        time.monotonic() - started, tuple(names))
+                        extracted, time.monotonic() - started, tuple(names), rethreaded.changed)
 
 
 def ingest_page(factory: sessionmaker[Session], path: Path, list_name: str | None, tally: Tally) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,10 +19,21 @@ from kb.errors import NotFoundError
 from kb.findings import ScenarioLinkView
 from kb.findings import HistoryView, RaceSummary, RaceView, list_histories, list_race_summaries, show_race
 from kb.scenario_store import ScenarioInfo, ScenarioRunView
+
+if TYPE_CHECKING:
+    from kb.search import SearchResult
 from kb.models import (
     Evidence, Fix, Identity, MailingList, Message, MessageList, Objection, Patch, Person, Quarantine, Race, Segment,
     Thread, Trailer,
 )
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    missing: tuple[str, ...]
+    stale: tuple[str, ...]
+    extra: tuple[str, ...]
+    repaired: bool
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,8 @@ class Library:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
         self.factory: sessionmaker[Session] = open_database(self.settings)
+        self.searcher: Any = None  # a long-lived kb.search.IndexSearcher, opened on first search
+        self.searcher_lock = threading.Lock()
 
     def session(self) -> Session:
         return self.factory()
@@ -260,9 +276,77 @@ class Library:
         return draft_scenario(f"race-{race_id}", participants, steps, source=source)
 
 
+    def update_index(self, thread_ids: Iterable[int] | None = None) -> int:
+        """Write the messages of these threads (all when None) to the search index."""
+        from kb.indexing import iter_index_docs, list_thread_message_pks
+        from kb.search import index_documents
+
+        with self.factory() as s:
+            pks = list_thread_message_pks(s, thread_ids) if thread_ids is not None else None
+            if pks == []:
+                return 0
+            count = index_documents(self.settings.index_dir, iter_index_docs(s, pks))
+        self.drop_searcher()
+        return count
+
+    def reindex(self) -> int:
+        """Rebuild the search index from the database."""
+        from kb.indexing import iter_index_docs
+        from kb.search import rebuild_index
+
+        self.drop_searcher()
+        with self.factory() as s:
+            return rebuild_index(self.settings.index_dir, iter_index_docs(s))
+
+    def check_index(self, repair: bool = False) -> IndexCheck:
+        """Messages missing from, stale in, or unknown to the index; optionally repaired."""
+        from kb.indexing import iter_index_docs
+        from kb.search import delete_documents, index_documents, list_indexed, open_index
+
+        open_index(self.settings.index_dir)
+        indexed = list_indexed(self.settings.index_dir)
+        missing, stale = [], []
+        with self.factory() as s:
+            docs = {}
+            for doc in iter_index_docs(s):
+                if doc.message_id not in indexed:
+                    missing.append(doc.message_id)
+                    docs[doc.message_id] = doc
+                elif indexed[doc.message_id] != doc.digest:
+                    stale.append(doc.message_id)
+                    docs[doc.message_id] = doc
+            known = set(s.scalars(select(Message.message_id)))
+        extra = sorted(set(indexed) - known)
+        if repair:
+            if docs:
+                index_documents(self.settings.index_dir, docs.values())
+            if extra:
+                delete_documents(self.settings.index_dir, extra)
+            self.drop_searcher()
+        return IndexCheck(tuple(missing), tuple(stale), tuple(extra), repair)
+
+    def search(self, query: str, limit: int = 20, sort: str = "relevance", threads: bool = False) -> SearchResult:
+        """Run a lore-style query; QueryError (one line, with its column) on a bad one."""
+        from kb.search import IndexSearcher
+
+        with self.searcher_lock:
+            if self.searcher is None:
+                self.searcher = IndexSearcher(self.settings.index_dir)
+            else:
+                self.searcher.refresh()
+            return self.searcher.search(query, limit=limit, sort=sort, threads=threads)
+
+    def drop_searcher(self) -> None:
+        with self.searcher_lock:
+            if self.searcher is not None:
+                self.searcher.close()
+                self.searcher = None
+
+
 def summarise_message(row: Message, depth: int) -> MessageSummary:
     return MessageSummary(row.message_id, row.author_name, row.author_email, row.date, row.subject,
                           row.parent_message_id, depth, row.recovered)
+
 
 
 

@@ -44,11 +44,18 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, 
                 bar.update(task, description=f"ingest {label}", completed=count)
 
         report = run_ingest(library.factory, sources, list_name, workers=workers, progress=on_progress)
+        if bar:
+            bar.update(task, description="indexing")
+        library.update_index(report.changed_threads)
     if as_json:
         print_json(report.to_json())
         return
     print_text(f"read {report.read}, stored {report.stored}, present {report.present}, "
                f"skipped {len(report.skipped)}; {report.threads} threads; {report.seconds:.1f} s")
+    if report.extracted:
+        found = report.extracted
+        print_text(f"extracted {found.threads} threads: {found.races} races, {found.fixes} fixes, "
+                   f"{found.objections} objections, {found.histories} histories")
     for item in report.skipped:
         print_text(f"  skipped {item.source} {item.position}: {item.reason}")
 
@@ -140,4 +147,58 @@ def export(ctx: click.Context, fmt: str, thread_keys: tuple[str, ...]) -> None:
         click.echo(line)
 
 
-COMMANDS = [ingest, threads, show, stats, export]
+@click.command()
+@click.argument("query")
+@click.option("--threads", "by_thread", is_flag=True, help="One hit per thread.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def search(ctx: click.Context, query: str, by_thread: bool, sort: str, limit: int, as_json: bool) -> None:
+    """Search with lore's query language (s: f: b: d: dfn: ...) plus race: fix: sym: has: ...
+
+    Example: kb search 'b:"use-after-free" d:2024-01-01..' --threads
+    """
+    result = open_library(ctx).search(query, limit=limit, sort=sort, threads=by_thread)
+    if as_json:
+        print_json({"query": query, "total": result.total, "hits": [
+            {"message_id": h.message_id, "thread": h.thread_id, "date": format_iso(h.date), "author": h.author,
+             "subject": h.subject, "score": h.score, "snippet": h.snippet} for h in result.hits]})
+        return
+    for hit in result.hits:
+        print_text(f"{format_date(hit.date)}  {hit.author}  {hit.subject}", style="bold")
+        print_text(f"    <{hit.message_id}>  thread <{hit.thread_id}>", style="dim")
+        print_text(f"    {' '.join(hit.snippet.split())}")
+    print_text(f"({len(result.hits)} of {result.total} hits)")
+
+
+@click.command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Rebuild the search index from the database.
+
+    Example: kb reindex
+    """
+    count = open_library(ctx).reindex()
+    print_text(f"indexed {count} messages")
+
+
+@click.command()
+@click.option("--repair", is_flag=True, help="Index what is missing or stale; drop what is gone.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
+    """Report messages missing from, or stale in, the search index (and repair them).
+
+    Example: kb check --repair
+    """
+    result = open_library(ctx).check_index(repair)
+    if as_json:
+        print_json({"missing": list(result.missing), "stale": list(result.stale), "extra": list(result.extra),
+                    "repaired": result.repaired})
+        return
+    print_text(f"missing {len(result.missing)}, stale {len(result.stale)}, unknown {len(result.extra)}"
+               + ("; repaired" if result.repaired and (result.missing or result.stale or result.extra) else ""))
+
+
+COMMANDS = [ingest, threads, show, stats, export, search, reindex, check]

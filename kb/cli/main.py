@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -23,6 +24,15 @@ class KbGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("kb: interrupted (what was committed is kept; re-run to continue)", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+            if os.environ.get("KB_DEBUG"):
+                raise
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            click.echo(f"kb: internal error: {type(exc).__name__}: {reason} (KB_DEBUG=1 shows the traceback)",
+                       err=True)
+            sys.exit(3)
 
 
 @click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -26,7 +26,7 @@ class IndexDoc:
     subject: str
     author_name: str
     author_email: str
-    date: datetime
+    date: datetime | None
     received: datetime | None = None
     list_ids: tuple[str, ...] = ()
     to_addrs: tuple[str, ...] = ()
@@ -77,10 +77,11 @@ def convert_doc(doc: IndexDoc) -> dict[str, Any]:
         "subject": doc.subject,
         "author": _address(doc.author_name, doc.author_email),
         "from_addr": _address(doc.author_name, doc.author_email),
-        "date": clean_datetime(doc.date),
         "excerpt": (doc.body_new or doc.body_quoted)[:EXCERPT_CHARS],
         "digest": doc.digest.encode(),
     }
+    if doc.date is not None:  # undated mail (some recovered web-page quotes) matches no d: range
+        values["date"] = clean_datetime(doc.date)
     if doc.received is not None:
         values["received"] = clean_datetime(doc.received)
     texts = {

@@ -126,6 +126,8 @@ def list_indexed(path: str | os.PathLike[str]) -> dict[str, str]:
     ix = open_index(path, create=False)
     try:
         with ix.reader() as reader:
+            if reader.doc_count_all() == 0:
+                return {}
             ids = reader.column_reader("message_id")
             digests = reader.column_reader("digest")
             return {ids[n]: digests[n].decode() for n in reader.all_doc_ids()}

@@ -30,7 +30,7 @@ _WORD = re.compile(r"\w+")
 class Hit:
     message_id: str
     thread_id: str
-    date: datetime
+    date: datetime | None
     author: str
     subject: str
     score: float | None  # None when sorted by date (no scoring)
@@ -170,7 +170,7 @@ class IndexSearcher:
     def _make_hit(self, docnum: int, score: float | None, words: frozenset[str]) -> Hit:
         stored = self.searcher.stored_fields(docnum)
         snippet, spans = find_snippet(stored.get("excerpt", ""), words)
-        return Hit(stored["message_id"], stored.get("thread_id", ""), stored["date"],
+        return Hit(stored["message_id"], stored.get("thread_id", ""), stored.get("date"),
                    stored.get("author", ""), stored.get("subject", ""), score, snippet, spans)
 
 

@@ -1,0 +1,142 @@
+"""Database rows -> IndexDocs: what the search index holds is derived from the database only."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.models import (
+    Evidence, Fix, MailingList, Message, MessageList, Objection, Patch, Race, Role, ScenarioLink, ScenarioRun, Segment,
+    Thread,
+)
+from kb.search import IndexDoc
+
+CHUNK = 2000
+_QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
+EXTRACTION_VERSION = "1"
+
+
+def split_body(body: str, segments: Sequence[tuple[str, int, int]]) -> tuple[str, str, list[str], list[str]]:
+    """(own text, quoted text without markers, added lines, removed lines) from the segments."""
+    own, quoted, added, removed = [], [], [], []
+    for kind, start, end in segments:
+        text = body[start:end]
+        if kind == "quote":
+            quoted.append(_QUOTE_MARKS.sub("", text))
+        elif kind == "patch":
+            for line in text.split("\n"):
+                if line.startswith("+") and not line.startswith("+++"):
+                    added.append(line[1:])
+                elif line.startswith("-") and not line.startswith("---"):
+                    removed.append(line[1:])
+        elif kind in ("text", "trailer", "attribution"):
+            own.append(text)
+    if not segments:
+        own.append(body)
+    return "".join(own), "".join(quoted), added, removed
+
+
+def load_findings_by_message(s: Session, thread_ids: Sequence[int]) -> dict[str, dict[str, set[str]]]:
+    """kb's own fields per message: race/fix/objection texts, symbols, people, flags, verdicts."""
+    out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    races = {r.id: r for r in s.scalars(select(Race).where(Race.thread_id.in_(thread_ids)))}
+    fixes = {f.id: f for f in s.scalars(select(Fix).where(Fix.thread_id.in_(thread_ids)))}
+    objections = {o.id: o for o in s.scalars(select(Objection).where(Objection.thread_id.in_(thread_ids)))}
+    facts = {"race": races, "fix": fixes, "objection": objections}
+    for kind, table in facts.items():
+        if not table:
+            continue
+        for fact_id, message_id, quote in s.execute(select(Evidence.fact_id, Evidence.message_id, Evidence.quote)
+                                                    .where(Evidence.fact_kind == kind,
+                                                           Evidence.fact_id.in_(list(table)))):
+            fact = table[fact_id]
+            fields = out[message_id]
+            fields["has"].add(kind)
+            if kind == "race":
+                fields["races"].add(" ".join([fact.summary, fact.object, fact.consequence, *fact.participants, quote]))
+                fields["symbols"].update(fact.symbols)
+            elif kind == "fix":
+                fields["fixes"].add(" ".join([fact.summary, fact.kind, fact.status, quote]))
+            else:
+                fields["objections"].add(" ".join([fact.reason, fact.by, quote]))
+    return out
+
+
+def iter_index_docs(s: Session, message_pks: Sequence[int] | None = None) -> Iterator[IndexDoc]:
+    """IndexDocs for the given messages (all when None), in chunks to bound memory."""
+    pks = list(message_pks) if message_pks is not None else list(s.scalars(select(Message.id).order_by(Message.id)))
+    for start in range(0, len(pks), CHUNK):
+        yield from build_chunk(s, pks[start:start + CHUNK])
+
+
+def build_chunk(s: Session, pks: Sequence[int]) -> Iterable[IndexDoc]:
+    conn = s.connection()
+    rows = conn.execute(select(Message.__table__).where(Message.id.in_(pks))).all()
+    segments: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+    for pk, kind, start, end in conn.execute(select(Segment.message_pk, Segment.kind, Segment.start, Segment.end)
+                                             .where(Segment.message_pk.in_(pks)).order_by(Segment.start)):
+        segments[pk].append((kind, start, end))
+    patches: dict[int, list[tuple[str, list[str], str | None]]] = defaultdict(list)
+    for pk, path, functions, patch_id in conn.execute(select(Patch.message_pk, Patch.path, Patch.functions,
+                                                             Patch.patch_id).where(Patch.message_pk.in_(pks))):
+        patches[pk].append((path, functions, patch_id))
+    lists: dict[int, list[str]] = defaultdict(list)
+    for pk, name in conn.execute(select(MessageList.message_pk, MailingList.name)
+                                 .join(MailingList, MailingList.id == MessageList.list_id)
+                                 .where(MessageList.message_pk.in_(pks))):
+        lists[pk].append(name)
+    thread_ids = list({r.thread_id for r in rows if r.thread_id is not None})
+    roots = dict(conn.execute(select(Thread.id, Thread.root_message_id).where(Thread.id.in_(thread_ids))).all())
+    findings = load_findings_by_message(s, thread_ids) if thread_ids else {}
+    persons: dict[int, set[str]] = defaultdict(set)
+    maintainers: dict[int, set[str]] = defaultdict(set)
+    for thread_id, name, email, role in conn.execute(select(Role.thread_id, Role.name, Role.email, Role.role)
+                                                     .where(Role.thread_id.in_(thread_ids))):
+        persons[thread_id].add(f"{name} <{email}>")
+        if role == "maintainer":
+            maintainers[thread_id].add(f"{name} <{email}>")
+    verdicts = load_verdicts(s, roots)
+    for row in rows:
+        own, quoted, added, removed = split_body(row.body, segments[row.id])
+        found = findings.get(row.message_id, {})
+        root = roots.get(row.thread_id, row.message_id)
+        yield IndexDoc(
+            message_id=row.message_id, thread_id=root, subject=row.subject, author_name=row.author_name,
+            author_email=row.author_email, date=row.date, list_ids=tuple(lists[row.id]),
+            to_addrs=tuple(" ".join(a) for a in row.to_addrs), cc_addrs=tuple(" ".join(a) for a in row.cc_addrs),
+            body_new=own, body_quoted=quoted, diff_files=tuple(p for p, _, _ in patches[row.id]),
+            diff_hunks=tuple(f for _, fs, _ in patches[row.id] for f in fs), diff_added="\n".join(added),
+            diff_removed="\n".join(removed),
+            patch_id=next((pid for _, _, pid in patches[row.id] if pid), "") or "",
+            races=tuple(sorted(found.get("races", ()))), fixes=tuple(sorted(found.get("fixes", ()))),
+            objections=tuple(sorted(found.get("objections", ()))), symbols=tuple(sorted(found.get("symbols", ()))),
+            persons=tuple(sorted(persons[row.thread_id])), maintainers=tuple(sorted(maintainers[row.thread_id])),
+            has=tuple(sorted(found.get("has", set()) | ({"scenario"} if root in verdicts else set()))),
+            verdicts=tuple(verdicts.get(root, ())), version=EXTRACTION_VERSION)
+
+
+def load_verdicts(s: Session, roots: dict[int, str]) -> dict[str, tuple[str, ...]]:
+    """Verdict words of the last runs of scenarios linked to these threads (or their races)."""
+    if not roots:
+        return {}
+    race_roots = dict(s.execute(select(Race.id, Thread.root_message_id).join(Thread, Thread.id == Race.thread_id)
+                                .where(Race.thread_id.in_(list(roots)))).all())
+    targets = {root: root for root in roots.values()} | {str(rid): root for rid, root in race_roots.items()}
+    out: dict[str, set[str]] = defaultdict(set)
+    for target, summary in s.execute(select(ScenarioLink.target, ScenarioRun.summary)
+                                     .join(ScenarioRun, ScenarioRun.scenario_id == ScenarioLink.scenario_id)
+                                     .where(ScenarioLink.target.in_(list(targets)))):
+        out[targets[target]].update(w.lower() for w in re.findall(r"Never|Sometimes|Always|inconclusive", summary))
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def list_thread_message_pks(s: Session, thread_ids: Iterable[int]) -> list[int]:
+    ids = list(thread_ids)
+    pks: list[int] = []
+    for start in range(0, len(ids), CHUNK):
+        pks.extend(s.scalars(select(Message.id).where(Message.thread_id.in_(ids[start:start + CHUNK]))))
+    return pks
