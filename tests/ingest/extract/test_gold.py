@@ -29,12 +29,16 @@ def test_race_detection(scores):
 
 
 def test_fixes(scores):
-    assert scores["fixes"]["f1"] >= 0.75
+    assert scores["fixes"]["f1"] >= 0.78
 
 
 def test_objections(scores):
-    assert scores["objections"]["f1"] >= 0.65
+    assert scores["objections"]["f1"] >= 0.70
 
 
 def test_maintainer_roles(scores):
     assert scores["maintainer_role_accuracy"] >= 0.90
+
+
+def test_objection_links(scores):
+    assert scores["objection_fix_link_accuracy"] >= 0.45
