@@ -8,6 +8,7 @@ spaCy is imported lazily, once, the first time `get_nlp()` is called; the senten
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 from functools import lru_cache
@@ -19,6 +20,8 @@ TRAINING_FILE = DATA_DIR / "training" / "sentences.jsonl"
 MODEL_DIR = DATA_DIR / "models" / "textcat"
 LABELS = ("race", "fix", "objection", "other")
 VERSION = "0.1"
+EPOCHS = 20
+SEED = 7
 
 # Whole kernel identifiers: __delete_from_swap_cache(), FOLL_GET|FOLL_WRITE, mm/vmscan.c,
 # page->mapping, PG_anon_exclusive, i_pages, memcg->css.cgroup, {READ,WRITE}_ONCE()
@@ -86,7 +89,6 @@ def load_or_train():
             return nlp
         except Exception:
             pass
-    from ingest.extract.train import train_textcat
     nlp = train_textcat()
     try:
         MODEL_DIR.parent.mkdir(parents=True, exist_ok=True)
@@ -237,3 +239,44 @@ def find_diff_start(body: str) -> int:
     """Offset of the first diff header (len(body) when none)."""
     m = _DIFF_START_RE.search(body)
     return m.start() if m else len(body)
+
+
+# Training (`python -m ingest.extract.train`) lives here too: spaCy is imported only in this module.
+def load_training(directory: Path | None = None) -> list[tuple[str, str]]:
+    directory = directory or TRAINING_FILE.parent
+    rows = []
+    for path in sorted(directory.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if row.get("label") in LABELS:
+                    rows.append((row["text"], row["label"]))
+    return rows
+
+
+def train_textcat(rows: list[tuple[str, str]] | None = None, epochs: int = EPOCHS):
+    """A blank pipeline with kernel tokenizer, entity_ruler and a trained exclusive textcat."""
+    import spacy
+    from spacy.training import Example
+
+    spacy.util.fix_random_seed(SEED)
+    rows = rows if rows is not None else load_training()
+    nlp = create_blank()
+    config = {"model": {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
+                        "ngram_size": 2, "no_output_layer": False, "length": 1 << 14}}
+    textcat = nlp.add_pipe("textcat", config=config)
+    for label in LABELS:
+        textcat.add_label(label)
+    examples = []
+    for text, label in rows:
+        cats = {lab: float(lab == label) for lab in LABELS}
+        examples.append(Example.from_dict(nlp.make_doc(text), {"cats": cats}))
+    optimizer = nlp.initialize(lambda: examples)
+    rng = random.Random(SEED)
+    with nlp.select_pipes(enable=["textcat"]):
+        for _ in range(epochs):
+            rng.shuffle(examples)
+            for i in range(0, len(examples), 16):
+                nlp.update(examples[i:i + 16], sgd=optimizer, drop=0.1)
+    add_entity_ruler(nlp)      # after initialize(), which would clear its patterns
+    return nlp
