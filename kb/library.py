@@ -5,11 +5,10 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb.config import Settings, load_settings
@@ -17,106 +16,18 @@ from kb.db import open_database
 from kb import scenario_store
 from kb.errors import NotFoundError
 from kb.findings import ScenarioLinkView
+from kb.views import (
+    SeriesView, RevisionView, IndexCheck, ThreadSummary, MessageSummary, ThreadView, SegmentView, PatchView, TrailerView, MarkView, MessageView,
+)
 from kb.findings import HistoryView, RaceSummary, RaceView, list_histories, list_race_summaries, show_race
 from kb.scenario_store import ScenarioInfo, ScenarioRunView
 
 if TYPE_CHECKING:
     from kb.search import SearchResult
 from kb.models import (
-    Evidence, Fix, Identity, MailingList, Message, MessageList, Objection, Patch, Person, Quarantine, Race, Segment,
-    Thread, Trailer,
+    Correction, Evidence, Fix, Identity, MailingList, Message, MessageList, Objection, Patch, Person, Quarantine, Race,
+    Segment, Series, SeriesMessage, Thread, Trailer,
 )
-
-
-@dataclass(frozen=True)
-class IndexCheck:
-    missing: tuple[str, ...]
-    stale: tuple[str, ...]
-    extra: tuple[str, ...]
-    repaired: bool
-
-
-@dataclass(frozen=True)
-class ThreadSummary:
-    id: int
-    root_message_id: str
-    subject: str
-    message_count: int
-    first_date: datetime | None
-    last_date: datetime | None
-
-
-@dataclass(frozen=True)
-class MessageSummary:
-    message_id: str
-    author_name: str
-    author_email: str
-    date: datetime | None
-    subject: str
-    parent: str | None
-    depth: int
-    recovered: bool
-
-
-@dataclass(frozen=True)
-class ThreadView:
-    thread: ThreadSummary
-    messages: tuple[MessageSummary, ...]  # depth-first reply order
-    lists: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SegmentView:
-    kind: str           # text | quote | attribution | patch | signature | trailer | footer
-    start: int
-    end: int
-    depth: int
-    name: str           # who said a quote / who an attribution line names
-    email: str
-
-
-@dataclass(frozen=True)
-class PatchView:
-    path: str
-    status: str
-    functions: tuple[str, ...]
-    added: int
-    removed: int
-
-
-@dataclass(frozen=True)
-class TrailerView:
-    kind: str
-    name: str
-    email: str
-    value: str
-
-
-@dataclass(frozen=True)
-class MarkView:
-    """An extracted fact anchored in a message's text."""
-
-    fact_kind: str      # race | fix | objection
-    fact_id: int
-    start: int
-    end: int
-    quote: str
-
-
-@dataclass(frozen=True)
-class MessageView:
-    summary: MessageSummary
-    thread_root: str | None
-    body: str
-    to: tuple[tuple[str, str], ...]
-    cc: tuple[tuple[str, str], ...]
-    attachments: tuple[dict[str, object], ...]
-    source: str
-    position: str
-    segments: tuple[SegmentView, ...]
-    patches: tuple[PatchView, ...]
-    trailers: tuple[TrailerView, ...]
-    marks: tuple[MarkView, ...]
 
 
 def summarise_thread(row: Thread) -> ThreadSummary:
@@ -343,9 +254,57 @@ class Library:
                 self.searcher = None
 
 
+    def list_series(self, limit: int = 100) -> list[RevisionView]:
+        """Patch series grouped into revisions (v1..vN), most recent first."""
+        with self.factory() as s:
+            rows = s.execute(select(Series, func.count(SeriesMessage.message_pk))
+                             .join(SeriesMessage, SeriesMessage.series_id == Series.id)
+                             .group_by(Series.id).order_by(Series.first_date.desc().nulls_last())).all()
+            revisions: dict[str, list[SeriesView]] = {}
+            for series, parts in rows:
+                root = s.scalar(select(Message.message_id).join(SeriesMessage, SeriesMessage.message_pk == Message.id)
+                                .where(SeriesMessage.series_id == series.id).order_by(SeriesMessage.part).limit(1))
+                revisions.setdefault(series.revision_key, []).append(SeriesView(
+                    series.id, series.title, series.author_email, series.version, series.total, parts,
+                    series.first_date, root or ""))
+                if len(revisions) >= limit:
+                    break
+            return [RevisionView(items[0].title, items[0].author_email,
+                                 tuple(sorted(items, key=lambda v: v.version))) for items in revisions.values()]
+
+    def correct_fact(self, kind: str, fact_id: int, action: str, changes: dict[str, object], note: str = "") -> None:
+        """Record a person's correction (delete, or set fields) of a race, fix or objection.
+
+        Stored apart from the findings, keyed by the fact's evidence, so it survives re-extraction.
+        """
+        models = {"race": Race, "fix": Fix, "objection": Objection}
+        if kind not in models or action not in ("delete", "set"):
+            raise NotFoundError("kind is race|fix|objection and action delete|set", place=f"{kind} {action}")
+        with self.factory() as s:
+            fact = s.get(models[kind], fact_id)
+            if fact is None:
+                raise NotFoundError(f"no such {kind}", place=f"{kind} {fact_id}")
+            evidence = s.scalar(select(Evidence).where(Evidence.fact_kind == kind, Evidence.fact_id == fact_id)
+                                .order_by(Evidence.id).limit(1))
+            root = s.scalar(select(Thread.root_message_id).where(Thread.id == fact.thread_id)) or ""
+            key = f"{evidence.message_id}\n{' '.join(evidence.quote.split())}" if evidence else ""
+            s.add(Correction(fact_kind=kind, thread_root=root, key=key, action=action, changes=changes, note=note,
+                             created_at=datetime.now(timezone.utc)))
+            if action == "delete":
+                s.execute(delete(Evidence).where(Evidence.fact_kind == kind, Evidence.fact_id == fact_id))
+                s.delete(fact)
+            else:
+                for name, value in changes.items():
+                    if not hasattr(fact, name) or name in ("id", "thread_id"):
+                        raise NotFoundError(f"{kind} has no field {name!r}", place=f"{kind} {fact_id}")
+                    setattr(fact, name, value)
+            s.commit()
+
+
 def summarise_message(row: Message, depth: int) -> MessageSummary:
     return MessageSummary(row.message_id, row.author_name, row.author_email, row.date, row.subject,
                           row.parent_message_id, depth, row.recovered)
+
 
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -70,6 +71,23 @@ def iter_chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
         yield items[start:start + size]
 
 
+def load_fact_ids(session: Session, thread_id: int) -> dict[tuple[str, str], int]:
+    """(kind, evidence key) -> id of the thread's current facts, so a re-extracted fact keeps
+    its id and links to it (`kb link RACE ...`) survive."""
+    ids: dict[tuple[str, str], int] = {}
+    for model, kind in ((Race, "race"), (Fix, "fix"), (Objection, "objection")):
+        rows = session.execute(select(Evidence.fact_id, Evidence.message_id, Evidence.quote)
+                               .where(Evidence.fact_kind == kind,
+                                      Evidence.fact_id.in_(select(model.id).where(model.thread_id == thread_id)))
+                               .order_by(Evidence.id))
+        seen: set[int] = set()
+        for fact_id, message_id, quote in rows:  # a fact is keyed by its first evidence only
+            if fact_id not in seen:
+                seen.add(fact_id)
+                ids.setdefault((kind, make_key(message_id, quote)), fact_id)
+    return ids
+
+
 def delete_thread_findings(session: Session, thread_id: int) -> None:
     for model, kind in ((Race, "race"), (Fix, "fix"), (Objection, "objection")):
         ids = select(model.id).where(model.thread_id == thread_id)
@@ -98,49 +116,59 @@ def correct(kind: str, key: str, corrections: dict[tuple[str, str], Correction],
     return {**values, **allowed}
 
 
+def find_first_key(evidence: tuple[EvidenceFinding, ...]) -> str:
+    return make_key(evidence[0].message_id, evidence[0].quote) if evidence else ""
+
+
+def add_facts(session: Session, rows: list[Any]) -> None:
+    """Insert rows that keep an old id first, so a new id can never take one of theirs."""
+    session.add_all([row for row in rows if row.id is not None])
+    session.flush()
+    session.add_all([row for row in rows if row.id is None])
+    session.flush()
+
+
 def store_thread_findings(session: Session, thread_id: int, found: ThreadFindings) -> None:
+    """Replace a thread's findings; facts keep their ids, corrections are applied again."""
+    old_ids = load_fact_ids(session, thread_id)
     delete_thread_findings(session, thread_id)
     corrections = load_corrections(session, found.thread_id)
-    race_ids: list[int | None] = []
+    races: list[Race | None] = []
     for ordinal, race in enumerate(found.races):
-        first = race.evidence[0] if race.evidence else None
-        values = correct("race", make_key(first.message_id, first.quote) if first else "", corrections, {
+        key = find_first_key(race.evidence)
+        values = correct("race", key, corrections, {
             "summary": race.summary, "participants": list(race.participants), "symbols": list(race.symbols),
             "object": race.object, "consequence": race.consequence})
-        if values is None:
-            race_ids.append(None)
-            continue
-        row = Race(thread_id=thread_id, ordinal=ordinal, interleaving=[[s] for s in race.steps],
-                   source_kind=race.source, confidence=race.confidence, **values)
-        session.add(row)
-        session.flush()
-        race_ids.append(row.id)
-        store_evidence(session, "race", row.id, race.evidence)
-    fix_ids: list[int | None] = []
+        races.append(None if values is None else Race(
+            id=old_ids.pop(("race", key), None), thread_id=thread_id, ordinal=ordinal,
+            interleaving=[[step] for step in race.steps], source_kind=race.source, confidence=race.confidence,
+            **values))
+    add_facts(session, [row for row in races if row is not None])
+    fixes: list[Fix | None] = []
     for ordinal, fix in enumerate(found.fixes):
-        values = correct("fix", make_key(fix.message_id, fix.quote), corrections, {
+        key = find_first_key(fix.evidence)
+        values = correct("fix", key, corrections, {
             "summary": fix.summary, "kind": fix.kind, "proposed_by": fix.proposed_by, "status": fix.status})
-        if values is None:
-            fix_ids.append(None)
-            continue
-        race_id = race_ids[fix.race] if fix.race is not None and fix.race < len(race_ids) else None
-        row = Fix(thread_id=thread_id, race_id=race_id, ordinal=ordinal, message_id=fix.message_id, **values)
-        session.add(row)
-        session.flush()
-        fix_ids.append(row.id)
-        store_evidence(session, "fix", row.id, fix.evidence)
+        race_row = races[fix.race] if fix.race is not None and fix.race < len(races) else None
+        fixes.append(None if values is None else Fix(
+            id=old_ids.pop(("fix", key), None), thread_id=thread_id, race_id=race_row.id if race_row else None,
+            ordinal=ordinal, message_id=fix.message_id, **values))
+    add_facts(session, [row for row in fixes if row is not None])
+    objections: list[Objection | None] = []
     for ordinal, objection in enumerate(found.objections):
-        values = correct("objection", make_key(objection.message_id, objection.quote), corrections,
-                         {"by": objection.by, "reason": objection.reason})
-        if values is None:
-            continue
+        key = find_first_key(objection.evidence)
+        values = correct("objection", key, corrections, {"by": objection.by, "reason": objection.reason})
         target = objection.against_fix
-        fix_id = fix_ids[target] if target is not None and target < len(fix_ids) else None
-        row = Objection(thread_id=thread_id, fix_id=fix_id, ordinal=ordinal, message_id=objection.message_id,
-                        **values)
-        session.add(row)
-        session.flush()
-        store_evidence(session, "objection", row.id, objection.evidence)
+        fix_row = fixes[target] if target is not None and target < len(fixes) else None
+        objections.append(None if values is None else Objection(
+            id=old_ids.pop(("objection", key), None), thread_id=thread_id, fix_id=fix_row.id if fix_row else None,
+            ordinal=ordinal, message_id=objection.message_id, **values))
+    add_facts(session, [row for row in objections if row is not None])
+    for kind, rows, facts in (("race", races, found.races), ("fix", fixes, found.fixes),
+                              ("objection", objections, found.objections)):
+        for row, fact in zip(rows, facts):
+            if row is not None:
+                store_evidence(session, kind, row.id, fact.evidence)
     store_roles(session, thread_id, found)
 
 

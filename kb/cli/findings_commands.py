@@ -154,4 +154,50 @@ def evaluate(ctx: click.Context, gold: tuple[str, ...], as_json: bool) -> None:
             print_text(f"{key:>12}: {value}")
 
 
-COMMANDS = [races, race, link, maintainers, evaluate]
+@click.command("fix-fact")
+@click.argument("kind", type=click.Choice(["race", "fix", "objection"]))
+@click.argument("fact_id", type=int)
+@click.option("--delete", "delete_fact", is_flag=True, help="The fact is wrong: remove it.")
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
+              help="Correct a field (summary, consequence, object, kind, status, reason, by, proposed_by ...).")
+@click.option("--note", default="", help="Why (kept with the correction).")
+@click.pass_context
+def fix_fact(ctx: click.Context, kind: str, fact_id: int, delete_fact: bool, assignments: tuple[str, ...],
+             note: str) -> None:
+    """Correct or delete an extracted fact; the correction survives re-extraction.
+
+    Example: kb fix-fact objection 12 --set reason=performance --note "it is about lock contention"
+    """
+    if delete_fact == bool(assignments):
+        raise click.UsageError("give either --delete or one or more --set FIELD=VALUE")
+    changes: dict[str, object] = {}
+    for item in assignments:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.UsageError(f"--set {item!r}: expected FIELD=VALUE")
+        changes[name.strip()] = value
+    open_library(ctx).correct_fact(kind, fact_id, "delete" if delete_fact else "set", changes, note)
+    print_text(f"{'deleted' if delete_fact else 'corrected'} {kind} {fact_id}")
+
+
+@click.command()
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def series(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """List patch series grouped into their revisions (v1..vN).
+
+    Example: kb series --limit 10
+    """
+    revisions = open_library(ctx).list_series(limit)
+    if as_json:
+        print_json({"revisions": [asdict(r) for r in revisions]})
+        return
+    for revision in revisions:
+        print_text(f"{revision.title}  <{revision.author_email}>", style="bold")
+        for item in revision.series:
+            print_text(f"  v{item.version}  {format_date(item.first_date)}  {item.parts}/{item.total} parts  "
+                       f"<{item.first_message_id}>")
+
+
+COMMANDS = [races, race, link, maintainers, evaluate, fix_fact, series]

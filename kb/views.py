@@ -1,0 +1,116 @@
+"""Read models of mail: what Library returns about threads, messages, series and the index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    id: int
+    title: str
+    author_email: str
+    version: int
+    total: int
+    parts: int
+    first_date: datetime | None
+    first_message_id: str
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    title: str
+    author_email: str
+    series: tuple[SeriesView, ...]  # v1..vN
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    missing: tuple[str, ...]
+    stale: tuple[str, ...]
+    extra: tuple[str, ...]
+    repaired: bool
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    id: int
+    root_message_id: str
+    subject: str
+    message_count: int
+    first_date: datetime | None
+    last_date: datetime | None
+
+
+@dataclass(frozen=True)
+class MessageSummary:
+    message_id: str
+    author_name: str
+    author_email: str
+    date: datetime | None
+    subject: str
+    parent: str | None
+    depth: int
+    recovered: bool
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    thread: ThreadSummary
+    messages: tuple[MessageSummary, ...]  # depth-first reply order
+    lists: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    kind: str           # text | quote | attribution | patch | signature | trailer | footer
+    start: int
+    end: int
+    depth: int
+    name: str           # who said a quote / who an attribution line names
+    email: str
+
+
+@dataclass(frozen=True)
+class PatchView:
+    path: str
+    status: str
+    functions: tuple[str, ...]
+    added: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class TrailerView:
+    kind: str
+    name: str
+    email: str
+    value: str
+
+
+@dataclass(frozen=True)
+class MarkView:
+    """An extracted fact anchored in a message's text."""
+
+    fact_kind: str      # race | fix | objection
+    fact_id: int
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class MessageView:
+    summary: MessageSummary
+    thread_root: str | None
+    body: str
+    to: tuple[tuple[str, str], ...]
+    cc: tuple[tuple[str, str], ...]
+    attachments: tuple[dict[str, object], ...]
+    source: str
+    position: str
+    segments: tuple[SegmentView, ...]
+    patches: tuple[PatchView, ...]
+    trailers: tuple[TrailerView, ...]
+    marks: tuple[MarkView, ...]
