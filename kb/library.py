@@ -301,9 +301,21 @@ class Library:
             s.commit()
 
 
+    def link_library_scenarios(self, run: bool = True) -> list[ScenarioLinkView]:
+        """Link the bundled scenarios to the threads their `Source:` names, and run them once."""
+        with self.factory() as s:
+            views = scenario_store.link_library_scenarios(s)
+            s.commit()
+        if run:
+            for view in views:
+                self.run_scenario(str(view.scenario_id))
+        return views
+
+
 def summarise_message(row: Message, depth: int) -> MessageSummary:
     return MessageSummary(row.message_id, row.author_name, row.author_email, row.date, row.subject,
                           row.parent_message_id, depth, row.recovered)
+
 
 
 

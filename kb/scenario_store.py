@@ -168,3 +168,30 @@ def list_scenarios(s: Session) -> list[ScenarioInfo]:
                         .order_by(ScenarioRun.id.desc()).limit(1))
         out.append(ScenarioInfo(row.id, row.name, row.version, row.sha256, row.path, links, last))
     return out
+
+
+def find_source_thread(s: Session, source: str) -> Thread | None:
+    """The thread a scenario's `Source:` names: a Message-ID in it, or the web page it came from."""
+    token = source.split()[0].strip("<>,") if source.split() else ""
+    if not token:
+        return None
+    if "@" in token:
+        thread_id = s.scalar(select(Message.thread_id).where(Message.message_id == token))
+    else:
+        thread_id = s.scalar(select(Message.thread_id).where(Message.source.like(f"%/{token}")).limit(1))
+    return s.get(Thread, thread_id) if thread_id is not None else None
+
+
+def link_library_scenarios(s: Session) -> list[ScenarioLinkView]:
+    """Link each bundled scenario to the race (else the thread) its `Source:` header names."""
+    views = []
+    for path in find_library_scenarios():
+        text = read_scenario_text(path)
+        sources = parse_scenario(text, str(path)).find_metadata("Source")
+        thread = find_source_thread(s, sources[0]) if sources else None
+        if thread is None:
+            continue
+        race_id = s.scalar(select(Race.id).where(Race.thread_id == thread.id).order_by(Race.ordinal).limit(1))
+        target = str(race_id) if race_id is not None else thread.root_message_id
+        views.append(link_scenario(s, target, str(path)))
+    return views

@@ -26,8 +26,11 @@ def demo(ctx: click.Context, no_tui: bool) -> None:
     library = open_library(ctx)
     data = find_bundled_data()
     report = run_ingest(library.factory, [str(data / "seeds")], list_name="seed", workers=0)
+    library.update_index(report.changed_threads)
     print_text(f"ingested {data / 'seeds'}: read {report.read}, stored {report.stored}, "
                f"present {report.present}, skipped {len(report.skipped)}")
+    links = library.link_library_scenarios()
+    print_text(f"linked and ran {len(links)} scenarios from {data / 'scenarios'}")
     print_text(f"database: {library.settings.db_url}")
     if sys.stdout.isatty() and sys.stdin.isatty() and not no_tui:
         from tui.app import run_app
