@@ -23,6 +23,7 @@ from ingest.sources import maildir, mbox, public_inbox
 from ingest.sources.base import RawMail
 from ingest.sources.detect import SourceSpec, find_sources
 from ingest.sources.webpage import parse_page
+from ingest.store.merge import merge_recovered
 from ingest.store.series import rebuild_series
 from ingest.store import Skipped, Store, load_cursor, rethread_all, store_cursor, store_recovered_page
 
@@ -140,6 +141,7 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
         names.append(str(spec.path))
         ingest_spec(factory, spec, list_name, tally, workers, progress)
     with factory() as session:
+        merge_recovered(session)
         rethreaded = rethread_all(session)
         rebuild_series(session, rethreaded.changed)
         session.commit()

@@ -15,6 +15,7 @@ from kb.models import (
     Identity, MailingList, Message, MessageList, Patch, Person, Quarantine, Segment, SourceCursor, Thread, Trailer,
 )
 
+from ingest.store.merge import find_aliases
 from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw
 from ingest.sources.webpage import RecoveredPage
 from ingest.thread import ThreadLink, thread_messages
@@ -283,6 +284,9 @@ def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_si
     counts = BatchCounts()
     ids = [m.message_id for m in page.messages]
     existing = store.find_message_pks(ids)
+    aliases = find_aliases(store.session, ids)  # merged earlier into the real messages
+    real_pks = store.find_message_pks(list(set(aliases.values())))
+    existing.update({alias: real_pks[real] for alias, real in aliases.items() if real in real_pks})
     rows = []
     stamp = now_utc()
     for index, message in enumerate(page.messages):
@@ -290,6 +294,7 @@ def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_si
             counts.present += 1
             continue
         parent = page.messages[message.parent_index].message_id if message.parent_index is not None else None
+        parent = aliases.get(parent, parent) if parent else None
         rows.append({
             "message_id": message.message_id, "synthetic_id": True, "recovered": True,
             "in_reply_to": parent, "references": [parent] if parent else [],

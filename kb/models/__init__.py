@@ -4,13 +4,13 @@ from kb.models.base import Base, UtcDateTime
 from kb.models.findings import Correction, Evidence, Fix, MaintainerSection, Objection, Race, RaceHistory, Role
 from kb.models.ingest import Quarantine, SourceCursor
 from kb.models.mail import (
-    Identity, MailingList, Message, MessageList, Patch, Person, Segment, Series, SeriesMessage, Thread, Trailer,
+    Identity, MailingList, Message, MessageAlias, MessageList, Patch, Person, Segment, Series, SeriesMessage, Thread, Trailer,
 )
 from kb.models.scenarios import Scenario, ScenarioLink, ScenarioRun
 
 __all__ = [
     "Base", "UtcDateTime", "Correction", "Evidence", "Fix", "MaintainerSection", "Objection", "Race",
-    "RaceHistory", "Role", "Quarantine", "SourceCursor", "Identity", "MailingList", "Message",
+    "RaceHistory", "Role", "Quarantine", "SourceCursor", "Identity", "MailingList", "Message", "MessageAlias",
     "MessageList", "Patch", "Person", "Segment", "Series", "SeriesMessage", "Thread", "Trailer",
     "Scenario", "ScenarioLink", "ScenarioRun",
 ]

@@ -77,6 +77,15 @@ class Message(Base):
     ingested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class MessageAlias(Base):
+    """A message recovered from a web page that was later merged into the real one."""
+
+    __tablename__ = "message_aliases"
+    alias: Mapped[str] = mapped_column(String(998), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(998), index=True)
+    method: Mapped[str] = mapped_column(String(32), default="")
+
+
 class MessageList(Base):
     """List membership: the same Message-ID seen on several lists is one message."""
 

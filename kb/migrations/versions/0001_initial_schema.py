@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 09:08:31.512560
+Create Date: 2026-11-21 09:43:00.472743
 """
 from alembic import op
 import sqlalchemy as sa
@@ -61,6 +61,15 @@ def upgrade() -> None:
     sa.Column('data', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_maintainer_sections'))
     )
+    op.create_table('message_aliases',
+    sa.Column('alias', sa.String(length=998), nullable=False),
+    sa.Column('message_id', sa.String(length=998), nullable=False),
+    sa.Column('method', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('alias', name=op.f('pk_message_aliases'))
+    )
+    with op.batch_alter_table('message_aliases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_aliases_message_id'), ['message_id'], unique=False)
+
     op.create_table('people',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -443,6 +452,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_people_email'))
 
     op.drop_table('people')
+    with op.batch_alter_table('message_aliases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_aliases_message_id'))
+
+    op.drop_table('message_aliases')
     op.drop_table('maintainer_sections')
     op.drop_table('lists')
     with op.batch_alter_table('evidence', schema=None) as batch_op:
