@@ -38,14 +38,22 @@ def rebuild_series(session: Session, thread_ids: Iterable[int]) -> int:
     if old:
         conn.execute(delete(SeriesMessage).where(SeriesMessage.series_id.in_(old)))
         conn.execute(delete(Series).where(Series.id.in_(old)))
+    rows = []
     for (thread_id, email, version), members in groups.items():
         members.sort(key=lambda m: m[0])
         title = members[0][4]
-        key = f"{thread_id}|{email}|v{version}"
         dates = [m[2] for m in members if m[2] is not None]
-        series_id = conn.execute(insert(Series).values(
-            key=key, title=title, author_email=email, version=version, total=max(m[1] for m in members),
-            revision_key=f"{title}|{email}", first_date=min(dates) if dates else None).returning(Series.id)).scalar_one()
-        conn.execute(insert(SeriesMessage), [{"series_id": series_id, "message_pk": m[3], "part": m[0]}
-                                             for m in members])
-    return len(groups)
+        rows.append({"key": f"{thread_id}|{email}|v{version}", "title": title, "author_email": email,
+                     "version": version, "total": max(m[1] for m in members), "revision_key": f"{title}|{email}",
+                     "first_date": min(dates) if dates else None})
+    if not rows:
+        return 0
+    conn.execute(insert(Series.__table__), rows)
+    keys = [row["key"] for row in rows]
+    ids: dict[str, int] = {}
+    for start in range(0, len(keys), 2000):
+        ids.update(conn.execute(select(Series.key, Series.id).where(Series.key.in_(keys[start:start + 2000]))).all())
+    conn.execute(insert(SeriesMessage.__table__), [
+        {"series_id": ids[f"{thread_id}|{email}|v{version}"], "message_pk": m[3], "part": m[0]}
+        for (thread_id, email, version), members in groups.items() for m in members])
+    return len(rows)
