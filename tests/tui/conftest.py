@@ -28,6 +28,7 @@ def kb_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     library = Library(load_settings(url, str(tmp / "index")))
     run_ingest(library.factory, [str(SEEDS)], "seed", workers=0)
     run_ingest(library.factory, [str(make_mbox(tmp))], "hostile", workers=0)
+    library.reindex()  # the search index (kb ingest does this through update_index)
     return url
 
 

@@ -46,22 +46,41 @@ class RaceScreen(KbScreen):
         self.sub_title = f"race #{race_id}"
         cache: dict[int, Any] = self.app.race_cache  # type: ignore[attr-defined]
         if race_id in cache and not refresh:
+            self.mark_latest("race")  # a slower load of another race must not win
             self.show_view(cache[race_id])
             return
         self.load(lambda: self.library.show_race(race_id), self.show_view, group="race")
+
+    def prefetch_neighbours(self) -> None:
+        """Load the next and previous races into the cache, so n/p draw without a worker hop."""
+        order: list[int] = self.app.race_order  # type: ignore[attr-defined]
+        cache: dict[int, Any] = self.app.race_cache  # type: ignore[attr-defined]
+        if self.race_id not in order:
+            return
+        index = order.index(self.race_id)
+        wanted = [order[i] for i in (index + 1, index - 1, index + 2) if 0 <= i < len(order) and order[i] not in cache]
+        if wanted:
+            self.load(lambda: [self.library.show_race(i) for i in wanted], self.keep_prefetched, group="prefetch")
+
+    def keep_prefetched(self, views: list[Any]) -> None:
+        for view in views:
+            self.app.race_cache[view.summary.id] = view  # type: ignore[attr-defined]
 
     def show_view(self, view: Any) -> None:
         self.app.race_cache[view.summary.id] = view  # type: ignore[attr-defined]
         if view.summary.id != self.race_id:
             return
+        first_show = self.view is None or self.view.summary.id != view.summary.id
         self.view = view
-        self.query_one("#race-header", Static).update(make_race_header(view))
+        if first_show:
+            self.prefetch_neighbours()
         sections = build_race_sections(view)
         self.targets = sections.targets
         items = self.query_one("#race-items", KbList)
-        items.set_options(sections.options)
-        first = next((i for i, o in enumerate(sections.options) if not o.disabled), None)
-        items.highlighted = first
+        with self.app.batch_update():  # one screen refresh for header and list
+            self.query_one("#race-header", Static).update(make_race_header(view))
+            items.set_options(sections.options)
+            items.highlighted = next((i for i, o in enumerate(sections.options) if not o.disabled), None)
 
     def on_option_list_option_selected(self, event: KbList.OptionSelected) -> None:
         event.stop()

@@ -94,12 +94,12 @@ class RacesScreen(KbScreen):
             return {str(r.id) for h in self.histories for r in h.races
                     if all(w in f"{r.summary} {r.thread_subject} {h.title}".lower() for w in words)}
         try:
-            result = search(query, limit=SEARCH_LIMIT)
+            result = search(query, limit=SEARCH_LIMIT, threads=True)
         except QueryError as exc:
             return exc
         keep: set[str] = set()
         for hit in result.hits:
-            keep.add(str(getattr(hit, "thread", "")))
+            keep.add(str(getattr(hit, "thread_id", "")))
             keep.add(str(getattr(hit, "message_id", "")))
         return keep
 

@@ -59,6 +59,7 @@ class ThreadScreen(KbScreen):
         self.start_message = message_id
         self.given_marks = {message_id: list(marks)} if message_id else {}
         self.messages: tuple[Any, ...] = ()
+        self.loaded: dict[str, tuple[Any, list[Segment] | None, list[Mark]]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -70,26 +71,44 @@ class ThreadScreen(KbScreen):
     def on_mount(self) -> None:
         self.sub_title = "thread"
         self.query_one("#thread-tree", KbList).focus()
-        key = self.key
-        self.load(lambda: self.library.show_thread(key), self.show_thread, group="thread")
+        self.load(self.read_thread, self.show_thread, group="thread")
+
+    def read_thread(self) -> Any:
+        """Runs in a worker: the thread and its first shown message, in one hop."""
+        view = self.library.show_thread(self.key)
+        ids = [m.message_id for m in view.messages]
+        first = self.start_message if self.start_message in ids else (ids[0] if ids else None)
+        if first is not None:
+            self.loaded[first] = self.read_message(first)
+        return view
 
     def show_thread(self, view: Any) -> None:
         self.messages = view.messages
         self.sub_title = f"thread: {' '.join(view.thread.subject.split())} ({len(view.messages)} messages)"
         tree = self.query_one("#thread-tree", KbList)
-        tree.set_options(build_tree_options(view.messages))
         ids = [m.message_id for m in view.messages]
         index = ids.index(self.start_message) if self.start_message in ids else 0
-        if ids:
-            tree.highlighted = index  # highlights fire the message load
-        else:
-            self.query_one(MessagePane).show_text("(empty thread)")
+        with self.app.batch_update():  # tree and first message in one screen refresh
+            tree.set_options(build_tree_options(view.messages))
+            if not ids:
+                self.query_one(MessagePane).show_text("(empty thread)")
+                return
+            tree.highlighted = index
+            if ids[index] in self.loaded:
+                self.show_message(self.loaded[ids[index]])
 
     def on_option_list_option_highlighted(self, event: KbList.OptionHighlighted) -> None:
         event.stop()
         index = event.option_index
         if 0 <= index < len(self.messages):
             message_id = self.messages[index].message_id
+            shown = self.query_one(MessagePane).message
+            if shown is not None and shown.summary.message_id == message_id:
+                return
+            if message_id in self.loaded:
+                self.mark_latest("message")  # a slower load of another message must not win
+                self.show_message(self.loaded[message_id])
+                return
             self.load(lambda: self.read_message(message_id), self.show_message, group="message")
 
     def on_option_list_option_selected(self, event: KbList.OptionSelected) -> None:
@@ -105,6 +124,7 @@ class ThreadScreen(KbScreen):
         return message, segments, marks
 
     def show_message(self, loaded: tuple[Any, list[Segment] | None, list[Mark]]) -> None:
+        self.loaded[loaded[0].summary.message_id] = loaded
         self.query_one(MessagePane).show(*loaded)
 
     def action_toggle_quotes(self) -> None:

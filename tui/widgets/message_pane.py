@@ -57,9 +57,10 @@ class MessagePane(VerticalScroll, can_focus=True):
 
     def show(self, message: Any, segments: list[Segment] | None, marks: list[Mark]) -> None:
         self.message, self.segments, self.marks = message, segments, marks
-        self.query_one("#message-head", Static).update(make_headers(message, marks))
-        self.draw_body()
-        self.scroll_home(animate=False)
+        with self.app.batch_update():
+            self.query_one("#message-head", Static).update(make_headers(message, marks))
+            self.draw_body()
+            self.scroll_home(animate=False)
 
     def show_text(self, text: str) -> None:
         self.message = None
