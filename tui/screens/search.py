@@ -25,11 +25,20 @@ def make_hit_row(hit: Any) -> Text:
                                (getattr(hit, "subject", ""), "bold")))
 
 
+def make_snippet(hit: Any) -> Text:
+    """The hit's snippet with its matched words highlighted."""
+    snippet = make_text(getattr(hit, "snippet", ""), "italic")
+    if snippet.plain == getattr(hit, "snippet", ""):  # offsets still valid after cleaning
+        for start, end in getattr(hit, "highlights", ()) or ():
+            snippet.stylize("bold black on yellow", start, end)
+    return snippet
+
+
 def make_preview(hit: Any, body: str | None) -> Text:
     parts: list[Any] = [(getattr(hit, "subject", ""), "bold"), "\n",
                         (f"{getattr(hit, 'author', '')}  {format_day(getattr(hit, 'date', None))}  "
                          f"score {float(getattr(hit, 'score', 0) or 0):.2f}", "dim"), "\n\n",
-                        (getattr(hit, "snippet", ""), "italic yellow"), "\n\n"]
+                        make_snippet(hit), "\n\n"]
     if body is not None:
         parts.append((body[:4000], ""))
     return join_text(*parts)

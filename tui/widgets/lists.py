@@ -10,6 +10,7 @@ class KbList(OptionList):
     """An OptionList with vi keys and markup off (prompts are cleaned `rich.text.Text`)."""
 
     BINDINGS = [
+        Binding("enter", "select", "Open"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "first", "First", show=False),
