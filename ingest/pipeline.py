@@ -17,6 +17,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from kb.indexing import index_threads
+
 from ingest.extract_stage import ExtractReport, run_extraction
 from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw, prepare_batch
 from ingest.sources import maildir, mbox, public_inbox
@@ -42,7 +44,6 @@ class IngestReport:
     extracted: ExtractReport | None
     seconds: float
     sources: tuple[str, ...]
-    changed_threads: frozenset[int] = frozenset()  # for the search index; not part of the summary
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -125,8 +126,13 @@ def flush(store: Store, items: list[PreparedMessage | RejectedMessage], list_nam
 
 
 def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: str | None = None,
-               workers: int = 2, progress: Progress | None = None, extract: bool = True) -> IngestReport:
-    """Ingest every source under `paths` ("-" is stdin); SourceError when one cannot be read."""
+               workers: int = 2, progress: Progress | None = None, extract: bool = True,
+               index_dir: Path | None = None) -> IngestReport:
+    """Ingest every source under `paths` ("-" is stdin); SourceError when one cannot be read.
+
+    Stages: read, prepare (parse + anatomy, in `workers` processes), store, merge recovered
+    page messages, thread, series, extract (changed threads), index (when `index_dir`).
+    """
     started = time.monotonic()
     tally = Tally()
     names: list[str] = []
@@ -146,8 +152,13 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
         rebuild_series(session, rethreaded.changed)
         session.commit()
     extracted = run_extraction(factory, rethreaded.changed, workers) if extract else None
+    if index_dir is not None:
+        if progress:
+            progress("indexing", tally.read)
+        with factory() as session:
+            index_threads(session, index_dir, rethreaded.changed)
     return IngestReport(tally.read, tally.stored, tally.present, tuple(tally.skipped), rethreaded.threads,
-                        extracted, time.monotonic() - started, tuple(names), rethreaded.changed)
+                        extracted, time.monotonic() - started, tuple(names))
 
 
 def ingest_page(factory: sessionmaker[Session], path: Path, list_name: str | None, tally: Tally) -> None:

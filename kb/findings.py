@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb.errors import NotFoundError
-from kb.models import Evidence, Fix, Message, Objection, Race, RaceHistory, Role, Scenario, ScenarioLink, ScenarioRun, Thread
+from kb.models import Evidence, Fix, Identity, Message, Objection, Race, RaceHistory, Role, Scenario, ScenarioLink, ScenarioRun, Thread
 
 
 @dataclass(frozen=True)
@@ -247,3 +247,54 @@ def list_scenario_links(s: Session, race: Race) -> tuple[ScenarioLinkView, ...]:
         views.append(ScenarioLinkView(scenario.id, scenario.name, scenario.version, link.target_kind, link.target,
                                       run.summary if run else None, run.created_at if run else None))
     return tuple(views)
+
+
+@dataclass(frozen=True)
+class PersonView:
+    name: str
+    emails: tuple[str, ...]
+    names: tuple[str, ...]
+    roles: tuple[tuple[str, str, str, datetime | None], ...]  # (thread root, subject, role, date)
+    races: tuple[RaceSummary, ...]
+    fixes: tuple[FixView, ...]
+    objections: tuple[ObjectionView, ...]
+
+
+def mentions(value: str, names: set[str], emails: set[str]) -> bool:
+    """Does a "Name <email>" string name one of these people?"""
+    low = value.lower()
+    return any(e and e in low for e in emails) or any(n and n.lower() in low for n in names)
+
+
+def show_person(s: Session, key: str) -> PersonView:
+    """A person by address or name, across every identity they wrote under."""
+    key = key.strip()
+    column = Identity.email if "@" in key else Identity.name
+    person_ids = set(s.scalars(select(Identity.person_id).where(func.lower(column) == key.lower())))
+    identities = list(s.scalars(select(Identity).where(Identity.person_id.in_(person_ids)))) if person_ids else []
+    emails = {i.email.lower() for i in identities if i.email} | ({key.lower()} if "@" in key else set())
+    names = {i.name for i in identities if i.name} | ({key} if "@" not in key else set())
+    if not emails and not names:
+        raise NotFoundError("no such person", place=key)
+    role_rows = s.execute(select(Role.role, Thread.root_message_id, Thread.subject, Thread.first_date, Thread.id)
+                          .join(Thread, Thread.id == Role.thread_id)
+                          .where((Role.person_id.in_(person_ids)) | (func.lower(Role.email).in_(emails))
+                                 | (Role.name.in_(names)))).all()
+    thread_ids = {r.id for r in role_rows}
+    race_ids = list(s.scalars(select(Race.id).where(Race.thread_id.in_(thread_ids)))) if thread_ids else []
+    fixes = [f for f in s.scalars(select(Fix).where(Fix.thread_id.in_(thread_ids)))
+             if mentions(f.proposed_by, names, emails)] if thread_ids else []
+    objections = [o for o in s.scalars(select(Objection).where(Objection.thread_id.in_(thread_ids)))
+                  if mentions(o.by, names, emails)] if thread_ids else []
+    fix_evidence = load_evidence(s, "fix", [f.id for f in fixes])
+    objection_evidence = load_evidence(s, "objection", [o.id for o in objections])
+    display = max(names, key=len) if names else sorted(emails)[0]
+    return PersonView(
+        display, tuple(sorted(emails)), tuple(sorted(names)),
+        tuple(sorted({(r.root_message_id, r.subject, r.role, r.first_date) for r in role_rows},
+                     key=lambda r: (r[3] is None, r[3].timestamp() if r[3] else 0.0))),
+        tuple(list_race_summaries(s, race_ids)) if race_ids else (),
+        tuple(FixView(f.id, f.summary, f.kind, f.proposed_by, f.message_id, f.status, fix_evidence.get(f.id, ()), ())
+              for f in fixes),
+        tuple(ObjectionView(o.id, o.by, o.reason, o.message_id, o.resolved, objection_evidence.get(o.id, ()))
+              for o in objections))

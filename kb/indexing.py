@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -140,3 +141,13 @@ def list_thread_message_pks(s: Session, thread_ids: Iterable[int]) -> list[int]:
     for start in range(0, len(ids), CHUNK):
         pks.extend(s.scalars(select(Message.id).where(Message.thread_id.in_(ids[start:start + CHUNK]))))
     return pks
+
+
+def index_threads(s: Session, index_dir: Path, thread_ids: Iterable[int] | None) -> int:
+    """Write the messages of these threads (all when None) to the search index at index_dir."""
+    from kb.search import index_documents
+
+    pks = list_thread_message_pks(s, thread_ids) if thread_ids is not None else None
+    if pks == []:
+        return 0
+    return index_documents(index_dir, iter_index_docs(s, pks))

@@ -6,6 +6,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
@@ -19,13 +20,14 @@ from kb.findings import ScenarioLinkView
 from kb.views import (
     SeriesView, RevisionView, IndexCheck, ThreadSummary, MessageSummary, ThreadView, SegmentView, PatchView, TrailerView, MarkView, MessageView,
 )
+from kb.findings import PersonView, show_person
 from kb.findings import HistoryView, RaceSummary, RaceView, list_histories, list_race_summaries, show_race
 from kb.scenario_store import ScenarioInfo, ScenarioRunView
 
 if TYPE_CHECKING:
     from kb.search import SearchResult
 from kb.models import (
-    Correction, Evidence, Fix, Identity, MailingList, Message, MessageList, Objection, Patch, Person, Quarantine, Race,
+    Correction, Evidence, Fix, ScenarioLink, Identity, MailingList, Message, MessageList, Objection, Patch, Person, Quarantine, Race,
     Segment, Series, SeriesMessage, Thread, Trailer,
 )
 
@@ -148,24 +150,41 @@ class Library:
         with self.factory() as s:
             return show_race(s, race_id)
 
+    def show_person(self, key: str) -> PersonView:
+        """A person (address or name): their roles over time, races, fixes and objections."""
+        with self.factory() as s:
+            return show_person(s, key)
+
 
     def link_scenario(self, target: str, scenario: str) -> ScenarioLinkView:
         with self.factory() as s:
             view = scenario_store.link_scenario(s, target, scenario)
+            thread_id = scenario_store.find_target_thread(s, view.target_kind, view.target)
             s.commit()
-            return view
+        self.refresh_index([thread_id])
+        return view
 
     def run_scenario(self, key: str, variant: str | None = None, max_states: int = 2_000_000,
                      timeout: float = 30.0) -> list[ScenarioRunView]:
-        """Run a stored scenario (id or name), or every scenario linked to a race/thread/message."""
+        """Run a stored scenario (`scenario:ID` or its name), or every scenario linked to a race
+        (`ID`, `race:ID`), thread or message; each run is recorded."""
         with self.factory() as s:
-            try:
-                scenarios = [scenario_store.find_scenario(s, key)]
-            except NotFoundError:
-                scenarios = scenario_store.find_linked_scenarios(s, key)
+            if key.startswith("scenario:"):
+                scenarios = [scenario_store.find_scenario(s, key.split(":", 1)[1])]
+            else:
+                try:
+                    scenarios = scenario_store.find_linked_scenarios(s, key)
+                except NotFoundError:
+                    if key.isdigit():
+                        raise
+                    scenarios = [scenario_store.find_scenario(s, key)]
             runs = [scenario_store.run_stored_scenario(s, sc, variant, max_states, timeout) for sc in scenarios]
+            threads = [scenario_store.find_target_thread(s, link.target_kind, link.target)
+                       for sc in scenarios for link in s.scalars(select(ScenarioLink)
+                                                                 .where(ScenarioLink.scenario_id == sc.id))]
             s.commit()
-            return runs
+        self.refresh_index(threads)
+        return runs
 
     def list_scenarios(self) -> list[ScenarioInfo]:
         with self.factory() as s:
@@ -187,16 +206,19 @@ class Library:
         return draft_scenario(f"race-{race_id}", participants, steps, source=source)
 
 
+    def refresh_index(self, thread_ids: Iterable[int | None]) -> int:
+        """Rewrite these threads' index entries (has:scenario, verdict: change with links and runs)."""
+        ids = [t for t in thread_ids if t is not None]
+        if not ids or not Path(self.settings.index_dir).exists():
+            return 0
+        return self.update_index(ids)
+
     def update_index(self, thread_ids: Iterable[int] | None = None) -> int:
         """Write the messages of these threads (all when None) to the search index."""
-        from kb.indexing import iter_index_docs, list_thread_message_pks
-        from kb.search import index_documents
+        from kb.indexing import index_threads
 
         with self.factory() as s:
-            pks = list_thread_message_pks(s, thread_ids) if thread_ids is not None else None
-            if pks == []:
-                return 0
-            count = index_documents(self.settings.index_dir, iter_index_docs(s, pks))
+            count = index_threads(s, self.settings.index_dir, thread_ids)
         self.drop_searcher()
         return count
 
@@ -308,7 +330,7 @@ class Library:
             s.commit()
         if run:
             for view in views:
-                self.run_scenario(str(view.scenario_id))
+                self.run_scenario(f"scenario:{view.scenario_id}")
         return views
 
 

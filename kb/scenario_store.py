@@ -195,3 +195,12 @@ def link_library_scenarios(s: Session) -> list[ScenarioLinkView]:
         target = str(race_id) if race_id is not None else thread.root_message_id
         views.append(link_scenario(s, target, str(path)))
     return views
+
+
+def find_target_thread(s: Session, kind: str, key: str) -> int | None:
+    """The thread a link target belongs to (for refreshing its search-index entries)."""
+    if kind == "race":
+        return s.scalar(select(Race.thread_id).where(Race.id == int(key)))
+    if kind == "thread":
+        return s.scalar(select(Thread.id).where(Thread.root_message_id == key))
+    return s.scalar(select(Message.thread_id).where(Message.message_id == key))

@@ -25,8 +25,8 @@ def demo(ctx: click.Context, no_tui: bool) -> None:
 
     library = open_library(ctx)
     data = find_bundled_data()
-    report = run_ingest(library.factory, [str(data / "seeds")], list_name="seed", workers=0)
-    library.update_index(report.changed_threads)
+    report = run_ingest(library.factory, [str(data / "seeds")], list_name="seed", workers=0,
+                        index_dir=library.settings.index_dir)
     print_text(f"ingested {data / 'seeds'}: read {report.read}, stored {report.stored}, "
                f"present {report.present}, skipped {len(report.skipped)}")
     links = library.link_library_scenarios()

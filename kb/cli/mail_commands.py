@@ -43,10 +43,8 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, 
             if bar:
                 bar.update(task, description=f"ingest {label}", completed=count)
 
-        report = run_ingest(library.factory, sources, list_name, workers=workers, progress=on_progress)
-        if bar:
-            bar.update(task, description="indexing")
-        library.update_index(report.changed_threads)
+        report = run_ingest(library.factory, sources, list_name, workers=workers, progress=on_progress,
+                            index_dir=library.settings.index_dir)
     if as_json:
         print_json(report.to_json())
         return

@@ -60,8 +60,9 @@ def register_commands() -> None:
     from kb.cli import findings_commands, mail_commands
     from kb.cli.demo import demo
     from kb.cli.scenario import scenario
+    from kb.cli.tui_command import tui_command
 
-    for command in [*mail_commands.COMMANDS, *findings_commands.COMMANDS, demo, scenario]:
+    for command in [*mail_commands.COMMANDS, *findings_commands.COMMANDS, demo, scenario, tui_command]:
         cli.add_command(command)
 
 

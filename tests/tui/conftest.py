@@ -26,9 +26,9 @@ def kb_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     tmp = tmp_path_factory.mktemp("tui-kb")
     url = f"sqlite:///{tmp / 'kb.sqlite'}"
     library = Library(load_settings(url, str(tmp / "index")))
-    run_ingest(library.factory, [str(SEEDS)], "seed", workers=0)
-    run_ingest(library.factory, [str(make_mbox(tmp))], "hostile", workers=0)
-    library.reindex()  # the search index (kb ingest does this through update_index)
+    index = library.settings.index_dir
+    run_ingest(library.factory, [str(SEEDS)], "seed", workers=0, index_dir=index)
+    run_ingest(library.factory, [str(make_mbox(tmp))], "hostile", workers=0, index_dir=index)
     return url
 
 

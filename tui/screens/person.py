@@ -63,10 +63,6 @@ class PersonScreen(KbScreen):
     def on_mount(self) -> None:
         self.sub_title = "person"
         self.query_one("#person-items", KbList).focus()
-        if not hasattr(self.library, "show_person"):
-            self.query_one("#person-header", Static).update(join_text(
-                ("person pages need Library.show_person (not in this kb yet): ", "yellow"), (self.key, "bold")))
-            return
         key = self.key
         self.load(lambda: self.library.show_person(key), self.show_person)
 

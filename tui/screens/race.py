@@ -128,25 +128,15 @@ class RaceScreen(KbScreen):
             self.notify("No linked scenario: press l to link a scenario file.", severity="warning")
 
     def run_scenario(self, scenario_id: int) -> None:
-        if not hasattr(self.library, "run_scenario"):
-            self.app.show_error(NotImplementedError("this kb has no Library.run_scenario yet"))  # type: ignore[attr-defined]
-            return
         self.notify(f"running scenario {scenario_id}…")
-        self.load(lambda: self.library.run_scenario(str(scenario_id)), self.show_run, group="run")
+        self.load(lambda: self.library.run_scenario(f"scenario:{scenario_id}"), self.show_run, group="run")
 
     def show_run(self, result: Any) -> None:
-        runs = result if isinstance(result, (list, tuple)) else [result]
-        for run in runs:
-            summary = str(getattr(run, "summary", ""))
-            witness = getattr(run, "witness_text", None) or getattr(run, "text_report", "") or ""  # CPU columns
-            name = getattr(run, "name", "") or "scenario"
-            self.app.push_screen(WitnessScreen(f"{name}: witness", summary, str(witness)))
+        for run in result:
+            self.app.push_screen(WitnessScreen(f"{run.name}: witness", run.summary, run.text_report))
         self.show_race_id(self.race_id, refresh=True)
 
     def action_link_scenario(self) -> None:
-        if not hasattr(self.library, "link_scenario"):
-            self.app.show_error(NotImplementedError("this kb has no Library.link_scenario yet"))  # type: ignore[attr-defined]
-            return
         self.app.push_screen(InputModal(f"Link a scenario file to race #{self.race_id}", "path/to/file.kscen"),
                              self.link_scenario)
 

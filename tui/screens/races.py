@@ -88,19 +88,14 @@ class RacesScreen(KbScreen):
 
     def find_threads(self, query: str) -> set[str] | QueryError:
         """Threads (root message-ids) and race ids matching the query; a QueryError is returned, not raised."""
-        search = getattr(self.library, "search", None)
-        if search is None:
-            words = query.lower().split()
-            return {str(r.id) for h in self.histories for r in h.races
-                    if all(w in f"{r.summary} {r.thread_subject} {h.title}".lower() for w in words)}
         try:
-            result = search(query, limit=SEARCH_LIMIT, threads=True)
+            result = self.library.search(query, limit=SEARCH_LIMIT, threads=True)
         except QueryError as exc:
             return exc
         keep: set[str] = set()
         for hit in result.hits:
-            keep.add(str(getattr(hit, "thread_id", "")))
-            keep.add(str(getattr(hit, "message_id", "")))
+            keep.add(hit.thread_id)
+            keep.add(hit.message_id)
         return keep
 
     def show_matches(self, found: set[str] | QueryError) -> None:

@@ -66,9 +66,7 @@ class SearchScreen(KbScreen):
     def on_mount(self) -> None:
         self.sub_title = "search"
         self.query_one("#search-query", Input).focus()
-        if not hasattr(self.library, "search"):
-            self.show_error_line("search is not available in this kb (no Library.search yet)")
-        elif self.initial:
+        if self.initial:
             self.run_search(self.initial)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -77,8 +75,6 @@ class SearchScreen(KbScreen):
             self.run_search(event.value.strip())
 
     def run_search(self, query: str) -> None:
-        if not hasattr(self.library, "search"):
-            return
         self.show_error_line("")
         self.load(lambda: self.find_hits(query), self.show_hits, group="search")
 
