@@ -56,12 +56,16 @@ class Anatomy:
 
 @dataclass(frozen=True)
 class PreparedMessage:
+    """A message ready to store. Its body travels compressed (`body_z`, as the database keeps
+    it): `parsed.body` is emptied so the text is not pickled back from the worker twice."""
+
     parsed: ParsedMessage
     anatomy: Anatomy
     source: str
     position: str
     raw_z: bytes        # zlib-compressed original bytes
     raw_size: int
+    body_z: bytes       # zlib-compressed decoded body
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,8 @@ def prepare_message(raw: RawMail) -> PreparedMessage | RejectedMessage:
     except Exception as exc:  # noqa: BLE001 - the message is kept; only its anatomy is lost
         anatomy = Anatomy((), (), None, ())
         parsed = replace(parsed, defects=(*parsed.defects, f"anatomy:{type(exc).__name__}"))
-    return PreparedMessage(parsed, anatomy, raw.source, raw.position, raw_z, len(data))
+    body_z = compress_raw(parsed.body.encode("utf-8", "surrogatepass"))
+    return PreparedMessage(replace(parsed, body=""), anatomy, raw.source, raw.position, raw_z, len(data), body_z)
 
 
 def prepare_batch(batch: list[RawMail]) -> list[PreparedMessage | RejectedMessage]:

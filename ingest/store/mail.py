@@ -220,7 +220,7 @@ def make_message_row(item: PreparedMessage, identity_id: int, stamp: datetime) -
         "in_reply_to": msg.in_reply_to, "references": list(msg.references), "subject": msg.subject,
         "author_name": msg.author.name, "author_email": msg.author.email, "identity_id": identity_id,
         "to_addrs": [[a.name, a.email] for a in msg.to], "cc_addrs": [[a.name, a.email] for a in msg.cc],
-        "date": msg.date, "date_raw": msg.date_raw, "body": msg.body, "raw": item.raw_z,
+        "date": msg.date, "date_raw": msg.date_raw, "body": item.body_z, "raw": item.raw_z,
         "raw_size": item.raw_size,
         "attachments": [{"name": a.name, "type": a.content_type, "size": a.size} for a in msg.attachments],
         "defects": list(msg.defects), "source": item.source, "position": item.position, "ingested_at": stamp,

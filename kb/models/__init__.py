@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2.0 models. Imports only sqlalchemy and the standard library."""
 
-from kb.models.base import Base, UtcDateTime
+from kb.models.base import Base, CompressedText, UtcDateTime
 from kb.models.findings import Correction, Evidence, Fix, MaintainerSection, Objection, Race, RaceHistory, Role
 from kb.models.ingest import Quarantine, SourceCursor
 from kb.models.mail import (
@@ -9,7 +9,7 @@ from kb.models.mail import (
 from kb.models.scenarios import Scenario, ScenarioLink, ScenarioRun
 
 __all__ = [
-    "Base", "UtcDateTime", "Correction", "Evidence", "Fix", "MaintainerSection", "Objection", "Race",
+    "Base", "CompressedText", "UtcDateTime", "Correction", "Evidence", "Fix", "MaintainerSection", "Objection", "Race",
     "RaceHistory", "Role", "Quarantine", "SourceCursor", "Identity", "MailingList", "Message", "MessageAlias",
     "MessageList", "Patch", "Person", "Segment", "Series", "SeriesMessage", "Thread", "Trailer",
     "Scenario", "ScenarioLink", "ScenarioRun",

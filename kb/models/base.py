@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, LargeBinary, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -34,6 +35,27 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value
+
+
+class CompressedText(TypeDecorator[str]):
+    """Text kept zlib-compressed (mail bodies are most of a KB's bytes).
+
+    Binds a str (compressed here) or bytes already compressed by the caller (ingest workers
+    compress in parallel); always reads back a str.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: str | bytes | None, dialect: object) -> bytes | None:
+        if value is None or isinstance(value, bytes):
+            return value
+        return zlib.compress(value.encode("utf-8", "surrogatepass"), 1)
+
+    def process_result_value(self, value: bytes | None, dialect: object) -> str | None:
+        if value is None:
+            return None
+        return zlib.decompress(value).decode("utf-8", "surrogatepass")
 
 
 class Base(DeclarativeBase):

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.models.base import Base, UtcDateTime
+from kb.models.base import Base, CompressedText, UtcDateTime
 
 
 class MailingList(Base):
@@ -67,7 +67,7 @@ class Message(Base):
     cc_addrs: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     date: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     date_raw: Mapped[str] = mapped_column(Text, default="")
-    body: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(CompressedText, default="")  # decoded text/plain
     raw: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed original bytes
     raw_size: Mapped[int] = mapped_column(Integer, default=0)
     attachments: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 09:43:00.472743
+Create Date: 2026-11-21 10:02:17.666975
 """
 from alembic import op
 import sqlalchemy as sa
@@ -267,7 +267,7 @@ def upgrade() -> None:
     sa.Column('cc_addrs', sa.JSON(), nullable=False),
     sa.Column('date', kb.models.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('date_raw', sa.Text(), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body', kb.models.base.CompressedText(), nullable=False),
     sa.Column('raw', sa.LargeBinary(), nullable=False),
     sa.Column('raw_size', sa.Integer(), nullable=False),
     sa.Column('attachments', sa.JSON(), nullable=False),
