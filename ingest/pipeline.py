@@ -88,23 +88,34 @@ def iter_batches(raws: Iterable[RawMail], size: int) -> Iterator[list[RawMail]]:
         yield batch
 
 
-def prepare_stream(raws: Iterable[RawMail], workers: int) -> Iterator[list[PreparedMessage | RejectedMessage]]:
+Job = list[RawMail] | public_inbox.EpochChunk
+
+
+def prepare_job(job: Job) -> list[PreparedMessage | RejectedMessage]:
+    """One chunk of messages: given as bytes, or as epoch commits the worker reads itself
+    (so the archive's bytes never pass through the storing process)."""
+    raws = public_inbox.read_chunk(job) if isinstance(job, public_inbox.EpochChunk) else job
+    return prepare_batch(raws)
+
+
+def prepare_stream(jobs: Iterable[Job], workers: int) -> Iterator[list[PreparedMessage | RejectedMessage]]:
     """Prepared batches in source order, parsed in `workers` processes (0: in this one)."""
-    chunks = iter_batches(raws, CHUNK)
     if workers <= 0:
-        for chunk in chunks:
-            yield prepare_batch(chunk)
+        try:
+            yield from map(prepare_job, jobs)
+        finally:
+            public_inbox.close_readers()
         return
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(prepare_batch, chunks)
+        yield from pool.imap(prepare_job, jobs)
 
 
-def ingest_stream(factory: sessionmaker[Session], raws: Iterable[RawMail], list_name: str | None,
+def ingest_stream(factory: sessionmaker[Session], jobs: Iterable[Job], list_name: str | None,
                   tally: Tally, workers: int, progress: Progress | None, label: str) -> None:
     pending: list[PreparedMessage | RejectedMessage] = []
     with factory() as session:
         store = Store(session)
-        for prepared in prepare_stream(raws, workers):
+        for prepared in prepare_stream(jobs, workers):
             pending.extend(prepared)
             tally.read += len(prepared)
             if len(pending) >= BATCH:
@@ -142,7 +153,7 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
     for spec in specs:
         if spec is None:
             names.append("<stdin>")
-            ingest_stream(factory, iter_stdin(), list_name, tally, 0, progress, "<stdin>")
+            ingest_stream(factory, iter_batches(iter_stdin(), CHUNK), list_name, tally, 0, progress, "<stdin>")
             continue
         names.append(str(spec.path))
         ingest_spec(factory, spec, list_name, tally, workers, progress)
@@ -189,7 +200,8 @@ def ingest_spec(factory: sessionmaker[Session], spec: SourceSpec, list_name: str
         ingest_page(factory, spec.path, list_name, tally)
         return
     if spec.kind != "public-inbox":
-        ingest_stream(factory, iter_source(spec), list_name, tally, workers, progress, str(spec.path))
+        ingest_stream(factory, iter_batches(iter_source(spec), CHUNK), list_name, tally, workers, progress,
+                      str(spec.path))
         return
     head = public_inbox.find_head(spec.path)
     if head is None:
@@ -198,8 +210,8 @@ def ingest_spec(factory: sessionmaker[Session], spec: SourceSpec, list_name: str
         cursor = load_cursor(session, key)
     if cursor == head:
         return
-    raws = public_inbox.iter_epoch(spec.path, cursor, head)
-    ingest_stream(factory, raws, list_name, tally, workers, progress, str(spec.path))
+    chunks = public_inbox.iter_epoch_chunks(spec.path, cursor, head, CHUNK)
+    ingest_stream(factory, chunks, list_name, tally, workers, progress, str(spec.path))
     with factory() as session:
         store_cursor(session, key, spec.kind, head)
         session.commit()

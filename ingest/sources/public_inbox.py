@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from kb.errors import SourceError
@@ -93,22 +94,46 @@ class CatFile:
         self.proc.wait()
 
 
-def iter_epoch(epoch: Path, since: str | None, until: str) -> Iterator[RawMail]:
-    """Messages of one epoch in (since, until]; position names epoch and commit.
+@dataclass(frozen=True)
+class EpochChunk:
+    """Commits of one epoch to read: what an ingest worker is sent instead of the bytes."""
 
-    The blob is read as `<commit>:m` (not from the diff: a message delivered twice
-    leaves no diff). Commits without `m` delete a message and carry none.
-    """
-    commits = list_commits(epoch, since, until)
-    if not commits:
-        return
-    reader = CatFile(epoch)
-    try:
-        for start in range(0, len(commits), BATCH):
-            batch = commits[start:start + BATCH]
-            for commit, (_, data) in zip(batch, reader.read_many([f"{c}:m" for c in batch])):
-                if data is not None:
-                    yield RawMail(data=data, source=str(epoch), position=f"{epoch.name} commit {commit}")
-    finally:
+    epoch: str
+    commits: tuple[str, ...]
+
+
+_readers: dict[str, CatFile] = {}  # one cat-file process per epoch per (worker) process
+
+
+def read_chunk(chunk: EpochChunk) -> list[RawMail]:
+    """The messages of these commits; commits without `m` delete a message and carry none."""
+    reader = _readers.get(chunk.epoch)
+    if reader is None:
+        reader = _readers[chunk.epoch] = CatFile(Path(chunk.epoch))
+    name = Path(chunk.epoch).name
+    return [RawMail(data=data, source=chunk.epoch, position=f"{name} commit {commit}")
+            for commit, (_, data) in zip(chunk.commits, reader.read_many([f"{c}:m" for c in chunk.commits]))
+            if data is not None]
+
+
+def close_readers() -> None:
+    for reader in _readers.values():
         reader.close()
+    _readers.clear()
 
+
+def iter_epoch_chunks(epoch: Path, since: str | None, until: str, size: int) -> Iterator[EpochChunk]:
+    """Commits in (since, until] in chunks. The blob is read as `<commit>:m`, not from the
+    diff: a message delivered twice leaves no diff."""
+    commits = list_commits(epoch, since, until)
+    for start in range(0, len(commits), size):
+        yield EpochChunk(str(epoch), tuple(commits[start:start + size]))
+
+
+def iter_epoch(epoch: Path, since: str | None, until: str) -> Iterator[RawMail]:
+    """Messages of one epoch in (since, until]; position names epoch and commit."""
+    try:
+        for chunk in iter_epoch_chunks(epoch, since, until, BATCH):
+            yield from read_chunk(chunk)
+    finally:
+        close_readers()
