@@ -124,17 +124,16 @@ def load_evidence(s: Session, kind: str, ids: list[int]) -> dict[int, tuple[Evid
 
 def find_last_verdicts(s: Session, targets: dict[str, list[int]]) -> dict[int, str]:
     """The last scenario verdict per race id, from links on the race or its thread."""
-    flat = {target: race_ids for target, race_ids in targets.items()}
-    if not flat:
+    if not targets:
         return {}
     links = s.execute(select(ScenarioLink.target, ScenarioLink.scenario_id)
-                      .where(ScenarioLink.target.in_(list(flat)))).all()
+                      .where(ScenarioLink.target.in_(list(targets)))).all()
     verdicts: dict[int, str] = {}
     for target, scenario_id in links:
         run = s.scalar(select(ScenarioRun.summary).where(ScenarioRun.scenario_id == scenario_id)
                        .order_by(ScenarioRun.id.desc()).limit(1))
         if run:
-            for race_id in flat[target]:
+            for race_id in targets[target]:
                 verdicts[race_id] = run
     return verdicts
 

@@ -117,10 +117,6 @@ class Library:
                                tuple(tuple(a) for a in row.to_addrs), tuple(tuple(a) for a in row.cc_addrs),
                                tuple(row.attachments), row.source, row.position, segments, patches, trailers, marks)
 
-    def is_message(self, key: str) -> bool:
-        with self.factory() as s:
-            return s.scalar(select(Message.id).where(Message.message_id == key.strip().strip("<>"))) is not None
-
     def count_stats(self) -> dict[str, int]:
         with self.factory() as s:
             def count(column: object) -> int:

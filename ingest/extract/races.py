@@ -193,9 +193,29 @@ def extract_races(thread: ThreadText, use_model: bool = True,
     consequence = classify_consequence(texts + [thread.subject])
     if consequence == "other" and races:
         consequence = races[0].consequence
-    a, b = (participants + ["?", "?"])[:2]
-    summary = f"{a} races with {b}" + (f" on {obj}" if obj else "") + f", causing {consequence}"
+    summary = summarise_race(participants, obj, consequence, thread.subject, evidence)
     prose = RaceFinding(summary, tuple(participants), tuple(symbols), obj, consequence,
                         tuple(evidence), tuple(steps), "diagram" if diagrams else "prose",
                         0.8 if strong else 0.6)
     return [prose, *races]
+
+
+_SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw)\s*:\s*|\s*\[[^\]]*\]\s*)+", re.IGNORECASE)
+
+
+def summarise_race(participants: list[str], obj: str, consequence: str, subject: str,
+                   evidence: list[Evidence]) -> str:
+    """One line a reader can scan: "A races with B on OBJ, causing C" when the paths are
+    known, else the thread's title when it names the race, else the first evidence sentence."""
+    tail = (f" on {obj}" if obj else "") + (f", causing {consequence}" if consequence != "other" else "")
+    if len(participants) >= 2:
+        return f"{participants[0]} races with {participants[1]}{tail}"
+    title = _SUBJECT_PREFIX.sub("", subject).strip()
+    if re.search(r"\brac(?:e|y|ing)\b|use-after-free|deadlock|\buaf\b", title, re.IGNORECASE):
+        return title
+    if participants:
+        return f"{participants[0]} races with a concurrent path{tail}"
+    if evidence:
+        words = " ".join(evidence[0].quote.replace(">", " ").split())
+        return words if len(words) <= 120 else words[:117].rsplit(" ", 1)[0] + "..."
+    return f"race{tail}" if tail else "race"

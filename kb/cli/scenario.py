@@ -8,18 +8,7 @@ from typing import Any
 
 import click
 
-from kb.errors import KbError
-
-
-class ScenarioGroup(click.Group):
-    """Errors as one line (`kb: FILE:LINE:COL: reason`, exit 2), also when used on its own."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except KbError as exc:
-            click.echo(f"kb: {exc}", err=True)
-            sys.exit(2)
+from kb.cli.main import KbGroup
 
 
 def echo_text(text: str) -> None:
@@ -34,7 +23,7 @@ def echo_json(data: Any) -> None:
     click.echo(dump_json(data))
 
 
-@click.group(cls=ScenarioGroup)
+@click.group(cls=KbGroup)
 def scenario() -> None:
     """Runnable model scenarios: exhaustive SC interleaving checks of .kscen files.
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -127,3 +129,14 @@ def test_message_pane_strips_raw_escapes_and_keeps_markup() -> None:
         assert app.is_running
 
     run_pilot(app, script)
+
+
+@pytest.mark.parametrize(("summary", "label"), [
+    ("base: exists=Sometimes; page-lock: exists=Never", "base:S page-loc:N"),
+    ("base: foreign-slot=Sometimes, uaf=Never; fix: foreign-slot=Never, uaf=Never", "base:S fix:N"),
+    ("base: exists=Inconclusive (inconclusive)", "base:I"),
+])
+def test_verdict_badge_reads_run_summaries(summary: str, label: str) -> None:
+    from tui.widgets.text import make_verdict_badge
+
+    assert make_verdict_badge(summary).plain.strip() == label

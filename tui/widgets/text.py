@@ -47,7 +47,12 @@ def make_verdict_badge(verdict: str | None) -> Text:
     if not verdict or not verdict.strip():
         return Text(" –  ", style="dim", end="")
     clean = clean_terminal_text(verdict)
-    pairs = re.findall(r"([\w.+-]+):\s*(\w+)", clean)
+    pairs = []  # (variant, its first condition's verdict) from "base: c=Sometimes; fix: c=Never"
+    for part in clean.split(";"):
+        name, _, rest = part.partition(":")
+        found = re.search(r"\b(Never|Sometimes|Always|Inconclusive|inconclusive)\b", rest)
+        if name.strip() and found:
+            pairs.append((name.strip(), found.group(1)))
     if not pairs:
         word = clean.split()[0].strip(":,;")[:10]
         return Text(f" {word} ", style="reverse bold yellow", end="")
