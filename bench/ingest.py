@@ -3,7 +3,9 @@
 Prints one JSON object: messages, wall seconds, msgs/s, CPU seconds (this process and its
 workers), peak RSS (largest of this process and its workers), and the ingest report counts.
 
-    python bench/ingest.py [SOURCE] [--db URL] [--workers N] [--extract]
+    python bench/ingest.py [SOURCE] [--db URL] [--workers N] [--extract] [--no-anatomy]
+
+Run it with and without --no-anatomy (and --extract) in one session to get each stage's share.
 
 SOURCE defaults to a bare clone of ../shared/corpus/cgroups-0.bundle at /tmp/cgroups-0.git.
 """
@@ -63,7 +65,14 @@ def main() -> None:
     parser.add_argument("--db")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--extract", action="store_true", help="Also run extraction (off: parse, thread, store).")
+    parser.add_argument("--no-anatomy", action="store_true",
+                        help="Measure the foundation alone: segments/patches/trailers replaced by an empty anatomy.")
     args = parser.parse_args()
+    if args.no_anatomy:  # before the worker pool forks, so the workers inherit it
+        import ingest.prepare as prepare
+
+        empty = prepare.Anatomy((), (), None, ())
+        prepare.find_anatomy = lambda body: empty
     print(json.dumps(measure(args.source or find_default_source(), args.db, args.workers, args.extract)))
 
 

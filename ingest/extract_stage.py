@@ -7,7 +7,8 @@ per worker), and their findings replace the old ones in one transaction per batc
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.extract.maintainers import Maintainers
 from ingest.extract.thread import extract_thread
 from ingest.extract.types import ThreadFindings, ThreadText
-from ingest.store.findings import load_stored_maintainers, load_thread_texts, relink_histories, store_thread_findings
+from ingest.store.findings import load_stored_maintainers, load_thread_texts, relink_histories, store_findings
 
 THREADS_PER_BATCH = 200
 _maintainers: Maintainers | None = None  # set before the worker pool forks
@@ -34,14 +35,6 @@ def extract_one(thread: ThreadText) -> ThreadFindings:
     return extract_thread(thread, _maintainers)
 
 
-def extract_many(threads: list[ThreadText], workers: int) -> Iterator[ThreadFindings]:
-    if workers <= 0 or len(threads) < 20:
-        yield from map(extract_one, threads)
-        return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(extract_one, threads, chunksize=8)
-
-
 def iter_batches(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
@@ -53,16 +46,21 @@ def run_extraction(factory: sessionmaker[Session], thread_ids: Iterable[int], wo
     with factory() as session:
         _maintainers = load_stored_maintainers(session)
     races = fixes = objections = 0
-    for batch in iter_batches(ids, THREADS_PER_BATCH):
-        with factory() as session:
-            texts = load_thread_texts(session, batch)
-            by_root = {text.thread_id: thread_id for thread_id, text in texts.items()}
-            for found in extract_many(list(texts.values()), workers):
-                store_thread_findings(session, by_root[found.thread_id], found)
-                races += len(found.races)
-                fixes += len(found.fixes)
-                objections += len(found.objections)
-            session.commit()
+    parallel = workers > 0 and len(ids) >= 20
+    # one pool for the whole run: each worker loads spaCy once, not once per batch
+    with multiprocessing.get_context("fork").Pool(workers) if parallel else nullcontext() as pool:
+        for batch in iter_batches(ids, THREADS_PER_BATCH):
+            with factory() as session:
+                texts = load_thread_texts(session, batch)
+                by_root = {text.thread_id: thread_id for thread_id, text in texts.items()}
+                results = (pool.imap(extract_one, texts.values(), chunksize=8) if pool
+                           else map(extract_one, texts.values()))
+                found = {by_root[f.thread_id]: f for f in results}
+                store_findings(session, found)
+                session.commit()
+            races += sum(len(f.races) for f in found.values())
+            fixes += sum(len(f.fixes) for f in found.values())
+            objections += sum(len(f.objections) for f in found.values())
     with factory() as session:
         histories = relink_histories(session)
         session.commit()

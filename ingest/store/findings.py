@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -33,7 +34,10 @@ def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, 
         return {}
     conn = session.connection()
     threads = {t.id: t for t in session.scalars(select(Thread).where(Thread.id.in_(thread_ids)))}
-    messages = list(session.scalars(select(Message).where(Message.thread_id.in_(thread_ids))))
+    messages = session.execute(select(  # only what extraction reads: no raw bytes, no JSON columns
+        Message.id, Message.message_id, Message.thread_id, Message.parent_message_id, Message.author_name,
+        Message.author_email, Message.date, Message.subject, Message.in_reply_to, Message.body, Message.recovered)
+        .where(Message.thread_id.in_(thread_ids))).all()
     pks = [m.id for m in messages]
     spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
     files: dict[int, list[str]] = defaultdict(list)
@@ -49,7 +53,7 @@ def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, 
                                      .join(MailingList, MailingList.id == MessageList.list_id)
                                      .where(MessageList.message_pk.in_(chunk))):
             lists[pk].add(name)
-    by_thread: dict[int, list[Message]] = defaultdict(list)
+    by_thread: dict[int, list[Any]] = defaultdict(list)
     for message in messages:
         by_thread[message.thread_id].append(message)  # type: ignore[index]
     texts = {}
@@ -71,38 +75,40 @@ def iter_chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
         yield items[start:start + size]
 
 
-def load_fact_ids(session: Session, thread_id: int) -> dict[tuple[str, str], int]:
-    """(kind, evidence key) -> id of the thread's current facts, so a re-extracted fact keeps
-    its id and links to it (`kb link RACE ...`) survive."""
-    ids: dict[tuple[str, str], int] = {}
+def load_fact_ids(session: Session, thread_ids: Sequence[int]) -> dict[int, dict[tuple[str, str], int]]:
+    """Per thread, (kind, evidence key) -> id of its current facts, so a re-extracted fact keeps
+    its id and links to it (`kb link RACE ...`) survive. A fact is keyed by its first evidence."""
+    ids: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
     for model, kind in ((Race, "race"), (Fix, "fix"), (Objection, "objection")):
-        rows = session.execute(select(Evidence.fact_id, Evidence.message_id, Evidence.quote)
-                               .where(Evidence.fact_kind == kind,
-                                      Evidence.fact_id.in_(select(model.id).where(model.thread_id == thread_id)))
+        rows = session.execute(select(model.thread_id, Evidence.fact_id, Evidence.message_id, Evidence.quote)
+                               .join(model, model.id == Evidence.fact_id)
+                               .where(Evidence.fact_kind == kind, model.thread_id.in_(thread_ids))
                                .order_by(Evidence.id))
         seen: set[int] = set()
-        for fact_id, message_id, quote in rows:  # a fact is keyed by its first evidence only
+        for thread_id, fact_id, message_id, quote in rows:
             if fact_id not in seen:
                 seen.add(fact_id)
-                ids.setdefault((kind, make_key(message_id, quote)), fact_id)
+                ids[thread_id].setdefault((kind, make_key(message_id, quote)), fact_id)
     return ids
 
 
-def delete_thread_findings(session: Session, thread_id: int) -> None:
+def delete_findings(session: Session, thread_ids: Sequence[int]) -> None:
     for model, kind in ((Race, "race"), (Fix, "fix"), (Objection, "objection")):
-        ids = select(model.id).where(model.thread_id == thread_id)
+        ids = select(model.id).where(model.thread_id.in_(thread_ids))
         session.execute(delete(Evidence).where(Evidence.fact_kind == kind, Evidence.fact_id.in_(ids)))
     for model in (Objection, Fix, Race, Role):
-        session.execute(delete(model).where(model.thread_id == thread_id))
+        session.execute(delete(model).where(model.thread_id.in_(thread_ids)))
 
 
 def make_key(message_id: str, quote: str) -> str:
     return f"{message_id}\n{' '.join(quote.split())}"
 
 
-def load_corrections(session: Session, root: str) -> dict[tuple[str, str], Correction]:
-    rows = session.scalars(select(Correction).where(Correction.thread_root == root).order_by(Correction.id))
-    return {(row.fact_kind, row.key): row for row in rows}
+def load_corrections(session: Session, roots: Sequence[str]) -> dict[str, dict[tuple[str, str], Correction]]:
+    out: dict[str, dict[tuple[str, str], Correction]] = defaultdict(dict)
+    for row in session.scalars(select(Correction).where(Correction.thread_root.in_(roots)).order_by(Correction.id)):
+        out[row.thread_root][(row.fact_kind, row.key)] = row
+    return out
 
 
 def correct(kind: str, key: str, corrections: dict[tuple[str, str], Correction], values: dict) -> dict | None:
@@ -122,70 +128,91 @@ def find_first_key(evidence: tuple[EvidenceFinding, ...]) -> str:
 
 def add_facts(session: Session, rows: list[Any]) -> None:
     """Insert rows that keep an old id first, so a new id can never take one of theirs."""
-    session.add_all([row for row in rows if row.id is not None])
+    session.add_all([row for row in rows if row is not None and row.id is not None])
     session.flush()
-    session.add_all([row for row in rows if row.id is None])
+    session.add_all([row for row in rows if row is not None and row.id is None])
     session.flush()
 
 
-def store_thread_findings(session: Session, thread_id: int, found: ThreadFindings) -> None:
-    """Replace a thread's findings; facts keep their ids, corrections are applied again."""
-    old_ids = load_fact_ids(session, thread_id)
-    delete_thread_findings(session, thread_id)
-    corrections = load_corrections(session, found.thread_id)
-    races: list[Race | None] = []
-    for ordinal, race in enumerate(found.races):
-        key = find_first_key(race.evidence)
-        values = correct("race", key, corrections, {
-            "summary": race.summary, "participants": list(race.participants), "symbols": list(race.symbols),
-            "object": race.object, "consequence": race.consequence})
-        races.append(None if values is None else Race(
-            id=old_ids.pop(("race", key), None), thread_id=thread_id, ordinal=ordinal,
-            interleaving=[[step] for step in race.steps], source_kind=race.source, confidence=race.confidence,
-            **values))
-    add_facts(session, [row for row in races if row is not None])
-    fixes: list[Fix | None] = []
-    for ordinal, fix in enumerate(found.fixes):
-        key = find_first_key(fix.evidence)
-        values = correct("fix", key, corrections, {
-            "summary": fix.summary, "kind": fix.kind, "proposed_by": fix.proposed_by, "status": fix.status})
-        race_row = races[fix.race] if fix.race is not None and fix.race < len(races) else None
-        fixes.append(None if values is None else Fix(
-            id=old_ids.pop(("fix", key), None), thread_id=thread_id, race_id=race_row.id if race_row else None,
-            ordinal=ordinal, message_id=fix.message_id, **values))
-    add_facts(session, [row for row in fixes if row is not None])
-    objections: list[Objection | None] = []
-    for ordinal, objection in enumerate(found.objections):
-        key = find_first_key(objection.evidence)
-        values = correct("objection", key, corrections, {"by": objection.by, "reason": objection.reason})
-        target = objection.against_fix
-        fix_row = fixes[target] if target is not None and target < len(fixes) else None
-        objections.append(None if values is None else Objection(
-            id=old_ids.pop(("objection", key), None), thread_id=thread_id, fix_id=fix_row.id if fix_row else None,
-            ordinal=ordinal, message_id=objection.message_id, **values))
-    add_facts(session, [row for row in objections if row is not None])
-    for kind, rows, facts in (("race", races, found.races), ("fix", fixes, found.fixes),
-                              ("objection", objections, found.objections)):
-        for row, fact in zip(rows, facts):
-            if row is not None:
-                store_evidence(session, kind, row.id, fact.evidence)
-    store_roles(session, thread_id, found)
+@dataclass
+class ThreadRows:
+    """One thread's new fact rows, in the order of its findings (None: deleted by a person)."""
+
+    found: ThreadFindings
+    races: list[Race | None] = field(default_factory=list)
+    fixes: list[Fix | None] = field(default_factory=list)
+    objections: list[Objection | None] = field(default_factory=list)
 
 
-def store_evidence(session: Session, kind: str, fact_id: int, evidence: Iterable[EvidenceFinding]) -> None:
-    rows = [{"fact_kind": kind, "fact_id": fact_id, "message_id": e.message_id, "start": e.start, "end": e.end,
-             "quote": e.quote, "extractor": e.extractor, "version": e.version, "confidence": e.confidence}
-            for e in evidence]
-    if rows:
-        session.execute(insert(Evidence), rows)
+def store_findings(session: Session, found: dict[int, ThreadFindings]) -> None:
+    """Replace these threads' findings in a few statements; facts keep their ids and people's
+    corrections are applied again."""
+    if not found:
+        return
+    thread_ids = list(found)
+    old_ids = load_fact_ids(session, thread_ids)
+    corrections = load_corrections(session, [f.thread_id for f in found.values()])
+    delete_findings(session, thread_ids)
+    threads = {thread_id: ThreadRows(f) for thread_id, f in found.items()}
+    for thread_id, rows in threads.items():
+        old, fixes_of = old_ids.get(thread_id, {}), corrections.get(rows.found.thread_id, {})
+        for ordinal, race in enumerate(rows.found.races):
+            key = find_first_key(race.evidence)
+            values = correct("race", key, fixes_of, {
+                "summary": race.summary, "participants": list(race.participants), "symbols": list(race.symbols),
+                "object": race.object, "consequence": race.consequence})
+            rows.races.append(None if values is None else Race(
+                id=old.pop(("race", key), None), thread_id=thread_id, ordinal=ordinal,
+                interleaving=[[step] for step in race.steps], source_kind=race.source, confidence=race.confidence,
+                **values))
+    add_facts(session, [row for rows in threads.values() for row in rows.races])
+    for thread_id, rows in threads.items():
+        old, fixes_of = old_ids.get(thread_id, {}), corrections.get(rows.found.thread_id, {})
+        for ordinal, fix in enumerate(rows.found.fixes):
+            key = find_first_key(fix.evidence)
+            values = correct("fix", key, fixes_of, {
+                "summary": fix.summary, "kind": fix.kind, "proposed_by": fix.proposed_by, "status": fix.status})
+            race_row = rows.races[fix.race] if fix.race is not None and fix.race < len(rows.races) else None
+            rows.fixes.append(None if values is None else Fix(
+                id=old.pop(("fix", key), None), thread_id=thread_id, race_id=race_row.id if race_row else None,
+                ordinal=ordinal, message_id=fix.message_id, **values))
+    add_facts(session, [row for rows in threads.values() for row in rows.fixes])
+    for thread_id, rows in threads.items():
+        old, fixes_of = old_ids.get(thread_id, {}), corrections.get(rows.found.thread_id, {})
+        for ordinal, objection in enumerate(rows.found.objections):
+            key = find_first_key(objection.evidence)
+            values = correct("objection", key, fixes_of, {"by": objection.by, "reason": objection.reason})
+            target = objection.against_fix
+            fix_row = rows.fixes[target] if target is not None and target < len(rows.fixes) else None
+            rows.objections.append(None if values is None else Objection(
+                id=old.pop(("objection", key), None), thread_id=thread_id, fix_id=fix_row.id if fix_row else None,
+                ordinal=ordinal, message_id=objection.message_id, **values))
+    add_facts(session, [row for rows in threads.values() for row in rows.objections])
+    evidence = []
+    for rows in threads.values():
+        for kind, facts, findings in (("race", rows.races, rows.found.races), ("fix", rows.fixes, rows.found.fixes),
+                                      ("objection", rows.objections, rows.found.objections)):
+            evidence.extend(make_evidence_row(kind, row.id, e)
+                            for row, finding in zip(facts, findings) if row is not None for e in finding.evidence)
+    if evidence:
+        session.execute(insert(Evidence), evidence)
+    store_roles(session, found)
 
 
-def store_roles(session: Session, thread_id: int, found: ThreadFindings) -> None:
-    emails = [p.email for p in found.people if p.email]
-    persons = dict(session.execute(select(Identity.email, Identity.person_id)
-                                   .where(Identity.email.in_(emails))).all()) if emails else {}
+def make_evidence_row(kind: str, fact_id: int, e: EvidenceFinding) -> dict[str, object]:
+    return {"fact_kind": kind, "fact_id": fact_id, "message_id": e.message_id, "start": e.start, "end": e.end,
+            "quote": e.quote, "extractor": e.extractor, "version": e.version, "confidence": e.confidence}
+
+
+def store_roles(session: Session, found: dict[int, ThreadFindings]) -> None:
+    emails = list({p.email for f in found.values() for p in f.people if p.email})
+    persons: dict[str, int] = {}
+    for start in range(0, len(emails), 2000):
+        persons.update(session.execute(select(Identity.email, Identity.person_id)
+                                       .where(Identity.email.in_(emails[start:start + 2000]))).all())
     rows = [{"thread_id": thread_id, "person_id": persons.get(p.email), "name": p.name, "email": p.email,
-             "role": role, "basis": "extraction"} for p in found.people for role in p.roles]
+             "role": role, "basis": "extraction"}
+            for thread_id, f in found.items() for p in f.people for role in p.roles]
     if rows:
         session.execute(insert(Role), rows)
 
