@@ -32,7 +32,14 @@ class ExtractReport:
 
 
 def extract_one(thread: ThreadText) -> ThreadFindings:
-    return extract_thread(thread, _maintainers)
+    """One thread's findings; a thread that breaks an extractor gets none, with the reason in
+    its notes, and never stops the rest of the batch."""
+    try:
+        return extract_thread(thread, _maintainers)
+    except Exception as exc:  # noqa: BLE001 - untrusted text must not stop an ingest
+        return ThreadFindings(thread.thread_id, thread.list, thread.subject,
+                              tuple(m.message_id for m in thread.messages), False,
+                              notes=f"extraction failed: {type(exc).__name__}: {exc}")
 
 
 def iter_batches(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:

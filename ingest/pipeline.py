@@ -1,4 +1,7 @@
-"""The visible list of ingest stages: source -> prepare (parse, in workers) -> store -> thread.
+"""The visible list of ingest stages:
+
+    source -> prepare (parse + anatomy, in workers) -> store -> merge recovered page messages
+    -> thread -> series -> extract (changed threads) -> index (changed threads)
 
 Each batch is committed on its own, so an interrupted ingest keeps what it stored and a
 re-run finds those messages present. Threads are recomputed in one transaction at the end,
@@ -7,6 +10,7 @@ so no message ever sits in a half-written thread.
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import sys
 import time
@@ -17,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from kb.errors import SourceError
 from kb.indexing import index_threads
 
 from ingest.extract_stage import ExtractReport, run_extraction
@@ -25,9 +30,9 @@ from ingest.sources import maildir, mbox, public_inbox
 from ingest.sources.base import RawMail
 from ingest.sources.detect import SourceSpec, find_sources
 from ingest.sources.webpage import parse_page
+from ingest.store import Skipped, Store, load_cursor, rethread_all, store_cursor, store_recovered_page
 from ingest.store.merge import merge_recovered
 from ingest.store.series import rebuild_series
-from ingest.store import Skipped, Store, load_cursor, rethread_all, store_cursor, store_recovered_page
 
 BATCH = 1000
 CHUNK = 100
@@ -49,8 +54,8 @@ class IngestReport:
         return {
             "read": self.read, "stored": self.stored, "present": self.present,
             "skipped": [{"source": s.source, "position": s.position, "reason": s.reason} for s in self.skipped],
-            "threads": self.threads,
-            "extracted": asdict(self.extracted) if self.extracted else None, "seconds": round(self.seconds, 3), "sources": list(self.sources),
+            "threads": self.threads, "extracted": asdict(self.extracted) if self.extracted else None,
+            "seconds": round(self.seconds, 3), "sources": list(self.sources),
         }
 
 
@@ -75,8 +80,6 @@ def iter_source(spec: SourceSpec) -> Iterator[RawMail]:
 def iter_stdin() -> Iterator[RawMail]:
     data = sys.stdin.buffer.read()
     if mbox.is_mbox(data[:4096]):
-        import io
-
         yield from mbox.iter_mbox_stream(io.BytesIO(data), "<stdin>")
     else:
         yield RawMail(data=data, source="<stdin>", position="file")
@@ -174,7 +177,10 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
 
 def ingest_page(factory: sessionmaker[Session], path: Path, list_name: str | None, tally: Tally) -> None:
     """A web-archive page: its own message and every message quoted on it."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror}", place=str(path)) from exc
     try:
         page = parse_page(data.decode("utf-8", errors="replace"), str(path))
     except Exception as exc:  # noqa: BLE001 - a bad page is recorded, never fatal

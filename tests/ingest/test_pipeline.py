@@ -78,3 +78,17 @@ def test_gold_mbox_with_worker_processes(sqlite_url: str, tmp_path: Path) -> Non
     assert report.read == 228
     assert report.stored + report.present + len(report.skipped) == 228
     assert report.stored == 228
+
+
+def test_an_extractor_crash_costs_one_thread_not_the_ingest(sqlite_url: str, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    import ingest.extract_stage as stage
+
+    def explode(thread, maintainers=None):
+        raise RecursionError("hostile text")
+
+    monkeypatch.setattr(stage, "extract_thread", explode)
+    factory = open_database(load_settings(sqlite_url))
+    box = write_mbox(tmp_path / "a.mbox", [mail("1@x"), mail("2@x", "1@x")])
+    report = run_ingest(factory, [str(box)], workers=0)
+    assert report.stored == 2 and report.extracted.threads == 1 and report.extracted.races == 0
