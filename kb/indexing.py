@@ -22,7 +22,11 @@ EXTRACTION_VERSION = "1"
 
 
 def split_body(body: str, segments: Sequence[tuple[str, int, int]]) -> tuple[str, str, list[str], list[str]]:
-    """(own text, quoted text without markers, added lines, removed lines) from the segments."""
+    """(own text, quoted text without markers, added lines, removed lines) from the segments.
+
+    Together they hold every word of the body, as lore's b: expects: a patch's headers and
+    context lines, signatures and list footers count as the author's own text.
+    """
     own, quoted, added, removed = [], [], [], []
     for kind, start, end in segments:
         text = body[start:end]
@@ -34,7 +38,9 @@ def split_body(body: str, segments: Sequence[tuple[str, int, int]]) -> tuple[str
                     added.append(line[1:])
                 elif line.startswith("-") and not line.startswith("---"):
                     removed.append(line[1:])
-        elif kind in ("text", "trailer", "attribution"):
+                else:
+                    own.append(line + "\n")
+        else:
             own.append(text)
     if not segments:
         own.append(body)
