@@ -148,6 +148,8 @@ def main() -> None:
     from kb.library import Library
 
     record_refreshes()
+    if len(sys.argv) > 1 and sys.argv[1].startswith("-"):
+        raise SystemExit(__doc__)
     library = Library(load_settings(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_DB))
     thread_root, size = find_thread(library)
     tui = asyncio.run(measure(library, thread_root, size))
