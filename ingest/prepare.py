@@ -18,14 +18,11 @@ from ingest.sources.base import RawMail
 MAX_RAW_BYTES = 64 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class SegmentSpan:
-    kind: str
-    start: int
-    end: int
-    depth: int
-    name: str      # who said it: the attributed person of a quote, the named person of an attribution line
-    email: str
+# One segment as a plain tuple: (kind, start, end, depth, name, email). A message has about
+# seven, an archive a quarter of a million; tuples cross the worker pipe ~6x cheaper than
+# dataclass instances. name/email: the person a quote is attributed to, or an attribution
+# line names.
+SegmentRow = tuple[str, int, int, int, str, str]
 
 
 @dataclass(frozen=True)
@@ -48,7 +45,7 @@ class TrailerValue:
 
 @dataclass(frozen=True)
 class Anatomy:
-    segments: tuple[SegmentSpan, ...]
+    segments: tuple[SegmentRow, ...]
     patches: tuple[PatchSummary, ...]
     patch_id: str | None
     trailers: tuple[TrailerValue, ...]
@@ -90,7 +87,7 @@ def find_anatomy(body: str) -> Anatomy:
         owner = owners.get((seg.start, seg.end)) if seg.kind == "quote" else None
         name = (owner.name if owner else seg.name) or ""
         email = (owner.email if owner else seg.email) or ""
-        spans.append(SegmentSpan(seg.kind, seg.start, seg.end, seg.depth, name, email))
+        spans.append((seg.kind, seg.start, seg.end, seg.depth, name, email))
     patches = tuple(
         PatchSummary(p.path, p.old_path or "", p.status,
                      tuple(dict.fromkeys(h.function for h in p.hunks if h.function)), p.added, p.removed)

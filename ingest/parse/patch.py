@@ -360,6 +360,18 @@ def _percent(text: str) -> int | None:
 
 
 
+_COMMIT_LINE = re.compile(r"^(?:commit |From )?[0-9a-fA-F]{40}(?![0-9a-fA-F])", re.MULTILINE)
+
+
+def find_diff_lines(body: str) -> list[str]:
+    """The body's lines from the first `diff ` line on, when nothing before it can end the
+    patch early (a line starting with a commit id); else all of them, as git reads them."""
+    first = 0 if body.startswith("diff ") else body.find("\ndiff ") + 1
+    if first > 0 and _COMMIT_LINE.search(body, 0, first) is None:
+        return body[first:].split("\n")
+    return body.split("\n")
+
+
 def compute_patch_id(body: str) -> str | None:
     """`git patch-id --stable` of the first patch in `body`, or None when there is no diff.
 
@@ -374,7 +386,7 @@ def compute_patch_id(body: str) -> str | None:
     gets the same id.
     """
     if "diff " in body:
-        got = git_patch_id(body.split("\n"))
+        got = git_patch_id(find_diff_lines(body))
         if got is not None:
             return got
     patches = parse_patches(body)

@@ -147,10 +147,10 @@ class Store:
             pk = pks[item.parsed.message_id]
             parent = item.parsed.in_reply_to
             anatomy = item.anatomy
-            segments.extend((pk, s.kind, s.start, s.end, s.depth, s.name, s.email,
-                             parent if s.kind == "quote" and s.depth == 1 else None,
-                             "attribution" if s.kind == "quote" and (s.name or s.email) else "")
-                            for s in anatomy.segments)
+            segments.extend((pk, kind, start, end, depth, name, email,
+                             parent if kind == "quote" and depth == 1 else None,
+                             "attribution" if kind == "quote" and (name or email) else "")
+                            for kind, start, end, depth, name, email in anatomy.segments)
             patches.extend({"message_pk": pk, "path": p.path, "old_path": p.old_path, "status": p.status,
                             "functions": list(p.functions), "added": p.added, "removed": p.removed,
                             "patch_id": anatomy.patch_id} for p in anatomy.patches)
