@@ -17,6 +17,7 @@ from kb.models import (
 )
 
 from ingest.store.merge import find_aliases
+from ingest.store.quotes import make_segment_rows
 from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw
 from ingest.sources.webpage import RecoveredPage
 from ingest.thread import ThreadLink, thread_messages
@@ -142,15 +143,11 @@ class Store:
         return counts
 
     def store_anatomy(self, items: Sequence[PreparedMessage], pks: dict[str, int]) -> None:
-        segments, patches, trailers = [], [], []
+        segments = make_segment_rows(self.conn, [(pks[item.parsed.message_id], item) for item in items])
+        patches, trailers = [], []
         for item in items:
             pk = pks[item.parsed.message_id]
-            parent = item.parsed.in_reply_to
             anatomy = item.anatomy
-            segments.extend((pk, kind, start, end, depth, name, email,
-                             parent if kind == "quote" and depth == 1 else None,
-                             "attribution" if kind == "quote" and (name or email) else "")
-                            for kind, start, end, depth, name, email in anatomy.segments)
             patches.extend({"message_pk": pk, "path": p.path, "old_path": p.old_path, "status": p.status,
                             "functions": list(p.functions), "added": p.added, "removed": p.removed,
                             "patch_id": anatomy.patch_id} for p in anatomy.patches)
