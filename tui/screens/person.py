@@ -17,7 +17,7 @@ from tui.widgets.text import format_day, join_text
 def add_person_races(b: SectionBuilder, races: Any) -> None:
     b.add_header("Races", len(races))
     for race in races:
-        b.add_row(join_text(Text(f"  #{race.id}  {format_day(getattr(race, 'last_activity', None))}  ", style="dim",
+        b.add_row(join_text(Text(f"  #{race.id}  {format_day(race.last_activity)}  ", style="dim",
                                  end=""), (race.summary, "bold")), Target("race", str(race.id)))
 
 
@@ -25,8 +25,8 @@ def add_person_fixes(b: SectionBuilder, fixes: Any) -> None:
     b.add_header("Fixes", len(fixes))
     for fix in fixes:
         b.add_row(join_text(Text("  ● ", style="bold cyan", end=""), (fix.summary, ""),
-                            Text(f"  {getattr(fix, 'kind', '')} {getattr(fix, 'status', '')}", style="dim", end="")),
-                  Target("message", fix.message_id, tuple(getattr(fix, "evidence", ()))))
+                            Text(f"  {fix.kind} {fix.status}", style="dim", end="")),
+                  Target("message", fix.message_id, tuple(fix.evidence)))
 
 
 def add_person_roles(b: SectionBuilder, roles: Any) -> None:
@@ -38,13 +38,13 @@ def add_person_roles(b: SectionBuilder, roles: Any) -> None:
 
 def build_person_sections(person: Any) -> SectionBuilder:
     b = SectionBuilder()
-    add_person_races(b, list(getattr(person, "races", ())))
-    add_person_fixes(b, list(getattr(person, "fixes", ())))
-    objections = list(getattr(person, "objections", ()))
+    add_person_races(b, list(person.races))
+    add_person_fixes(b, list(person.fixes))
+    objections = list(person.objections)
     b.add_header("Objections", len(objections))
     for objection in objections:
         add_objection(b, objection, "  ")
-    add_person_roles(b, list(getattr(person, "roles", ())))
+    add_person_roles(b, list(person.roles))
     return b
 
 
@@ -67,7 +67,7 @@ class PersonScreen(KbScreen):
         self.load(lambda: self.library.show_person(key), self.show_person)
 
     def show_person(self, person: Any) -> None:
-        emails = ", ".join(getattr(person, "emails", ()) or ())
+        emails = ", ".join(person.emails)
         self.query_one("#person-header", Static).update(join_text((person.name, "bold yellow"), "  ", (emails, "dim")))
         self.sub_title = f"person: {person.name}"
         sections = build_person_sections(person)

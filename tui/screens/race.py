@@ -148,5 +148,5 @@ class RaceScreen(KbScreen):
         self.load(lambda: self.library.link_scenario(f"race:{race_id}", scenario), self.show_link, group="link")
 
     def show_link(self, link: Any) -> None:
-        self.notify(f"linked {getattr(link, 'name', 'scenario')} to race #{self.race_id}")
+        self.notify(f"linked {link.name} to race #{self.race_id}")
         self.show_race_id(self.race_id, refresh=True)

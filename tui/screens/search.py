@@ -20,24 +20,24 @@ LIMIT = 100
 
 
 def make_hit_row(hit: Any) -> Text:
-    return clip_line(join_text(Text(f"{format_day(getattr(hit, 'date', None))}  ", style="dim", end=""),
-                               (f"{getattr(hit, 'author', '')!s:<20.20}", "cyan"), "  ",
-                               (getattr(hit, "subject", ""), "bold")))
+    return clip_line(join_text(Text(f"{format_day(hit.date)}  ", style="dim", end=""),
+                               (f"{hit.author!s:<20.20}", "cyan"), "  ",
+                               (hit.subject, "bold")))
 
 
 def make_snippet(hit: Any) -> Text:
     """The hit's snippet with its matched words highlighted."""
-    snippet = make_text(getattr(hit, "snippet", ""), "italic")
-    if snippet.plain == getattr(hit, "snippet", ""):  # offsets still valid after cleaning
-        for start, end in getattr(hit, "highlights", ()) or ():
+    snippet = make_text(hit.snippet, "italic")
+    if snippet.plain == hit.snippet:  # offsets still valid after cleaning
+        for start, end in hit.highlights or ():
             snippet.stylize("bold black on yellow", start, end)
     return snippet
 
 
 def make_preview(hit: Any, body: str | None) -> Text:
-    parts: list[Any] = [(getattr(hit, "subject", ""), "bold"), "\n",
-                        (f"{getattr(hit, 'author', '')}  {format_day(getattr(hit, 'date', None))}  "
-                         f"score {float(getattr(hit, 'score', 0) or 0):.2f}", "dim"), "\n\n",
+    parts: list[Any] = [(hit.subject, "bold"), "\n",
+                        (f"{hit.author}  {format_day(hit.date)}  "
+                         f"score {float(hit.score or 0):.2f}", "dim"), "\n\n",
                         make_snippet(hit), "\n\n"]
     if body is not None:
         parts.append((body[:4000], ""))

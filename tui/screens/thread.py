@@ -118,9 +118,9 @@ class ThreadScreen(KbScreen):
     def read_message(self, message_id: str) -> tuple[Any, list[Segment] | None, list[Mark]]:
         """Runs in a worker: the message with its stored segments and fact marks."""
         message = self.library.show_message(message_id)
-        stored = getattr(message, "segments", None)
+        stored = message.segments
         segments = normalise_segments(stored) if stored else None
-        marks = make_marks(getattr(message, "marks", ())) or make_marks(self.given_marks.get(message_id, []))
+        marks = make_marks(message.marks) or make_marks(self.given_marks.get(message_id, []))
         return message, segments, marks
 
     def show_message(self, loaded: tuple[Any, list[Segment] | None, list[Mark]]) -> None:

@@ -32,7 +32,7 @@ class Mark:
 
 def normalise_segments(items: Iterable[object]) -> list[Segment]:
     """Library SegmentViews (or anything with kind/start/end) as local Segments, sorted."""
-    return sorted((Segment(str(getattr(s, "kind")), int(getattr(s, "start")), int(getattr(s, "end")))
+    return sorted((Segment(str(s.kind), int(s.start), int(s.end))
                    for s in items), key=lambda s: (s.start, s.end))
 
 

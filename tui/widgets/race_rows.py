@@ -19,23 +19,23 @@ def make_race_row(race: object) -> Text:
     """`#id  date  fixes objections open  [verdict]  summary — thread subject`."""
     r: object = race
     return clip_line(join_text(
-        Text(f"  #{getattr(r, 'id'):<5}", style="bold", end=""),
-        Text(f"{format_day(getattr(r, 'last_activity'))}  ", style="dim", end=""),
-        make_count(getattr(r, "fixes"), "fix"),
-        make_count(getattr(r, "objections"), "obj"),
-        make_count(getattr(r, "open_objections"), "open", alert=True),
-        make_verdict_badge(getattr(r, "last_verdict")), " ",
-        (getattr(r, "summary"), ""),
+        Text(f"  #{r.id:<5}", style="bold", end=""),
+        Text(f"{format_day(r.last_activity)}  ", style="dim", end=""),
+        make_count(r.fixes, "fix"),
+        make_count(r.objections, "obj"),
+        make_count(r.open_objections, "open", alert=True),
+        make_verdict_badge(r.last_verdict), " ",
+        (r.summary, ""),
         Text("  — ", style="dim", end=""),
-        (getattr(r, "thread_subject"), "dim"),
+        (r.thread_subject, "dim"),
     ))
 
 
 def make_history_header(history: object) -> Text:
-    races = getattr(history, "races")
-    return join_text(Text("▾ ", style="bold magenta", end=""), (getattr(history, "title"), "bold magenta"),
+    races = history.races
+    return join_text(Text("▾ ", style="bold magenta", end=""), (history.title, "bold magenta"),
                      Text(f"   {len(races)} race{'s' if len(races) != 1 else ''}, last "
-                          f"{format_day(getattr(history, 'last_activity'))}", style="dim", end=""))
+                          f"{format_day(history.last_activity)}", style="dim", end=""))
 
 
 def build_race_options(histories: Iterable[object], keep: set[int] | None = None) -> tuple[list[Option], list[int]]:
@@ -43,12 +43,12 @@ def build_race_options(histories: Iterable[object], keep: set[int] | None = None
     options: list[Option] = []
     order: list[int] = []
     for history in histories:
-        races: Sequence[object] = [r for r in getattr(history, "races") if keep is None or getattr(r, "id") in keep]
+        races: Sequence[object] = [r for r in history.races if keep is None or r.id in keep]
         if not races:
             continue
         options.append(Option(make_history_header(history), disabled=True))
         for race in races:
-            race_id = int(getattr(race, "id"))
+            race_id = int(race.id)
             options.append(Option(make_race_row(race), id=f"race-{race_id}"))
             order.append(race_id)
     return options, order
