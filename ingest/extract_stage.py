@@ -7,8 +7,8 @@ per worker), and their findings replace the old ones in one transaction per batc
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Iterable
 from contextlib import nullcontext
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.extract.maintainers import Maintainers
 from ingest.extract.thread import extract_thread
 from ingest.extract.types import ThreadFindings, ThreadText
-from ingest.store.findings import load_stored_maintainers, load_thread_texts, relink_histories, store_findings
+from ingest.store.findings import (
+    iter_chunks, load_stored_maintainers, load_thread_texts, relink_histories, store_findings,
+)
 
 THREADS_PER_BATCH = 200
 _maintainers: Maintainers | None = None  # set before the worker pool forks
@@ -42,11 +44,6 @@ def extract_one(thread: ThreadText) -> ThreadFindings:
                               notes=f"extraction failed: {type(exc).__name__}: {exc}")
 
 
-def iter_batches(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
 def run_extraction(factory: sessionmaker[Session], thread_ids: Iterable[int], workers: int = 2) -> ExtractReport:
     global _maintainers
     ids = sorted(thread_ids)
@@ -56,7 +53,7 @@ def run_extraction(factory: sessionmaker[Session], thread_ids: Iterable[int], wo
     parallel = workers > 0 and len(ids) >= 20
     # one pool for the whole run: each worker loads spaCy once, not once per batch
     with multiprocessing.get_context("fork").Pool(workers) if parallel else nullcontext() as pool:
-        for batch in iter_batches(ids, THREADS_PER_BATCH):
+        for batch in iter_chunks(ids, THREADS_PER_BATCH):
             with factory() as session:
                 texts = load_thread_texts(session, batch)
                 by_root = {text.thread_id: thread_id for thread_id, text in texts.items()}

@@ -20,16 +20,14 @@ from sqlalchemy.orm import Session
 from kb.library import Library, order_thread
 from kb.models import Evidence, Fix, MailingList, Message, MessageList, Objection, Race, Role, Segment, Thread
 from kb.render import dump_json, format_iso
-
-OWN_KINDS = ("text", "trailer")
-
+from kb.views import OWN_SEGMENT_KINDS
 
 def find_own_text(s: Session, row: Message) -> str:
     """The message's own words: its text segments (for recovered messages, the whole body)."""
     if row.recovered:
         return row.body
     spans = s.execute(select(Segment.start, Segment.end).where(Segment.message_pk == row.id,
-                                                               Segment.kind.in_(OWN_KINDS))
+                                                               Segment.kind.in_(OWN_SEGMENT_KINDS))
                       .order_by(Segment.start)).all()
     return "".join(row.body[a:b] for a, b in spans).strip() if spans else row.body
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# Segment kinds that are a message's own words (quotes, attributions, patches, signatures and
+# footers are not): what export shows as `text` and what extraction reads.
+OWN_SEGMENT_KINDS = ("text", "trailer")
+
 
 @dataclass(frozen=True)
 class SeriesView:

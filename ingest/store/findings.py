@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from kb.library import order_thread
+from kb.views import OWN_SEGMENT_KINDS
 from kb.models import (
     Correction, Evidence, Fix, Identity, MailingList, MaintainerSection, Message, MessageList, Objection, Patch,
     Race, RaceHistory, Role, Segment, Thread,
@@ -24,9 +25,6 @@ from ingest.extract.maintainers import Maintainers, build_index, parse_maintaine
 from ingest.extract.thread import link_race_histories
 from ingest.extract.types import Evidence as EvidenceFinding
 from ingest.extract.types import MessageText, RaceFinding, ThreadFindings, ThreadText
-
-OWN_KINDS = ("text", "trailer")
-
 
 def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, ThreadText]:
     """Threads as extraction input: messages in reply order, own-text spans, touched files."""
@@ -44,7 +42,7 @@ def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, 
     lists: dict[int, set[str]] = defaultdict(set)
     for chunk in iter_chunks(pks, 5000):
         for pk, start, end in conn.execute(select(Segment.message_pk, Segment.start, Segment.end)
-                                           .where(Segment.message_pk.in_(chunk), Segment.kind.in_(OWN_KINDS))
+                                           .where(Segment.message_pk.in_(chunk), Segment.kind.in_(OWN_SEGMENT_KINDS))
                                            .order_by(Segment.message_pk, Segment.start)):
             spans[pk].append((start, end))
         for pk, path in conn.execute(select(Patch.message_pk, Patch.path).where(Patch.message_pk.in_(chunk))):
@@ -70,7 +68,7 @@ def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, 
     return texts
 
 
-def iter_chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+def iter_chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -207,9 +205,9 @@ def make_evidence_row(kind: str, fact_id: int, e: EvidenceFinding) -> dict[str, 
 def store_roles(session: Session, found: dict[int, ThreadFindings]) -> None:
     emails = list({p.email for f in found.values() for p in f.people if p.email})
     persons: dict[str, int] = {}
-    for start in range(0, len(emails), 2000):
+    for chunk in iter_chunks(emails, 2000):
         persons.update(session.execute(select(Identity.email, Identity.person_id)
-                                       .where(Identity.email.in_(emails[start:start + 2000]))).all())
+                                       .where(Identity.email.in_(chunk))).all())
     rows = [{"thread_id": thread_id, "person_id": persons.get(p.email), "name": p.name, "email": p.email,
              "role": role, "basis": "extraction"}
             for thread_id, f in found.items() for p in f.people for role in p.roles]
