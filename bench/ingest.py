@@ -4,8 +4,11 @@ Prints one JSON object: messages, wall seconds, msgs/s, CPU seconds (this proces
 workers), peak RSS (largest of this process and its workers), and the ingest report counts.
 
     python bench/ingest.py [SOURCE] [--db URL] [--workers N] [--extract] [--no-anatomy]
+    python bench/ingest.py [SOURCE] --compare-anatomy N
 
 Run it with and without --no-anatomy (and --extract) in one session to get each stage's share.
+--compare-anatomy runs N pairs (foundation alone, then with anatomy) back to back in this
+process and prints every run and the median of the per-pair wall-time ratios.
 
 SOURCE defaults to a bare clone of ../shared/corpus/cgroups-0.bundle at /tmp/cgroups-0.git.
 """
@@ -15,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import ingest.prepare as prepare  # noqa: E402
 from ingest.pipeline import run_ingest  # noqa: E402
 from kb.config import load_settings  # noqa: E402
 from kb.db import open_database  # noqa: E402
@@ -44,8 +50,12 @@ def measure(source: str, db: str | None, workers: int, extract: bool) -> dict[st
     cpu0 = time.process_time()
     child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall0 = time.perf_counter()
-    report = run_ingest(factory, [source], workers=workers, extract=extract)
-    wall = time.perf_counter() - wall0
+    try:
+        report = run_ingest(factory, [source], workers=workers, extract=extract)
+        wall = time.perf_counter() - wall0
+    finally:
+        factory.kw["bind"].dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
     child = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = time.process_time() - cpu0 + (child.ru_utime - child0.ru_utime) + (child.ru_stime - child0.ru_stime)
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -67,13 +77,37 @@ def main() -> None:
     parser.add_argument("--extract", action="store_true", help="Also run extraction (off: parse, thread, store).")
     parser.add_argument("--no-anatomy", action="store_true",
                         help="Measure the foundation alone: segments/patches/trailers replaced by an empty anatomy.")
+    parser.add_argument("--compare-anatomy", type=int, metavar="N",
+                        help="N alternating pairs of foundation-alone and anatomy runs; prints the ratios.")
     args = parser.parse_args()
+    source = args.source or find_default_source()
+    if args.compare_anatomy:
+        print(json.dumps(compare_anatomy(source, args.db, args.workers, args.compare_anatomy)))
+        return
     if args.no_anatomy:  # before the worker pool forks, so the workers inherit it
-        import ingest.prepare as prepare
+        prepare.find_anatomy = without_anatomy
+    print(json.dumps(measure(source, args.db, args.workers, args.extract)))
 
-        empty = prepare.Anatomy((), (), None, ())
-        prepare.find_anatomy = lambda body: empty
-    print(json.dumps(measure(args.source or find_default_source(), args.db, args.workers, args.extract)))
+
+def without_anatomy(body: str) -> prepare.Anatomy:
+    return prepare.NO_ANATOMY
+
+
+def compare_anatomy(source: str, db: str | None, workers: int, pairs: int) -> dict[str, object]:
+    """Alternate foundation-alone and anatomy runs, so machine noise hits both alike."""
+    real = prepare.find_anatomy
+    runs, ratios = [], []
+    for _ in range(pairs):
+        prepare.find_anatomy = without_anatomy
+        base = measure(source, db, workers, False)
+        prepare.find_anatomy = real
+        full = measure(source, db, workers, False)
+        runs.append({"foundation_wall_s": base["wall_s"], "anatomy_wall_s": full["wall_s"],
+                     "foundation_cpu_s": base["cpu_s"], "anatomy_cpu_s": full["cpu_s"]})
+        ratios.append(float(full["wall_s"]) / float(base["wall_s"]))
+    return {"source": source, "pairs": runs, "wall_ratios": [round(r, 3) for r in ratios],
+            "median_wall_ratio": round(statistics.median(ratios), 3),
+            "anatomy_added_pct": round((statistics.median(ratios) - 1) * 100, 1)}
 
 
 if __name__ == "__main__":

@@ -6,8 +6,10 @@ processes, so this module takes and returns plain picklable values.
 
 from __future__ import annotations
 
+import json
 import zlib
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from ingest.parse.message import MailParseError, ParsedMessage, parse_message
 from ingest.parse.patch import compute_patch_id, parse_patches
@@ -18,25 +20,25 @@ from ingest.sources.base import RawMail
 MAX_RAW_BYTES = 64 * 1024 * 1024
 
 
-# One segment as a plain tuple: (kind, start, end, depth, name, email). A message has about
-# seven, an archive a quarter of a million; tuples cross the worker pipe ~6x cheaper than
-# dataclass instances. name/email: the person a quote is attributed to, or an attribution
-# line names.
-SegmentRow = tuple[str, int, int, int, str, str]
+# Anatomy crosses the worker pipe as rows in the shape the store inserts them (after the
+# message's pk): plain tuples pickle ~6x cheaper than dataclass instances, and an archive has a
+# quarter of a million segments.
+# Segment: kind, start, end, depth, name, email, quoted message id (the store fills it in for
+# depth-1 quotes), method ("attribution" when an attribution line names the quote's person).
+SegmentRow = tuple[str, int, int, int, str, str, str | None, str]
 
 
-@dataclass(frozen=True)
-class PatchSummary:
+class PatchRow(NamedTuple):
     path: str
     old_path: str
     status: str
-    functions: tuple[str, ...]
+    functions: str      # JSON list of hunk-header function contexts
     added: int
     removed: int
+    patch_id: str | None
 
 
-@dataclass(frozen=True)
-class TrailerValue:
+class TrailerRow(NamedTuple):
     kind: str
     name: str
     email: str
@@ -46,9 +48,12 @@ class TrailerValue:
 @dataclass(frozen=True)
 class Anatomy:
     segments: tuple[SegmentRow, ...]
-    patches: tuple[PatchSummary, ...]
-    patch_id: str | None
-    trailers: tuple[TrailerValue, ...]
+    patches: tuple[PatchRow, ...]
+    trailers: tuple[TrailerRow, ...]
+    first_quotes: tuple[int, ...] = ()  # indices of the depth-1 quote segments
+
+
+NO_ANATOMY = Anatomy((), (), ())
 
 
 @dataclass(frozen=True)
@@ -82,18 +87,26 @@ def find_anatomy(body: str) -> Anatomy:
     """Segments with quote owners, patches and the message's own trailers."""
     segments = split_segments(body)
     owners = {(a.quote.start, a.quote.end): a for a in attribute_quotes(segments, body)}
-    spans = []
+    rows: list[SegmentRow] = []
+    first_quotes = []
     for seg in segments:
-        owner = owners.get((seg.start, seg.end)) if seg.kind == "quote" else None
-        name = (owner.name if owner else seg.name) or ""
-        email = (owner.email if owner else seg.email) or ""
-        spans.append((seg.kind, seg.start, seg.end, seg.depth, name, email))
+        name, email, method = seg.name or "", seg.email or "", ""
+        if seg.kind == "quote":
+            owner = owners.get((seg.start, seg.end))
+            name, email = (owner.name or "", owner.email or "") if owner else ("", "")
+            method = "attribution" if name or email else ""
+            if seg.depth == 1:
+                first_quotes.append(len(rows))
+        rows.append((seg.kind, seg.start, seg.end, seg.depth, name, email, None, method))
+    files = parse_patches(body)
+    patch_id = compute_patch_id(body) if files else None
     patches = tuple(
-        PatchSummary(p.path, p.old_path or "", p.status,
-                     tuple(dict.fromkeys(h.function for h in p.hunks if h.function)), p.added, p.removed)
-        for p in parse_patches(body))
-    trailers = tuple(TrailerValue(t.kind, t.name, t.email, t.value) for t in parse_trailers(body))
-    return Anatomy(tuple(spans), patches, compute_patch_id(body) if patches else None, trailers)
+        PatchRow(p.path, p.old_path or "", p.status,
+                 json.dumps(list(dict.fromkeys(h.function for h in p.hunks if h.function))),
+                 p.added, p.removed, patch_id)
+        for p in files)
+    trailers = tuple(TrailerRow(t.kind, t.name, t.email, t.value) for t in parse_trailers(body))
+    return Anatomy(tuple(rows), patches, trailers, tuple(first_quotes))
 
 
 def prepare_message(raw: RawMail) -> PreparedMessage | RejectedMessage:
@@ -114,7 +127,7 @@ def prepare_message(raw: RawMail) -> PreparedMessage | RejectedMessage:
     try:
         anatomy = find_anatomy(parsed.body)
     except Exception as exc:  # noqa: BLE001 - the message is kept; only its anatomy is lost
-        anatomy = Anatomy((), (), None, ())
+        anatomy = NO_ANATOMY
         parsed = replace(parsed, defects=(*parsed.defects, f"anatomy:{type(exc).__name__}"))
     body_z = compress_raw(parsed.body.encode("utf-8", "surrogatepass"))
     return PreparedMessage(replace(parsed, body=""), anatomy, raw.source, raw.position, raw_z, len(data), body_z)

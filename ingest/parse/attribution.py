@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.header
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +80,12 @@ _NOT_NAMES = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def parse_attribution(text: str, previous: str = "") -> Attribution | None:
-    """Attribution in `text` (quote markers removed), joined with `previous` when wrapped."""
+    """Attribution in `text` (quote markers removed), joined with `previous` when wrapped.
+
+    Memoised: a thread's replies quote the same attribution lines again and again.
+    """
     line = text.strip().lstrip("\ufeff\u200b\u200e").strip()
     if not line or line[-1] not in ":：" or len(line) > 220:
         return None

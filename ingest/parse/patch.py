@@ -367,6 +367,8 @@ def find_diff_lines(body: str) -> list[str]:
     """The body's lines from the first `diff ` line on, when nothing before it can end the
     patch early (a line starting with a commit id); else all of them, as git reads them."""
     first = 0 if body.startswith("diff ") else body.find("\ndiff ") + 1
+    if first == 0 and not body.startswith("diff "):
+        return []       # git hashes nothing before a "diff " line
     if first > 0 and _COMMIT_LINE.search(body, 0, first) is None:
         return body[first:].split("\n")
     return body.split("\n")

@@ -9,11 +9,30 @@ _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}(?![0-9a-fA-F])")
 _WS = str.maketrans("", "", " \t\n\r\f\v")  # git's isspace(): deleted from every hashed line
 _HEX = frozenset("0123456789abcdefABCDEF")
+_MASK160 = (1 << 160) - 1
+
+
+def find_hunk_end(firsts: str, k: int, before: int, after: int) -> int:
+    """Index just past the hunk body that starts at line k and needs `before` old and `after`
+    new lines, when every line up to there is a plain ' ', '-' or '+' line and the counts come
+    out exact; else 0 (the caller then walks the lines one by one, as git does)."""
+    j = k + max(before, after)
+    while j <= len(firsts):
+        body = firsts[k:j]
+        context = body.count(" ")
+        old = context + body.count("-")
+        new = context + body.count("+")
+        if old + new - context != j - k or old > before or new > after:
+            return 0
+        if old == before and new == after:
+            return j
+        j += max(before - old, after - new)
+    return 0
 
 
 def git_patch_id(lines: list[str]) -> str | None:
     """Hex patch id of the first patch in `lines` (no newlines), or None when nothing hashed."""
-    total = [0] * 20
+    total = 0       # the sum of the per-file digests as 160-bit little-endian numbers
     ctx = hashlib.sha1()
     patchlen = 0
     before = after = -1
@@ -31,17 +50,28 @@ def git_patch_id(lines: list[str]) -> str | None:
             ctx.update(data)
 
     def flush() -> None:
-        nonlocal ctx
+        nonlocal ctx, total
         drain()
-        digest = ctx.digest()
+        total = (total + int.from_bytes(ctx.digest(), "little")) & _MASK160
         ctx = hashlib.sha1()
-        carry = 0
-        for k in range(20):
-            carry += total[k] + digest[k]
-            total[k] = carry & 0xFF
-            carry >>= 8
 
-    for line in lines:
+    n = len(lines)
+    firsts = ""     # each line's first character ("\n" for an empty line), built on first hunk
+    i = 0
+    while i < n:
+        line = lines[i]
+        i += 1
+        if before >= 0 and after >= 0 and before + after > 0:
+            # Inside a hunk body: take every line up to the hunk's end in one step when they
+            # are all plain ' ', '-' and '+' lines (the loop below would do the same one by one).
+            if not firsts:
+                firsts = "".join([text[:1] or "\n" for text in lines])
+            end = find_hunk_end(firsts, i - 1, before, after)
+            if end:
+                pending.extend(lines[i - 1:end])
+                before = after = 0
+                i = end
+                continue
         if line.startswith("commit "):
             rest = line[7:]
         elif line.startswith("From "):
@@ -99,4 +129,4 @@ def git_patch_id(lines: list[str]) -> str | None:
     flush()
     if not patchlen:
         return None
-    return bytes(total).hex()
+    return total.to_bytes(20, "little").hex()

@@ -71,7 +71,7 @@ def split_segments(body: str) -> tuple[Segment, ...]:
     footer = find_footer(body, blocked)
     runs: list[Run] = [["patch", 0, a, b, None] for a, b in blocked]
     quotes = _quote_runs(body, footer, blocked)
-    robot = any(mark in body for mark in _ROBOT_MARKS)
+    robot = bool(quotes) and any(mark in body for mark in _ROBOT_MARKS)
     for s, e, depth in quotes:
         runs.extend(_split_quote_run(body, s, e, depth, robot))
     covered = sorted(blocked + [(q[0], q[1]) for q in quotes])

@@ -143,21 +143,13 @@ class Store:
         return counts
 
     def store_anatomy(self, items: Sequence[PreparedMessage], pks: dict[str, int]) -> None:
-        segments = make_segment_rows(self.conn, [(pks[item.parsed.message_id], item) for item in items])
-        patches, trailers = [], []
-        for item in items:
-            pk = pks[item.parsed.message_id]
-            anatomy = item.anatomy
-            patches.extend({"message_pk": pk, "path": p.path, "old_path": p.old_path, "status": p.status,
-                            "functions": list(p.functions), "added": p.added, "removed": p.removed,
-                            "patch_id": anatomy.patch_id} for p in anatomy.patches)
-            trailers.extend({"message_pk": pk, "kind": t.kind, "name": t.name, "email": t.email, "value": t.value}
-                            for t in anatomy.trailers)
-        if segments:
-            insert_plain_rows(self.conn, Segment.__table__, SEGMENT_COLUMNS, segments)
-        for table, rows in ((Patch, patches), (Trailer, trailers)):
+        keyed = [(pks[item.parsed.message_id], item) for item in items]
+        for table, columns, rows in (
+                (Segment.__table__, SEGMENT_COLUMNS, make_segment_rows(self.conn, keyed)),
+                (Patch.__table__, PATCH_COLUMNS, [(pk, *p) for pk, item in keyed for p in item.anatomy.patches]),
+                (Trailer.__table__, TRAILER_COLUMNS, [(pk, *t) for pk, item in keyed for t in item.anatomy.trailers])):
             if rows:
-                self.conn.execute(insert(table.__table__), rows)
+                insert_plain_rows(self.conn, table, columns, rows)
 
     def store_memberships(self, memberships: Iterable[tuple[str, str]], pks: dict[str, int]) -> None:
         pairs = {(pks[key], self.find_list_id(name)) for key, name in memberships}
@@ -189,10 +181,13 @@ class Store:
 
 SEGMENT_COLUMNS = ("message_pk", "kind", "start", "end", "depth", "person_name", "person_email",
                    "quoted_message_id", "method")
+PATCH_COLUMNS = ("message_pk", "path", "old_path", "status", "functions", "added", "removed", "patch_id")
+TRAILER_COLUMNS = ("message_pk", "kind", "name", "email", "value")
 
 
 def insert_plain_rows(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[object, ...]]) -> None:
-    """executemany straight to the driver, for tables of plain ints and strings only.
+    """executemany straight to the driver, for tables of plain ints and strings only (JSON
+    columns given as JSON text).
 
     At a quarter of a million segment rows per archive, SQLAlchemy's per-row parameter
     processing costs more than the insert itself.

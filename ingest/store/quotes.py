@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from kb.models import Message
 
@@ -47,12 +48,15 @@ def is_quoted_from(quote: str, stripped_original: str) -> bool:
 
 
 def needs_alignment(item: PreparedMessage) -> bool:
-    return any(kind == "quote" and depth == 1 and not (name or email)
-               for kind, _, _, depth, name, email in item.anatomy.segments)
+    segments = item.anatomy.segments
+    return any(not (segments[k][4] or segments[k][5]) for k in item.anatomy.first_quotes)
 
 
 def make_segment_rows(conn: Connection, items: Sequence[tuple[int, PreparedMessage]]) -> list[SegmentInsert]:
-    parent_ids = list({item.parsed.in_reply_to for _, item in items if item.parsed.in_reply_to})
+    """The segment rows of stored messages: as the worker made them, depth-1 quotes tied to
+    the parent message when it is in the KB."""
+    parent_ids = list({item.parsed.in_reply_to for _, item in items
+                       if item.parsed.in_reply_to and item.anatomy.first_quotes})
     parents = {row.message_id: row for row in conn.execute(
         select(Message.message_id, Message.author_name, Message.author_email)
         .where(Message.message_id.in_(parent_ids)))} if parent_ids else {}
@@ -62,19 +66,27 @@ def make_segment_rows(conn: Connection, items: Sequence[tuple[int, PreparedMessa
         select(Message.message_id, Message.body).where(Message.message_id.in_(wanted)))} if wanted else {}
     rows: list[SegmentInsert] = []
     for pk, item in items:
+        own = [(pk, *segment) for segment in item.anatomy.segments]
         parent = parents.get(item.parsed.in_reply_to or "")
-        reply_body: str | None = None
-        for kind, start, end, depth, name, email in item.anatomy.segments:
-            source, method = None, ""
-            if kind == "quote" and (name or email):
-                method = "attribution"
-                if depth == 1 and parent is not None and same_person(name, email, parent.author_name,
-                                                                       parent.author_email):
-                    source = parent.message_id
-            elif kind == "quote" and depth == 1 and parent is not None:
-                if reply_body is None:
-                    reply_body = zlib.decompress(item.body_z).decode("utf-8", "surrogatepass")
-                if is_quoted_from(reply_body[start:end], bodies[parent.message_id]):
-                    name, email, source, method = parent.author_name, parent.author_email, parent.message_id, "aligned"
-            rows.append((pk, kind, start, end, depth, name, email, source, method))
+        if parent is not None:
+            tie_first_quotes(own, item, parent, bodies)
+        rows.extend(own)
     return rows
+
+
+def tie_first_quotes(rows: list[SegmentInsert], item: PreparedMessage, parent: Row[Any],
+                     bodies: dict[str, str]) -> None:
+    """Depth-1 quotes from the parent: confirmed by their attribution's person, or, with no
+    attribution, aligned against the parent's body."""
+    reply_body: str | None = None
+    for k in item.anatomy.first_quotes:
+        pk, kind, start, end, depth, name, email, _source, method = rows[k]
+        if name or email:
+            if same_person(name, email, parent.author_name, parent.author_email):
+                rows[k] = (pk, kind, start, end, depth, name, email, parent.message_id, method)
+            continue
+        if reply_body is None:
+            reply_body = zlib.decompress(item.body_z).decode("utf-8", "surrogatepass")
+        if is_quoted_from(reply_body[start:end], bodies[parent.message_id]):
+            rows[k] = (pk, kind, start, end, depth, parent.author_name, parent.author_email,
+                       parent.message_id, "aligned")

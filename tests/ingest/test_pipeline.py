@@ -92,3 +92,36 @@ def test_an_extractor_crash_costs_one_thread_not_the_ingest(sqlite_url: str, tmp
     box = write_mbox(tmp_path / "a.mbox", [mail("1@x"), mail("2@x", "1@x")])
     report = run_ingest(factory, [str(box)], workers=0)
     assert report.stored == 2 and report.extracted.threads == 1 and report.extracted.races == 0
+
+
+PATCH_MAIL = (b"From: Ada Example <ada@example.org>\nSubject: [PATCH] mm: fix the race\n"
+              b"Message-ID: <p1@x>\nDate: Mon, 1 Jan 2024 10:00:00 +0000\n\n"
+              b"Take the lock first.\n\nSigned-off-by: Ada Example <ada@example.org>\n---\n"
+              b"diff --git a/mm/a.c b/mm/a.c\n--- a/mm/a.c\n+++ b/mm/a.c\n"
+              b"@@ -1,3 +1,3 @@ static int isolate(struct page *page)\n a\n-b\n+c\n d\n")
+REPLY_MAIL = (b"From: Bob Example <bob@example.org>\nSubject: Re: [PATCH] mm: fix the race\n"
+              b"Message-ID: <p2@x>\nIn-Reply-To: <p1@x>\nDate: Mon, 1 Jan 2024 11:00:00 +0000\n\n"
+              b"On Mon, Jan 01, 2024 at 10:00:00AM +0000, Ada Example wrote:\n> Take the lock first.\n\n"
+              b"Why?\n\n> Signed-off-by: Ada Example <ada@example.org>\n\n"
+              b"Acked-by: Bob Example <bob@example.org>\n")
+
+
+def test_anatomy_rows_round_trip(db_url: str, tmp_path: Path) -> None:
+    """Patches (JSON function lists), trailers and quote ties read back on both databases."""
+    from kb.library import Library
+    from kb.models import Segment
+
+    settings = load_settings(db_url)
+    run_ingest(open_database(settings), [str(write_mbox(tmp_path / "p.mbox", [PATCH_MAIL]))], workers=0)
+    run_ingest(open_database(settings), [str(write_mbox(tmp_path / "r.mbox", [REPLY_MAIL]))], workers=0)
+    library = Library(settings)
+    patch = library.show_message("p1@x")
+    assert [(p.path, p.status, p.functions, p.added, p.removed) for p in patch.patches] == [
+        ("mm/a.c", "modified", ("static int isolate(struct page *page)",), 1, 1)]
+    assert [(t.kind, t.name) for t in patch.trailers] == [("signed-off-by", "Ada Example")]
+    reply = library.show_message("p2@x")
+    assert [(t.kind, t.name) for t in reply.trailers] == [("acked-by", "Bob Example")]
+    with library.session() as s:
+        quotes = s.execute(select(Segment.person_name, Segment.quoted_message_id, Segment.method)
+                           .where(Segment.kind == "quote").order_by(Segment.start)).all()
+    assert [tuple(q) for q in quotes] == [("Ada Example", "p1@x", "attribution")] * 2
