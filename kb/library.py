@@ -17,6 +17,7 @@ from kb.db import open_database
 from kb import scenario_store
 from kb.errors import NotFoundError
 from kb.findings import ScenarioLinkView
+from kb.series import find_revisions, list_revisions
 from kb.views import (
     SeriesView, RevisionView, IndexCheck, ThreadSummary, MessageSummary, ThreadView, SegmentView, PatchView, TrailerView, MarkView, MessageView,
 )
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from kb.search import SearchResult
 from kb.models import (
     Correction, Evidence, Fix, ScenarioLink, Identity, MailingList, Message, MessageList, Objection, Patch, Person, Quarantine, Race,
-    Segment, Series, SeriesMessage, Thread, Trailer,
+    Segment, Thread, Trailer,
 )
 
 
@@ -275,20 +276,12 @@ class Library:
     def list_series(self, limit: int = 100) -> list[RevisionView]:
         """Patch series grouped into revisions (v1..vN), most recent first."""
         with self.factory() as s:
-            rows = s.execute(select(Series, func.count(SeriesMessage.message_pk))
-                             .join(SeriesMessage, SeriesMessage.series_id == Series.id)
-                             .group_by(Series.id).order_by(Series.first_date.desc().nulls_last())).all()
-            revisions: dict[str, list[SeriesView]] = {}
-            for series, parts in rows:
-                root = s.scalar(select(Message.message_id).join(SeriesMessage, SeriesMessage.message_pk == Message.id)
-                                .where(SeriesMessage.series_id == series.id).order_by(SeriesMessage.part).limit(1))
-                revisions.setdefault(series.revision_key, []).append(SeriesView(
-                    series.id, series.title, series.author_email, series.version, series.total, parts,
-                    series.first_date, root or ""))
-                if len(revisions) >= limit:
-                    break
-            return [RevisionView(items[0].title, items[0].author_email,
-                                 tuple(sorted(items, key=lambda v: v.version))) for items in revisions.values()]
+            return list_revisions(s, limit)
+
+    def find_revisions(self, message_id: str) -> RevisionView | None:
+        """The revisions (v1..vN) of the series a cover letter or patch belongs to; None for other mail."""
+        with self.factory() as s:
+            return find_revisions(s, message_id)
 
     def correct_fact(self, kind: str, fact_id: int, action: str, changes: dict[str, object], note: str = "") -> None:
         """Record a person's correction (delete, or set fields) of a race, fix or objection.

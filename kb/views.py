@@ -20,12 +20,14 @@ class SeriesView:
     parts: int
     first_date: datetime | None
     first_message_id: str
+    change_id: str | None   # b4's, as this series' cover letter / single patch gives it
 
 
 @dataclass(frozen=True)
 class RevisionView:
-    title: str
+    title: str              # of the latest revision (titles may change between versions)
     author_email: str
+    change_id: str | None   # the change-id the revisions are grouped by (None: by title + author)
     series: tuple[SeriesView, ...]  # v1..vN
 
 

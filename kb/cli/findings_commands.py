@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from kb.cli.main import open_library
-from kb.cli.output import print_json, print_text
+from kb.cli.output import print_json, print_revisions, print_text
 from kb.render import format_date
 
 
@@ -187,6 +187,8 @@ def fix_fact(ctx: click.Context, kind: str, fact_id: int, delete_fact: bool, ass
 def series(ctx: click.Context, limit: int, as_json: bool) -> None:
     """List patch series grouped into their revisions (v1..vN).
 
+    Revisions share b4's change-id when the cover letter gives one, else title + author.
+
     Example: kb series --limit 10
     """
     revisions = open_library(ctx).list_series(limit)
@@ -194,10 +196,7 @@ def series(ctx: click.Context, limit: int, as_json: bool) -> None:
         print_json({"revisions": [asdict(r) for r in revisions]})
         return
     for revision in revisions:
-        print_text(f"{revision.title}  <{revision.author_email}>", style="bold")
-        for item in revision.series:
-            print_text(f"  v{item.version}  {format_date(item.first_date)}  {item.parts}/{item.total} parts  "
-                       f"<{item.first_message_id}>")
+        print_revisions(revision)
 
 
 COMMANDS = [races, race, link, maintainers, evaluate, fix_fact, series]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
+from dataclasses import asdict
 from typing import Any
 
 import click
@@ -85,25 +86,33 @@ def threads(ctx: click.Context, limit: int, offset: int, as_json: bool) -> None:
 @click.option("--quotes", is_flag=True, help="Unfold quoted text (folded to its attribution line by default).")
 @click.pass_context
 def show(ctx: click.Context, key: str, as_json: bool, quotes: bool) -> None:
-    """Show a thread (by id or any member's message-id) as a tree, or one message.
+    """Show a thread (by id or any member's message-id) as a tree, or one message; for a patch
+    series' message (or a thread rooted at a cover letter) also the series' revisions v1..vN.
 
     Example: kb show 20240424125940.2410718-1-leitao@debian.org
     """
-    from kb.cli.output import show_message
+    from kb.cli.output import print_revisions, show_message
 
     library = open_library(ctx)
     view = library.show_thread(key)
+    key = key.strip().strip("<>")
+    message_id = view.thread.root_message_id if key.isdigit() else key
+    revisions = library.find_revisions(message_id)
     if as_json:
         print_json({"thread": view.thread.root_message_id, "subject": view.thread.subject,
                     "lists": list(view.lists), "messages": [
                         {"message_id": m.message_id, "author": {"name": m.author_name, "email": m.author_email},
                          "date": format_iso(m.date), "subject": m.subject, "parent": m.parent, "depth": m.depth}
-                        for m in view.messages]})
+                        for m in view.messages],
+                    "revisions": asdict(revisions) if revisions else None})
         return
     render_thread_tree(view)
-    key = key.strip().strip("<>")
     if not key.isdigit():
         show_message(library, key, quotes)
+    if revisions:
+        print_text("")
+        print_text("Revisions:", style="bold")
+        print_revisions(revisions, current=message_id)
 
 
 @click.command()

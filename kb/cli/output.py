@@ -79,6 +79,17 @@ def show_message(library: Any, message_id: str, quotes: bool) -> None:
         print_text(f"trailer: {trailer.kind}: {trailer.name or trailer.value} {trailer.email}".rstrip(), style="green")
 
 
+def print_revisions(revision: Any, current: str | None = None) -> None:
+    """A revision group: title, author and change-id, then one line per version (`*` marks `current`)."""
+    change_id = f"  change-id: {revision.change_id}" if revision.change_id else ""
+    print_text(f"{revision.title}  <{revision.author_email}>{change_id}", style="bold")
+    for item in revision.series:
+        mark = "*" if item.first_message_id == current else " "
+        title = f"  {item.title}" if item.title != revision.title else ""
+        print_text(f" {mark}v{item.version}  {format_date(item.first_date)}  {item.parts}/{item.total} parts  "
+                   f"<{item.first_message_id}>{title}")
+
+
 def print_patch(text: str) -> None:
     for line in text.split("\n"):
         if line.startswith(("diff --git", "+++", "---", "index ")):

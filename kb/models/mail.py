@@ -138,13 +138,14 @@ class Series(Base):
 
     __tablename__ = "series"
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), unique=True)  # normalised title + author (+ version)
+    key: Mapped[str] = mapped_column(String(255), unique=True)  # thread id | author | vN
     title: Mapped[str] = mapped_column(Text, default="")
     author_email: Mapped[str] = mapped_column(String(320), default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     total: Mapped[int] = mapped_column(Integer, default=1)
     revision_key: Mapped[str] = mapped_column(String(255), index=True)  # groups v1..vN
     first_date: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    change_id: Mapped[str | None] = mapped_column(String(128), index=True)  # b4's, from the cover letter
 
 
 class SeriesMessage(Base):

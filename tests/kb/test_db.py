@@ -44,3 +44,60 @@ def test_default_database_follows_xdg(monkeypatch, tmp_path) -> None:
     assert settings.db_url == f"sqlite:///{tmp_path / 'kb' / 'kb.sqlite'}"
     monkeypatch.setenv("KB_DB", str(tmp_path / "other.sqlite"))
     assert load_settings().db_url.endswith("other.sqlite")
+
+
+def test_migrations_match_the_models(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from kb.models import Base
+
+    engine = open_database(load_settings(db_url)).kw["bind"]
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_upgrade_to_0002_fills_series_change_ids(db_url: str) -> None:
+    """A KB made at 0001 gets its series' change-ids from the stored cover letters, revisions re-keyed."""
+    import zlib
+
+    from alembic import command
+    from sqlalchemy import JSON, Boolean, Integer, LargeBinary, String, Text, column, create_engine, insert, table
+
+    from kb.db import make_alembic_config, migrate_database
+
+    engine = create_engine(db_url)
+    command.upgrade(make_alembic_config(engine), "0001")  # type: ignore[arg-type]
+    messages = table("messages", *(column(n, t) for n, t in (
+        ("id", Integer), ("message_id", String), ("synthetic_id", Boolean), ("recovered", Boolean),
+        ("provenance", JSON), ("references", JSON), ("subject", Text), ("author_name", String),
+        ("author_email", String), ("to_addrs", JSON), ("cc_addrs", JSON), ("date_raw", Text), ("body", LargeBinary),
+        ("raw", LargeBinary), ("raw_size", Integer), ("attachments", JSON), ("defects", JSON), ("source", Text),
+        ("position", Text))))
+    series = table("series", *(column(n, t) for n, t in (
+        ("id", Integer), ("key", String), ("title", Text), ("author_email", String), ("version", Integer),
+        ("total", Integer), ("revision_key", String))))
+    links = table("series_messages", column("series_id", Integer), column("message_pk", Integer),
+                  column("part", Integer))
+    bodies = {1: "v1 cover\n", 2: "v2 cover\n---\nchange-id: 20240229-slab-memcg-ae6b3789c924\n", 3: "part\n"}
+    with engine.begin() as conn:
+        conn.execute(insert(messages), [
+            {"id": pk, "message_id": f"m{pk}@x", "synthetic_id": False, "recovered": False, "provenance": {},
+             "references": [], "subject": "", "author_name": "", "author_email": "a@x", "to_addrs": [], "cc_addrs": [],
+             "date_raw": "", "body": zlib.compress(body.encode()), "raw": b"", "raw_size": 0, "attachments": [],
+             "defects": [], "source": "", "position": ""} for pk, body in bodies.items()])
+        conn.execute(insert(series), [
+            {"id": 1, "key": "1|a@x|v1", "title": "t", "author_email": "a@x", "version": 1, "total": 1,
+             "revision_key": "t|a@x"},
+            {"id": 2, "key": "2|a@x|v2", "title": "t", "author_email": "a@x", "version": 2, "total": 1,
+             "revision_key": "t|a@x"}])
+        conn.execute(insert(links), [{"series_id": 1, "message_pk": 1, "part": 0},
+                                     {"series_id": 2, "message_pk": 3, "part": 1},
+                                     {"series_id": 2, "message_pk": 2, "part": 0}])
+    migrate_database(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, change_id, revision_key FROM series ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, None, "change-id:20240229-slab-memcg-ae6b3789c924"),
+                                        (2, "20240229-slab-memcg-ae6b3789c924",
+                                         "change-id:20240229-slab-memcg-ae6b3789c924")]
+    engine.dispose()

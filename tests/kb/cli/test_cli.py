@@ -88,3 +88,24 @@ def test_link_run_and_race_json(gold_kb: str) -> None:
     assert view["scenarios"][0]["last_verdict"] == runs[0]["summary"]
     again = json.loads(run(gold_kb, "link", str(race_id), "seed002_swapoff_swap_ops", "--json")[1])
     assert again["scenario_id"] == linked["scenario_id"]
+
+
+def test_series_and_show_give_revisions_and_change_id(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'kb.sqlite'}"
+    cid = "20230713-vfs-eventfd-signal-0b0d167ad6ec"
+    box = "".join(
+        f"From x Mon Jan  1 00:00:00 2024\nFrom: Christian <brauner@kernel.org>\nSubject: {subject}\n"
+        f"Message-ID: <{msgid}>\nDate: Mon, {day} Jan 2024 10:00:00 +0000\n\n{body}\n"
+        for msgid, subject, day, body in (
+            ("e1@x", "[PATCH 0/2] eventfd: simplify signal helpers", 1, f"Hi\n\n---\nchange-id: {cid}\n"),
+            ("e2@x", "[PATCH v2 0/4] eventfd: simplify signal helpers and users", 8, f"Hi\n\n---\nchange-id: {cid}\n")))
+    (tmp_path / "s.mbox").write_text(box)
+    run(db, "ingest", str(tmp_path / "s.mbox"))
+    revisions = json.loads(run(db, "series", "--json")[1])["revisions"]
+    assert [(r["change_id"], [(s["version"], s["change_id"]) for s in r["series"]]) for r in revisions] == [
+        (cid, [(1, cid), (2, cid)])]
+    shown = json.loads(run(db, "show", "e1@x", "--json")[1])
+    assert [s["first_message_id"] for s in shown["revisions"]["series"]] == ["e1@x", "e2@x"]
+    _, out, _ = run(db, "show", "e1@x")
+    assert f"change-id: {cid}" in out and "*v1" in out and " v2" in out
+    assert "eventfd: simplify signal helpers and users" in run(db, "series")[1]
