@@ -18,6 +18,7 @@ series that share a title + author with a series it wrote or removed.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -67,7 +68,7 @@ def rebuild_series(session: Session, thread_ids: Iterable[int]) -> int:
         title = members[0][4]
         dates = [m[2] for m in members if m[2] is not None]
         change_id = next((change_ids[m[3]] for m in members if m[0] == members[0][0] and m[3] in change_ids), None)
-        rows.append({"key": f"{thread_id}|{email}|v{version}", "title": title, "author_email": email,
+        rows.append({"key": bound_key(f"{thread_id}|{email}|v{version}"), "title": title, "author_email": email,
                      "version": version, "total": max(m[1] for m in members), "change_id": change_id,
                      "revision_key": make_revision_key(title, email, change_id),
                      "first_date": min(dates) if dates else None})
@@ -79,7 +80,7 @@ def rebuild_series(session: Session, thread_ids: Iterable[int]) -> int:
             series_ids.update(conn.execute(select(Series.key, Series.id)
                                            .where(Series.key.in_(keys[start:start + CHUNK]))).all())
         conn.execute(insert(SeriesMessage.__table__), [
-            {"series_id": series_ids[f"{thread_id}|{email}|v{version}"], "message_pk": m[3], "part": m[0]}
+            {"series_id": series_ids[bound_key(f"{thread_id}|{email}|v{version}")], "message_pk": m[3], "part": m[0]}
             for (thread_id, email, version), members in groups.items() for m in members])
     rekey_revisions(conn, {(row["title"], row["author_email"]) for row in rows} | set(old.values()))
     return len(rows)
@@ -97,7 +98,18 @@ def read_change_ids(conn: Connection, pks: list[int]) -> dict[int, str]:
 
 
 def make_revision_key(title: str, email: str, change_id: str | None) -> str:
-    return f"change-id:{change_id}" if change_id else f"{title}|{email}"
+    return bound_key(f"change-id:{change_id}" if change_id else f"{title}|{email}")
+
+
+KEY_LENGTH = 255    # the key columns' size
+
+
+def bound_key(key: str) -> str:
+    """A key that fits its column: a long one (a very long title or address) keeps its first
+    characters and ends in a digest of the whole."""
+    if len(key) <= KEY_LENGTH:
+        return key
+    return f"{key[:KEY_LENGTH - 41]}#{hashlib.sha1(key.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 def rekey_revisions(conn: Connection, pairs: set[tuple[str, str]]) -> int:

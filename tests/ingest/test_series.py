@@ -91,6 +91,19 @@ def test_revision_keys_do_not_depend_on_ingest_order(db_url: str, tmp_path: Path
         assert [(r.change_id, [s.version for s in r.series]) for r in revisions] == [(cid, [1, 2])], name
 
 
+def test_overlong_titles_and_addresses_still_make_series(db_url: str, tmp_path: Path) -> None:
+    """Keys longer than their 255-character columns end in a digest instead of failing the ingest."""
+    library = Library(load_settings(db_url))
+    author = f"Ann <{'a' * 240}@example.org>"
+    title = "mm: " + "very long title " * 30
+    ingest(library, tmp_path / "s.mbox", mail("t1@x", f"[PATCH] {title}", None, 1, author=author),
+           mail("t2@x", f"[PATCH v2] {title}", None, 2, author=author),
+           mail("t3@x", f"[PATCH v2] {title}x", None, 2, author=author))
+    found = by_first_message(library)
+    assert [s.version for s in found["t1@x"].series] == [1, 2]
+    assert [s.version for s in found["t3@x"].series] == [2]
+
+
 def test_two_change_ids_for_one_title_keep_the_title_rule(db_url: str, tmp_path: Path) -> None:
     library = Library(load_settings(db_url))
     ingest(library, tmp_path / "s.mbox",
