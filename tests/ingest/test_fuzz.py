@@ -27,8 +27,8 @@ FUZZ = settings(max_examples=1500, deadline=None, derandomize=True,
 
 @functools.cache
 def load_seeds() -> tuple[bytes, ...]:
-    from bench.parse import read_mbox_messages
-    messages = read_mbox_messages(require_shared("corpus", "cgroups-gold-threads.mbox"))
+    from ingest.sources.mbox import iter_mbox
+    messages = [raw.data for raw in iter_mbox(require_shared("corpus", "cgroups-gold-threads.mbox"))]
     step = max(1, len(messages) // SEED_COUNT)
     return tuple(messages[::step][:SEED_COUNT])
 

@@ -182,9 +182,9 @@ def test_empty_input() -> None:
 
 @pytest.fixture(scope="module")
 def gold_trees() -> tuple[ThreadTree, ...]:
-    from bench.parse import read_mbox_messages
+    from ingest.sources.mbox import iter_mbox
     from ingest.parse.message import parse_message
-    messages = read_mbox_messages(require_shared("corpus", "cgroups-gold-threads.mbox"))
+    messages = [raw.data for raw in iter_mbox(require_shared("corpus", "cgroups-gold-threads.mbox"))]
     parsed = [parse_message(data) for data in messages]
     return thread_messages(ThreadLink(p.message_id, p.in_reply_to, p.references, p.subject,
                                       p.date) for p in parsed)

@@ -334,8 +334,8 @@ def test_too_many_headers_is_bounded() -> None:
 # -- golden: real messages ------------------------------------------------------------------
 
 def read_gold_mbox() -> list[bytes]:
-    from bench.parse import read_mbox_messages
-    return read_mbox_messages(require_shared("corpus", "cgroups-gold-threads.mbox"))
+    from ingest.sources.mbox import iter_mbox
+    return [raw.data for raw in iter_mbox(require_shared("corpus", "cgroups-gold-threads.mbox"))]
 
 
 @pytest.fixture(scope="module")
