@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -35,9 +34,7 @@ def test_library_is_found() -> None:
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.name)
 def test_library_verdicts_match_result_headers(path: Path) -> None:
     scen = load_scenario(path)
-    started = time.perf_counter()
     report = check_scenario(scen)
-    assert time.perf_counter() - started < 2.0  # generous: the bench records the real (ms) numbers
     assert not report.inconclusive
     assert compare_expectations(scen, report) == []
     assert {e.variant for e in scen.expectations} == set(scen.variants), "a Result header per variant"
