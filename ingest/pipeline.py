@@ -1,7 +1,8 @@
 """The visible list of ingest stages:
 
     source -> prepare (parse + anatomy, in workers) -> store -> merge recovered page messages
-    -> thread -> series -> extract (changed threads) -> index (changed threads)
+    (and re-cut their pages by alignment) -> thread -> series -> extract (changed threads)
+    -> index (changed threads)
 
 Each batch is committed on its own, so an interrupted ingest keeps what it stored and a
 re-run finds those messages present. Threads are recomputed in one transaction at the end,
@@ -32,6 +33,7 @@ from ingest.sources.detect import SourceSpec, find_sources
 from ingest.sources.webpage import parse_page
 from ingest.store import Skipped, Store, load_cursor, rethread_all, store_cursor, store_recovered_page
 from ingest.store.merge import merge_recovered
+from ingest.store.realign import find_thread_ids
 from ingest.store.series import rebuild_series
 
 BATCH = 1000
@@ -65,6 +67,7 @@ class Tally:
     stored: int = 0
     present: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    realigned: list[str] = field(default_factory=list)
 
 
 def iter_source(spec: SourceSpec) -> Iterator[RawMail]:
@@ -145,7 +148,8 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
     """Ingest every source under `paths` ("-" is stdin); SourceError when one cannot be read.
 
     Stages: read, prepare (parse + anatomy, in `workers` processes), store, merge recovered
-    page messages, thread, series, extract (changed threads), index (when `index_dir`).
+    page messages (re-cutting their pages by alignment), thread, series, extract (changed
+    threads), index (when `index_dir`).
     """
     started = time.monotonic()
     tally = Tally()
@@ -161,16 +165,17 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
         names.append(str(spec.path))
         ingest_spec(factory, spec, list_name, tally, workers, progress)
     with factory() as session:
-        merge_recovered(session)
+        merged = merge_recovered(session)
         rethreaded = rethread_all(session)
-        rebuild_series(session, rethreaded.changed)
+        changed = rethreaded.changed | find_thread_ids(session, [*tally.realigned, *merged.realigned])
+        rebuild_series(session, changed)
         session.commit()
-    extracted = run_extraction(factory, rethreaded.changed, workers) if extract else None
+    extracted = run_extraction(factory, changed, workers) if extract else None
     if index_dir is not None:
         if progress:
             progress("indexing", tally.read)
         with factory() as session:
-            index_threads(session, index_dir, rethreaded.changed)
+            index_threads(session, index_dir, changed)
     return IngestReport(tally.read, tally.stored, tally.present, tuple(tally.skipped), rethreaded.threads,
                         extracted, time.monotonic() - started, tuple(names))
 
@@ -197,6 +202,7 @@ def ingest_page(factory: sessionmaker[Session], path: Path, list_name: str | Non
         session.commit()
     tally.stored += counts.stored
     tally.present += counts.present
+    tally.realigned.extend(counts.realigned)
 
 
 def ingest_spec(factory: sessionmaker[Session], spec: SourceSpec, list_name: str | None, tally: Tally,

@@ -4,7 +4,9 @@ Each line has the thread (`thread_id` = root message-id, `list`, `subject`, `mes
 where its messages came from (`sources`), the messages in thread order with their own text,
 and the findings: `is_race_discussion`, `races`, `fixes`, `objections`, `people`. Threads
 recovered from a web page also carry `page_author` and per-message `quote_depth`,
-`first_words` and `author_source`.
+`first_words`, `author_source`, `extent` (what fixed where the message's text begins and ends:
+'aligned' against the real messages in `aligned_with`, or the page 'heuristic') and
+`aligned_with`: keys gold/SCHEMA.md does not have, which `kb eval` ignores.
 """
 
 from __future__ import annotations
@@ -93,7 +95,9 @@ def build_thread_line(s: Session, thread: Thread) -> dict[str, Any]:
             provenance = row.provenance or {}
             message.update({"quote_depth": provenance.get("quote_depth"), "date_text": row.date_raw,
                             "first_words": provenance.get("first_words", ""),
-                            "author_source": provenance.get("author_source", "")})
+                            "author_source": provenance.get("author_source", ""),
+                            "extent": provenance.get("extent", "heuristic"),
+                            "aligned_with": list(provenance.get("aligned_with") or [])})
             if provenance.get("quote_depth") == 0:
                 line["page_author"] = {"name": row.author_name, "email": row.author_email}
         line["messages"].append(message)

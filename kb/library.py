@@ -20,6 +20,7 @@ from kb.findings import ScenarioLinkView
 from kb.series import find_revisions, list_revisions
 from kb.views import (
     SeriesView, RevisionView, IndexCheck, ThreadSummary, MessageSummary, ThreadView, SegmentView, PatchView, TrailerView, MarkView, MessageView,
+    RecoveryView,
 )
 from kb.findings import PersonView, show_person
 from kb.findings import HistoryView, RaceSummary, RaceView, list_histories, list_race_summaries, show_race
@@ -116,7 +117,8 @@ class Library:
                                              .order_by(Evidence.start)))
             return MessageView(summarise_message(row, 0), root, row.body,
                                tuple(tuple(a) for a in row.to_addrs), tuple(tuple(a) for a in row.cc_addrs),
-                               tuple(row.attachments), row.source, row.position, segments, patches, trailers, marks)
+                               tuple(row.attachments), row.source, row.position, segments, patches, trailers, marks,
+                               summarise_recovery(row))
 
     def count_stats(self) -> dict[str, int]:
         with self.factory() as s:
@@ -324,8 +326,19 @@ class Library:
 
 
 def summarise_message(row: Message, depth: int) -> MessageSummary:
+    extent = str((row.provenance or {}).get("extent", "heuristic")) if row.recovered else ""
     return MessageSummary(row.message_id, row.author_name, row.author_email, row.date, row.subject,
-                          row.parent_message_id, depth, row.recovered)
+                          row.parent_message_id, depth, row.recovered, extent)
+
+
+def summarise_recovery(row: Message) -> RecoveryView | None:
+    if not row.recovered:
+        return None
+    p = row.provenance or {}
+    depth = p.get("quote_depth")
+    return RecoveryView(str(p.get("page", row.source)), depth if isinstance(depth, int) else None,
+                        str(p.get("author_source", "")), str(p.get("extent", "heuristic")),
+                        tuple(str(i) for i in p.get("aligned_with") or ()))
 
 
 

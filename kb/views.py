@@ -59,6 +59,7 @@ class MessageSummary:
     parent: str | None
     depth: int
     recovered: bool
+    extent: str = ""    # recovered messages: what fixed where their text begins and ends (aligned | heuristic)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,17 @@ class MarkView:
 
 
 @dataclass(frozen=True)
+class RecoveryView:
+    """How a message recovered from a web page was cut out of it."""
+
+    page: str
+    quote_depth: int | None
+    author_source: str              # attribution | from-line | sign-off | inferred | unknown
+    extent: str                     # what fixed where its text begins and ends: aligned | heuristic
+    aligned_with: tuple[str, ...]   # the real messages whose bodies fixed (part of) it
+
+
+@dataclass(frozen=True)
 class MessageView:
     summary: MessageSummary
     thread_root: str | None
@@ -120,3 +132,4 @@ class MessageView:
     patches: tuple[PatchView, ...]
     trailers: tuple[TrailerView, ...]
     marks: tuple[MarkView, ...]
+    recovery: RecoveryView | None = None   # set for messages recovered from a web page

@@ -17,6 +17,7 @@ from kb.models import (
 )
 
 from ingest.store.merge import find_aliases
+from ingest.store.realign import realign_pages
 from ingest.store.quotes import make_segment_rows
 from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw
 from ingest.sources.webpage import RecoveredPage
@@ -35,6 +36,7 @@ class BatchCounts:
     stored: int = 0
     present: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    realigned: list[str] = field(default_factory=list)  # recovered messages re-cut by alignment
 
 
 def now_utc() -> datetime:
@@ -291,7 +293,11 @@ def rethread_all(session: Session) -> Rethreaded:
 
 def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_size: int,
                          list_name: str | None) -> BatchCounts:
-    """Messages recovered from a web page, each threaded under the message it answers."""
+    """Messages recovered from a web page, each threaded under the message it answers.
+
+    When some were merged into real messages before (an alias names them), the page is re-cut
+    against those real bodies at once; a new quoted message is aligned when `merge_recovered()`
+    finds its real counterpart."""
     counts = BatchCounts()
     ids = [m.message_id for m in page.messages]
     existing = store.find_message_pks(ids)
@@ -318,6 +324,7 @@ def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_si
             "ingested_at": stamp,
             "provenance": {"quote_depth": message.quote_depth, "author_source": message.author_source,
                            "author_rule": message.author_rule, "extent": message.extent,
+                           "aligned_with": list(message.aligned_with),
                            "email_hint": message.email_hint, "first_words": message.first_words,
                            "page": page.source, "page_author": page.page_author.name},
         })
@@ -325,4 +332,6 @@ def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_si
     counts.stored = len(rows)
     if list_name:
         store.store_memberships([(mid, list_name) for mid in ids], existing)
+    if aliases:
+        counts.realigned = realign_pages(store.session, [page.source])
     return counts

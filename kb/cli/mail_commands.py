@@ -102,7 +102,8 @@ def show(ctx: click.Context, key: str, as_json: bool, quotes: bool) -> None:
         print_json({"thread": view.thread.root_message_id, "subject": view.thread.subject,
                     "lists": list(view.lists), "messages": [
                         {"message_id": m.message_id, "author": {"name": m.author_name, "email": m.author_email},
-                         "date": format_iso(m.date), "subject": m.subject, "parent": m.parent, "depth": m.depth}
+                         "date": format_iso(m.date), "subject": m.subject, "parent": m.parent, "depth": m.depth,
+                         **({"recovered": True, "extent": m.extent} if m.recovered else {})}
                         for m in view.messages],
                     "revisions": asdict(revisions) if revisions else None})
         return

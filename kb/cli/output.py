@@ -36,7 +36,7 @@ def render_thread_tree(view: Any) -> None:
                style="dim")
     for m in view.messages:
         author = m.author_name or m.author_email or "(unknown)"
-        marker = " (recovered)" if m.recovered else ""
+        marker = f" (recovered, extent {m.extent})" if m.recovered else ""
         print_text(f"{'  ' * m.depth}{format_date(m.date)}  {author}: {m.subject}{marker}")
 
 
@@ -50,6 +50,8 @@ def show_message(library: Any, message_id: str, quotes: bool) -> None:
     print_text(f"Date: {format_date(summary.date)}")
     print_text(f"Subject: {summary.subject}")
     print_text(f"Message-ID: {summary.message_id}")
+    if message.recovery is not None:
+        print_text(describe_recovery(message.recovery), style="dim")
     print_text("")
     body = message.body
     if not message.segments:
@@ -88,6 +90,17 @@ def print_revisions(revision: Any, current: str | None = None) -> None:
         title = f"  {item.title}" if item.title != revision.title else ""
         print_text(f" {mark}v{item.version}  {format_date(item.first_date)}  {item.parts}/{item.total} parts  "
                    f"<{item.first_message_id}>{title}")
+
+
+def describe_recovery(recovery: Any) -> str:
+    """'Recovered: quote depth 1 on PAGE, author from attribution; extent aligned with <id>'."""
+    where = f"Recovered: quote depth {recovery.quote_depth} on {recovery.page}, author from {recovery.author_source}"
+    against = ", ".join(f"<{i}>" for i in recovery.aligned_with)
+    if recovery.extent == "aligned":
+        return f"{where}; extent aligned with {against}"
+    if against:
+        return f"{where}; extent heuristic (quote ends guessed; partly aligned with {against})"
+    return f"{where}; extent heuristic (quote ends guessed from the page)"
 
 
 def print_patch(text: str) -> None:

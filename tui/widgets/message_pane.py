@@ -27,7 +27,8 @@ def make_headers(message: Any, marks: Sequence[Mark]) -> Text:
         rows.append(join_text(Text("To:      ", style="dim", end=""),
                               (", ".join(n or e for n, e in message.to), "")))
     if s.recovered:
-        rows.append(Text("(recovered from quotes on a web page)", style="italic yellow", end=""))
+        extent = f"; extent {message.recovery.extent}" if message.recovery else ""
+        rows.append(Text(f"(recovered from quotes on a web page{extent})", style="italic yellow", end=""))
     for mark in marks:
         if mark.label:
             rows.append(join_text(Text("fact:    ", style="dim", end=""), (mark.label, "bold black on yellow")))
