@@ -14,15 +14,16 @@ _MASK160 = (1 << 160) - 1
 
 def find_hunk_end(firsts: str, k: int, before: int, after: int) -> int:
     """Index just past the hunk body that starts at line k and needs `before` old and `after`
-    new lines, when every line up to there is a plain ' ', '-' or '+' line and the counts come
-    out exact; else 0 (the caller then walks the lines one by one, as git does)."""
+    new lines, when every line up to there is a ' ', '-', '+' or empty line ("\\n" in
+    `firsts`: git counts it on neither side) and the counts come out exact; else 0 (the caller
+    then walks the lines one by one, as git does)."""
     j = k + max(before, after)
     while j <= len(firsts):
         body = firsts[k:j]
         context = body.count(" ")
         old = context + body.count("-")
         new = context + body.count("+")
-        if old + new - context != j - k or old > before or new > after:
+        if old + new - context + body.count("\n") != j - k or old > before or new > after:
             return 0
         if old == before and new == after:
             return j
@@ -57,13 +58,15 @@ def git_patch_id(lines: list[str]) -> str | None:
 
     n = len(lines)
     firsts = ""     # each line's first character ("\n" for an empty line), built on first hunk
+    hunk_start = False
     i = 0
     while i < n:
         line = lines[i]
         i += 1
-        if before >= 0 and after >= 0 and before + after > 0:
-            # Inside a hunk body: take every line up to the hunk's end in one step when they
-            # are all plain ' ', '-' and '+' lines (the loop below would do the same one by one).
+        if hunk_start and before >= 0 and after >= 0 and before + after > 0:
+            # A hunk body: take every line up to the hunk's end in one step when they are all
+            # plain lines (the loop below would do the same one by one).
+            hunk_start = False
             if not firsts:
                 firsts = "".join([text[:1] or "\n" for text in lines])
             end = find_hunk_end(firsts, i - 1, before, after)
@@ -113,6 +116,7 @@ def git_patch_id(lines: list[str]) -> str | None:
                 if m is None:
                     before = after = 0
                 else:
+                    hunk_start = True
                     before = int(m.group(2)) if m.group(2) is not None else 1
                     after = int(m.group(4)) if m.group(4) is not None else 1
                 continue
