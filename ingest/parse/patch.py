@@ -18,7 +18,7 @@ from itertools import accumulate
 from operator import add
 
 from ingest.parse.diffstat import Diffstat, find_diffstat
-from ingest.parse.patch_id import git_patch_id
+from ingest.parse.patch_id import find_diff_lines, git_patch_id, hash_plain_diff
 
 __all__ = ["Diffstat", "FilePatch", "Hunk", "compute_patch_id", "find_diffstat", "parse_patches"]
 
@@ -358,22 +358,6 @@ def _percent(text: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-
-
-_COMMIT_LINE = re.compile(r"^(?:commit |From )?[0-9a-fA-F]{40}(?![0-9a-fA-F])", re.MULTILINE)
-
-
-def find_diff_lines(body: str) -> list[str]:
-    """The body's lines from the first `diff ` line on, when nothing before it can end the
-    patch early (a line starting with a commit id); else all of them, as git reads them."""
-    first = 0 if body.startswith("diff ") else body.find("\ndiff ") + 1
-    if first == 0 and not body.startswith("diff "):
-        return []       # git hashes nothing before a "diff " line
-    if first > 0 and _COMMIT_LINE.search(body, 0, first) is None:
-        return body[first:].split("\n")
-    return body.split("\n")
-
-
 def compute_patch_id(body: str) -> str | None:
     """`git patch-id --stable` of the first patch in `body`, or None when there is no diff.
 
@@ -388,7 +372,9 @@ def compute_patch_id(body: str) -> str | None:
     gets the same id.
     """
     if "diff " in body:
-        got = git_patch_id(find_diff_lines(body))
+        got = hash_plain_diff(body, parse_patches(body))
+        if got is None:
+            got = git_patch_id(find_diff_lines(body))
         if got is not None:
             return got
     patches = parse_patches(body)

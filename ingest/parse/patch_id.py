@@ -1,9 +1,15 @@
-"""`git patch-id --stable`, line for line (builtin/patch-id.c), over a list of diff lines."""
+"""`git patch-id --stable`, line for line (builtin/patch-id.c), over a list of diff lines, and
+the same id hashed straight from the body's slices when the diff is plain (`hash_plain_diff`)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingest.parse.patch import FilePatch
 
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}(?![0-9a-fA-F])")
@@ -134,3 +140,90 @@ def git_patch_id(lines: list[str]) -> str | None:
     if not patchlen:
         return None
     return total.to_bytes(20, "little").hex()
+
+
+_COMMIT_LINE = re.compile(r"^(?:commit |From )?[0-9a-fA-F]{40}(?![0-9a-fA-F])", re.MULTILINE)
+
+
+def find_first_diff(body: str) -> int:
+    """Offset of the first line starting with "diff " that git reads up to: -1 when there is
+    none, or when a line starting with a commit id comes first (git stops there)."""
+    first = 0 if body.startswith("diff ") else body.find("\ndiff ") + 1
+    if first == 0 and not body.startswith("diff "):
+        return -1
+    return first if _COMMIT_LINE.search(body, 0, first) is None else -1
+
+
+def find_diff_lines(body: str) -> list[str]:
+    """The body's lines from the first `diff ` line on, when nothing before it can end the
+    patch early (a line starting with a commit id); else all of them, as git reads them."""
+    if not body.startswith("diff ") and body.find("\ndiff ") < 0:
+        return []       # git hashes nothing before a "diff " line
+    first = find_first_diff(body)
+    return body[first:].split("\n") if first >= 0 else body.split("\n")
+
+
+def hash_plain_diff(body: str, files: Sequence[FilePatch]) -> str | None:
+    """The patch id of `body` from the parsed files' slices, with no line walk, or None when the
+    diff is not plain enough to be sure it equals `git_patch_id` (then the caller walks it).
+
+    Plain: the first "diff " line starts the first file; each file of the first contiguous run
+    has a header of letter-led lines with "--- "/"+++ " last, then hunks back to back whose
+    line counts come out exact, with no empty or "\\ No newline" lines; nothing diff-like follows.
+    Then git hashes each file's header (but its "index " line) and its hunk lines (but the "@@"
+    headers), whitespace removed, which is what is hashed here.
+    """
+    first = find_first_diff(body)
+    if first < 0 or not files or files[0].start != first:
+        return None
+    total = 0
+    end = files[0].start - 1
+    for fp in files:
+        if fp.start != end + 1:
+            break                       # git stops at the first line between two files
+        if fp.binary or not fp.hunks or not body.startswith("diff ", fp.start):
+            return None
+        parts = [hash_header(body[fp.start:fp.hunks[0].start])]
+        if parts[0] is None:
+            return None
+        end = fp.hunks[0].start - 1
+        for hunk in fp.hunks:
+            head_end = body.find("\n", hunk.start, hunk.end)
+            lines = body[head_end + 1:hunk.end]
+            if hunk.start != end + 1 or head_end < 0 or "\n\n" in lines or "\n\\" in lines \
+                    or lines[:1] in ("\n", "\\") or not is_exact_hunk(lines, hunk.old_count, hunk.new_count):
+                return None
+            parts.append(lines)
+            end = hunk.end
+        data = "".join(parts).translate(_WS).encode("utf-8", "surrogateescape")
+        total = (total + int.from_bytes(hashlib.sha1(data).digest(), "little")) & _MASK160
+    if body.startswith(("diff ", "@@ -"), end + 1):
+        return None
+    return total.to_bytes(20, "little").hex()
+
+
+def hash_header(header: str) -> str | None:
+    """A file header as git hashes it (no "index " line), or None when git would read it
+    differently (a line not led by a letter, no "--- "/"+++ " pair closing it)."""
+    lines = header.rstrip("\n").split("\n")
+    if len(lines) < 3 or not lines[-2].startswith("--- ") or not lines[-1].startswith("+++ "):
+        return None
+    kept = []
+    for line in lines[:-2]:
+        if line.startswith("index "):
+            continue
+        if not line[:1].isalpha() or line.startswith(("commit ", "From ")):
+            return None
+        kept.append(line)
+    kept += lines[-2:]
+    return "".join(kept)
+
+
+def is_exact_hunk(lines: str, old: int, new: int) -> bool:
+    """Do these hunk lines (' ', '-', '+' led, newline-separated) use up exactly `old` old and
+    `new` new lines, as git counts them?"""
+    count = lines.count("\n") + (not lines.endswith("\n"))
+    removed = lines.count("\n-") + lines.startswith("-")
+    added = lines.count("\n+") + lines.startswith("+")
+    context = lines.count("\n ") + lines.startswith(" ")
+    return context + removed + added == count and context + removed == old and context + added == new
