@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from ingest.parse.patch import compute_patch_id, find_diffstat, parse_patches
+from ingest.parse.patch_id import find_diff_lines, git_patch_id, hash_plain_diff
 from tests.conftest import require_shared
 from tests.ingest.parse.fixtures import HERE as FIXTURES
 from tests.ingest.parse.fixtures import iter_mbox, load_body
@@ -165,3 +166,35 @@ def test_real_patches_parse_with_file_names():
             for hunk in fp.hunks:
                 assert len(hunk.added) <= hunk.new_count and len(hunk.removed) <= hunk.old_count
     assert files >= 10
+
+
+PLAIN = ("diff --git a/k.c b/k.c\nindex 1..2 100644\n--- a/k.c\n+++ b/k.c\n"
+         "@@ -1,3 +1,3 @@ int f(void)\n a\n-b\n+c\n d\n")
+
+
+@pytest.mark.parametrize(("body", "plain"), [
+    (PLAIN, True),
+    (PLAIN + "-- \n2.43.0\n", True),
+    ("Fix it.\n---\n" + PLAIN, True),
+    (PLAIN.replace(" a\n", "\n"), False),                                  # whitespace-damaged context
+    (PLAIN + "\\ No newline at end of file\n", False),
+    (PLAIN.replace("-b\n", "-b\n-x\n"), False),                           # counts do not add up
+    ("commit " + "a" * 40 + "\n" + PLAIN, False),                          # git stops at the commit line
+    (PLAIN + "@@ -9,1 +9,1 @@\n", False),                                  # a hunk the parser refused
+    (PLAIN.replace("index 1..2 100644\n", "index 1..2 100644\n 2\n"), False),  # a header line git stops at
+])
+def test_plain_diff_patch_id_equals_the_line_walk(body: str, plain: bool) -> None:
+    fast = hash_plain_diff(body, parse_patches(body))
+    assert (fast is not None) == plain
+    if plain:
+        assert fast == git_patch_id(find_diff_lines(body))
+
+
+def test_plain_diff_patch_ids_of_the_real_corpus_equal_the_line_walk() -> None:
+    checked = 0
+    for _subject, body in iter_mbox(require_shared("corpus", "cgroups-gold-threads.mbox")):
+        fast = hash_plain_diff(body, parse_patches(body))
+        if fast is not None:
+            assert fast == git_patch_id(find_diff_lines(body))
+            checked += 1
+    assert checked >= 20
