@@ -85,21 +85,22 @@ def compress_raw(data: bytes) -> bytes:
 
 def find_anatomy(body: str) -> Anatomy:
     """Segments with quote owners, patches and the message's own trailers."""
-    segments = split_segments(body)
-    owners = {(a.quote.start, a.quote.end): a for a in attribute_quotes(segments, body)}
+    files = parse_patches(body)
+    segments = split_segments(body, files)
+    owners = iter(attribute_quotes(segments, body))     # one per quote segment, in order
     rows: list[SegmentRow] = []
     first_quotes = []
     for seg in segments:
-        name, email, method = seg.name or "", seg.email or "", ""
         if seg.kind == "quote":
-            owner = owners.get((seg.start, seg.end))
-            name, email = (owner.name or "", owner.email or "") if owner else ("", "")
-            method = "attribution" if name or email else ""
+            owner = next(owners)
+            name, email = owner.name or "", owner.email or ""
             if seg.depth == 1:
                 first_quotes.append(len(rows))
-        rows.append((seg.kind, seg.start, seg.end, seg.depth, name, email, None, method))
-    files = parse_patches(body)
-    patch_id = compute_patch_id(body) if files else None
+            rows.append(("quote", seg.start, seg.end, seg.depth, name, email, None,
+                         "attribution" if name or email else ""))
+        else:
+            rows.append((seg.kind, seg.start, seg.end, seg.depth, seg.name or "", seg.email or "", None, ""))
+    patch_id = compute_patch_id(body, files) if files else None
     patches = tuple(
         PatchRow(p.path, p.old_path or "", p.status,
                  json.dumps(list(dict.fromkeys(h.function for h in p.hunks if h.function))),

@@ -358,8 +358,9 @@ def _percent(text: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def compute_patch_id(body: str) -> str | None:
-    """`git patch-id --stable` of the first patch in `body`, or None when there is no diff.
+def compute_patch_id(body: str, patches: tuple[FilePatch, ...] | None = None) -> str | None:
+    """`git patch-id --stable` of the first patch in `body`, or None when there is no diff
+    (`patches`: the body's parse, when the caller has it).
 
     Rule (a line-for-line port of git's builtin/patch-id.c, stable mode): skip everything up to
     the first line starting with "diff "; per file, SHA-1 over the lines with all whitespace
@@ -371,13 +372,14 @@ def compute_patch_id(body: str) -> str | None:
     b/NEW", "--- a/OLD", "+++ b/NEW" and the hunk lines) so that the same change posted either way
     gets the same id.
     """
+    if patches is None:
+        patches = parse_patches(body)
     if "diff " in body:
-        got = hash_plain_diff(body, parse_patches(body))
+        got = hash_plain_diff(body, patches)
         if got is None:
             got = git_patch_id(find_diff_lines(body))
         if got is not None:
             return got
-    patches = parse_patches(body)
     if not patches:
         return None
     synth: list[str] = []

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.parse.attribution import Attribution, parse_attribution
-from ingest.parse.patch import parse_patches
+from ingest.parse.patch import FilePatch, parse_patches
 from ingest.parse.quote_align import align_quote
 from ingest.parse.unquoted import colon_lines, find_footer, find_unquoted_runs, line_end, line_start
 
@@ -62,12 +62,12 @@ _HARD_TEXT = ("text", "signature", "footer", "patch", "trailer", "attribution")
 Run = list
 
 
-def split_segments(body: str) -> tuple[Segment, ...]:
-    """Tile `body` with segments, in order."""
+def split_segments(body: str, patches: tuple[FilePatch, ...] | None = None) -> tuple[Segment, ...]:
+    """Tile `body` with segments, in order (`patches`: the body's parse, when the caller has it)."""
     if not body:
         return ()
     size = len(body)
-    blocked = _patch_regions(body)
+    blocked = _patch_regions(body, parse_patches(body) if patches is None else patches)
     footer = find_footer(body, blocked)
     runs: list[Run] = [["patch", 0, a, b, None] for a, b in blocked]
     quotes = _quote_runs(body, footer, blocked)
@@ -133,11 +133,11 @@ def strip_quotes(body: str, keep: tuple[str, ...] = _KEEP) -> str:
     return "".join(body[s.start:s.end] for s in split_segments(body) if s.kind in keep)
 
 
-def _patch_regions(body: str) -> list[tuple[int, int]]:
+def _patch_regions(body: str, patches: tuple[FilePatch, ...]) -> list[tuple[int, int]]:
     """Diff spans (line-aligned), each extended up to a "---" line and diffstat above it."""
     regions: list[tuple[int, int]] = []
     size = len(body)
-    for fp in parse_patches(body):
+    for fp in patches:
         a, b = fp.start, line_end(body, fp.end, size)
         if regions and a <= regions[-1][1] + 1:
             regions[-1] = (regions[-1][0], b)
