@@ -7,8 +7,7 @@ trailers from `parse_trailers` (both memoised per body), and only lines ending i
 as attribution lines. Quote depth counts the '>' markers ("> >", ">>", " > " all work).
 Attribution lines are found anywhere, also inside quotes ("> On Mon, X wrote:" is an attribution
 of depth 1 that introduces depth-2 quotes). Blank lines join the segment around them when it
-continues after them. `attribute_quotes` gives every quote its person; `align_quote` finds a
-quote inside the quoted message; `strip_quotes` keeps only the message's own words.
+continues after them. `attribute_quotes` gives every quote its person.
 """
 
 from __future__ import annotations
@@ -18,11 +17,9 @@ from dataclasses import dataclass
 
 from ingest.parse.attribution import Attribution, parse_attribution
 from ingest.parse.patch import FilePatch, parse_patches
-from ingest.parse.quote_align import align_quote
 from ingest.parse.unquoted import colon_lines, find_footer, find_unquoted_runs, line_end, line_start
 
-__all__ = ["QuoteAttribution", "Segment", "align_quote", "attribute_quotes", "split_segments",
-           "strip_quotes"]
+__all__ = ["QuoteAttribution", "Segment", "attribute_quotes", "split_segments"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +52,6 @@ _NONBLANK = re.compile(r"\S")
 _ROBOT = re.compile(r"[ \t]{0,3}>[> \t]*(?:\d{1,6}\t|\S+:\d+:\d+: (?:error|warning|note): )")
 _ROBOT_MARKS = ("lkp@intel.com", "kernel test robot", ": error: ", ": warning: ")
 _ROBOT_NL = re.compile(r"\n[ \t]{0,3}>[> \t]*(?:\d{1,6}\t|\S+:\d+:\d+: (?:error|warning|note): )")
-_KEEP = ("text", "trailer", "patch")
 _HARD_TEXT = ("text", "signature", "footer", "patch", "trailer", "attribution")
 
 # A run is [kind, depth, start, end, attribution]; "soft" runs are blank (text) or empty quotes.
@@ -125,12 +121,6 @@ def attribute_quotes(segments: tuple[Segment, ...], body: str = "") -> tuple[Quo
             out.append(QuoteAttribution(seg, owner, owner.name, owner.email, owner.date_text,
                                         inferred))
     return tuple(out)
-
-
-def strip_quotes(body: str, keep: tuple[str, ...] = _KEEP) -> str:
-    """The message's own words: text, trailers and patches; no quotes, attributions,
-    signature or footer (choose other kinds with `keep`)."""
-    return "".join(body[s.start:s.end] for s in split_segments(body) if s.kind in keep)
 
 
 def _patch_regions(body: str, patches: tuple[FilePatch, ...]) -> list[tuple[int, int]]:

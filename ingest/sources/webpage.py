@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from bisect import bisect_left
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 
 from ingest.sources.webpage_authors import (Attribution, Person, find_attribution, find_cc_names,
                                             find_greeting_name, find_mentioned_names,
@@ -285,55 +283,3 @@ def _known_person(name: str, people: dict[int, tuple[Person, str, str]]) -> Pers
         if person.name == name and (person.email or person.email_hint):
             return person
     return Person(name, "", "")
-
-
-# ---------------------------------------------------------------- alignment hook
-
-_TOKEN = re.compile(r"\S+")
-REALIGN_WINDOW = 50          # original words searched for the next recovered word
-REALIGN_MAX_WORDS = 5_000    # recovered words compared (untrusted page text)
-REALIGN_MAX_STARTS = 64      # places in the original tried as the recovered text's start
-
-
-def realign_with_original(recovered_text: str, original_body: str) -> tuple[int, int] | None:
-    """Span of `original_body` holding the recovered text (its own, unquoted lines), or None.
-
-    Tokens are matched in order, whitespace-insensitively; quoted lines of the original are
-    skipped; recovered words the original lacks at the end (text the heuristic wrongly
-    attached) are left out of the span. Bounded: a text of more than REALIGN_MAX_WORDS words
-    is not compared, at most REALIGN_MAX_STARTS starting places are tried, and each next word
-    is found through a position index (about 0.6 s for a 1 MB original of one repeated word)."""
-    want = [m.group(0).lower() for m in islice(_TOKEN.finditer(recovered_text), REALIGN_MAX_WORDS + 1)]
-    if not want or len(want) > REALIGN_MAX_WORDS:
-        return None
-    have: list[tuple[int, int]] = []
-    where: dict[str, list[int]] = {}
-    offset = 0
-    for line in original_body.split("\n"):
-        if not line.lstrip().startswith(">"):
-            for m in _TOKEN.finditer(line):
-                where.setdefault(m.group(0).lower(), []).append(len(have))
-                have.append((offset + m.start(), offset + m.end()))
-        offset += len(line) + 1
-    best: tuple[int, int, int] | None = None          # (tokens matched, first, last)
-    for i in where.get(want[0], [])[:REALIGN_MAX_STARTS]:
-        matched, last = 1, i
-        for token in want[1:]:
-            positions = where.get(token, [])
-            k = bisect_left(positions, last + 1)
-            if k == len(positions) or positions[k] >= last + 1 + REALIGN_WINDOW:
-                break
-            last, matched = positions[k], matched + 1
-        if best is None or matched > best[0]:
-            best = (matched, i, last)
-    if best is None or best[0] < min(4, len(want)) or best[0] * 2 < len(want):
-        return None
-    return have[best[1]][0], have[best[2]][1]
-
-
-def realign_message(message: RecoveredMessage, original_body: str) -> RecoveredMessage:
-    """The message with its extent fixed by the real quoted message, when it aligns."""
-    span = realign_with_original(message.text, original_body)
-    if span is None:
-        return message
-    return replace(message, text=original_body[span[0]:span[1]], extent="aligned")

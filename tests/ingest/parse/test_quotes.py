@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ingest.parse.attribution import parse_attribution
-from ingest.parse.quotes import align_quote, attribute_quotes, split_segments, strip_quotes
+from ingest.parse.quotes import attribute_quotes, split_segments
+from kb.views import OWN_SEGMENT_KINDS
 from tests.conftest import require_shared
 from tests.ingest.parse.fixtures import iter_mbox, load_body
 
@@ -193,33 +194,16 @@ def test_format_patch_anatomy():
     assert "1.8.1.2" not in body[patch.start:patch.end]
 
 
-def test_reply_anatomy_and_strip_quotes():
+def test_reply_anatomy_and_own_words():
     body = load_body("send-email-reply.eml")
     got = kinds(body)
     assert got[0] == ("attribution", 0)
     assert ("quote", 1) in got and ("trailer", 0) in got
     assert got[-2:] == [("signature", 0), ("footer", 0)]
-    own = strip_quotes(body)
+    own = "".join(body[s.start:s.end] for s in split_segments(body) if s.kind in OWN_SEGMENT_KINDS)
     assert "Looks fine" in own and "Acked-by: Bob" in own
     assert "wrote:" not in own and "> " not in own and "mailing list" not in own
     assert "Bob\n_" not in own
-
-
-def test_align_quote_rewrapped_and_elided():
-    original = ("The knob for cgroup v2 memory controller memory.oom.group\n"
-                "will be read and written simultaneously by user space\n"
-                "programs, thus we'd better change memcg->oom_group access\n"
-                "with atomic operations to avoid concurrency problems.\n")
-    quote = ("> The knob for cgroup v2 memory controller memory.oom.group will be read\n"
-             "> and written simultaneously by user space programs,\n")
-    start, end = align_quote(quote, original)
-    assert original[start:end] == ("The knob for cgroup v2 memory controller memory.oom.group\n"
-                                   "will be read and written simultaneously by user space\n"
-                                   "programs,")
-    elided = "> The knob for cgroup v2\n> [...]\n> to avoid concurrency problems.\n"
-    start, end = align_quote(elided, original)
-    assert original[start:].startswith("The knob") and original[:end].endswith("problems.")
-    assert align_quote("> nothing like this at all here\n", original) is None
 
 
 def test_real_mail_quotes_get_their_person():

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ingest.sources.webpage import is_web_page, parse_page, realign_message, realign_with_original
+from ingest.sources.webpage import is_web_page, parse_page
 from ingest.sources.webpage_authors import (find_attribution, find_sign_off, parse_date_text,
                                             parse_person, resolve_name)
 from tests.conftest import require_shared
@@ -309,21 +309,6 @@ def test_ids_stable_and_content_derived() -> None:
     other = parse_page(GERMAN_FLAT.replace("v2", "v3"), "a")
     assert [m.message_id for m in first.messages] == [m.message_id for m in again.messages]
     assert first.messages[0].message_id != other.messages[0].message_id
-
-
-def test_realign_with_original_trims_overshoot() -> None:
-    page = parse_page(GERMAN_FLAT, "case-german")
-    bob = page.messages[1]
-    original = ("Hi Alice,\n\nAm 04.02.24 um 09:00 schrieb Alice Example:\n> The lock is dropped...\n\n"
-                "Then take the reference first, before the lock is\ndropped, and the race is gone.\n\n"
-                "Bob\n")
-    span = realign_with_original(bob.text + " Extra words nobody wrote.", original)
-    assert span is not None
-    assert original[span[0]:span[1]].startswith("Hi Alice,")
-    assert original[span[0]:span[1]].endswith("the race is gone.")
-    aligned = realign_message(bob, original)
-    assert aligned.extent == "aligned" and aligned.message_id == bob.message_id
-    assert realign_with_original("words that are not there", original) is None
 
 
 def test_sources_do_not_import_sqlalchemy() -> None:
