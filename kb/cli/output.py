@@ -46,7 +46,8 @@ def show_message(library: Any, message_id: str, quotes: bool) -> None:
     message = library.show_message(message_id)
     summary = message.summary
     print_text("")
-    print_text(f"From: {summary.author_name} <{summary.author_email}>", style="bold")
+    address = f" <{summary.author_email}>" if summary.author_email else ""
+    print_text(f"From: {summary.author_name}{address}", style="bold")
     print_text(f"Date: {format_date(summary.date)}")
     print_text(f"Subject: {summary.subject}")
     print_text(f"Message-ID: {summary.message_id}")
