@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from ingest.parse.message import MailParseError, ParsedMessage, parse_message
 from ingest.thread import ThreadLink, thread_messages
 from tests.conftest import require_shared
+from tests.ingest.test_thread import assert_accounts_for as assert_trees_account_for
 
 SEED_COUNT = 40
 FUZZ = settings(max_examples=1500, deadline=None, derandomize=True,
@@ -165,12 +166,8 @@ LINKS = st.lists(
 
 def assert_accounts_for(links: list[ThreadLink]) -> None:
     trees = thread_messages(links)
-    members = [mid for tree in trees for mid in tree.members]
-    assert len(members) == len(set(members))
-    assert set(members) == {l.message_id for l in links}
+    assert_trees_account_for(links, trees)
     for tree in trees:
-        assert tree.root_id == tree.members[0]
-        assert set(tree.parents) == set(tree.members) | tree.ghosts
         reaches_top: set[str] = set()
         for mid in tree.parents:  # every node reaches the top without a cycle (linear check)
             path: list[str] = []

