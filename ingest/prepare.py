@@ -50,7 +50,6 @@ class Anatomy:
     segments: tuple[SegmentRow, ...]
     patches: tuple[PatchRow, ...]
     trailers: tuple[TrailerRow, ...]
-    first_quotes: tuple[int, ...] = ()  # indices of the depth-1 quote segments
 
 
 NO_ANATOMY = Anatomy((), (), ())
@@ -89,13 +88,10 @@ def find_anatomy(body: str) -> Anatomy:
     segments = split_segments(body, files)
     owners = iter(attribute_quotes(segments, body))     # one per quote segment, in order
     rows: list[SegmentRow] = []
-    first_quotes = []
     for seg in segments:
         if seg.kind == "quote":
             owner = next(owners)
             name, email = owner.name or "", owner.email or ""
-            if seg.depth == 1:
-                first_quotes.append(len(rows))
             rows.append(("quote", seg.start, seg.end, seg.depth, name, email, None,
                          "attribution" if name or email else ""))
         else:
@@ -107,7 +103,7 @@ def find_anatomy(body: str) -> Anatomy:
                  p.added, p.removed, patch_id)
         for p in files)
     trailers = tuple(TrailerRow(t.kind, t.name, t.email, t.value) for t in parse_trailers(body))
-    return Anatomy(tuple(rows), patches, trailers, tuple(first_quotes))
+    return Anatomy(tuple(rows), patches, trailers)
 
 
 def parse_raw(raw: RawMail) -> ParsedMessage | RejectedMessage:

@@ -145,22 +145,25 @@ def git_patch_id(lines: list[str]) -> str | None:
 _COMMIT_LINE = re.compile(r"^(?:commit |From )?[0-9a-fA-F]{40}(?![0-9a-fA-F])", re.MULTILINE)
 
 
+def locate_diff(body: str) -> int:
+    """Offset of the first line starting with "diff ", or -1."""
+    return 0 if body.startswith("diff ") else body.find("\ndiff ") + 1 or -1
+
+
 def find_first_diff(body: str) -> int:
     """Offset of the first line starting with "diff " that git reads up to: -1 when there is
     none, or when a line starting with a commit id comes first (git stops there)."""
-    first = 0 if body.startswith("diff ") else body.find("\ndiff ") + 1
-    if first == 0 and not body.startswith("diff "):
-        return -1
-    return first if _COMMIT_LINE.search(body, 0, first) is None else -1
+    first = locate_diff(body)
+    return first if first >= 0 and _COMMIT_LINE.search(body, 0, first) is None else -1
 
 
 def find_diff_lines(body: str) -> list[str]:
     """The body's lines from the first `diff ` line on, when nothing before it can end the
     patch early (a line starting with a commit id); else all of them, as git reads them."""
-    if not body.startswith("diff ") and body.find("\ndiff ") < 0:
+    first = locate_diff(body)
+    if first < 0:
         return []       # git hashes nothing before a "diff " line
-    first = find_first_diff(body)
-    return body[first:].split("\n") if first >= 0 else body.split("\n")
+    return body[first:].split("\n") if _COMMIT_LINE.search(body, 0, first) is None else body.split("\n")
 
 
 def hash_plain_diff(body: str, files: Sequence[FilePatch]) -> str | None:

@@ -47,46 +47,53 @@ def is_quoted_from(quote: str, stripped_original: str) -> bool:
     return needle in stripped_original or needle[:80] in stripped_original
 
 
-def needs_alignment(item: PreparedMessage) -> bool:
+def find_first_quotes(item: PreparedMessage) -> list[int]:
+    """Indices of the message's depth-1 quote segments: the ones its parent may have written."""
+    return [k for k, (kind, _s, _e, depth, *_) in enumerate(item.anatomy.segments) if depth == 1 and kind == "quote"]
+
+
+def needs_alignment(item: PreparedMessage, first_quotes: list[int]) -> bool:
+    """Has the message a depth-1 quote no attribution line names?"""
     segments = item.anatomy.segments
-    return any(not (segments[k][4] or segments[k][5]) for k in item.anatomy.first_quotes)
+    return any(not (segments[k][4] or segments[k][5]) for k in first_quotes)
 
 
 def make_segment_rows(conn: Connection, items: Sequence[tuple[int, PreparedMessage]]) -> list[SegmentInsert]:
     """The segment rows of stored messages: as the worker made them, depth-1 quotes tied to
     the parent message when it is in the KB."""
-    parent_ids = list({item.parsed.in_reply_to for _, item in items
-                       if item.parsed.in_reply_to and item.anatomy.first_quotes})
+    firsts = [find_first_quotes(item) for _, item in items]
+    parent_ids = list({item.parsed.in_reply_to for (_, item), first in zip(items, firsts)
+                       if item.parsed.in_reply_to and first})
     parents = {row.message_id: row for row in conn.execute(
         select(Message.message_id, Message.author_name, Message.author_email)
         .where(Message.message_id.in_(parent_ids)))} if parent_ids else {}
-    wanted = list({item.parsed.in_reply_to for _, item in items
-                   if item.parsed.in_reply_to in parents and needs_alignment(item)})
+    wanted = list({item.parsed.in_reply_to for (_, item), first in zip(items, firsts)
+                   if item.parsed.in_reply_to in parents and needs_alignment(item, first)})
     bodies = {message_id: strip_noise(body) for message_id, body in conn.execute(
         select(Message.message_id, Message.body).where(Message.message_id.in_(wanted)))} if wanted else {}
     rows: list[SegmentInsert] = []
-    for pk, item in items:
+    for (pk, item), first in zip(items, firsts):
         own = [(pk, *segment) for segment in item.anatomy.segments]
         parent = parents.get(item.parsed.in_reply_to or "")
         if parent is not None:
-            tie_first_quotes(own, item, parent, bodies)
+            tie_first_quotes(own, first, item.body_z, parent, bodies)
         rows.extend(own)
     return rows
 
 
-def tie_first_quotes(rows: list[SegmentInsert], item: PreparedMessage, parent: Row[Any],
+def tie_first_quotes(rows: list[SegmentInsert], first_quotes: list[int], body_z: bytes, parent: Row[Any],
                      bodies: dict[str, str]) -> None:
     """Depth-1 quotes from the parent: confirmed by their attribution's person, or, with no
     attribution, aligned against the parent's body."""
     reply_body: str | None = None
-    for k in item.anatomy.first_quotes:
+    for k in first_quotes:
         pk, kind, start, end, depth, name, email, _source, method = rows[k]
         if name or email:
             if same_person(name, email, parent.author_name, parent.author_email):
                 rows[k] = (pk, kind, start, end, depth, name, email, parent.message_id, method)
             continue
         if reply_body is None:
-            reply_body = zlib.decompress(item.body_z).decode("utf-8", "surrogatepass")
+            reply_body = zlib.decompress(body_z).decode("utf-8", "surrogatepass")
         if is_quoted_from(reply_body[start:end], bodies[parent.message_id]):
             rows[k] = (pk, kind, start, end, depth, parent.author_name, parent.author_email,
                        parent.message_id, "aligned")

@@ -9,6 +9,7 @@ import pytest
 import ingest.prepare as prepare
 from ingest.prepare import PreparedMessage, RejectedMessage, prepare_batch
 from ingest.sources.base import RawMail
+from ingest.store.quotes import find_first_quotes
 
 GOOD = (b"From: Ann <ann@example.org>\nSubject: race in foo\nMessage-ID: <%d@x>\n"
         b"Date: Mon, 1 Jan 2024 10:00:00 +0000\n\nOn Sun, Dec 31, 2023, Bob wrote:\n> quoted\n\nmine\n")
@@ -46,7 +47,7 @@ def test_mixed_batch_keeps_order_and_anatomy() -> None:
     body = zlib.decompress(first.body_z).decode()
     assert [(kind, name) for kind, _s, _e, _d, name, *_ in first.anatomy.segments] == [
         ("attribution", "Bob"), ("quote", "Bob"), ("text", "")]
-    assert first.anatomy.first_quotes == (1,)
+    assert find_first_quotes(first) == [1]
     assert body[first.anatomy.segments[1][1]:first.anatomy.segments[1][2]] == "> quoted\n"
 
 
