@@ -161,5 +161,5 @@ def test_any_input_parses_or_raises_query_error(text: str) -> None:
 def test_any_unicode_parses_or_raises_query_error(text: str) -> None:
     try:
         parse_query(text, now=NOW)
-    except QueryError:
-        pass
+    except QueryError as exc:
+        assert 0 <= exc.position <= len(text)
