@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kb.errors import SourceError
 from kb.indexing import index_threads
 
+from ingest.bulk_gc import bulk_gc
 from ingest.extract_stage import ExtractReport, run_extraction
 from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw, prepare_batch
 from ingest.sources import maildir, mbox, public_inbox
@@ -142,6 +143,7 @@ def flush(store: Store, items: list[PreparedMessage | RejectedMessage], list_nam
     tally.skipped.extend(counts.skipped)
 
 
+@bulk_gc()
 def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: str | None = None,
                workers: int = 2, progress: Progress | None = None, extract: bool = True,
                index_dir: Path | None = None) -> IngestReport:
