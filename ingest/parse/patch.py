@@ -18,7 +18,7 @@ from itertools import accumulate
 from operator import add
 
 from ingest.parse.diffstat import Diffstat, find_diffstat
-from ingest.parse.patch_id import find_diff_lines, git_patch_id, hash_plain_diff
+from ingest.parse.patch_id import find_diff_lines, find_hunk_end, git_patch_id, hash_plain_diff
 
 __all__ = ["Diffstat", "FilePatch", "Hunk", "compute_patch_id", "find_diffstat", "parse_patches"]
 
@@ -30,8 +30,8 @@ class Hunk:
     new_start: int
     new_count: int
     function: str                   # section heading after the second @@ ("" when none)
-    added: tuple[str, ...]          # lines without the leading '+'
-    removed: tuple[str, ...]        # lines without the leading '-'
+    added: int                      # '+' lines
+    removed: int                    # '-' lines
     start: int                      # character span in the body, header line included
     end: int
 
@@ -52,11 +52,11 @@ class FilePatch:
 
     @property
     def added(self) -> int:
-        return sum(len(h.added) for h in self.hunks)
+        return sum(h.added for h in self.hunks)
 
     @property
     def removed(self) -> int:
-        return sum(len(h.removed) for h in self.hunks)
+        return sum(h.removed for h in self.hunks)
 
 
 _STARTS = ("diff ", "--- ", "Index: ")
@@ -115,19 +115,20 @@ def _scan(body: str, p: int, q: int, out: list[FilePatch]):
         lines = raw
     # Line start offsets, all in C: p + (lengths of the lines before) + (newlines before).
     starts = list(map(add, accumulate(map(len, raw), initial=p), range(len(raw) + 1)))
+    firsts = "".join([line[:1] or " " for line in lines])  # blank lines are hunk context
     n = len(lines)
     i = 0
     while i < n:
-        line = lines[i]
-        if not line or line[0] not in "dI-":
+        if firsts[i] not in "dI-":
             i += 1
             continue
+        line = lines[i]
         if line.startswith("diff "):
-            fp, i = _parse_file(lines, starts, i, line.startswith("diff --git "))
+            fp, i = _parse_file(lines, firsts, starts, i, line.startswith("diff --git "))
         elif line.startswith("--- ") and i + 1 < n and lines[i + 1].startswith("+++ "):
-            fp, i = _parse_file(lines, starts, i, False)
+            fp, i = _parse_file(lines, firsts, starts, i, False)
         elif line.startswith("Index: ") and i + 2 < n and lines[i + 1].startswith("===="):
-            fp, i = _parse_file(lines, starts, i, False)
+            fp, i = _parse_file(lines, firsts, starts, i, False)
         else:
             i += 1
             continue
@@ -136,7 +137,7 @@ def _scan(body: str, p: int, q: int, out: list[FilePatch]):
     return max(q, p + 1)
 
 
-def _parse_file(lines: list[str], starts: list[int], i: int, git: bool):
+def _parse_file(lines: list[str], firsts: str, starts: list[int], i: int, git: bool):
     """Parse one file diff starting at line i; returns (FilePatch | None, next line index)."""
     n = len(lines)
     first = i
@@ -199,7 +200,7 @@ def _parse_file(lines: list[str], starts: list[int], i: int, git: bool):
     hunks: list[Hunk] = []
     last = i - 1
     while i < n and lines[i].startswith("@@ "):
-        hunk, i = _parse_hunk(lines, starts, i)
+        hunk, i = _parse_hunk(lines, firsts, starts, i)
         if hunk is None:
             break
         hunks.append(hunk)
@@ -236,20 +237,33 @@ def _parse_file(lines: list[str], starts: list[int], i: int, git: bool):
     return fp, max(i, first + 1)
 
 
-def _parse_hunk(lines: list[str], starts: list[int], i: int):
+def _parse_hunk(lines: list[str], firsts: str, starts: list[int], i: int):
     m = _HUNK.match(lines[i])
     if m is None:
         return None, i
     old_start, new_start = int(m.group(1)), int(m.group(3))
-    old_left = int(m.group(2)) if m.group(2) is not None else 1
-    new_left = int(m.group(4)) if m.group(4) is not None else 1
-    old_count, new_count = old_left, new_left
-    added: list[str] = []
-    removed: list[str] = []
-    add, remove = added.append, removed.append
-    n = len(lines)
+    old_count = int(m.group(2)) if m.group(2) is not None else 1
+    new_count = int(m.group(4)) if m.group(4) is not None else 1
     first = i
     i += 1
+    end = find_hunk_end(firsts, i, old_count, new_count) if old_count + new_count else 0
+    if end and "-- " not in lines[i:end]:   # every line ' ', '-', '+' or blank: counted in C
+        added, removed = firsts.count("+", i, end), firsts.count("-", i, end)
+        i = end
+    else:
+        added, removed, i = _walk_hunk(lines, i, old_count, new_count)
+    while i < len(lines) and lines[i].startswith("\\ "):
+        i += 1
+    hunk = Hunk(old_start, old_count, new_start, new_count, m.group(5).strip(), added, removed,
+                starts[first], starts[i] - 1)
+    return hunk, i
+
+
+def _walk_hunk(lines: list[str], i: int, old_left: int, new_left: int) -> tuple[int, int, int]:
+    """A hunk body line by line, until its counts are used up or a line cannot belong to it
+    (a "-- " signature line, text): (added, removed, index of the next line)."""
+    added = removed = 0
+    n = len(lines)
     for line in lines[i:i + old_left + new_left + 4]:
         if old_left <= 0 and new_left <= 0:
             break
@@ -260,19 +274,15 @@ def _parse_hunk(lines: list[str], starts: list[int], i: int):
         elif c == "-":
             if line == "-- " and (i + 1 >= n or lines[i + 1][:1] not in _DIFF_FIRST):
                 break
-            remove(line[1:])
+            removed += 1
             old_left -= 1
         elif c == "+":
-            add(line[1:])
+            added += 1
             new_left -= 1
         elif c != "\\":
             break
         i += 1
-    while i < n and lines[i].startswith("\\ "):
-        i += 1
-    hunk = Hunk(old_start, old_count, new_start, new_count, m.group(5).strip(),
-                tuple(added), tuple(removed), starts[first], starts[i] - 1)
-    return hunk, i
+    return added, removed, i
 
 
 def _skip_binary(lines: list[str], i: int) -> int:

@@ -28,7 +28,8 @@ def test_rename_with_diff():
     (hunk,) = fp.hunks
     assert (hunk.old_start, hunk.old_count, hunk.new_start, hunk.new_count) == (100, 7, 100, 7)
     assert hunk.function == "static int foo_init(void)"
-    assert (hunk.added, hunk.removed) == (("b",), ("a",))
+    assert (hunk.added, hunk.removed) == (1, 1)
+    assert [line for line in body[hunk.start:hunk.end].split("\n") if line[:1] in "+-"] == ["-a", "+b"]
     assert body[fp.start:fp.end].startswith("diff --git a/package/foo/foo-add-pc-files.patch")
     assert "1.8.1.2" not in body[fp.start:fp.end]
     assert body[hunk.start:hunk.end].startswith("@@ -100,7")
@@ -54,7 +55,8 @@ def test_plain_diff_crlf_broken_charset():
     assert (fp.old_path, fp.new_path, fp.status) == ("MAINTAINERS", "MAINTAINERS", "modified")
     (hunk,) = fp.hunks
     assert hunk.function == "BROADCOM"
-    assert hunk.added == ("M:\tRafal",)
+    assert (hunk.added, hunk.removed) == (1, 0)
+    assert "\n+M:\tRafal" in body[hunk.start:hunk.end]
 
 
 def test_series_without_cover_letter():
@@ -164,7 +166,7 @@ def test_real_patches_parse_with_file_names():
             assert fp.hunks or fp.binary or fp.status != "modified"
             assert body[fp.start:fp.end].startswith(("diff ", "--- ", "Index: "))
             for hunk in fp.hunks:
-                assert len(hunk.added) <= hunk.new_count and len(hunk.removed) <= hunk.old_count
+                assert hunk.added <= hunk.new_count and hunk.removed <= hunk.old_count
     assert files >= 10
 
 
