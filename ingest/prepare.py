@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from ingest.parse.message import MailParseError, ParsedMessage, parse_message
 from ingest.parse.patch import compute_patch_id, parse_patches
-from ingest.parse.quotes import attribute_quotes, split_segments
+from ingest.parse.quotes import SegmentRow, split_rows
 from ingest.parse.trailers import parse_trailers
 from ingest.sources.base import RawMail
 
@@ -22,10 +22,7 @@ MAX_RAW_BYTES = 64 * 1024 * 1024
 
 # Anatomy crosses the worker pipe as rows in the shape the store inserts them (after the
 # message's pk): plain tuples pickle ~6x cheaper than dataclass instances, and an archive has a
-# quarter of a million segments.
-# Segment: kind, start, end, depth, name, email, quoted message id (the store fills it in for
-# depth-1 quotes), method ("attribution" when an attribution line names the quote's person).
-SegmentRow = tuple[str, int, int, int, str, str, str | None, str]
+# quarter of a million segments (SegmentRow: see `split_rows`).
 
 
 class PatchRow(NamedTuple):
@@ -85,17 +82,7 @@ def compress_raw(data: bytes) -> bytes:
 def find_anatomy(body: str) -> Anatomy:
     """Segments with quote owners, patches and the message's own trailers."""
     files = parse_patches(body)
-    segments = split_segments(body, files)
-    owners = iter(attribute_quotes(segments, body))     # one per quote segment, in order
-    rows: list[SegmentRow] = []
-    for seg in segments:
-        if seg.kind == "quote":
-            owner = next(owners)
-            name, email = owner.name or "", owner.email or ""
-            rows.append(("quote", seg.start, seg.end, seg.depth, name, email, None,
-                         "attribution" if name or email else ""))
-        else:
-            rows.append((seg.kind, seg.start, seg.end, seg.depth, seg.name or "", seg.email or "", None, ""))
+    rows = split_rows(body, files)
     patch_id = compute_patch_id(body, files) if files else None
     patches = tuple(
         PatchRow(p.path, p.old_path or "", p.status,

@@ -13,13 +13,15 @@ continues after them. `attribute_quotes` gives every quote its person.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ingest.parse.attribution import Attribution, parse_attribution
 from ingest.parse.patch import FilePatch, parse_patches
 from ingest.parse.unquoted import colon_lines, find_footer, find_unquoted_runs, line_end, line_start
 
-__all__ = ["QuoteAttribution", "Segment", "attribute_quotes", "split_segments"]
+__all__ = ["QuoteAttribution", "Segment", "SegmentRow", "attribute_quotes", "split_rows", "split_segments"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +58,42 @@ _HARD_TEXT = ("text", "signature", "footer", "patch", "trailer", "attribution")
 
 # A run is [kind, depth, start, end, attribution]; "soft" runs are blank (text) or empty quotes.
 Run = list
+# A segment as the store inserts it (after the message's pk): kind, start, end, depth, person
+# name, person email, quoted message id (filled in by the store), method.
+SegmentRow = tuple[str, int, int, int, str, str, str | None, str]
 
 
 def split_segments(body: str, patches: tuple[FilePatch, ...] | None = None) -> tuple[Segment, ...]:
     """Tile `body` with segments, in order (`patches`: the body's parse, when the caller has it)."""
+    out = []
+    for kind, depth, start, end, attr in _split_runs(body, patches):
+        if kind == "attribution" and attr is not None:
+            out.append(Segment(kind, start, end, depth, attr.name, attr.email, attr.date_text))
+        else:
+            out.append(Segment(kind, start, end, depth))
+    return tuple(out)
+
+
+def split_rows(body: str, patches: tuple[FilePatch, ...] | None = None) -> list[SegmentRow]:
+    """`split_segments` and `attribute_quotes` in one pass, as the rows the store inserts:
+    (kind, start, end, depth, person name, person email, None, method). A quote's person is its
+    owner's; method is "attribution" when one names it. No Segment objects: an archive has a
+    quarter of a million segments."""
+    rows: list[SegmentRow] = []
+    for (kind, depth, start, end, attr), owner, _inferred in _own_runs(_split_runs(body, patches), body):
+        if kind == "quote":
+            name, email = (owner.name or "", owner.email or "") if owner is not None else ("", "")
+            rows.append((kind, start, end, depth, name, email, None, "attribution" if name or email else ""))
+        elif attr is not None:
+            rows.append((kind, start, end, depth, attr.name or "", attr.email or "", None, ""))
+        else:
+            rows.append((kind, start, end, depth, "", "", None, ""))
+    return rows
+
+
+def _split_runs(body: str, patches: tuple[FilePatch, ...] | None) -> list[Run]:
     if not body:
-        return ()
+        return []
     size = len(body)
     blocked = _patch_regions(body, parse_patches(body) if patches is None else patches)
     footer = find_footer(body, blocked)
@@ -83,7 +115,19 @@ def split_segments(body: str, patches: tuple[FilePatch, ...] | None = None) -> t
 
 
 def attribute_quotes(segments: tuple[Segment, ...], body: str = "") -> tuple[QuoteAttribution, ...]:
-    """Each quote segment with the attribution that introduces its depth.
+    """Each quote segment with the attribution that introduces its depth (see `_own_runs`)."""
+    runs = [[seg.kind, seg.depth, seg.start, seg.end, seg] for seg in segments]
+    out: list[QuoteAttribution] = []
+    for (kind, _d, _s, _e, seg), owner, inferred in _own_runs(runs, body):
+        if kind == "quote":
+            out.append(QuoteAttribution(seg, owner, owner.name, owner.email, owner.date_text, inferred)
+                       if owner is not None else QuoteAttribution(seg, None, None, None, None))
+    return tuple(out)
+
+
+def _own_runs(runs: list[Run], body: str) -> Iterator[tuple[Run, Any, bool]]:
+    """Every run with its owner (a quote's: the payload of the attribution run that introduces
+    its depth; None for other runs) and whether a fallback rule chose it.
 
     A depth-d quote belongs to the nearest preceding attribution written at depth d-1; a new
     attribution at depth k forgets the deeper ones seen before it (they belonged to another
@@ -91,36 +135,32 @@ def attribute_quotes(segments: tuple[Segment, ...], body: str = "") -> tuple[Quo
     before it (clients that re-quote without adding a level, e.g. Apple Mail), else the nearest
     shallower attribution (levels trimmed by the quoter), else None.
     """
-    stack: list[Segment | None] = []
-    out: list[QuoteAttribution] = []
-    last_attr: Segment | None = None
-    for seg in segments:
-        if seg.kind == "attribution":
-            del stack[seg.depth:]
-            stack.extend([None] * (seg.depth - len(stack)))
-            stack.append(seg)
-            last_attr = seg
+    stack: list[Run | None] = []
+    last_attr: Run | None = None
+    for run in runs:
+        kind, d = run[0], run[1]
+        if kind == "attribution":
+            del stack[d:]
+            stack.extend([None] * (d - len(stack)))
+            stack.append(run)
+            last_attr = run
+            yield run, None, False
             continue
-        if seg.kind != "quote":
-            if seg.kind != "text" or (body and _NONBLANK.search(body, seg.start, seg.end)):
+        if kind != "quote":
+            if kind != "text" or (body and _NONBLANK.search(body, run[2], run[3])):
                 last_attr = None
+            yield run, None, False
             continue
-        d = seg.depth
         owner = stack[d - 1] if 0 < d <= len(stack) else None
         inferred = False
         if owner is None:
             inferred = True
-            if last_attr is not None and last_attr.depth == d:
+            if last_attr is not None and last_attr[1] == d:
                 owner = last_attr
             else:
                 owner = next((a for a in reversed(stack[:d - 1]) if a is not None), None)
         last_attr = None
-        if owner is None:
-            out.append(QuoteAttribution(seg, None, None, None, None))
-        else:
-            out.append(QuoteAttribution(seg, owner, owner.name, owner.email, owner.date_text,
-                                        inferred))
-    return tuple(out)
+        yield run, None if owner is None else owner[4], inferred and owner is not None
 
 
 def _patch_regions(body: str, patches: tuple[FilePatch, ...]) -> list[tuple[int, int]]:
@@ -237,7 +277,7 @@ def _robot_lines(body: str, s: int, e: int) -> list:
     return out
 
 
-def _merge(body: str, runs: list[Run]) -> tuple[Segment, ...]:
+def _merge(body: str, runs: list[Run]) -> list[Run]:
     for run in runs:
         if run[0] == "text" and _NONBLANK.search(body, run[2], run[3]) is None:
             run[0] = "blank"
@@ -272,10 +312,4 @@ def _merge(body: str, runs: list[Run]) -> tuple[Segment, ...]:
             prev[3] = run[3]
         else:
             merged.append(["quote" if quoted else "text", run[1], run[2], run[3], None])
-    out: list[Segment] = []
-    for kind, depth, start, end, attr in merged:
-        if kind == "attribution" and attr is not None:
-            out.append(Segment(kind, start, end, depth, attr.name, attr.email, attr.date_text))
-        else:
-            out.append(Segment(kind, start, end, depth))
-    return tuple(out)
+    return merged
