@@ -12,6 +12,7 @@ from ingest.parse.trailers import parse_trailers
 
 _NONBLANK = re.compile(r"\S")
 _COLON_NEEDLES = (":\n", ": \n", ":\r\n", "：\n")
+_COLON_NEEDLES_LF = (":\n", ": \n", "：\n")     # a body without CR: one scan less
 _ORIGINAL = re.compile(r"\s*-{3,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|"
                        r"Mensaje original|Messaggio originale)\s*-{3,}\s*$", re.IGNORECASE)
 _OUTLOOK_KEYS = ("Sent:", "Date:", "To:", "Cc:", "Subject:", "Gesendet:", "An:", "Betreff:",
@@ -36,7 +37,7 @@ def _index_colon_lines(body: str) -> list[tuple[int, int]]:
     """Every line of `body` that ends in ':' (a colon before its newline), found once per body:
     split_segments asks for them run by run."""
     out = []
-    for needle in _COLON_NEEDLES:
+    for needle in _COLON_NEEDLES if "\r" in body else _COLON_NEEDLES_LF:
         at = body.find(needle)
         while at >= 0:
             out.append((at, at + len(needle) - 1))
