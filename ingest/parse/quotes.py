@@ -7,7 +7,8 @@ trailers from `parse_trailers` (both memoised per body), and only lines ending i
 as attribution lines. Quote depth counts the '>' markers ("> >", ">>", " > " all work).
 Attribution lines are found anywhere, also inside quotes ("> On Mon, X wrote:" is an attribution
 of depth 1 that introduces depth-2 quotes). Blank lines join the segment around them when it
-continues after them. `attribute_quotes` gives every quote its person.
+continues after them. `attribute_quotes` gives every quote its person; `split_rows` does both
+in one pass, as the rows the store inserts.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.parse.attribution import parse_attribution
-from ingest.parse.quotes import attribute_quotes, split_segments
+from ingest.parse.quotes import attribute_quotes, split_rows, split_segments
 from kb.views import OWN_SEGMENT_KINDS
 from tests.conftest import require_shared
 from tests.ingest.parse.fixtures import iter_mbox, load_body
@@ -218,3 +218,24 @@ def test_real_mail_quotes_get_their_person():
             attributed += lines if owner.name or owner.email else 0
     assert total > 1000
     assert attributed / total >= 0.95
+
+
+def test_split_rows_equals_segments_with_their_owners():
+    """The store's one-pass rows say what split_segments + attribute_quotes say, on real mail."""
+    path = require_shared("corpus", "cgroups-gold-threads.mbox")
+    checked = 0
+    for _subject, body in iter_mbox(path):
+        segs = split_segments(body)
+        owners = iter(attribute_quotes(segs, body))
+        expected = []
+        for seg in segs:
+            if seg.kind == "quote":
+                owner = next(owners)
+                name, email = owner.name or "", owner.email or ""
+                expected.append((seg.kind, seg.start, seg.end, seg.depth, name, email, None,
+                                 "attribution" if name or email else ""))
+            else:
+                expected.append((seg.kind, seg.start, seg.end, seg.depth, seg.name or "", seg.email or "", None, ""))
+        assert split_rows(body) == expected
+        checked += len(expected)
+    assert checked > 1000
