@@ -9,16 +9,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+IN_CI = os.environ.get("CI") == "true"     # CI runs everything: a missing part fails, never skips
+
+
+def skip_unless_ci(message: str) -> None:
+    """Skip the test for want of `message`'s part, or fail it under CI=true."""
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def require_shared(*parts: str) -> Path:
     """Path under ../shared; skips the test when missing, fails it under CI=true."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        message = f"../shared not available: {path}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_unless_ci(f"../shared not available: {path}")
     return path
 
 
@@ -41,10 +46,7 @@ def make_postgres_url() -> str:
     """A fresh database on the test PostgreSQL server; skips (fails under CI) without one."""
     base = os.environ.get("KB_TEST_PG_URL")
     if not base:
-        message = "no PostgreSQL server (KB_TEST_PG_URL unset; scripts/run-tests starts one)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_unless_ci("no PostgreSQL server (KB_TEST_PG_URL unset; scripts/run-tests starts one)")
     import uuid
 
     import psycopg

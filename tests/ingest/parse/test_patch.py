@@ -9,7 +9,7 @@ import pytest
 
 from ingest.parse.patch import compute_patch_id, find_diffstat, parse_patches
 from ingest.parse.patch_id import find_diff_lines, git_patch_id, hash_plain_diff
-from tests.conftest import require_shared
+from tests.conftest import IN_CI, require_shared
 from tests.ingest.parse.fixtures import HERE as FIXTURES
 from tests.ingest.parse.fixtures import iter_mbox, load_body
 
@@ -127,7 +127,7 @@ def test_whitespace_damaged_blank_context_and_two_hunks():
 FIXTURES_FOR_ID = ["format-patch-rename.eml", "git-binary-add.eml", "binary-differ-and-mode.eml"]
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+@pytest.mark.skipif(shutil.which("git") is None and not IN_CI, reason="git not installed")
 @pytest.mark.parametrize("name", FIXTURES_FOR_ID + ["series-no-cover.mbox"])
 def test_patch_id_matches_git(name):
     raw = (FIXTURES / name).read_bytes()
