@@ -61,11 +61,7 @@ class FilePatch:
 
 _STARTS = ("diff ", "--- ", "Index: ")
 _CANDIDATE = re.compile(r"\n(?=diff |--- |Index: )")
-# Lines that can belong to a diff (headers, hunk lines, blank): bounds the chunk to split.
-_BLOCK = re.compile(
-    r"(?:(?:[ +\-\\@]|diff |index |old mode|new mode|deleted file|new file|similarity|"
-    r"dissimilarity|rename |copy |Binary files|Index: |====)[^\n]*(?:\n|\Z)|\n)*"
-)
+_HEADER_FIRST = re.compile("[dI-]")    # first characters of lines that can start a file diff
 _DIFF_FIRST = (" ", "+", "-", "@", "\\")
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)")
 _GIT_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -90,24 +86,16 @@ def parse_patches(body: str) -> tuple[FilePatch, ...]:
 
 @lru_cache(maxsize=8)
 def _parse_patches_cached(body: str) -> tuple[FilePatch, ...]:
-    if "GIT binary patch" in body:      # base85 lines do not look like diff lines: scan it all
-        out: list[FilePatch] = []
-        _scan(body, 0, len(body), out)
-        return tuple(out)
-    out: list[FilePatch] = []
-    done = 0
-    first = [0] if body.startswith(_STARTS) else []
-    for p in first + [m.start() + 1 for m in _CANDIDATE.finditer(body)]:
-        if p < done:
-            continue
-        q = _BLOCK.match(body, p).end()
-        done = _scan(body, p, q, out)
-    return tuple(out)
+    if body.startswith(_STARTS):
+        return _scan(body, 0)
+    first = _CANDIDATE.search(body)
+    return () if first is None else _scan(body, first.start() + 1)
 
 
-def _scan(body: str, p: int, q: int, out: list[FilePatch]):
-    """Parse the file diffs in body[p:q] (line-aligned) into `out`; returns the offset reached."""
-    chunk = body[p:q]
+def _scan(body: str, p: int) -> tuple[FilePatch, ...]:
+    """The file diffs in body[p:] (p: a line start). One split of the rest of the body: the
+    lines between diffs are skipped by a regex over their first characters."""
+    chunk = body[p:]
     raw = chunk.split("\n")
     if "\r" in chunk:
         lines = [line[:-1] if line.endswith("\r") else line for line in raw]
@@ -116,12 +104,15 @@ def _scan(body: str, p: int, q: int, out: list[FilePatch]):
     # Line start offsets, all in C: p + (lengths of the lines before) + (newlines before).
     starts = list(map(add, accumulate(map(len, raw), initial=p), range(len(raw) + 1)))
     firsts = "".join([line[:1] or " " for line in lines])  # blank lines are hunk context
+    out: list[FilePatch] = []
     n = len(lines)
     i = 0
     while i < n:
         if firsts[i] not in "dI-":
-            i += 1
-            continue
+            m = _HEADER_FIRST.search(firsts, i)
+            if m is None:
+                break
+            i = m.start()
         line = lines[i]
         if line.startswith("diff "):
             fp, i = _parse_file(lines, firsts, starts, i, line.startswith("diff --git "))
@@ -134,7 +125,7 @@ def _scan(body: str, p: int, q: int, out: list[FilePatch]):
             continue
         if fp is not None:
             out.append(fp)
-    return max(q, p + 1)
+    return tuple(out)
 
 
 def _parse_file(lines: list[str], firsts: str, starts: list[int], i: int, git: bool):

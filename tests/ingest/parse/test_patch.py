@@ -124,6 +124,21 @@ def test_whitespace_damaged_blank_context_and_two_hunks():
     assert body[fp.end:].startswith("\n-- \nsig")
 
 
+@pytest.mark.parametrize(("body", "hunks", "after"), [
+    # A hunk cut short by the text after it ends at its last line's newline, like any hunk:
+    # the text is not part of the patch.
+    ("diff --git a/k.c b/k.c\n--- a/k.c\n+++ b/k.c\n@@ -1,5 +1,5 @@\n a\n-b\n+c\nThanks,\nAl\n",
+     [(1, 1)], "\nThanks,\nAl\n"),
+    # CRLF mail with whitespace-damaged blank context lines ("\r" alone): one hunk goes on
+    # across them, and the next hunk is found.
+    ("diff --git a/k.c b/k.c\r\n--- a/k.c\r\n+++ b/k.c\r\n@@ -1,3 +1,3 @@\r\n a\r\n\r\n-b\r\n+c\r\n"
+     "@@ -9,1 +9,2 @@\r\n x\r\n+y\r\n", [(1, 1), (1, 0)], "\n"),
+])
+def test_hunk_ends(body: str, hunks: list[tuple[int, int]], after: str) -> None:
+    (fp,) = parse_patches(body)
+    assert [(h.added, h.removed) for h in fp.hunks] == hunks
+    assert body[fp.end:] == after
+
 FIXTURES_FOR_ID = ["format-patch-rename.eml", "git-binary-add.eml", "binary-differ-and-mode.eml"]
 
 
