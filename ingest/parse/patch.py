@@ -34,6 +34,8 @@ class Hunk:
     removed: int                    # '-' lines
     start: int                      # character span in the body, header line included
     end: int
+    exact: bool = False             # only ' ', '-', '+' lines (no blank or "\\ No newline"
+                                    # line), as many as the header counts: hashed as one piece
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,15 +240,19 @@ def _parse_hunk(lines: list[str], firsts: str, starts: list[int], i: int):
     first = i
     i += 1
     end = find_hunk_end(firsts, i, old_count, new_count) if old_count + new_count else 0
-    if end and "-- " not in lines[i:end]:   # every line ' ', '-', '+' or blank: counted in C
+    body = lines[i:end]
+    exact = False
+    if end and "-- " not in body:   # every line ' ', '-', '+' or blank: counted in C
         added, removed = firsts.count("+", i, end), firsts.count("-", i, end)
+        exact = "" not in body
         i = end
     else:
         added, removed, i = _walk_hunk(lines, i, old_count, new_count)
     while i < len(lines) and lines[i].startswith("\\ "):
+        exact = False
         i += 1
     hunk = Hunk(old_start, old_count, new_start, new_count, m.group(5).strip(), added, removed,
-                starts[first], starts[i] - 1)
+                starts[first], starts[i] - 1, exact)
     return hunk, i
 
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}(?![0-9a-fA-F])")
-_WS = str.maketrans("", "", " \t\n\r\f\v")  # git's isspace(): deleted from every hashed line
+_WS = b" \t\n\r\f\v"    # git's isspace(): deleted from every hashed line (after UTF-8 encoding)
 _HEX = frozenset("0123456789abcdefABCDEF")
 _MASK160 = (1 << 160) - 1
 
@@ -51,7 +51,7 @@ def git_patch_id(lines: list[str]) -> str | None:
     def drain() -> None:
         nonlocal patchlen
         if pending:
-            data = "".join(pending).translate(_WS).encode("utf-8", "surrogateescape")
+            data = "".join(pending).encode("utf-8", "surrogateescape").translate(None, _WS)
             pending.clear()
             patchlen += len(data)
             ctx.update(data)
@@ -142,7 +142,13 @@ def git_patch_id(lines: list[str]) -> str | None:
     return total.to_bytes(20, "little").hex()
 
 
-_COMMIT_LINE = re.compile(r"^(?:commit |From )?[0-9a-fA-F]{40}(?![0-9a-fA-F])", re.MULTILINE)
+_COMMIT_AT = re.compile(r"(?:commit |From )?[0-9a-fA-F]{40}(?![0-9a-fA-F])")
+_COMMIT_NL = re.compile(r"\n(?:commit |From )?[0-9a-fA-F]{40}(?![0-9a-fA-F])")   # found by its "\n" in C
+
+
+def has_commit_line(body: str, end: int) -> bool:
+    """Does a line of body[:end] start with a 40-hex commit id (where git stops reading)?"""
+    return _COMMIT_AT.match(body, 0, end) is not None or _COMMIT_NL.search(body, 0, end) is not None
 
 
 def locate_diff(body: str) -> int:
@@ -154,7 +160,7 @@ def find_first_diff(body: str) -> int:
     """Offset of the first line starting with "diff " that git reads up to: -1 when there is
     none, or when a line starting with a commit id comes first (git stops there)."""
     first = locate_diff(body)
-    return first if first >= 0 and _COMMIT_LINE.search(body, 0, first) is None else -1
+    return first if first >= 0 and not has_commit_line(body, first) else -1
 
 
 def find_diff_lines(body: str) -> list[str]:
@@ -163,7 +169,7 @@ def find_diff_lines(body: str) -> list[str]:
     first = locate_diff(body)
     if first < 0:
         return []       # git hashes nothing before a "diff " line
-    return body[first:].split("\n") if _COMMIT_LINE.search(body, 0, first) is None else body.split("\n")
+    return body.split("\n") if has_commit_line(body, first) else body[first:].split("\n")
 
 
 def hash_plain_diff(body: str, files: Sequence[FilePatch]) -> str | None:
@@ -192,13 +198,11 @@ def hash_plain_diff(body: str, files: Sequence[FilePatch]) -> str | None:
         end = fp.hunks[0].start - 1
         for hunk in fp.hunks:
             head_end = body.find("\n", hunk.start, hunk.end)
-            lines = body[head_end + 1:hunk.end]
-            if hunk.start != end + 1 or head_end < 0 or "\n\n" in lines or "\n\\" in lines \
-                    or lines[:1] in ("\n", "\\") or not is_exact_hunk(lines, hunk.old_count, hunk.new_count):
+            if not hunk.exact or hunk.start != end + 1 or head_end < 0:
                 return None
-            parts.append(lines)
+            parts.append(body[head_end + 1:hunk.end])
             end = hunk.end
-        data = "".join(parts).translate(_WS).encode("utf-8", "surrogateescape")
+        data = "".join(parts).encode("utf-8", "surrogateescape").translate(None, _WS)
         total = (total + int.from_bytes(hashlib.sha1(data).digest(), "little")) & _MASK160
     if body.startswith(("diff ", "@@ -"), end + 1):
         return None
@@ -220,13 +224,3 @@ def hash_header(header: str) -> str | None:
         kept.append(line)
     kept += lines[-2:]
     return "".join(kept)
-
-
-def is_exact_hunk(lines: str, old: int, new: int) -> bool:
-    """Do these hunk lines (' ', '-', '+' led, newline-separated) use up exactly `old` old and
-    `new` new lines, as git counts them?"""
-    count = lines.count("\n") + (not lines.endswith("\n"))
-    removed = lines.count("\n-") + lines.startswith("-")
-    added = lines.count("\n+") + lines.startswith("+")
-    context = lines.count("\n ") + lines.startswith(" ")
-    return context + removed + added == count and context + removed == old and context + added == new
