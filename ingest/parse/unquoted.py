@@ -4,8 +4,6 @@ signature and list footer (helpers of `quotes.split_segments`, found with str.fi
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from functools import lru_cache
 
 from ingest.parse.attribution import Attribution, parse_attribution, parse_outlook_from
 from ingest.parse.trailers import parse_trailers
@@ -22,27 +20,19 @@ _FOOTER_STARTS = ("To unsubscribe from this list", "To unsubscribe, send",
 
 
 def colon_lines(body: str, s: int, e: int) -> list[tuple[int, int]]:
-    """(offset of the colon, end of line content) of the lines in [s, e) ending in ':'."""
-    found = _index_colon_lines(body)
-    out = found[bisect_left(found, (s, -1)):bisect_left(found, (e, -1))]
-    while out and out[-1][1] >= e:
-        out.pop()       # its newline (at the end offset) lies beyond e
-    if e == len(body) and e > s and body[e - 1] in ":：":
-        out.append((e - 1, e))
-    return out
-
-
-@lru_cache(maxsize=4)
-def _index_colon_lines(body: str) -> list[tuple[int, int]]:
-    """Every line of `body` that ends in ':' (a colon before its newline), found once per body:
-    split_segments asks for them run by run."""
+    """(offset of the colon, offset of the newline) of the lines in [s, e) ending in ':'.
+    Callers ask run by run and runs do not overlap, so each part of the body is scanned once
+    (and patches never)."""
     out = []
-    for needle in _COLON_NEEDLES if "\r" in body else _COLON_NEEDLES_LF:
-        at = body.find(needle)
+    for needle in _COLON_NEEDLES if body.find("\r", s, e) >= 0 else _COLON_NEEDLES_LF:
+        at = body.find(needle, s, e)
         while at >= 0:
             out.append((at, at + len(needle) - 1))
-            at = body.find(needle, at + 1)
-    out.sort()
+            at = body.find(needle, at + 1, e)
+    if len(out) > 1:
+        out.sort()
+    if e == len(body) and e > s and body[e - 1] in ":：":
+        out.append((e - 1, e))
     return out
 
 
