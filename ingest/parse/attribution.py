@@ -72,6 +72,7 @@ _TIME = re.compile(
 _YEAR_OR_DATE = re.compile(
     r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|(?:19|20)\d{2})\b"
 )
+_NAME_LEADS = ("at ", "à ", "a las ", "às ", "alle ", "um ")   # "<date> at <Name>": not the name
 _LEAD_WORDS = ("on ", "at ", "le ", "el ", "em ", "il ", "dne ", "w dniu ", "den ", "op ",
                "am ", "在")
 _NOT_NAMES = frozenset(
@@ -128,24 +129,30 @@ def _starts_with_lead(line: str) -> bool:
 
 
 def _match_attribution(line: str) -> Attribution | None:
-    m = _LEAD_DATE_VERB_NAME.match(line)
-    if m and m.group("date") and _has_date(m.group("date")):
-        return _make(m.group("who"), m.group("date"))
+    # The verb decides which forms can match: an ASCII line skips the Germanic and the CJK
+    # forms unless it has their verb (each is a lazy scan of the whole line).
+    ascii_line = line.isascii()
+    low = line.lower()
+    if not ascii_line or "schrieb" in low or "schreef" in low or "skrev" in low:
+        m = _LEAD_DATE_VERB_NAME.match(line)
+        if m and m.group("date") and _has_date(m.group("date")):
+            return _make(m.group("who"), m.group("date"))
     m = _LEAD_DATE_NAME.match(line)
     if m:
         got = _split_date_name(m.group("rest"))
         if got is not None:
             return got
-    if line.startswith("在"):
-        m = _ZH_LEAD.match(line)
+    if not ascii_line:
+        if line.startswith("在"):
+            m = _ZH_LEAD.match(line)
+            if m:
+                return _split_date_name(m.group("rest"))
+        m = _ZH_NAME_FIRST.match(line)
         if m:
-            return _split_date_name(m.group("rest"))
-    m = _ZH_NAME_FIRST.match(line)
-    if m:
-        return _make(m.group("who"), m.group("date"))
-    m = _JA.match(line)
-    if m:
-        return _split_date_name(m.group("rest")) or _make(m.group("rest"), "")
+            return _make(m.group("who"), m.group("date"))
+        m = _JA.match(line)
+        if m:
+            return _split_date_name(m.group("rest")) or _make(m.group("rest"), "")
     if line.startswith("Quoting"):
         m = _QUOTING.match(line)
         if m:
@@ -185,9 +192,11 @@ def _split_date_name(rest: str) -> Attribution | None:
         cut = comma
     date_text = rest[:cut].strip(" ,")
     who = rest[cut:].strip(" ,")
-    for lead in ("at ", "à ", "a las ", "às ", "alle ", "um "):
-        if who.lower().startswith(lead):
-            who = who[len(lead):]
+    low = who.lower()
+    if low.startswith(_NAME_LEADS):
+        for lead in _NAME_LEADS:
+            if low.startswith(lead):
+                who, low = who[len(lead):], low[len(lead):]
     if not who:
         return None
     return _make(who, date_text)
@@ -203,13 +212,15 @@ def _make(who: str, date_text: str) -> Attribution | None:
 def _split_name_email(who: str) -> tuple[str, str]:
     email = ""
     m = None
-    for m in _EMAIL.finditer(who):
-        pass
+    if "@" in who:
+        for m in _EMAIL.finditer(who):
+            pass
     if m is not None:
         email = m.group(1).lower()
         who = who[: m.start()] + who[m.end():]
-    who = who.replace("[mailto:]", "")
-    who = _VIA.sub("", who.strip())
+    who = who.replace("[mailto:]", "").strip()
+    if not who.isascii() or "via" in who.lower():     # the pattern ignores case
+        who = _VIA.sub("", who)
     name = who.strip(" \t,\"'()[]").replace('"', "")
     name = " ".join(name.split())
     if "=?" in name:                    # an RFC 2047 encoded word pasted by the client
