@@ -196,6 +196,7 @@ def _quote_runs(body: str, limit: int, blocked) -> list[tuple[int, int, int]]:
     """Maximal runs of lines sharing one quote prefix: (start, end, depth)."""
     runs: list[tuple[int, int, int]] = []
     pos = 0
+    odd = False     # a run that may be a lone ">From " or ">= x" line
     first = body[:4].lstrip(" \t")[:1] == ">"
     while True:
         if first:
@@ -205,7 +206,7 @@ def _quote_runs(body: str, limit: int, blocked) -> list[tuple[int, int, int]]:
             if m is None:
                 break
             s = m.start() + 1
-        inside = next((b for a, b in blocked if a <= s < b), None)
+        inside = next((b for a, b in blocked if a <= s < b), None) if blocked else None
         if inside is not None:
             pos = inside - 1
             continue
@@ -214,8 +215,12 @@ def _quote_runs(body: str, limit: int, blocked) -> list[tuple[int, int, int]]:
             pos = s
             continue
         e = r.end()
-        runs.append((s, e, r.group(1).count(">")))
+        depth = r.group(1).count(">")
+        runs.append((s, e, depth))
+        odd = odd or depth == 1 and body[s] == ">" and body[s + 1:s + 2] not in (" ", "\t", "\n", "")
         pos = e - 1 if e > s and body[e - 1] == "\n" else e
+    if not odd:
+        return runs
     # ">From " (mbox escaping) or ">= x" (a rewrapped line) alone between unquoted lines.
     keep = []
     for k, (s, e, depth) in enumerate(runs):

@@ -9,8 +9,7 @@ from ingest.parse.attribution import Attribution, parse_attribution, parse_outlo
 from ingest.parse.trailers import parse_trailers
 
 _NONBLANK = re.compile(r"\S")
-_COLON_NEEDLES = (":\n", ": \n", ":\r\n", "：\n")
-_COLON_NEEDLES_LF = (":\n", ": \n", "：\n")     # a body without CR: one scan less
+_COLON_NEEDLES = (":\n", ": \n")     # and ":\r\n" where there is a CR, "：\n" in non-ASCII text
 _ORIGINAL = re.compile(r"\s*-{3,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|"
                        r"Mensaje original|Messaggio originale)\s*-{3,}\s*$", re.IGNORECASE)
 _OUTLOOK_KEYS = ("Sent:", "Date:", "To:", "Cc:", "Subject:", "Gesendet:", "An:", "Betreff:",
@@ -24,7 +23,12 @@ def colon_lines(body: str, s: int, e: int) -> list[tuple[int, int]]:
     Callers ask run by run and runs do not overlap, so each part of the body is scanned once
     (and patches never)."""
     out = []
-    for needle in _COLON_NEEDLES if body.find("\r", s, e) >= 0 else _COLON_NEEDLES_LF:
+    needles = _COLON_NEEDLES
+    if body.find("\r", s, e) >= 0:
+        needles += (":\r\n",)
+    if not body.isascii():
+        needles += ("：\n",)
+    for needle in needles:
         at = body.find(needle, s, e)
         while at >= 0:
             out.append((at, at + len(needle) - 1))
