@@ -162,6 +162,7 @@ def _build(m: re.Match, start: int, end: int, depth: int, text: str | None = Non
     return Trailer(kind, name, email, value, start, end, depth, comment=comment)
 
 
+@lru_cache(maxsize=1024)   # the same few people sign off, ack and review message after message
 def _split_person(value: str) -> tuple[str, str, str]:
     comment = ""
     hash_at = value.find("#")
