@@ -149,8 +149,8 @@ class Store:
         keyed = [(pks[item.parsed.message_id], item) for item in items]
         for table, columns, rows in (
                 (Segment.__table__, SEGMENT_COLUMNS, make_segment_rows(self.conn, keyed)),
-                (Patch.__table__, PATCH_COLUMNS, [(pk, *p) for pk, item in keyed for p in item.anatomy.patches]),
-                (Trailer.__table__, TRAILER_COLUMNS, [(pk, *t) for pk, item in keyed for t in item.anatomy.trailers])):
+                (Patch.__table__, PATCH_COLUMNS, [(pk,) + p for pk, item in keyed for p in item.anatomy.patches]),
+                (Trailer.__table__, TRAILER_COLUMNS, [(pk,) + t for pk, item in keyed for t in item.anatomy.trailers])):
             if rows:
                 insert_plain_rows(self.conn, table, columns, rows)
 

@@ -69,15 +69,16 @@ def make_segment_rows(conn: Connection, items: Sequence[tuple[int, PreparedMessa
                    if item.parsed.in_reply_to in parents and needs_alignment(item, first)})
     bodies = {message_id: strip_noise(body) for message_id, body in conn.execute(
         select(Message.message_id, Message.body).where(Message.message_id.in_(wanted)))} if wanted else {}
-    tied: dict[int, list[SegmentInsert]] = {}
-    for pk, item, first in replies:
-        parent = parents.get(item.parsed.in_reply_to or "")
-        if first and parent is not None:
-            tied[pk] = own = [(pk, *segment) for segment in item.anatomy.segments]
-            tie_first_quotes(own, first, item.body_z, parent, bodies)
+    ties = {pk: (first, parent) for pk, item, first in replies
+            if first and (parent := parents.get(item.parsed.in_reply_to or "")) is not None}
     rows: list[SegmentInsert] = []
     for pk, item in items:
-        rows.extend(tied.get(pk) or [(pk, *segment) for segment in item.anatomy.segments])
+        key = (pk,)
+        own = [key + segment for segment in item.anatomy.segments]
+        if pk in ties:
+            first, parent = ties[pk]
+            tie_first_quotes(own, first, item.body_z, parent, bodies)
+        rows.extend(own)
     return rows
 
 
