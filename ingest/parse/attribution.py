@@ -219,7 +219,7 @@ def _split_name_email(who: str) -> tuple[str, str]:
         email = m.group(1).lower()
         who = who[: m.start()] + who[m.end():]
     who = who.replace("[mailto:]", "").strip()
-    if not who.isascii() or "via" in who.lower():     # the pattern ignores case
+    if not who.isascii() or "via" in who.lower():     # beyond ASCII, only re knows its case folding
         who = _VIA.sub("", who)
     name = who.strip(" \t,\"'()[]").replace('"', "")
     name = " ".join(name.split())

@@ -48,7 +48,8 @@ class QuoteAttribution:
 
 
 _QSTART = re.compile(r"\n[ \t]{0,3}>")
-_QRUN = re.compile(r"([ \t]{0,3}>(?:[ \t]?>)*)[^\n]*+(?:\n\1(?![ \t]?>)[^\n]*+)*+\n?")   # possessive: no backtracking state
+# Possessive: the engine keeps no backtracking state per line of the run.
+_QRUN = re.compile(r"([ \t]{0,3}>(?:[ \t]?>)*)[^\n]*+(?:\n\1(?![ \t]?>)[^\n]*+)*+\n?")
 _QPREFIX = re.compile(r"[ \t]{0,3}>(?:[ \t]?>)*[ \t]?")
 _CONTENT = re.compile(r"[^\s>]")
 _NONBLANK = re.compile(r"\S")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 
 import pytest
 
 import ingest.prepare as prepare
-from ingest.prepare import PreparedMessage, RejectedMessage, prepare_batch
+from ingest.parse.patch import Hunk
+from ingest.prepare import PreparedMessage, RejectedMessage, format_functions, prepare_batch
 from ingest.sources.base import RawMail
 from ingest.store.quotes import find_first_quotes
 
@@ -59,3 +61,10 @@ def test_anatomy_failure_keeps_the_message(monkeypatch: pytest.MonkeyPatch) -> N
     (item,) = prepare_batch([raw(GOOD % 3)])
     assert isinstance(item, PreparedMessage)
     assert item.anatomy == prepare.NO_ANATOMY and "anatomy:RuntimeError" in item.parsed.defects
+
+
+@pytest.mark.parametrize("names", [
+    [], ["f"], ["int f(void)", "", "int f(void)", "g"], ['say("hi")', "émigré \u20ac", "\x01\t"]])
+def test_function_lists_are_the_json_of_the_distinct_names(names: list[str]) -> None:
+    hunks = tuple(Hunk(1, 1, 1, 1, name, 0, 0, 0, 0) for name in names)
+    assert format_functions(hunks) == json.dumps(list(dict.fromkeys(n for n in names if n)))

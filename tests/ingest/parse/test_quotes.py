@@ -139,6 +139,13 @@ def test_attribution_wrapped_over_two_lines():
          [("attribution", 0), ("quote", 1)]),
         ("From: Matthew Wilcox\n> Sent: 21 February 2023 13:51\n> text\n",
          [("attribution", 0), ("quote", 1)]),
+        # Attribution lines end in ":\n", ": \n", ":\r\n" (CRLF mail) or a full-width colon.
+        ("Bob wrote: \n> a\n", [("attribution", 0), ("quote", 1)]),
+        ("Hi,\r\n\r\nOn Mon, Jan 1, 2024 at 10:00 AM Bob <b@x.org> wrote:\r\n> a\r\n\r\nok\r\n",
+         [("text", 0), ("attribution", 0), ("quote", 1), ("text", 0)]),
+        ("好的\n在 2022/1/21 23:57, Bob 写道：\n> a\n", [("text", 0), ("attribution", 0), ("quote", 1)]),
+        ("> Ann wrote:\r\n> > a\r\n> b\r\n", [("attribution", 1), ("quote", 2), ("quote", 1)]),
+        ("Bob wrote:", [("attribution", 0)]),
     ],
 )
 def test_segment_kinds(body, expected):
