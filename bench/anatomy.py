@@ -7,7 +7,9 @@ does not inflate them; wall-clock seconds are reported beside. Decoding (email p
 first and is not timed; then split_segments +
 attribute_quotes + parse_patches + parse_trailers + parse_subject run over every body, and the
 script reports messages/s (total and per parser) and the share of quote segments (and quoted
-lines) that got an attributed person.
+lines) that got an attributed person. The per-parser breakdown ends with `find_anatomy`, the
+whole of what an ingest worker computes per body (segment rows with their owners, patches with
+their patch id, trailers).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ingest.parse.patch import _parse_patches_cached, parse_patches  # noqa: E40
 from ingest.parse.quotes import attribute_quotes, split_segments  # noqa: E402
 from ingest.parse.subject import parse_subject  # noqa: E402
 from ingest.parse.trailers import _parse_trailers_cached, parse_trailers  # noqa: E402
+from ingest.prepare import find_anatomy  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "corpus" / "cgroups-2024.mbox.gz"
 
@@ -134,6 +137,11 @@ def run_breakdown(messages: list[tuple[str, str]]) -> dict:
     for subject in subjects:
         parse_subject(subject)
     out["parse_subject"] = time.process_time() - t
+    clear_caches()
+    t = time.process_time()
+    for body in bodies:
+        find_anatomy(body)      # what an ingest worker runs: rows with owners, patch id, trailers
+    out["find_anatomy"] = time.process_time() - t
     return {k: round(v / len(bodies) * 1e6, 1) for k, v in out.items()}
 
 
