@@ -240,11 +240,11 @@ def _parse_hunk(lines: list[str], firsts: str, starts: list[int], i: int):
     first = i
     i += 1
     end = find_hunk_end(firsts, i, old_count, new_count) if old_count + new_count else 0
-    body = lines[i:end]
+    hunk_lines = lines[i:end]
     exact = False
-    if end and "-- " not in body:   # every line ' ', '-', '+' or blank: counted in C
+    if end and "-- " not in hunk_lines:   # every line ' ', '-', '+' or blank: counted in C
         added, removed = firsts.count("+", i, end), firsts.count("-", i, end)
-        exact = "" not in body
+        exact = "" not in hunk_lines
         i = end
     else:
         added, removed, i = _walk_hunk(lines, i, old_count, new_count)
