@@ -29,6 +29,7 @@ from kb.models import Message, Series, SeriesMessage
 
 from ingest.parse.change_id import find_change_id
 from ingest.parse.subject import parse_subject
+from ingest.store.findings import iter_chunks
 
 CHUNK = 2000
 Member = tuple[int, int, object, int, str]   # part, total, date, message pk, normalised title
@@ -40,9 +41,9 @@ def rebuild_series(session: Session, thread_ids: Iterable[int]) -> int:
         return 0
     conn = session.connection()
     groups: dict[tuple[int, str, int], list[Member]] = defaultdict(list)
-    for start in range(0, len(ids), CHUNK):
+    for chunk in iter_chunks(ids, CHUNK):
         rows = conn.execute(select(Message.id, Message.thread_id, Message.subject, Message.author_email,
-                                   Message.date).where(Message.thread_id.in_(ids[start:start + CHUNK]))).all()
+                                   Message.date).where(Message.thread_id.in_(chunk))).all()
         for pk, thread_id, subject, email, date in rows:
             info = parse_subject(subject)
             if not info.is_patch or info.is_reply or info.is_forward:
@@ -51,11 +52,11 @@ def rebuild_series(session: Session, thread_ids: Iterable[int]) -> int:
                                                              info.normalised))
     pks = [pk for members in groups.values() for *_, pk, _ in members]
     old: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(pks), CHUNK):
+    for chunk in iter_chunks(pks, CHUNK):
         old.update((sid, (title, email)) for sid, title, email in conn.execute(
             select(Series.id, Series.title, Series.author_email)
             .join(SeriesMessage, SeriesMessage.series_id == Series.id)
-            .where(SeriesMessage.message_pk.in_(pks[start:start + CHUNK]))).all())
+            .where(SeriesMessage.message_pk.in_(chunk))).all())
     if old:
         conn.execute(delete(SeriesMessage).where(SeriesMessage.series_id.in_(old)))
         conn.execute(delete(Series).where(Series.id.in_(old)))
@@ -64,24 +65,24 @@ def rebuild_series(session: Session, thread_ids: Iterable[int]) -> int:
     change_ids = read_change_ids(conn, [m[3] for members in groups.values() for m in members
                                         if m[0] == members[0][0]])
     rows = []
-    for (thread_id, email, version), members in groups.items():
+    keys = {group: bound_key("{}|{}|v{}".format(*group)) for group in groups}   # thread id | author | vN
+    for group, members in groups.items():
+        _thread_id, email, version = group
         title = members[0][4]
         dates = [m[2] for m in members if m[2] is not None]
         change_id = next((change_ids[m[3]] for m in members if m[0] == members[0][0] and m[3] in change_ids), None)
-        rows.append({"key": bound_key(f"{thread_id}|{email}|v{version}"), "title": title, "author_email": email,
+        rows.append({"key": keys[group], "title": title, "author_email": email,
                      "version": version, "total": max(m[1] for m in members), "change_id": change_id,
                      "revision_key": make_revision_key(title, email, change_id),
                      "first_date": min(dates) if dates else None})
     if rows:
         conn.execute(insert(Series.__table__), rows)
-        keys = [row["key"] for row in rows]
         series_ids: dict[str, int] = {}
-        for start in range(0, len(keys), CHUNK):
-            series_ids.update(conn.execute(select(Series.key, Series.id)
-                                           .where(Series.key.in_(keys[start:start + CHUNK]))).all())
+        for chunk in iter_chunks(list(keys.values()), CHUNK):
+            series_ids.update(conn.execute(select(Series.key, Series.id).where(Series.key.in_(chunk))).all())
         conn.execute(insert(SeriesMessage.__table__), [
-            {"series_id": series_ids[bound_key(f"{thread_id}|{email}|v{version}")], "message_pk": m[3], "part": m[0]}
-            for (thread_id, email, version), members in groups.items() for m in members])
+            {"series_id": series_ids[keys[group]], "message_pk": m[3], "part": m[0]}
+            for group, members in groups.items() for m in members])
     rekey_revisions(conn, {(row["title"], row["author_email"]) for row in rows} | set(old.values()))
     return len(rows)
 
@@ -89,8 +90,8 @@ def rebuild_series(session: Session, thread_ids: Iterable[int]) -> int:
 def read_change_ids(conn: Connection, pks: list[int]) -> dict[int, str]:
     """Message pk -> b4 change-id, for those of these messages whose body gives one."""
     found: dict[int, str] = {}
-    for start in range(0, len(pks), CHUNK):
-        for pk, body in conn.execute(select(Message.id, Message.body).where(Message.id.in_(pks[start:start + CHUNK]))):
+    for chunk in iter_chunks(pks, CHUNK):
+        for pk, body in conn.execute(select(Message.id, Message.body).where(Message.id.in_(chunk))):
             change_id = find_change_id(body or "")
             if change_id is not None:
                 found[pk] = change_id
@@ -116,10 +117,10 @@ def rekey_revisions(conn: Connection, pairs: set[tuple[str, str]]) -> int:
     """Re-key every series of these (title, author) pairs by the rule above; the number changed."""
     titles = sorted({title for title, _ in pairs})
     found: dict[tuple[str, str], list[tuple[int, str | None, str]]] = defaultdict(list)
-    for start in range(0, len(titles), CHUNK):
+    for chunk in iter_chunks(titles, CHUNK):
         for pk, title, email, change_id, key in conn.execute(
                 select(Series.id, Series.title, Series.author_email, Series.change_id, Series.revision_key)
-                .where(Series.title.in_(titles[start:start + CHUNK]))):
+                .where(Series.title.in_(chunk))):
             if (title, email) in pairs:
                 found[(title, email)].append((pk, change_id, key))
     changes = []
