@@ -76,7 +76,7 @@ def build_record_from_message(msg) -> dict | None:
     }
 
 
-def _feed_lines(stream: IO[bytes], lines: list[str]) -> None:
+def feed_lines(stream: IO[bytes], lines: list[str]) -> None:
     try:
         for line in lines:
             stream.write(line.encode() + b"\n")
@@ -98,29 +98,36 @@ def list_commits(git_dir: Path) -> list[str]:
     return out.stdout.decode().split()
 
 
-def iter_epoch(git_dir: Path) -> Iterator[tuple[str, bytes]]:
-    """(commit, raw message) for each commit whose tree holds the blob `m`."""
-    commits = list_commits(git_dir)
+def iter_blobs(git_dir: Path, specs: list[str]) -> Iterator[bytes | None]:
+    """The content of each object spec (e.g. "<commit>:m") in order; None when it is missing."""
     proc = subprocess.Popen(["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    feeder = threading.Thread(target=_feed_lines, args=(proc.stdin, [f"{c}:m" for c in commits]),
-                              daemon=True)
+    feeder = threading.Thread(target=feed_lines, args=(proc.stdin, specs), daemon=True)
     feeder.start()
     try:
-        for commit in commits:
+        for spec in specs:
             header = proc.stdout.readline().split()
             if len(header) != 3:
-                continue  # "<commit>:m missing": a deletion or an empty commit
+                yield None  # "<spec> missing": a deletion or an empty commit
+                continue
             size = int(header[2])
             if size > MAX_MESSAGE_BYTES:
-                raise ArchiveError(f"{commit}: message of {size} bytes is over the bound")
+                raise ArchiveError(f"{spec}: message of {size} bytes is over the bound")
             data = proc.stdout.read(size)
             proc.stdout.read(1)
-            yield commit, data
+            yield data
     finally:
         proc.stdout.close()
         proc.wait()
         feeder.join()
+
+
+def iter_epoch(git_dir: Path) -> Iterator[tuple[str, bytes]]:
+    """(commit, raw message) for each commit whose tree holds the blob `m`."""
+    commits = list_commits(git_dir)
+    for commit, raw in zip(commits, iter_blobs(git_dir, [f"{c}:m" for c in commits])):
+        if raw is not None:
+            yield commit, raw
 
 
 def iter_mbox(path: Path) -> Iterator[tuple[str, object]]:
