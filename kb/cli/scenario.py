@@ -38,32 +38,50 @@ def scenario() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print reports and mismatches as JSON.")
 @click.option("--no-witness", is_flag=True, help="Do not draw witness interleavings.")
 def check_command(files: tuple[str, ...], max_states: int, timeout: float, as_json: bool, no_witness: bool) -> None:
-    """Judge mode: check every variant and compare with the Result headers.
+    """Judge mode: check every variant of every file and compare with the Result headers.
 
-    Exits 1 when any verdict differs from its Result header or a search is inconclusive.
+    A file that fails to read or parse is reported and the batch goes on. Exits 2 when any file
+    failed, else 1 when any verdict differs from its Result header or a search is inconclusive.
 
     Example: kb scenario check data/scenarios/truncate_isolate.kscen
     """
+    from kb.errors import ScenarioError
     from kb.scenarios import check_scenario, compare_expectations, load_scenario, render_report, report_to_json
 
-    failed = False
+    errors = mismatched = 0
     results = []
     for name in files:
-        scen = load_scenario(name)
-        report = check_scenario(scen, max_states=max_states, timeout=timeout, witnesses=not no_witness)
+        try:
+            scen = load_scenario(name)
+            report = check_scenario(scen, max_states=max_states, timeout=timeout, witnesses=not no_witness)
+        except ScenarioError as exc:
+            errors += 1
+            if as_json:
+                results.append({"file": name, "status": "error", "error": str(exc)})
+            else:
+                click.echo(f"kb: {exc}", err=True)
+                echo_text(f"ERROR: {name}\n")
+            continue
         mismatches = compare_expectations(scen, report)
-        failed = failed or bool(mismatches) or report.inconclusive
+        bad = bool(mismatches) or report.inconclusive
+        mismatched += bad
+        status = "FAIL" if bad else "ok"
         if as_json:
-            results.append({"report": report_to_json(report), "mismatches": [str(m) for m in mismatches]})
+            results.append({"file": name, "status": status.lower(), "report": report_to_json(report),
+                            "mismatches": [str(m) for m in mismatches]})
             continue
         echo_text(render_report(report, list(scen.expectations), show_witness=not no_witness))
         for m in mismatches:
             echo_text(f"MISMATCH {name}: {m}")
-        status = "FAIL" if mismatches or report.inconclusive else "ok"
         echo_text(f"{status}: {name} ({len(scen.expectations)} Result header(s))\n")
     if as_json:
         echo_json(results)
-    if failed:
+    elif len(files) > 1:
+        echo_text(f"checked {len(files)} file(s): {len(files) - errors - mismatched} ok, "
+                  f"{mismatched} mismatched or inconclusive, {errors} failed")
+    if errors:
+        sys.exit(2)
+    if mismatched:
         sys.exit(1)
 
 
@@ -78,11 +96,12 @@ def run_command(ctx: click.Context, target: str, variant: str | None, as_json: b
                 timeout: float) -> None:
     """Explore a scenario file, or the scenarios linked to a race/thread/message (runs are recorded).
 
+    A file's verdicts are compared with its Result headers: exits 1 on a mismatch.
     TARGET is a .kscen file, a stored scenario (id or name), a race id, or a message-id.
 
     Example: kb scenario run data/scenarios/truncate_isolate.kscen --variant merged
     """
-    from kb.scenarios import check_scenario, load_scenario, render_report, report_to_json
+    from kb.scenarios import check_scenario, compare_expectations, load_scenario, render_report, report_to_json
 
     if not Path(target).is_file():
         from kb.cli.main import open_library
@@ -97,10 +116,15 @@ def run_command(ctx: click.Context, target: str, variant: str | None, as_json: b
         return
     scen = load_scenario(target)
     report = check_scenario(scen, variant=variant, max_states=max_states, timeout=timeout)
+    mismatches = compare_expectations(scen, report)
     if as_json:
-        echo_json(report_to_json(report))
+        echo_json(report_to_json(report) | {"mismatches": [str(m) for m in mismatches]})
     else:
         echo_text(render_report(report, list(scen.expectations)))
+        for m in mismatches:
+            echo_text(f"MISMATCH {target}: {m}")
+    if mismatches or report.inconclusive:
+        sys.exit(1)
 
 
 @scenario.command("list")
