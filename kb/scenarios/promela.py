@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from kb.errors import ScenarioError
-from kb.scenarios.model import FLAG_BITS, PTR_BASE, Instr, Program, Scenario
+from kb.scenarios.model import FLAG_BITS, LOC_BASE, PTR_BASE, Instr, Program, Scenario
 from kb.scenarios.promela_ops import render_instr
 
 UAF = FLAG_BITS["uaf"]
@@ -160,6 +160,10 @@ class PromelaWriter:
         if loc[0] == "s":
             return body(loc[1], loc[2])
         reg = self.g(loc[1])
+        if loc[0] == "p":
+            options = [f":: {reg} == {LOC_BASE + slot} -> {body(slot, -1)}" for slot in loc[2]]
+            guards = " && ".join(f"{reg} != {LOC_BASE + slot}" for slot in loc[2]) or "1"
+            return "if " + " ".join(options + [f":: {guards} -> {null_body}"]) + " fi"
         options = [f":: {reg} == {PTR_BASE + k} -> {body(field, obj)}" for k, (field, obj) in enumerate(loc[2])]
         guards = " && ".join(f"{reg} != {PTR_BASE + k}" for k in range(len(loc[2]))) or "1"
         options.append(f":: {guards} -> {null_body}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kb.scenarios.model import FLAG_BITS, FLAGS, FREED, PTR_BASE, Program
+from kb.scenarios.model import FLAG_BITS, FLAGS, FREED, LOC_BASE, PTR_BASE, Program
 
 MAX_CELL = 46
 
@@ -73,6 +73,9 @@ def format_value(program: Program, value: int) -> str:
     k = value - PTR_BASE
     if 0 <= k < len(program.objects):
         return "&" + program.objects[k][0]
+    slot = value - LOC_BASE
+    if 0 <= slot < len(program.slot_names) and (program.slot_names[slot], slot) in program.locs:
+        return "&" + program.slot_names[slot]
     return str(value)
 
 

@@ -99,7 +99,7 @@ def test_errors_are_one_line_with_place(body: str, message: str) -> None:
     ("C x\n{}\nexists (uaf)\n", "expected at least one process"),
     ("C x\n{}\nP0(f) { }\n", "expected a final condition"),
     ("C x\n{}\nP1(f) { }\nexists (uaf)\n", "expected P0"),
-    ("C x\n(*\n * Result: Maybe\n*)\n{}\nP0(f) { }\nexists (uaf)\n", "Result must be Never, Sometimes or Always"),
+    ("C x\n(*\n * Result: Maybe\n*)\n{}\nP0(f) { }\nexists (uaf)\n", "Result must be Never, Sometimes, Always or DEADLOCK"),
     ("C x\n(*\n * Result[nope]: Never\n*)\n{}\nP0(f) { }\nexists (uaf)\n", "unknown variant 'nope'"),
     ("C x\n{}\nP0(f) { }\nexists (1:r=1)\n", "unknown register 1:r"),
     ("C x\n{}\nP0(f) { }\nexists (zz=1)\n", "unknown location 'zz'"),
