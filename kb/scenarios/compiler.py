@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.errors import ScenarioError
 from kb.scenarios.lowering import ThreadCompiler
+from kb.scenarios.races import find_races
 from kb.scenarios.model import (
     FLAG_BITS, FREED, LOC_BASE, PTR_BASE, Call, Expr, Field, InitDecl, Instr, Name, Num, PAnd, PCompare, PConst,
     PFlag, PNot, POr, Program, Prop, ThreadCode, Unary, VariantSource,
@@ -118,14 +119,15 @@ def lay_out(source: VariantSource, filename: str, n_callbacks: int):
         else:
             conditions.append((clause, compiled))
     orderings = tuple(sorted({f"{i.ordering} (line {i.line})" for t in threads for i in t.instrs if i.ordering}))
+    patched, races = find_races(tuple(threads))
     program = Program(
-        variant=source.name, slot_names=tuple(layout.names), init=tuple(layout.init), threads=tuple(threads),
+        variant=source.name, slot_names=tuple(layout.names), init=tuple(layout.init), threads=patched,
         n_real=n, flags_slot=flags_slot,
         regs=tuple(tuple((r, s) for r, s in tc.registers.items() if not r.startswith("tmp%")) for tc in compilers),
         locs=tuple(layout.locs.items()),
         objects=tuple((o, layout.objects[o]) for o in layout.object_order),
         cb_state_slots=tuple(p for p, _, _ in layout.callback_pool),
-        conditions=tuple(conditions), filter=filt, orderings=orderings,
+        conditions=tuple(conditions), filter=filt, orderings=orderings, races=races,
     )
     assert not cb_pcs or cb_pcs[0] == n
     return program, layout, compilers, callbacks

@@ -107,7 +107,7 @@ class Either(Stmt):
 
 # --- propositions (herd7 syntax plus flags) ----------------------------------------
 
-FLAGS = ("uaf", "double_free", "null_deref", "refcount_underflow", "deadlock", "bug", "bad_unlock")
+FLAGS = ("uaf", "double_free", "null_deref", "refcount_underflow", "deadlock", "bug", "bad_unlock", "data_race")
 FLAG_BITS = {name: 1 << i for i, name in enumerate(FLAGS)}
 
 
@@ -243,6 +243,7 @@ class Program:
     conditions: tuple[tuple[Clause, object], ...]  # (clause, compiled prop tree)
     filter: object | None
     orderings: tuple[str, ...]
+    races: tuple = ()  # per thread, per pc: ((other thread, its racing pcs), ...); see kb.scenarios.races
 
 
 PTR_BASE = 1 << 20  # value of a pointer to object k is PTR_BASE + k; NULL is 0

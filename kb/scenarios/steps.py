@@ -14,6 +14,7 @@ NULL_DEREF = FLAG_BITS["null_deref"]
 UNDERFLOW = FLAG_BITS["refcount_underflow"]
 BUG = FLAG_BITS["bug"]
 BAD_UNLOCK = FLAG_BITS["bad_unlock"]
+DATA_RACE = FLAG_BITS["data_race"]
 M32 = 0xFFFFFFFF
 
 BINOPS = {
@@ -97,9 +98,26 @@ def build_steps(program: Program) -> list[list[tuple]]:
     out = []
     for tid, thread in enumerate(program.threads):
         steps = [build_step(ins, tid, flags) for ins in thread.instrs]
+        if program.races:
+            steps = [watch_race(step, pairs, flags) if pairs else step
+                     for step, pairs in zip(steps, program.races[tid])]
         steps.append((lambda s: None, False))
         out.append(steps)
     return out
+
+
+def watch_race(step: tuple, pairs: tuple, F: int) -> tuple:
+    """Wrap an access step: raise data_race when another thread is at a conflicting access."""
+    inner = step[0]
+
+    def racy(s):
+        r = inner(s)
+        if r is not None:
+            for j, pcs in pairs:
+                if s[j] in pcs:
+                    l = list(r); l[F] |= DATA_RACE; return tuple(l)
+        return r
+    return racy, step[1]
 
 
 def build_step(ins: Instr, pc: int, F: int) -> tuple:  # noqa: C901 - one dispatch table
