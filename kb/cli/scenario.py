@@ -167,23 +167,30 @@ def draft_command(ctx: click.Context, race_id: int, output: str | None) -> None:
 
 @scenario.command("export")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--promela", is_flag=True, required=True, help="Export Promela for SPIN (the only format).")
+@click.option("--promela", is_flag=True, help="Export Promela for SPIN.")
+@click.option("--litmus", is_flag=True, help="Export herd7 C-litmus (LKMM primitives and lifetime only).")
 @click.option("--variant", "-v", "variant", default="base", show_default=True)
 @click.option("--condition", "-c", "condition", default=None, help="Condition name (default: the first).")
 @click.option("--always", is_flag=True, help="Define CHECK_ALWAYS (no error = the condition always holds).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None)
-def export_command(file: str, promela: bool, variant: str, condition: str | None, always: bool,
+def export_command(file: str, promela: bool, litmus: bool, variant: str, condition: str | None, always: bool,
                    output: str | None) -> None:
-    """Export one variant as a Promela model (spin -a; gcc -DSAFETY pan.c; ./pan -E).
+    """Export one variant and condition as a Promela model (spin -a; gcc -DSAFETY pan.c; ./pan -E)
+    or as herd7 C-litmus (herd7 -conf linux-kernel.cfg FILE). A model the litmus format cannot say
+    exactly (pointers to objects, loops, return, flags other than uaf) is refused with the reason.
 
     Example: kb scenario export --promela data/scenarios/truncate_isolate.kscen --variant merged -o t.pml
     """
     from kb.errors import ScenarioError
-    from kb.scenarios import export_promela, load_scenario
+    from kb.scenarios import export_litmus, export_promela, load_scenario
 
-    del promela
+    if promela == litmus:
+        raise click.UsageError("give exactly one of --promela and --litmus")
     scen = load_scenario(file)
-    text = export_promela(scen, variant, condition, check_always=always)
+    if litmus:
+        text = export_litmus(scen, variant, condition)
+    else:
+        text = export_promela(scen, variant, condition, check_always=always)
     if output:
         try:
             Path(output).write_text(text)
