@@ -148,21 +148,45 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
 
 
 @scenario.command("draft")
-@click.argument("race_id", type=int)
+@click.argument("race_id", type=int, required=False)
+@click.option("--all", "draft_all", is_flag=True, help="Draft every race without a scenario; link the complete ones.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None)
+@click.option("--json", "as_json", is_flag=True, help="With --all: coverage by race source as JSON.")
 @click.pass_context
-def draft_command(ctx: click.Context, race_id: int, output: str | None) -> None:
-    """Write a skeleton .kscen from a race's interleaving or report, for a person to finish.
+def draft_command(ctx: click.Context, race_id: int | None, draft_all: bool, output: str | None, as_json: bool) -> None:
+    """Draft a runnable .kscen for a race from its KCSAN/lockdep/KASAN report or CPU diagram,
+    with +fix-N variants for recognisable fix patches. The header says Draft: complete or
+    incomplete (an incomplete draft gives no verdict and `kb link` refuses it without --draft).
+
+    With --all, drafts every race that has no scenario, links and runs the complete drafts, and
+    prints coverage by race source.
 
     Example: kb scenario draft 12 -o race12.kscen
     """
     from kb.cli.main import open_library
 
-    text = open_library(ctx.find_root()).draft_scenario(race_id)
+    library = open_library(ctx.find_root())
+    if draft_all:
+        coverage = library.draft_all_scenarios()
+        rows = {kind: vars(cov) for kind, cov in sorted(coverage.by_source.items())}
+        if as_json:
+            echo_json({"by_source": rows, "skipped_with_scenario": coverage.skipped})
+            return
+        echo_text(f"{'source':<10} {'races':>6} {'complete':>9} {'linked':>7} {'Sometimes':>10} {'fix variants':>13}")
+        for kind, row in rows.items():
+            share = f"{100 * row['reproduced'] / row['races']:.0f}%" if row["races"] else "-"
+            echo_text(f"{kind:<10} {row['races']:>6} {row['complete']:>9} {row['linked']:>7} "
+                      f"{row['reproduced']:>5} {share:>4} {row['variants']:>13}")
+        echo_text(f"({coverage.skipped} race(s) already had a scenario)")
+        return
+    if race_id is None:
+        raise click.UsageError("give a RACE_ID or --all")
+    draft = library.draft_scenario(race_id)
     if output:
-        Path(output).write_text(text)
+        Path(output).write_text(draft.text)
+        click.echo(f"wrote {output}: {'complete' if draft.complete else 'incomplete'} draft", err=True)
     else:
-        echo_text(text)
+        echo_text(draft.text)
 
 
 @scenario.command("export")

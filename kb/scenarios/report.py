@@ -73,7 +73,11 @@ class Mismatch:
 
 def check_scenario(scenario: Scenario, variant: str | None = None, max_states: int = DEFAULT_MAX_STATES,
                    timeout: float = DEFAULT_TIMEOUT, witnesses: bool = True) -> CheckReport:
-    """Explore every (or one) variant; bounded by max_states and timeout (then inconclusive)."""
+    """Explore every (or one) variant; bounded by max_states and timeout (then inconclusive).
+    An incomplete draft (`Draft: incomplete` in its header) never yields a verdict."""
+    if is_incomplete_draft(scenario):
+        reason = scenario.find_metadata("Draft")[0].partition(":")[2].strip()
+        raise ScenarioError(f"no verdict: incomplete draft ({reason or 'finish the model'})", place=scenario.filename)
     started = time.monotonic()
     names = list(scenario.variants) if variant is None else [variant]
     results = []
@@ -107,6 +111,10 @@ def check_program(scenario: Scenario, program: Program, max_states: int, timeout
     sc_only = any(c.verdict in ("Never", "Always") for c in out) and is_weak_memory_sensitive(program)
     return VariantResult(program.variant, result.states, result.transitions, result.final_states, result.seconds,
                          not result.complete, result.reason, sc_only, program.orderings, tuple(out))
+
+
+def is_incomplete_draft(scenario: Scenario) -> bool:
+    return any(v.lower().startswith("incomplete") for v in scenario.find_metadata("Draft"))
 
 
 def decide_verdict(pos: int, neg: int, complete: bool) -> str:
