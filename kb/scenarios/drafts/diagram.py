@@ -65,14 +65,31 @@ class LineMapper:
     def location(self, arg: str) -> str:
         match = PATH_RE.match(arg.strip())
         path = match.group(1) if match else arg
-        return make_ident(path.replace("->", "__").replace(".", "__"), "loc").replace("__", ".")
+        parts = [make_ident(part, "f") for part in re.split(r"->|\.", path) if part.strip()]
+        return ".".join(parts[-3:]) or "loc"
+
+    def find_deref(self, text: str) -> str:
+        """The first `obj->field` in a line whose obj is an object some line frees, else ""."""
+        for match in re.finditer(r"\b([A-Za-z_]\w*)->([A-Za-z_]\w*)", text):
+            if match.group(1) in self.objects:
+                return f"{match.group(1)}->{match.group(2)}"
+        return ""
+
+    def map_deref(self, cell: str, thread: DraftThread) -> list[Line]:
+        """A line that reads a freed object's field (a condition, an argument, a bare expression)."""
+        path = self.find_deref(cell)
+        if not path:
+            return [Line(f"// {cell}", False)]
+        reg = f"r{len(thread.registers)}"
+        thread.registers.append(reg)
+        return [Line(f"{reg} = READ_ONCE({path});   // {cell}", True, "use")]
 
     def map(self, cell: str, thread: DraftThread) -> list[Line]:  # noqa: C901 - one rule per shape
         text = cell.strip().rstrip(";").strip()
         if not text or COMMENT_RE.match(text):
             return [Line(f"// {cell}", False)]
         if text.startswith(("if ", "if(", "while", "for ", "for(", "} else", "else", "return", "goto")):
-            return [Line(f"// {cell}", False)]
+            return self.map_deref(cell, thread)
         lock = BARE_LOCK.match(text)
         if lock:
             name = self.location(lock.group(2)) if lock.group(2) else "lock"
@@ -94,7 +111,7 @@ class LineMapper:
         assign = ASSIGN_RE.match(text)
         if assign:
             return self.map_assign(assign.group(1), assign.group(2).strip(), cell, thread)
-        return [Line(f"// {cell}", False)]
+        return self.map_deref(cell, thread)
 
     def map_call(self, name: str, args: str, cell: str, thread: DraftThread) -> list[Line]:
         first = args.split(",")[0] if args else ""
@@ -119,6 +136,8 @@ class LineMapper:
             obj = self.object_of(first if name != "kmem_cache_free" else args.split(",")[-1])
             call = "kfree_rcu" if name in ("kfree_rcu", "call_rcu") else "kfree"
             return [Line(f"{call}({obj});   // {cell}", True, "free")]
+        if self.find_deref(args) and not (FREE_RE.match(name) or PUT_RE.match(name) or GET_RE.match(name)):
+            return self.map_deref(cell, thread)
         if TRYGET_RE.match(name):
             reg = f"r{len(thread.registers)}"
             thread.registers.append(reg)
@@ -130,6 +149,8 @@ class LineMapper:
         return [Line(f"// {cell}", False)]
 
     def map_assign(self, target: str, value: str, cell: str, thread: DraftThread) -> list[Line]:
+        if target in self.objects:  # `ctx = of->priv`: fetching the object's pointer; the object stays `ctx`
+            return [Line(f"// {cell}", False)]
         if "->" in target or "." in target:
             if VALUE_RE.match(value) and ("->" not in value and "." not in value):
                 plain = value if re.fullmatch(r"-?\d+|NULL|true|false", value) else "1"
@@ -138,6 +159,8 @@ class LineMapper:
         source = re.match(r"^(?:READ_ONCE\()?\s*([A-Za-z_]\w*(?:->|\.)[A-Za-z_]\w*(?:(?:->|\.)\w+)*)\)?$", value)
         if source:
             reg = make_ident(target, "r")
+            if self.find_deref(value):
+                return self.map_deref(cell, thread)
             if reg not in thread.registers:
                 thread.registers.append(reg)
             marked = value.startswith("READ_ONCE")

@@ -73,11 +73,14 @@ class DraftModel:
 
 
 IDENT_RE = re.compile(r"[A-Za-z_]\w*")
+MAX_NAME = 40
 
 
 def make_ident(text: str, fallback: str) -> str:
     """A C identifier from a lock class, cache or function name (&a->b#2 -> a_b_2)."""
     name = re.sub(r"\W+", "_", text).strip("_")
+    if len(name) > MAX_NAME:  # macro soup (per_cpu_ptr expansions): keep the tail, which names the field
+        name = name[-MAX_NAME:].partition("_")[2] or name[-MAX_NAME:]
     if not name:
         return fallback
     return name if not name[0].isdigit() else f"{fallback}_{name}"

@@ -20,7 +20,8 @@ SKIP_FRAMES = re.compile(r"^(?:instrument_|__tsan_|kcsan_|kasan_|__kasan_|lock_a
 def clean_report(text: str) -> list[str]:
     """Lines of a report with mail artefacts removed (bounded)."""
     out = []
-    for raw in text[:MAX_REPORT].splitlines():
+    text = text[:MAX_REPORT].replace("#012", "\n")  # syslog's escaped newlines
+    for raw in text.splitlines():
         line = QUOTE_RE.sub("", raw)
         line = STAMP_RE.sub("", line)
         out.append(line.rstrip())

@@ -130,6 +130,15 @@ DIAGRAM_UAF = """	CPU0				CPU1
 					kfree(ent);
 	val = ent->count;
 """
+DIAGRAM_IF_DEREF = """   CPU0					CPU1
+   ====					====
+ knob_write()				knob_remove()
+ ctx = of->priv;
+					kfree(ctx);
+					of->priv = NULL;
+ if (ctx->armed)  // reads freed memory
+"""
+LOCKDEP_SYSLOG = LOCKDEP_CHAIN.replace("> \n", "").replace(">\n", "").replace("> ", "#012", 6)
 DIAGRAM_PROSE = """	CPU0				CPU1
 	do_something_big
 					do_other_thing
@@ -155,6 +164,9 @@ CASES = [
     ("diagram-list", facts("diagram", "other", DIAGRAM_LIST), True, "Sometimes", ["frob_move", "frob_split"]),
     ("diagram-uaf", facts("diagram", "use-after-free", DIAGRAM_UAF), True, "Sometimes", ["cpu0", "cpu1"]),
     ("diagram-deadlock", facts("diagram", "deadlock", DIAGRAM_DEADLOCK), True, "Sometimes", ["cpu_a", "cpu_b"]),
+    ("diagram-if-deref", facts("diagram", "use-after-free", DIAGRAM_IF_DEREF), True, "Sometimes",
+     ["knob_write", "knob_remove"]),
+    ("lockdep-syslog", facts("lockdep", "deadlock", LOCKDEP_SYSLOG), True, "Sometimes", ["widget_flush", "widget_register"]),
     ("diagram-prose", facts("diagram", "use-after-free", DIAGRAM_PROSE), False, None,
      ["do_something_big", "do_other_thing"]),
     ("kcsan-no-title", facts("kcsan", "data-race", "no report here"), False, None, ["nothing_drafted"]),
