@@ -37,7 +37,9 @@ def scenario() -> None:
 @click.option("--timeout", type=click.FloatRange(0.01, 3600), default=30.0, show_default=True, help="Seconds per file.")
 @click.option("--json", "as_json", is_flag=True, help="Print reports and mismatches as JSON.")
 @click.option("--no-witness", is_flag=True, help="Do not draw witness interleavings.")
-def check_command(files: tuple[str, ...], max_states: int, timeout: float, as_json: bool, no_witness: bool) -> None:
+@click.option("--strict", is_flag=True, help="Fidelity warnings (undeclared names, held locks, ...) are errors.")
+def check_command(files: tuple[str, ...], max_states: int, timeout: float, as_json: bool, no_witness: bool,
+                  strict: bool) -> None:
     """Judge mode: check every variant of every file and compare with the Result headers.
 
     A file that fails to read or parse is reported and the batch goes on. Exits 2 when any file
@@ -47,12 +49,17 @@ def check_command(files: tuple[str, ...], max_states: int, timeout: float, as_js
     """
     from kb.errors import ScenarioError
     from kb.scenarios import check_scenario, compare_expectations, load_scenario, render_report, report_to_json
+    from kb.scenarios.lints import find_warnings
 
     errors = mismatched = 0
     results = []
     for name in files:
         try:
             scen = load_scenario(name)
+            warnings = find_warnings(scen)
+            if strict and warnings:
+                raise ScenarioError(f"{len(warnings)} warning(s) under --strict; first: "
+                                    f"{warnings[0].split(': ', 1)[1]}", place=warnings[0].split(": ", 1)[0])
             report = check_scenario(scen, max_states=max_states, timeout=timeout, witnesses=not no_witness)
         except ScenarioError as exc:
             errors += 1
@@ -68,8 +75,10 @@ def check_command(files: tuple[str, ...], max_states: int, timeout: float, as_js
         status = "FAIL" if bad else "ok"
         if as_json:
             results.append({"file": name, "status": status.lower(), "report": report_to_json(report),
-                            "mismatches": [str(m) for m in mismatches]})
+                            "mismatches": [str(m) for m in mismatches], "warnings": warnings})
             continue
+        for warning in warnings:
+            echo_text(warning)
         echo_text(render_report(report, list(scen.expectations), show_witness=not no_witness))
         for m in mismatches:
             echo_text(f"MISMATCH {name}: {m}")

@@ -205,6 +205,8 @@ class FileParser:
                 raise s.fail(f"repeat count {count} out of range 0..{MAX_REPEAT}", count_tok)
             s.expect(")")
             return Repeat(tok.line, tok.col, text, count, self.parse_stmt())
+        if tok.kind == "ident" and tok.text in ("while", "for", "do"):
+            raise s.fail(f"'{tok.text}' loops are not supported: loops are bounded, write repeat (N) {{ ... }}", tok)
         if s.accept("either"):
             choices = [self.parse_stmt()]
             if not s.at("or"):
@@ -219,6 +221,7 @@ class FileParser:
             value = self.parse_expr()
             s.expect(";")
             return Assign(tok.line, tok.col, text, expr, value)
+
         s.expect(";")
         if not isinstance(expr, Call):
             raise s.fail("a statement is an assignment or a call", tok)
@@ -254,6 +257,11 @@ class FileParser:
             while True:
                 tok = s.peek
                 prec = BINARY_PREC.get(tok.text) if tok.kind == "punct" else None
+                nxt = s.peek_at(1)
+                if tok.text in ("+", "-") and nxt.text in (tok.text, "=") and (nxt.line, nxt.col) == (tok.line, tok.col + 1):
+                    raise s.fail(f"'{tok.text}{s.peek_at(1).text}' is not supported: write x = x {tok.text} 1 for a "
+                                 f"plain access (two steps) or atomic_{'inc' if tok.text == '+' else 'dec'}(&x) for "
+                                 "one atomic step")
                 if prec is None or prec < min_prec:
                     return left
                 s.advance()

@@ -91,3 +91,15 @@ def test_spin_agrees_on_data_races() -> None:
     report = check_scenario(scen, witnesses=False)
     for v in report.variants:
         assert check_variant_with_spin(scen, v.variant, timeout=120) == {c.name: c.verdict for c in v.conditions}
+
+
+def test_witness_shows_the_value_each_load_returned() -> None:
+    from kb.scenarios.witness import render_witness
+
+    report = check_scenario(parse_scenario(COUNTER, "counter.kscen"), variant="once")
+    assert report.variants[0].conditions[0].witness is None  # Never: nothing to draw
+    base = check_scenario(parse_scenario(COUNTER, "counter.kscen"), variant="base").variants[0].conditions[0]
+    loads = [s for s in base.witness.steps if s.text.startswith("if (flag.on)")]
+    assert loads and loads[0].value in ("0", "1")
+    assert all(s.value == "" for s in base.witness.steps if s.text.startswith("WRITE_ONCE"))
+    assert f"=> {loads[0].value}" in render_witness(base.witness)
