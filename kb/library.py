@@ -155,9 +155,9 @@ class Library:
             return show_person(s, key)
 
 
-    def link_scenario(self, target: str, scenario: str) -> ScenarioLinkView:
+    def link_scenario(self, target: str, scenario: str, allow_draft: bool = False) -> ScenarioLinkView:
         with self.factory() as s:
-            view = scenario_store.link_scenario(s, target, scenario)
+            view = scenario_store.link_scenario(s, target, scenario, allow_draft)
             thread_id = scenario_store.find_target_thread(s, view.target_kind, view.target)
             s.commit()
         self.refresh_index([thread_id])
@@ -190,20 +190,22 @@ class Library:
             return scenario_store.list_scenarios(s)
 
 
-    def draft_scenario(self, race_id: int) -> str:
-        """A skeleton .kscen from the race's participants and interleaving steps."""
-        from kb.scenarios import draft_scenario
+    def draft_scenario(self, race_id: int) -> Any:
+        """A runnable draft (kb.scenarios.drafts.Draft) from the race's report, diagram and fixes."""
+        from kb.scenario_drafts import draft_one
 
-        view = self.show_race(race_id)
-        participants = list(view.participants[:4]) or ["P0", "P1"]
-        steps = []
-        for line in view.interleaving:
-            column, _, text = line.partition(":")
-            index = next((i for i, p in enumerate(participants) if p.lower() in column.lower()), 0)
-            steps.append((index, text.strip() or line))
-        source = view.evidence[0].message_id if view.evidence else view.summary.thread_root
-        return draft_scenario(f"race-{race_id}", participants, steps, source=source)
+        with self.factory() as s:
+            return draft_one(s, race_id)
 
+    def draft_all_scenarios(self) -> Any:
+        """Draft every race without a scenario, link and run the complete drafts; coverage by source."""
+        from kb.scenario_drafts import draft_all_races
+
+        with self.factory() as s:
+            coverage = draft_all_races(s)
+            s.commit()
+        self.refresh_index(coverage.threads)
+        return coverage
 
     def refresh_index(self, thread_ids: Iterable[int | None]) -> int:
         """Rewrite these threads' index entries (has:scenario, verdict: change with links and runs)."""

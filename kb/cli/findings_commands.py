@@ -74,8 +74,9 @@ def race(ctx: click.Context, race_id: int, as_json: bool) -> None:
 @click.argument("target")
 @click.argument("scenario")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--draft", "allow_draft", is_flag=True, help="Also link an incomplete draft (it gives no verdict).")
 @click.pass_context
-def link(ctx: click.Context, target: str, scenario: str, as_json: bool) -> None:
+def link(ctx: click.Context, target: str, scenario: str, as_json: bool, allow_draft: bool) -> None:
     """Attach a scenario (a .kscen file or a library name) to a race, thread or message.
 
     The KB keeps the scenario's text and hash: the link survives the file moving, and an
@@ -83,7 +84,7 @@ def link(ctx: click.Context, target: str, scenario: str, as_json: bool) -> None:
 
     Example: kb link 3 swapoff_swapin
     """
-    view = open_library(ctx).link_scenario(target, scenario)
+    view = open_library(ctx).link_scenario(target, scenario, allow_draft)
     if as_json:
         print_json(asdict(view))
     else:
