@@ -59,9 +59,10 @@ def order_thread(rows: list[Message], root: str) -> list[tuple[Message, int]]:
 class Library:
     """kb's public Python API over one database."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, create: bool = True) -> None:
+        """`create` False: a KB that does not exist yet is a ConfigError, and nothing is created."""
         self.settings = settings or load_settings()
-        self.factory: sessionmaker[Session] = open_database(self.settings)
+        self.factory: sessionmaker[Session] = open_database(self.settings, create)
         self.searcher: Any = None  # a long-lived kb.search.IndexSearcher, opened on first search
         self.searcher_lock = threading.Lock()
 

@@ -23,7 +23,7 @@ def demo(ctx: click.Context, no_tui: bool) -> None:
     """
     from ingest.pipeline import run_ingest
 
-    library = open_library(ctx)
+    library = open_library(ctx, create=True)
     data = find_bundled_data()
     report = run_ingest(library.factory, [str(data / "seeds")], list_name="seed", workers=0,
                         index_dir=library.settings.index_dir)

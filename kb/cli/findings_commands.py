@@ -112,7 +112,7 @@ def maintainers_load(ctx: click.Context, file: str, reextract: bool) -> None:
     from ingest.extract_stage import run_extraction
     from ingest.store.findings import list_thread_ids, store_maintainers
 
-    library = open_library(ctx.find_root())
+    library = open_library(ctx, create=True)
     with library.factory() as session:
         count = store_maintainers(session, Path(file).read_text(encoding="utf-8", errors="replace"))
         ids = list_thread_ids(session)

@@ -36,7 +36,7 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, 
     """
     from ingest.pipeline import run_ingest
 
-    library = open_library(ctx)
+    library = open_library(ctx, create=True)
     with make_progress(sys.stdout.isatty() and not as_json) as bar:
         task = bar.add_task("ingest", total=None) if bar else None
 

@@ -87,7 +87,7 @@ def run_command(ctx: click.Context, target: str, variant: str | None, as_json: b
     if not Path(target).is_file():
         from kb.cli.main import open_library
 
-        runs = open_library(ctx.find_root()).run_scenario(target, variant, max_states, timeout)
+        runs = open_library(ctx).run_scenario(target, variant, max_states, timeout)
         if as_json:
             echo_json({"runs": [{"run_id": r.run_id, "scenario": r.name, "version": r.version,
                                  "summary": r.summary, "report": r.report} for r in runs]})
@@ -115,7 +115,7 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
 
     from kb.cli.main import open_library
 
-    rows = open_library(ctx.find_root()).list_scenarios()
+    rows = open_library(ctx).list_scenarios()
     if as_json:
         echo_json({"scenarios": [asdict(r) for r in rows]})
         return
@@ -134,7 +134,7 @@ def draft_command(ctx: click.Context, race_id: int, output: str | None) -> None:
     """
     from kb.cli.main import open_library
 
-    text = open_library(ctx.find_root()).draft_scenario(race_id)
+    text = open_library(ctx).draft_scenario(race_id)
     if output:
         Path(output).write_text(text)
     else:
