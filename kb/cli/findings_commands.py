@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -126,32 +127,47 @@ def maintainers_load(ctx: click.Context, file: str, reextract: bool) -> None:
 
 @click.command("eval")
 @click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--strict", is_flag=True, help="Exit 1 when any gold thread is missing from the KB.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def evaluate(ctx: click.Context, gold: tuple[str, ...], as_json: bool) -> None:
+def evaluate(ctx: click.Context, gold: tuple[str, ...], strict: bool, as_json: bool) -> None:
     """Score the KB's findings against hand-labelled gold threads (precision, recall, F1).
 
-    Example: kb eval ../shared/gold/cgroups.jsonl ../shared/gold/seeds.jsonl
+    Gold threads missing from the KB count as misses: eval names them and the file that holds
+    them (the cgroups gold threads: ../shared/corpus/cgroups-gold-threads.mbox).
+
+    Example: kb eval ../shared/gold/seeds.jsonl --strict
     """
     from ingest.extract.evaluate import evaluate as score
     from ingest.extract.evaluate import evaluate_seed_messages
     from kb.export import convert_page_line, iter_export_records
+    from kb.gold import find_missing_gold
 
     predicted = [convert_page_line(line) for line in iter_export_records(open_library(ctx))]
-    gold_lines = [json.loads(line) for path in gold for line in Path(path).read_text().splitlines() if line.strip()]
+    gold_pairs = [(Path(path), json.loads(line)) for path in gold
+                  for line in Path(path).read_text().splitlines() if line.strip()]
+    gold_lines = [line for _, line in gold_pairs]
     result = score(predicted, gold_lines)
     result["seed_messages"] = evaluate_seed_messages(predicted, gold_lines)
+    missing = find_missing_gold(predicted, gold_pairs)
+    result["missing_threads"] = {"count": len(missing.threads), "of": len(gold_lines),
+                                 "threads": list(missing.threads), "ingest": list(missing.sources)}
     if as_json:
         print_json(result)
-        return
-    for key, value in result.items():
-        if key == "per_thread":
-            continue
-        if isinstance(value, dict) and "f1" in value:
-            print_text(f"{key:>12}: P={value['precision']:.3f} R={value['recall']:.3f} F1={value['f1']:.3f} "
-                       f"(tp={value.get('tp')} pred={value.get('pred')} gold={value.get('gold')})")
-        else:
-            print_text(f"{key:>12}: {value}")
+    else:
+        for key, value in result.items():
+            if key in ("per_thread", "missing_threads"):
+                continue
+            if isinstance(value, dict) and "f1" in value:
+                print_text(f"{key:>12}: P={value['precision']:.3f} R={value['recall']:.3f} F1={value['f1']:.3f} "
+                           f"(tp={value.get('tp')} pred={value.get('pred')} gold={value.get('gold')})")
+            else:
+                print_text(f"{key:>12}: {value}")
+    if missing.threads:
+        click.echo(f"kb: eval: {len(missing.threads)} of {len(gold_lines)} gold threads are not in the KB "
+                   f"(scored as misses); ingest {' and '.join(missing.sources)}", err=True)
+        if strict:
+            sys.exit(1)
 
 
 @click.command("fix-fact")
