@@ -291,9 +291,12 @@ class Library:
 
         Stored apart from the findings, keyed by the fact's evidence, so it survives re-extraction.
         """
+        from kb.corrections import validate_changes
+
         models = {"race": Race, "fix": Fix, "objection": Objection}
         if kind not in models or action not in ("delete", "set"):
             raise NotFoundError("kind is race|fix|objection and action delete|set", place=f"{kind} {action}")
+        values = validate_changes(kind, fact_id, changes) if action == "set" else {}
         with self.factory() as s:
             fact = s.get(models[kind], fact_id)
             if fact is None:
@@ -302,15 +305,13 @@ class Library:
                                 .order_by(Evidence.id).limit(1))
             root = s.scalar(select(Thread.root_message_id).where(Thread.id == fact.thread_id)) or ""
             key = f"{evidence.message_id}\n{' '.join(evidence.quote.split())}" if evidence else ""
-            s.add(Correction(fact_kind=kind, thread_root=root, key=key, action=action, changes=changes, note=note,
+            s.add(Correction(fact_kind=kind, thread_root=root, key=key, action=action, changes=values, note=note,
                              created_at=datetime.now(timezone.utc)))
             if action == "delete":
                 s.execute(delete(Evidence).where(Evidence.fact_kind == kind, Evidence.fact_id == fact_id))
                 s.delete(fact)
             else:
-                for name, value in changes.items():
-                    if not hasattr(fact, name) or name in ("id", "thread_id"):
-                        raise NotFoundError(f"{kind} has no field {name!r}", place=f"{kind} {fact_id}")
+                for name, value in values.items():
                     setattr(fact, name, value)
             s.commit()
 

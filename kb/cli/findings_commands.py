@@ -175,14 +175,15 @@ def evaluate(ctx: click.Context, gold: tuple[str, ...], strict: bool, as_json: b
 @click.argument("fact_id", type=int)
 @click.option("--delete", "delete_fact", is_flag=True, help="The fact is wrong: remove it.")
 @click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
-              help="Correct a field (summary, consequence, object, kind, status, reason, by, proposed_by ...).")
+              help="Correct a field: race summary|object|consequence|participants|symbols, fix "
+                   "summary|kind|status|proposed_by, objection by|reason|resolved (values as in gold/SCHEMA.md).")
 @click.option("--note", default="", help="Why (kept with the correction).")
 @click.pass_context
 def fix_fact(ctx: click.Context, kind: str, fact_id: int, delete_fact: bool, assignments: tuple[str, ...],
              note: str) -> None:
     """Correct or delete an extracted fact; the correction survives re-extraction.
 
-    Example: kb fix-fact objection 12 --set reason=performance --note "it is about lock contention"
+    Example: kb fix-fact objection 1 --set reason=performance --note "it is about lock contention"
     """
     if delete_fact == bool(assignments):
         raise click.UsageError("give either --delete or one or more --set FIELD=VALUE")
