@@ -25,6 +25,7 @@ from kb.views import (
 from kb.findings import PersonView, show_person
 from kb.findings import HistoryView, RaceSummary, RaceView, list_histories, list_race_summaries, show_race
 from kb.scenario_store import ScenarioInfo, ScenarioRunView
+from kb.thread_findings import ThreadFindings, list_thread_findings
 
 if TYPE_CHECKING:
     from kb.search import SearchResult
@@ -99,6 +100,11 @@ class Library:
                               .where(MessageList.message_pk.in_([r.id for r in rows])).distinct()).all()
             messages = tuple(summarise_message(r, d) for r, d in order_thread(rows, thread.root_message_id))
             return ThreadView(summarise_thread(thread), messages, tuple(sorted(lists)))
+
+    def list_thread_findings(self, key: str) -> ThreadFindings:
+        """The races, fixes and objections extracted from a thread (by id or any member's message-id)."""
+        with self.factory() as s:
+            return list_thread_findings(s, self.find_thread_id(s, key))
 
     def show_message(self, message_id: str) -> MessageView:
         with self.factory() as s:

@@ -52,21 +52,24 @@ def race(ctx: click.Context, race_id: int, as_json: bool) -> None:
     print_text(f"race {s.id}: {s.summary}", style="bold")
     print_text(f"thread {s.thread_root}: {s.thread_subject}")
     print_text(f"consequence: {s.consequence}   object: {view.object or '-'}   from: {s.source_kind}")
-    print_text(f"participants: {', '.join(view.participants) or '-'}")
-    print_text(f"symbols: {', '.join(view.symbols) or '-'}")
+    if view.participants:
+        print_text(f"participants: {', '.join(view.participants)}")
+    if view.symbols:
+        print_text(f"symbols: {', '.join(view.symbols)}")
     for step in view.interleaving:
         print_text(f"    {step}")
     for ev in view.evidence:
-        print_text(f"  evidence <{ev.message_id}>: {ev.quote}")
+        print_text(f"  evidence <{ev.message_id}>: {' '.join(ev.quote.split())}")
     for fix in view.fixes:
         print_text(f"  fix {fix.id} ({fix.kind}, {fix.status}) by {fix.proposed_by}: {fix.summary}", style="bold")
         for o in fix.objections:
-            quote = o.evidence[0].quote if o.evidence else ""
-            print_text(f"      objection by {o.by} ({o.reason}): {quote}")
+            quote = " ".join(o.evidence[0].quote.split()) if o.evidence else ""
+            print_text(f"      objection {o.id} by {o.by} ({o.reason}): {quote}")
     for o in view.unlinked_objections:
-        print_text(f"  objection by {o.by} ({o.reason}) <{o.message_id}>")
+        print_text(f"  objection {o.id} by {o.by} ({o.reason}) <{o.message_id}>")
     for p in view.people:
-        print_text(f"  person {p.name} <{p.email}>: {', '.join(p.roles)}")
+        address = f" <{p.email}>" if p.email else ""
+        print_text(f"  person {p.name or p.email}{address}: {', '.join(p.roles)}")
     for link in view.scenarios:
         print_text(f"  scenario {link.name} v{link.version}: {link.last_verdict or 'not run'}")
 

@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from kb.render import clean_terminal_text, dump_json, format_date
+from kb.render import clean_terminal_text, count_noun, dump_json, format_date
 
 _console: Console | None = None
 
@@ -32,8 +32,8 @@ def print_text(text: str, style: str | None = None) -> None:
 def render_thread_tree(view: Any) -> None:
     thread = view.thread
     print_text(f"{thread.subject}", style="bold")
-    print_text(f"{thread.root_message_id}  ({thread.message_count} messages; lists: {', '.join(view.lists) or '-'})",
-               style="dim")
+    print_text(f"{thread.root_message_id}  ({count_noun(thread.message_count, 'message')}; "
+               f"lists: {', '.join(view.lists) or '-'})", style="dim")
     for m in view.messages:
         author = m.author_name or m.author_email or "(unknown)"
         marker = f" (recovered, extent {m.extent})" if m.recovered else ""
@@ -48,7 +48,7 @@ def show_message(library: Any, message_id: str, quotes: bool) -> None:
     print_text("")
     address = f" <{summary.author_email}>" if summary.author_email else ""
     print_text(f"From: {summary.author_name}{address}", style="bold")
-    print_text(f"Date: {format_date(summary.date)}")
+    print_text(f"Date: {format_date(summary.date).strip()}")
     print_text(f"Subject: {summary.subject}")
     print_text(f"Message-ID: {summary.message_id}")
     if message.recovery is not None:
@@ -80,6 +80,23 @@ def show_message(library: Any, message_id: str, quotes: bool) -> None:
                        + (f" in {', '.join(patch.functions)}" if patch.functions else ""), style="bold")
     for trailer in message.trailers:
         print_text(f"trailer: {trailer.kind}: {trailer.name or trailer.value} {trailer.email}".rstrip(), style="green")
+
+
+def print_thread_findings(found: Any) -> None:
+    """A thread's races, fixes and objections, each with the id `kb race` and `kb fix-fact` take."""
+    if not (found.races or found.fixes or found.objections):
+        return
+    print_text("")
+    print_text("Findings:", style="bold")
+    for r in found.races:
+        print_text(f"  race {r.id} ({r.consequence}): {r.summary}")
+    for f in found.fixes:
+        race = f" for race {f.race_id}" if f.race_id is not None else ""
+        print_text(f"  fix {f.id}{race} ({f.kind}, {f.status}) by {f.proposed_by or 'unknown'}: {f.summary}")
+    for o in found.objections:
+        against = f" to fix {o.fix_id}" if o.fix_id is not None else ""
+        state = "resolved" if o.resolved else "open"
+        print_text(f"  objection {o.id}{against} ({o.reason}, {state}) by {o.by or 'unknown'}")
 
 
 def print_revisions(revision: Any, current: str | None = None) -> None:

@@ -48,4 +48,4 @@ def test_ingest_creates_the_kb_a_read_command_then_opens(tmp_path: Path) -> None
     db = tmp_path / "new" / "kb.sqlite"
     assert run_kb("--db", str(db), "ingest", str(ROOT / "data" / "seeds" / "000_04549a968bee6e93.txt")).returncode == 0
     proc = run_kb("--db", str(db), "threads")
-    assert proc.returncode == 0 and "1 of 1 threads" in proc.stdout
+    assert proc.returncode == 0 and "(1 of 1 thread)" in proc.stdout
