@@ -103,11 +103,19 @@ def print_revisions(revision: Any, current: str | None = None) -> None:
     """A revision group: title, author and change-id, then one line per version (`*` marks `current`)."""
     change_id = f"  change-id: {revision.change_id}" if revision.change_id else ""
     print_text(f"{revision.title}  <{revision.author_email}>{change_id}", style="bold")
+    versions = [item.version for item in revision.series]
     for item in revision.series:
         mark = "*" if item.first_message_id == current else " "
         title = f"  {item.title}" if item.title != revision.title else ""
-        print_text(f" {mark}v{item.version}  {format_date(item.first_date)}  {item.parts}/{item.total} parts  "
-                   f"<{item.first_message_id}>{title}")
+        tag = f"  [{item.tag}]" if versions.count(item.version) > 1 and item.tag else ""
+        if item.first_part > 1:
+            parts = f"only patch {item.first_part}/{item.total} here" if item.parts == 1 else \
+                f"{item.parts} of {item.total} patches, from {item.first_part}/{item.total}"
+        else:
+            noun = "patch" if item.total == 1 else "patches"
+            parts = f"{item.parts}/{item.total} {noun}" + (" + cover letter" if item.first_part == 0 else "")
+        print_text(f" {mark}v{item.version}  {format_date(item.first_date)}  {parts}  <{item.first_message_id}>"
+                   f"{tag}{title}")
 
 
 def describe_recovery(recovery: Any) -> str:
