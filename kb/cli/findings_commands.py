@@ -85,7 +85,7 @@ def link(ctx: click.Context, target: str, scenario: str, as_json: bool) -> None:
     The KB keeps the scenario's text and hash: the link survives the file moving, and an
     edited file becomes a new version.
 
-    Example: kb link 3 swapoff_swapin
+    Example: kb link 3 seed002_truncate_isolate
     """
     view = open_library(ctx).link_scenario(target, scenario)
     if as_json:
@@ -217,6 +217,8 @@ def series(ctx: click.Context, limit: int, as_json: bool) -> None:
         return
     for revision in revisions:
         print_revisions(revision)
+    if not revisions:
+        print_text("no patch series in this KB (the seed pages hold none; ingest a list's archive)")
 
 
 COMMANDS = [races, race, link, maintainers, evaluate, fix_fact, series]

@@ -32,7 +32,7 @@ def make_progress(enabled: bool) -> Any:
 def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, workers: int, as_json: bool) -> None:
     """Ingest mbox(.gz), Maildir, .eml, public-inbox epochs, web pages or directories ("-": stdin).
 
-    Example: kb ingest /tmp/cgroups-0.git --list cgroups --json
+    Example: kb ingest data/seeds/ --list seed --json
     """
     from ingest.pipeline import run_ingest
 
@@ -91,7 +91,7 @@ def show(ctx: click.Context, key: str, as_json: bool, quotes: bool) -> None:
     objections, or one message; for a patch series' message (or a thread rooted at a cover
     letter) also the series' revisions v1..vN.
 
-    Example: kb show 20240424125940.2410718-1-leitao@debian.org
+    Example: kb show 3 --quotes
     """
     from kb.cli.output import print_revisions, print_thread_findings, show_message
 
@@ -169,7 +169,7 @@ def export(ctx: click.Context, fmt: str, thread_keys: tuple[str, ...]) -> None:
 def search(ctx: click.Context, query: str, by_thread: bool, sort: str, limit: int, as_json: bool) -> None:
     """Search with lore's query language (s: f: b: d: dfn: ...) plus race: fix: sym: has: ...
 
-    Example: kb search 'b:"use-after-free" d:2024-01-01..' --threads
+    Example: kb search 'b:swapoff d:2017-12..' --threads
     """
     result = open_library(ctx).search(query, limit=limit, sort=sort, threads=by_thread)
     if as_json:

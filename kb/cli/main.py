@@ -44,7 +44,7 @@ class KbGroup(click.Group):
 def cli(ctx: click.Context, db: str | None, index: str | None) -> None:
     """kb: a knowledge base of Linux-kernel concurrency-bug discussions.
 
-    Example: kb ingest /tmp/cgroups-0.git && kb threads --limit 10
+    Example: kb ingest data/seeds/ && kb threads --limit 10
     """
     ctx.obj = {"db": db, "index": index}
 

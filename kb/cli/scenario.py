@@ -42,7 +42,7 @@ def check_command(files: tuple[str, ...], max_states: int, timeout: float, as_js
 
     Exits 1 when any verdict differs from its Result header or a search is inconclusive.
 
-    Example: kb scenario check data/scenarios/truncate_isolate.kscen
+    Example: kb scenario check data/scenarios/seed002_truncate_isolate.kscen
     """
     from kb.scenarios import check_scenario, compare_expectations, load_scenario, render_report, report_to_json
 
@@ -80,7 +80,7 @@ def run_command(ctx: click.Context, target: str, variant: str | None, as_json: b
 
     TARGET is a .kscen file, a stored scenario (id or name), a race id, or a message-id.
 
-    Example: kb scenario run data/scenarios/truncate_isolate.kscen --variant merged
+    Example: kb scenario run data/scenarios/seed002_truncate_isolate.kscen --variant page-lock
     """
     from kb.scenarios import check_scenario, load_scenario, render_report, report_to_json
 
@@ -130,7 +130,7 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
 def draft_command(ctx: click.Context, race_id: int, output: str | None) -> None:
     """Write a skeleton .kscen from a race's interleaving or report, for a person to finish.
 
-    Example: kb scenario draft 12 -o race12.kscen
+    Example: kb scenario draft 3 -o race3.kscen
     """
     from kb.cli.main import open_library
 
@@ -152,7 +152,7 @@ def export_command(file: str, promela: bool, variant: str, condition: str | None
                    output: str | None) -> None:
     """Export one variant as a Promela model (spin -a; gcc -DSAFETY pan.c; ./pan -E).
 
-    Example: kb scenario export --promela data/scenarios/truncate_isolate.kscen --variant merged -o t.pml
+    Example: kb scenario export --promela data/scenarios/seed002_truncate_isolate.kscen --variant page-lock -o t.pml
     """
     from kb.errors import ScenarioError
     from kb.scenarios import export_promela, load_scenario
