@@ -25,6 +25,7 @@ from kb.views import (
 from kb.findings import PersonView, show_person
 from kb.findings import HistoryView, RaceSummary, RaceView, list_histories, list_race_summaries, show_race
 from kb.scenario_store import ScenarioInfo, ScenarioRunView
+from kb.thread_findings import ThreadFindings, list_thread_findings
 
 if TYPE_CHECKING:
     from kb.search import SearchResult
@@ -59,9 +60,10 @@ def order_thread(rows: list[Message], root: str) -> list[tuple[Message, int]]:
 class Library:
     """kb's public Python API over one database."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, create: bool = True) -> None:
+        """`create` False: a KB that does not exist yet is a ConfigError, and nothing is created."""
         self.settings = settings or load_settings()
-        self.factory: sessionmaker[Session] = open_database(self.settings)
+        self.factory: sessionmaker[Session] = open_database(self.settings, create)
         self.searcher: Any = None  # a long-lived kb.search.IndexSearcher, opened on first search
         self.searcher_lock = threading.Lock()
 
@@ -98,6 +100,11 @@ class Library:
                               .where(MessageList.message_pk.in_([r.id for r in rows])).distinct()).all()
             messages = tuple(summarise_message(r, d) for r, d in order_thread(rows, thread.root_message_id))
             return ThreadView(summarise_thread(thread), messages, tuple(sorted(lists)))
+
+    def list_thread_findings(self, key: str) -> ThreadFindings:
+        """The races, fixes and objections extracted from a thread (by id or any member's message-id)."""
+        with self.factory() as s:
+            return list_thread_findings(s, self.find_thread_id(s, key))
 
     def show_message(self, message_id: str) -> MessageView:
         with self.factory() as s:
@@ -292,9 +299,12 @@ class Library:
 
         Stored apart from the findings, keyed by the fact's evidence, so it survives re-extraction.
         """
+        from kb.corrections import validate_changes
+
         models = {"race": Race, "fix": Fix, "objection": Objection}
         if kind not in models or action not in ("delete", "set"):
             raise NotFoundError("kind is race|fix|objection and action delete|set", place=f"{kind} {action}")
+        values = validate_changes(kind, fact_id, changes) if action == "set" else {}
         with self.factory() as s:
             fact = s.get(models[kind], fact_id)
             if fact is None:
@@ -303,15 +313,13 @@ class Library:
                                 .order_by(Evidence.id).limit(1))
             root = s.scalar(select(Thread.root_message_id).where(Thread.id == fact.thread_id)) or ""
             key = f"{evidence.message_id}\n{' '.join(evidence.quote.split())}" if evidence else ""
-            s.add(Correction(fact_kind=kind, thread_root=root, key=key, action=action, changes=changes, note=note,
+            s.add(Correction(fact_kind=kind, thread_root=root, key=key, action=action, changes=values, note=note,
                              created_at=datetime.now(timezone.utc)))
             if action == "delete":
                 s.execute(delete(Evidence).where(Evidence.fact_kind == kind, Evidence.fact_id == fact_id))
                 s.delete(fact)
             else:
-                for name, value in changes.items():
-                    if not hasattr(fact, name) or name in ("id", "thread_id"):
-                        raise NotFoundError(f"{kind} has no field {name!r}", place=f"{kind} {fact_id}")
+                for name, value in values.items():
                     setattr(fact, name, value)
             s.commit()
 

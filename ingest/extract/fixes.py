@@ -202,7 +202,7 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
                 skip.add(span[0])
             else:
                 ev, quote = None, title
-            summary = title if not _REPLY_RE.match(msg.subject or "") else quote[:120]
+            summary = title if not _REPLY_RE.match(msg.subject or "") else shorten_summary(quote)
             fixes.append(FixFinding(summary, find_race_index(quote + " " + title, races),
                                     msg.author, msg.message_id, quote, "patch",
                                     (ev,) if ev else (), find_status(thread, i, msg.author, status_cues), 0.8))
@@ -211,8 +211,16 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
             if count >= MAX_PROSE_PER_MESSAGE:
                 break
             ev = make_evidence(msg, a, b, "fixes.prose", 0.6)
-            summary = re.sub(r"\s+", " ", ev.quote)[:120]
+            summary = shorten_summary(ev.quote)
             fixes.append(FixFinding(summary, find_race_index(ev.quote, races), msg.author,
                                     msg.message_id, ev.quote, "prose", (ev,), "proposed", 0.6))
             count += 1
     return fixes
+
+
+def shorten_summary(text: str, limit: int = 120) -> str:
+    """One line of at most `limit` characters, cut at a word boundary with an ellipsis."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    return words[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"

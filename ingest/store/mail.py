@@ -232,9 +232,11 @@ def make_message_row(item: PreparedMessage, identity_id: int, stamp: datetime) -
 
 
 def describe_page(page: RecoveredPage) -> str:
-    """A subject for a page that has none: its file name and the first words of its message."""
-    words = " ".join(page.messages[0].text.split()[:8]) if page.messages else ""
-    return f"[{Path(page.source).name}] {words}".strip()
+    """A subject for a page that has none: the first words of its message (its file name when it has none)."""
+    words = page.messages[0].text.split() if page.messages else []
+    if not words:
+        return Path(page.source).name
+    return " ".join(words[:8]).rstrip(",;:") + ("…" if len(words) > 8 else "")
 
 
 def load_cursor(session: Session, source: str) -> str | None:

@@ -45,7 +45,7 @@ def check_command(files: tuple[str, ...], max_states: int, timeout: float, as_js
     A file that fails to read or parse is reported and the batch goes on. Exits 2 when any file
     failed, else 1 when any verdict differs from its Result header or a search is inconclusive.
 
-    Example: kb scenario check data/scenarios/truncate_isolate.kscen
+    Example: kb scenario check data/scenarios/seed002_truncate_isolate.kscen
     """
     from kb.errors import ScenarioError
     from kb.scenarios import check_scenario, compare_expectations, load_scenario, render_report, report_to_json
@@ -108,14 +108,14 @@ def run_command(ctx: click.Context, target: str, variant: str | None, as_json: b
     A file's verdicts are compared with its Result headers: exits 1 on a mismatch.
     TARGET is a .kscen file, a stored scenario (id or name), a race id, or a message-id.
 
-    Example: kb scenario run data/scenarios/truncate_isolate.kscen --variant merged
+    Example: kb scenario run data/scenarios/seed002_truncate_isolate.kscen --variant page-lock
     """
     from kb.scenarios import check_scenario, compare_expectations, load_scenario, render_report, report_to_json
 
     if not Path(target).is_file():
         from kb.cli.main import open_library
 
-        runs = open_library(ctx.find_root()).run_scenario(target, variant, max_states, timeout)
+        runs = open_library(ctx).run_scenario(target, variant, max_states, timeout)
         if as_json:
             echo_json({"runs": [{"run_id": r.run_id, "scenario": r.name, "version": r.version,
                                  "summary": r.summary, "report": r.report} for r in runs]})
@@ -148,7 +148,7 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
 
     from kb.cli.main import open_library
 
-    rows = open_library(ctx.find_root()).list_scenarios()
+    rows = open_library(ctx).list_scenarios()
     if as_json:
         echo_json({"scenarios": [asdict(r) for r in rows]})
         return
@@ -170,11 +170,11 @@ def draft_command(ctx: click.Context, race_id: int | None, draft_all: bool, outp
     With --all, drafts every race that has no scenario, links and runs the complete drafts, and
     prints coverage by race source.
 
-    Example: kb scenario draft 12 -o race12.kscen
+    Example: kb scenario draft 3 -o race3.kscen
     """
     from kb.cli.main import open_library
 
-    library = open_library(ctx.find_root())
+    library = open_library(ctx)
     if draft_all:
         coverage = library.draft_all_scenarios()
         rows = {kind: vars(cov) for kind, cov in sorted(coverage.by_source.items())}
@@ -212,7 +212,7 @@ def export_command(file: str, promela: bool, litmus: bool, variant: str, conditi
     or as herd7 C-litmus (herd7 -conf linux-kernel.cfg FILE). A model the litmus format cannot say
     exactly (pointers to objects, loops, return, flags other than uaf) is refused with the reason.
 
-    Example: kb scenario export --promela data/scenarios/truncate_isolate.kscen --variant merged -o t.pml
+    Example: kb scenario export --promela data/scenarios/seed002_truncate_isolate.kscen --variant page-lock -o t.pml
     """
     from kb.errors import ScenarioError
     from kb.scenarios import export_litmus, export_promela, load_scenario
