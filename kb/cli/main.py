@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from typing import Any
 
 import click
@@ -27,8 +28,9 @@ class KbGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
-            if os.environ.get("KB_DEBUG"):
-                raise
+            if os.environ.get("KB_DEBUG"):  # printed here: click turns a re-raised EOFError into "Aborted!"
+                traceback.print_exc()
+                sys.exit(3)
             reason = " ".join(str(exc).split()) or type(exc).__name__
             click.echo(f"kb: internal error: {type(exc).__name__}: {reason} (KB_DEBUG=1 shows the traceback)",
                        err=True)
