@@ -31,7 +31,9 @@ class KbGroup(click.Group):
             if os.environ.get("KB_DEBUG"):  # printed here: click turns a re-raised EOFError into "Aborted!"
                 traceback.print_exc()
                 sys.exit(3)
-            reason = " ".join(str(exc).split()) or type(exc).__name__
+            orig = getattr(exc, "orig", None)  # a database error: its first line, never the SQL or parameters
+            reason = (str(orig).strip().split("\n", 1)[0] if orig is not None else " ".join(str(exc).split())
+                      ) or type(exc).__name__
             click.echo(f"kb: internal error: {type(exc).__name__}: {reason} (KB_DEBUG=1 shows the traceback)",
                        err=True)
             sys.exit(3)

@@ -77,8 +77,12 @@ class Message(Base):
     ingested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+REUSED_ID = "reused-id"  # MessageAlias.method of a message kept under an id derived from a reused one
+
+
 class MessageAlias(Base):
-    """A message recovered from a web page that was later merged into the real one."""
+    """A message recovered from a web page that was later merged into the real one; or (method
+    REUSED_ID) a message whose Message-ID was already taken, stored under `alias`, derived from it."""
 
     __tablename__ = "message_aliases"
     alias: Mapped[str] = mapped_column(MailText, primary_key=True)

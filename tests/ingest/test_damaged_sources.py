@@ -5,13 +5,13 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ingest.pipeline import run_ingest
 from kb.config import load_settings
 from kb.db import open_database
 from kb.models import Message, Quarantine
-from tests.ingest.test_pipeline import mail
+from tests.ingest.test_pipeline import mail, write_mbox
 
 
 def test_truncated_gz_in_a_directory_keeps_whole_messages_and_the_rest(db_url: str, tmp_path: Path) -> None:
@@ -33,3 +33,28 @@ def test_truncated_gz_in_a_directory_keeps_whole_messages_and_the_rest(db_url: s
     with factory() as s:
         assert s.scalar(select(func.count(Message.id))) == whole + 1
         assert s.scalar(select(func.count(Quarantine.id)).where(Quarantine.position == skipped.position)) == 1
+
+
+def poison_subjects(factory, dialect: str) -> None:
+    """Make the database itself reject messages whose subject is 'poison'."""
+    with factory() as s:
+        if dialect == "sqlite":
+            s.execute(text("CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.subject = 'poison' "
+                           "BEGIN SELECT RAISE(ABORT, 'poisoned subject'); END"))
+        else:
+            s.execute(text("ALTER TABLE messages ADD CONSTRAINT no_poison CHECK (subject <> 'poison')"))
+        s.commit()
+
+
+def test_a_message_the_database_rejects_costs_only_that_message(db_url: str, tmp_path: Path) -> None:
+    factory = open_database(load_settings(db_url))
+    poison_subjects(factory, "sqlite" if db_url.startswith("sqlite") else "postgresql")
+    box = write_mbox(tmp_path / "a.mbox", [mail("1@x"), mail("2@x", "1@x", subject="poison"), mail("3@x", "1@x")])
+    report = run_ingest(factory, [str(box)], "test", workers=0)
+    assert (report.read, report.stored, len(report.skipped)) == (3, 2, 1)
+    reason = report.skipped[0].reason
+    assert reason.startswith("database rejected 2@x: ") and "\n" not in reason
+    assert "INSERT" not in reason and "parameters" not in reason
+    with factory() as s:
+        assert s.scalar(select(func.count(Message.id))) == 2
+        assert s.scalar(select(Quarantine.position).where(Quarantine.reason == reason)) == report.skipped[0].position
