@@ -51,6 +51,7 @@ class ScenarioError(KbError):
 def describe_exception(exc: BaseException) -> str:
     """An exception's message in one line, without library class names, statement dumps or URLs."""
     orig = getattr(exc, "orig", None)   # SQLAlchemy wraps the driver's error: its words are the useful ones
-    text = str(orig if isinstance(orig, BaseException) else exc)
+    # a database error: the driver's first line only, never the SQL, its parameters or DETAIL lines
+    text = str(orig).strip().split("\n", 1)[0] if isinstance(orig, BaseException) else str(exc)
     text = " ".join(_LIBRARY_NOISE.sub(" ", text).split())
     return re.sub(r"^\(?[\w.]+(?:Error|Exception)\)?:?\s*", "", text) or "unexpected failure"

@@ -30,8 +30,8 @@ from kb.thread_findings import ThreadFindings, list_thread_findings
 if TYPE_CHECKING:
     from kb.search import SearchResult
 from kb.models import (
-    Correction, Evidence, Fix, ScenarioLink, Identity, MailingList, Message, MessageList, Objection, Patch, Person, Quarantine, Race,
-    Segment, Thread, Trailer,
+    REUSED_ID, Correction, Evidence, Fix, ScenarioLink, Identity, MailingList, Message, MessageAlias, MessageList,
+    Objection, Patch, Person, Quarantine, Race, Segment, Thread, Trailer,
 )
 
 
@@ -125,7 +125,9 @@ class Library:
             return MessageView(summarise_message(row, 0), root, row.body,
                                tuple(tuple(a) for a in row.to_addrs), tuple(tuple(a) for a in row.cc_addrs),
                                tuple(row.attachments), row.source, row.position, segments, patches, trailers, marks,
-                               summarise_recovery(row))
+                               summarise_recovery(row), tuple(s.scalars(select(MessageAlias.alias).where(
+                                   MessageAlias.message_id == row.message_id, MessageAlias.method == REUSED_ID)
+                                   .order_by(MessageAlias.alias))))
 
     def count_stats(self) -> dict[str, int]:
         with self.factory() as s:

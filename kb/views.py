@@ -135,3 +135,4 @@ class MessageView:
     trailers: tuple[TrailerView, ...]
     marks: tuple[MarkView, ...]
     recovery: RecoveryView | None = None   # set for messages recovered from a web page
+    reused_by: tuple[str, ...] = ()        # ids derived for later messages that reused this Message-ID

@@ -49,7 +49,8 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, 
     if as_json:
         print_json(report.to_json())
         return
-    print_text(f"read {report.read}, stored {report.stored}, present {report.present}, "
+    reused = f" ({report.reused} under ids derived from reused Message-IDs)" if report.reused else ""
+    print_text(f"read {report.read}, stored {report.stored}{reused}, present {report.present}, "
                f"skipped {len(report.skipped)}; {report.threads} threads; {report.seconds:.1f} s")
     if report.extracted:
         found = report.extracted

@@ -51,6 +51,8 @@ def show_message(library: Any, message_id: str, quotes: bool) -> None:
     print_text(f"Date: {format_date(summary.date).strip()}")
     print_text(f"Subject: {summary.subject}")
     print_text(f"Message-ID: {summary.message_id}")
+    for other in message.reused_by:
+        print_text(f"Message-ID also used by another message, kept as: {other}", style="dim")
     if message.recovery is not None:
         print_text(describe_recovery(message.recovery), style="dim")
     print_text("")
