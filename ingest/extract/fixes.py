@@ -28,14 +28,17 @@ _DIFF_INTRO_TEXT_RE = re.compile(r"\b(?:following|below|this|something like|how 
                                  re.IGNORECASE)
 _HUNK_FUNC_RE = re.compile(r"^@@ [^@\n]*@@[ \t]*([^\n]*)$", re.MULTILINE)
 _CHANGED_LINE_RE = re.compile(r"^[+-](?![+-]{2} )([^\n]*)$", re.MULTILINE)
+_COVER_RE = re.compile(r"\[[^\]]*\b0+/\d+\s*\]")
 _SERIES_PART_RE = re.compile(r"\[[^\]]*\b\d+/(\d+)\s*\]")
 _TERM_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:->[A-Za-z0-9_]+)*")
 
 
 def is_patch_posting(msg: MessageText) -> bool:
-    """A formal patch mail ([PATCH ...] subject, not a reply) or any mail carrying a diff."""
+    """A formal patch mail ([PATCH ...] subject, not a reply, not a series' cover letter
+    '0/N') or any mail carrying a diff."""
     subject = msg.subject or ""
-    if _PATCH_SUBJECT_RE.match(subject) and not REPLY_RE.match(subject):
+    if _PATCH_SUBJECT_RE.match(subject) and not REPLY_RE.match(subject) and \
+            not _COVER_RE.search(subject):
         return True
     own = msg.own_text()
     return bool(_DIFF_RE.search(own))
@@ -157,10 +160,14 @@ def find_race_branch(thread: ThreadText, scan: ThreadScan, races: list[RaceFindi
     """Message ids on the race's branch of the thread: messages that describe a race (race
     evidence or a race word in their own prose) and the replies up to MAX_BRANCH_HOPS below
     them; so is the root or a posted patch whose subject names a race ("Re:" copies of the
-    subject do not count). A proposal elsewhere in a long thread is about something else."""
+    subject do not count). A thread whose root describes the race (not the cover letter of a
+    series) is all branch. A proposal elsewhere in a long thread is about something else."""
     bearing = {e.message_id for r in races for e in r.evidence}
     bearing.update(ms.message.message_id for i, ms in enumerate(scan.messages) if ms.strong_race_cue or (
         (i == 0 or not REPLY_RE.match(ms.message.subject or "")) and has_subject_race(ms.message.subject)))
+    root = thread.messages[0] if thread.messages else None
+    if root is not None and root.message_id in bearing and not is_series_part(root.subject):
+        return {m.message_id for m in thread.messages}     # the whole thread is about the race
     parent = {m.message_id: m.in_reply_to for m in thread.messages}
     branch = set()
     for m in thread.messages:

@@ -99,16 +99,30 @@ def test_patch_evidence_never_code_never_empty(log, quote, extractor):
 
 
 def test_prose_off_the_race_branch_is_no_fix():
-    """A proposal in a reply far below, on a sub-thread that never mentions the race."""
-    msgs = [make_message("a@x", RACE, subject="race in foo")]
+    """A proposal in a reply far below a series' cover letter, on a sub-thread that never
+    mentions the race (a cover letter is no patch: its parts are)."""
+    msgs = [make_message("a@x", RACE, subject="[PATCH 0/2] foo: fix a race")]
     parent = "a@x"
     for n in range(4):
         msgs.append(make_message(f"r{n}@x", "Some review of the naming.", author="Bob",
-                                 email="bob@x.org", reply_to=parent, subject="Re: race in foo"))
+                                 email="bob@x.org", reply_to=parent, subject="Re: [PATCH 0/2] foo: fix a race"))
         parent = f"r{n}@x"
     msgs.append(make_message("far@x", "How about we use a mutex for the sysfs file instead?",
                              author="Cy", email="cy@x.org", reply_to=parent))
     msgs.append(make_message("near@x", "How about we use a mutex in foo_put() instead?",
                              author="Cy", email="cy@x.org", reply_to="a@x"))
-    t = make_thread("race in foo", *msgs)
+    t = make_thread("[PATCH 0/2] foo: fix a race", *msgs)
     assert {f.message_id for f in extract_fixes(t, extract_races(t))} == {"near@x"}
+
+
+def test_whole_thread_is_branch_when_its_root_reports_the_race():
+    msgs = [make_message("a@x", RACE + "It crashes.\n", subject="race in foo")]
+    parent = "a@x"
+    for n in range(4):
+        msgs.append(make_message(f"r{n}@x", "Can you share the config?", author="Bob",
+                                 email="bob@x.org", reply_to=parent, subject="Re: race in foo"))
+        parent = f"r{n}@x"
+    msgs.append(make_message("far@x", "How about we take foo_lock in foo_put() instead?",
+                             author="Cy", email="cy@x.org", reply_to=parent))
+    t = make_thread("race in foo", *msgs)
+    assert {f.message_id for f in extract_fixes(t, extract_races(t))} == {"far@x"}
