@@ -22,8 +22,10 @@ _VERSION_RE = re.compile(r"\bv(\d+)\b", re.IGNORECASE)
 _WITHDRAW_WORDS = ("withdraw", "drop", "scrap", "starting over", "please ignore")
 _APPLIED_WORDS = ("applied", "queued", "picked up", "merged")
 _ACK_RE = re.compile(r"^\s*(?:Acked|Reviewed)-by:", re.MULTILINE)
-_APPLIED_RE = re.compile(r"\b(?:applied|queued|picked up|merged)\b(?! (?:to|on) top)",
-                         re.IGNORECASE)
+# "Applied, thanks." / "Queued to for-6.1" / "I've picked it up" -- not "it is applied to a"
+_APPLIED_RE = re.compile(r"^\W*(?:thanks[,!.]?\s*)?(?:applied|queued|picked up|merged)\b(?! on top)|"
+                         r"\b(?:I|we)(?:'ve| have)? (?:just )?(?:applied|queued|picked up|merged)\b",
+                         re.IGNORECASE | re.MULTILINE)
 _WITHDRAW_RE = re.compile(r"\b(?:withdraw\w*|drop (?:this|the) patch|scrap|starting over|"
                           r"please ignore)\b", re.IGNORECASE)
 _NAK_RE = re.compile(r"(?:^|[\s,.(])(?:NAK|NACK|Nacked-by:)(?:[\s,.:!)]|$)")

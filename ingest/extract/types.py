@@ -145,6 +145,7 @@ class ObjectionFinding:
     reason: str              # one of OBJECTION_REASONS
     evidence: tuple[Evidence, ...]
     confidence: float = 0.5
+    addressed: bool = False  # a later revision, the author's answer or a withdrawal followed
 
     def to_gold(self) -> dict:
         return {"by": self.by, "against_fix": self.against_fix, "message_id": self.message_id,

@@ -185,7 +185,7 @@ def store_findings(session: Session, found: dict[int, ThreadFindings]) -> None:
             fix_row = rows.fixes[target] if target is not None and target < len(rows.fixes) else None
             rows.objections.append(None if values is None else Objection(
                 id=old.pop(("objection", key), None), thread_id=thread_id, fix_id=fix_row.id if fix_row else None,
-                ordinal=ordinal, message_id=objection.message_id, **values))
+                ordinal=ordinal, message_id=objection.message_id, resolved=objection.addressed, **values))
     add_facts(session, [row for rows in threads.values() for row in rows.objections])
     evidence = []
     for rows in threads.values():
