@@ -4,50 +4,44 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ingest.extract import nlp
 from ingest.extract.cues import fold_text, load_cue_sets
-from ingest.extract.gate import MessageScan, ThreadScan, scan_thread
+from ingest.extract.gate import ThreadScan, has_subject_race, scan_thread
+from ingest.extract.outcomes import (
+    REPLY_RE, StatusCues, find_status, find_status_cues, is_revision_of, patch_title,
+)
 from ingest.extract.races import make_evidence
-from ingest.extract.types import FixFinding, MessageText, RaceFinding, ThreadText
+from ingest.extract.types import Evidence, FixFinding, MessageText, RaceFinding, ThreadText
 
 VERSION = "0.1"
 MAX_PROSE_PER_MESSAGE = 3
+MAX_BRANCH_HOPS = 2
 
-_PATCH_SUBJECT_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC)[^\]]*\]\s*(.*)$", re.IGNORECASE)
-_REPLY_RE = re.compile(r"^\s*(?:re|aw|sv)\s*:", re.IGNORECASE)
-_VERSION_RE = re.compile(r"\bv(\d+)\b", re.IGNORECASE)
+_PATCH_SUBJECT_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC)[^\]]*\]", re.IGNORECASE)
 _DIFF_RE = re.compile(r"^(?:diff --git |--- a/|@@ -\d)", re.MULTILINE)
 _BULLET_HEAD_RE = re.compile(r"(?:solutions?|options?|alternatives?|approaches|ideas)\s*:\s*",
                              re.IGNORECASE)
 _BULLET_RE = re.compile(r"(?:^|\s)-\s+([A-Z][^\n]*?)(?=\s+-\s+[A-Z]|\n\s*\n|$)", re.DOTALL)
-_WITHDRAW_WORDS = ("withdraw", "drop", "scrap", "starting over", "please ignore")
-_APPLIED_WORDS = ("applied", "queued", "picked up", "merged")
-_ACK_RE = re.compile(r"^\s*(?:Acked|Reviewed)-by:", re.MULTILINE)
-_APPLIED_RE = re.compile(r"\b(?:applied|queued|picked up|merged)\b(?! (?:to|on) top)",
-                         re.IGNORECASE)
-_WITHDRAW_RE = re.compile(r"\b(?:withdraw\w*|drop (?:this|the) patch|scrap|starting over|"
-                          r"please ignore)\b", re.IGNORECASE)
 _DIFF_INTRO_FOLLOW_RE = re.compile(r"\s*\n(?:\s*\n)?(?:diff --git|---|Index:|@@|\+\+\+)")
 _DIFF_INTRO_TEXT_RE = re.compile(r"\b(?:following|below|this|something like|how about|patch)\b",
                                  re.IGNORECASE)
-_CODE_FIX_RE = re.compile(r"^\+\s*(.*(?:READ_ONCE|WRITE_ONCE|data_race|spin_lock|mutex_lock|"
-                          r"rcu_|atomic_|DEFINE_SPINLOCK|cmpxchg|barrier|smp_).*)$", re.MULTILINE)
+_HUNK_FUNC_RE = re.compile(r"^@@ [^@\n]*@@[ \t]*([^\n]*)$", re.MULTILINE)
+_CHANGED_LINE_RE = re.compile(r"^[+-](?![+-]{2} )([^\n]*)$", re.MULTILINE)
+_COVER_RE = re.compile(r"\[[^\]]*\b0+/\d+\s*\]")
+_SERIES_PART_RE = re.compile(r"\[[^\]]*\b\d+/(\d+)\s*\]")
+_TERM_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:->[A-Za-z0-9_]+)*")
 
 
 def is_patch_posting(msg: MessageText) -> bool:
-    """A formal patch mail ([PATCH ...] subject, not a reply) or any mail carrying a diff."""
+    """A formal patch mail ([PATCH ...] subject, not a reply, not a series' cover letter
+    '0/N') or any mail carrying a diff."""
     subject = msg.subject or ""
-    if _PATCH_SUBJECT_RE.match(subject) and not _REPLY_RE.match(subject):
+    if _PATCH_SUBJECT_RE.match(subject) and not REPLY_RE.match(subject) and \
+            not _COVER_RE.search(subject):
         return True
     own = msg.own_text()
     return bool(_DIFF_RE.search(own))
-
-
-def patch_title(subject: str) -> str:
-    m = _PATCH_SUBJECT_RE.match(_REPLY_RE.sub("", subject or ""))
-    return (m.group(1) if m else subject).strip()
 
 
 def _changelog_quote(msg: MessageText) -> tuple[int, int] | None:
@@ -59,11 +53,8 @@ def _changelog_quote(msg: MessageText) -> tuple[int, int] | None:
         if cues["patch_changelog_fix"].search(text) and cues["fix_mechanism"].search(text):
             return a, b
     for a, b, text in sentences:
-        if cues["fix_prose"].search(text):
+        if cues["fix_prose"].search(text) and nlp.classify_line(text.splitlines()[0]) != "code":
             return a, b
-    m = _CODE_FIX_RE.search(msg.body, limit)
-    if m:
-        return m.start(1), m.end(1)
     return None
 
 
@@ -139,73 +130,140 @@ def _is_diff_intro(msg: MessageText, end: int, text: str) -> bool:
         bool(_DIFF_INTRO_TEXT_RE.search(text))
 
 
-@dataclass(frozen=True)
-class StatusCues:
-    """What one message can say about earlier patches (computed once per message)."""
-
-    author_email: str
-    subject: str
-    title: str
-    withdraws: bool
-    applies: bool
-    acks: bool
+def is_series_part(subject: str) -> bool:
+    """'[PATCH v2 3/7] ...' (part of a series of more than one patch, or its cover letter)."""
+    m = _SERIES_PART_RE.search(subject or "")
+    return bool(m) and int(m.group(1)) > 1
 
 
-def find_status_cues(scan: MessageScan) -> StatusCues:
-    msg, own, low = scan.message, scan.prose, scan.low
-    withdraws = any(w in low for w in _WITHDRAW_WORDS) and bool(_WITHDRAW_RE.search(own))
-    applies = any(w in low for w in _APPLIED_WORDS) and bool(_APPLIED_RE.search(own))
-    acks = "ed-by:" in own and bool(_ACK_RE.search(own))
-    return StatusCues(msg.author_email, msg.subject or "", patch_title(msg.subject), withdraws,
-                      applies, acks)
+def find_racing_functions(races: list[RaceFinding]) -> set[str]:
+    """The functions on either side of the races (lower-cased, without '()')."""
+    return {t.lower() for race in races for p in race.participants
+            for t in _TERM_RE.findall(p or "") if len(t) >= 4 and "_" in t}
 
 
-def find_status(thread: ThreadText, index: int, author: str,
-                cues: list[StatusCues] | None = None) -> str:
-    """What later messages say about the fix posted in message `index`."""
-    if cues is None:
-        cues = [find_status_cues(s) for s in scan_thread(thread).messages]
-    msg = cues[index]
-    status = "proposed"
-    title = msg.title
-    for later in cues[index + 1:]:
-        same_author = later.author_email == msg.author_email
-        if same_author and later.withdraws:
-            return "withdrawn"
-        if same_author and title and later.title == title and \
-                _VERSION_RE.search(later.subject) and later.subject != msg.subject and \
-                not _REPLY_RE.match(later.subject):
-            status = "revised"
-        elif not same_author and later.applies:
-            status = "applied"
-        elif not same_author and later.acks and status == "proposed":
-            status = "acked"
-    return status
+def touches_racing_code(msg: MessageText, functions: set[str]) -> bool:
+    """The message's diff changes a racing function: a hunk header names one, or the changed
+    lines name two of them."""
+    start = nlp.find_diff_start(msg.body)
+    if start >= len(msg.body) or not functions:
+        return False
+    diff = msg.body[start:]
+    for m in _HUNK_FUNC_RE.finditer(diff):
+        if {t.lower() for t in _TERM_RE.findall(m.group(1))} & functions:
+            return True
+    changed = " ".join(m.group(1) for m in _CHANGED_LINE_RE.finditer(diff)).lower()
+    return sum(1 for t in functions if t in changed) >= 2
+
+
+def find_race_branch(thread: ThreadText, scan: ThreadScan, races: list[RaceFinding]) -> set[str]:
+    """Message ids on the race's branch of the thread: messages that describe a race (race
+    evidence or a race word in their own prose) and the replies up to MAX_BRANCH_HOPS below
+    them; so is the root or a posted patch whose subject names a race ("Re:" copies of the
+    subject do not count). A thread whose root describes the race (not the cover letter of a
+    series) is all branch. A proposal elsewhere in a long thread is about something else."""
+    bearing = {e.message_id for r in races for e in r.evidence}
+    bearing.update(ms.message.message_id for i, ms in enumerate(scan.messages) if ms.strong_race_cue or (
+        (i == 0 or not REPLY_RE.match(ms.message.subject or "")) and has_subject_race(ms.message.subject)))
+    root = thread.messages[0] if thread.messages else None
+    if root is not None and root.message_id in bearing and not is_series_part(root.subject):
+        return {m.message_id for m in thread.messages}     # the whole thread is about the race
+    parent = {m.message_id: m.in_reply_to for m in thread.messages}
+    branch = set()
+    for m in thread.messages:
+        mid: str | None = m.message_id
+        for _ in range(MAX_BRANCH_HOPS + 1):
+            if mid is None:
+                break
+            if mid in bearing:
+                branch.add(m.message_id)
+                break
+            mid = parent.get(mid)
+    return branch
+
+
+def addresses_race(msg: MessageText, prose_low: str, functions: set[str], race_messages: set[str],
+                   is_root: bool = False) -> bool:
+    """A patch posting is a fix of the thread's race when it describes the race itself (race
+    evidence in it, a race word in its subject or changelog), touches the racing code, or is
+    the single patch a race thread starts with (the race is found in its review)."""
+    if msg.message_id in race_messages or has_subject_race(patch_title(msg.subject)):
+        return True
+    if is_root and not is_series_part(msg.subject):
+        return True
+    if load_cue_sets()["race_strong"].search_lower(prose_low):
+        return True
+    return touches_racing_code(msg, functions)
+
+
+def find_patch_evidence(msg: MessageText) -> tuple[str, Evidence]:
+    """(quote, evidence) of a patch fix: the changelog sentence that states the fix, else the
+    patch subject (an empty span: the subject is not part of the body)."""
+    span = _changelog_quote(msg)
+    if span:
+        ev = make_evidence(msg, span[0], span[1], "fixes.patch", 0.8)
+        return ev.quote, ev
+    title = patch_title(msg.subject) or (msg.subject or "").strip()
+    return title, Evidence(msg.message_id, 0, 0, title, "fixes.subject", VERSION, 0.7)
+
+
+def group_revisions(postings: list[int], cues: list[StatusCues]) -> list[list[int]]:
+    """Patch postings (message indexes) grouped into revisions v1..vN of one patch."""
+    groups: list[list[int]] = []
+    for i in postings:
+        for group in groups:
+            if is_revision_of(cues[i], cues[group[-1]]):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
+def find_patch_fixes(thread: ThreadText, races: list[RaceFinding], scan: ThreadScan,
+                     cues: list[StatusCues]) -> list[tuple[int, FixFinding]]:
+    """(message index, fix) of every patch that addresses a race; the revisions of one patch
+    are one fix whose evidence runs v1..vN and whose status is the last revision's."""
+    functions = find_racing_functions(races)
+    race_messages = {e.message_id for r in races for e in r.evidence}
+    postings = [i for i, ms in enumerate(scan.messages) if is_patch_posting(ms.message)
+                and addresses_race(ms.message, ms.low, functions, race_messages, i == 0)]
+    ids = [m.message_id for m in thread.messages]
+    out = []
+    for group in group_revisions(postings, cues):
+        first = thread.messages[group[0]]
+        evidence = [find_patch_evidence(thread.messages[i]) for i in group]
+        quote = evidence[0][0]
+        title = patch_title(first.subject)
+        summary = title if not REPLY_RE.match(first.subject or "") else shorten_summary(quote)
+        status = find_status(cues, group[-1], ids)
+        out.append((group[0], FixFinding(
+            summary, find_race_index(quote + " " + title, races), first.author, first.message_id, quote,
+            "patch", tuple(e for _, e in evidence), status, 0.8)))
+    return out
 
 
 def extract_fixes(thread: ThreadText, races: list[RaceFinding],
                   scan: ThreadScan | None = None) -> list[FixFinding]:
-    """Patch fixes (one per patch posting or draft diff) and prose proposals, in thread order."""
+    """Patch fixes (one per patch that addresses a race, revisions merged) and prose
+    proposals, in thread order."""
     if not races:
         return []
     scan = scan or scan_thread(thread)
-    status_cues = [find_status_cues(s) for s in scan.messages]
+    cues = [find_status_cues(s) for s in scan.messages]
+    patches = dict(find_patch_fixes(thread, races, scan, cues))
+    stated = {(e.message_id, e.start) for f in patches.values() for e in f.evidence}
+    branch = find_race_branch(thread, scan, races)
     fixes: list[FixFinding] = []
     for i, msg in enumerate(thread.messages):
-        skip: set[int] = set()
-        if is_patch_posting(msg):
-            span = _changelog_quote(msg)
-            title = patch_title(msg.subject)
-            if span:
-                ev = make_evidence(msg, span[0], span[1], "fixes.patch", 0.8)
-                quote = ev.quote
-                skip.add(span[0])
-            else:
-                ev, quote = None, title
-            summary = title if not _REPLY_RE.match(msg.subject or "") else shorten_summary(quote)
-            fixes.append(FixFinding(summary, find_race_index(quote + " " + title, races),
-                                    msg.author, msg.message_id, quote, "patch",
-                                    (ev,) if ev else (), find_status(thread, i, msg.author, status_cues), 0.8))
+        if i in patches:
+            fixes.append(patches[i])
+        if msg.message_id not in branch:
+            continue    # a proposal off the race's branch is about something else
+        if is_patch_posting(msg) and not REPLY_RE.match(msg.subject or "") and \
+                not any(mid == msg.message_id for mid, _ in stated):
+            continue    # a posted patch that does not address the race proposes nothing here
+        skip = {a for mid, a in stated if mid == msg.message_id}
         count = 0
         for a, b in find_prose_fixes(msg, skip):
             if count >= MAX_PROSE_PER_MESSAGE:

@@ -14,6 +14,7 @@ from ingest.extract import nlp
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.diagrams import find_diagrams
 from ingest.extract.gate import ThreadScan, has_weak_race_cue, scan_message, scan_thread
+from ingest.extract.mailkind import is_machine_mail
 from ingest.extract.reports import Report, find_reports
 from ingest.extract.types import Evidence, MessageText, RaceFinding, ThreadText
 
@@ -29,6 +30,7 @@ _BETWEEN_RE = re.compile(r"\brac\w*\s+(?:\w+\s+){0,3}?(?:between|of)\s+(.{3,80}?
                          r"|against)\s+(.{3,80}?)(?:[,.;:]|\s+(?:on|in|where|when|which|that)\b|$)",
                          re.IGNORECASE)
 _SUBJECT_KCSAN_RE = re.compile(r"(?:KCSAN: )?data-race in (\S+) / (\S+)")
+_CODE_NAME_RE = re.compile(r"\w_\w|\w\(\)|->|\w\.\w")   # a side of "race between A and B" is code
 _STEP_LIST_RE = re.compile(r"^\s*(?:\d+[.)]|[a-z]\d+[.:)]?|[-*])\s+\S", re.MULTILINE)
 
 
@@ -56,8 +58,8 @@ def find_race_sentences(thread: ThreadText, use_model: bool = True,
     found: list[RaceSentence] = []
     pending: list[tuple[MessageText, int, int, str]] = []
     for ms in scan.messages:
-        if not ms.strong_race_cue and not has_weak_race_cue(ms):
-            continue
+        if not ms.strong_race_cue and not has_weak_race_cue(ms) or is_machine_mail(ms.message):
+            continue        # a robot's, backport's or pull request's prose starts no race
         msg = ms.message
         for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
             low = fold_text(text)
@@ -107,7 +109,7 @@ def find_participants(texts: list[str], subject: str = "") -> list[str]:
         return [m.group(1), m.group(2)]
     for text in [subject, *texts]:
         b = _BETWEEN_RE.search(text)
-        if b:
+        if b and any(_CODE_NAME_RE.search(side) for side in b.groups()):
             return [b.group(1).strip(), b.group(2).strip()]
     funcs = Counter(f for t in texts for f in _FUNC_RE.findall(t))
     return [f for f, _ in funcs.most_common(2)]
@@ -139,9 +141,8 @@ def race_from_report(msg: MessageText, report: Report) -> RaceFinding:
     start = report.start + max(0, msg.body[report.start:report.end].find(report.title[:10]))
     ev = Evidence(msg.message_id, start, report.end, msg.body[start:report.end].rstrip(),
                   f"reports.{report.kind}", VERSION, 0.95)
-    a, b = (list(report.functions) + ["?", "?"])[:2]
-    summary = (f"{report.kind.upper()}: {a} vs {b}" + (f" on {report.object}" if report.object
-                                                       else "") + f" ({report.consequence})")
+    summary = summarise_race(list(report.functions), report.object, report.consequence, "", [])
+    summary = f"{report.kind.upper()}: {summary}" if summary != "race" else report.title
     return RaceFinding(summary, report.functions, report.symbols, report.object,
                        report.consequence, (ev,), report.steps, report.kind, 0.95)
 
@@ -159,17 +160,20 @@ def extract_races(thread: ThreadText, use_model: bool = True,
             continue
         msg = ms.message
         for rep in find_reports(msg.body):
+            if rep.kind == "kasan" and len(rep.functions) < 2:
+                continue    # one task's bad access: a race only once a second party is named
             if rep.is_race and rep.key not in seen_keys:
                 seen_keys.add(rep.key)
                 races.append(race_from_report(msg, rep))
     sentences = find_race_sentences(thread, use_model, scan)
     diagrams = [(ms.message, d) for ms in scan.messages
-                if ms.strong_race_cue or has_weak_race_cue(ms) for d in find_diagrams(ms.message)]
+                if (ms.strong_race_cue or has_weak_race_cue(ms)) and not is_machine_mail(ms.message)
+                for d in find_diagrams(ms.message)]
     subject_race = scan.subject_race
     strong = [s for s in sentences if s.strong]
     n_msgs = len({s.message.message_id for s in strong})
     if not sentences and not diagrams:
-        return races
+        return races or find_subject_race(thread)
     if not races and not subject_race and n_msgs < 2 and not diagrams:
         if not strong or len(thread.messages) > 1 and len(strong) < 2:
             return races
@@ -200,21 +204,51 @@ def extract_races(thread: ThreadText, use_model: bool = True,
     return [prose, *races]
 
 
+_PATCH_TAG_RE = re.compile(r"\[[^\]]*\b(?:PATCH|RFC)\b", re.IGNORECASE)
+_RACE_TITLE_RE = re.compile(r"\brac(?:e|es|y|ing)\b|use-after-free|deadlock|\buaf\b|data-race",
+                            re.IGNORECASE)
+_TABLE_ROW_RE = re.compile(r"^\W*\d+\s+\d+\s|.*\|.*\|")
+def find_subject_race(thread: ThreadText) -> list[RaceFinding]:
+    """A posted patch whose title names a race ("mm: fix race when ...") is a race even when no
+    sentence of the thread describes it; its evidence is that title (an empty span: subjects are
+    not part of the body)."""
+    first = thread.messages[0] if thread.messages else None
+    if first is None or is_machine_mail(first) or not _PATCH_TAG_RE.search(first.subject or ""):
+        return []
+    title = _SUBJECT_PREFIX.sub("", first.subject).strip()
+    low = fold_text(title)
+    cues = load_cue_sets()
+    if not cues["race_strong"].search_lower(low) or cues["race_negative"].search_lower(low):
+        return []
+    ev = Evidence(first.message_id, 0, 0, title, "races.subject", VERSION, 0.6)
+    symbols = find_symbols([title])
+    return [RaceFinding(title, tuple(find_participants([], title)), tuple(symbols),
+                        find_object([title], symbols), classify_consequence([title]), (ev,),
+                        confidence=0.6)]
+
+
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw)\s*:\s*|\s*\[[^\]]*\]\s*)+", re.IGNORECASE)
 
 
 def summarise_race(participants: list[str], obj: str, consequence: str, subject: str,
                    evidence: list[Evidence]) -> str:
-    """One line a reader can scan: "A races with B on OBJ, causing C" when the paths are
-    known, else the thread's title when it names the race, else the first evidence sentence."""
-    tail = (f" on {obj}" if obj else "") + (f", causing {consequence}" if consequence != "other" else "")
-    if len(participants) >= 2:
-        return f"{participants[0]} races with {participants[1]}{tail}"
+    """One line a reader can scan: "A races with B on OBJ, causing C" when both racing paths
+    are known (no name twice: an object that is one of the paths is left out, one function on
+    both sides is "concurrent A calls"), else the thread's (patch) title, else the first
+    evidence sentence."""
+    sides = list(dict.fromkeys(p for p in participants[:2] if p and p != "?"))
+    same = len(participants) >= 2 and participants[0] == participants[1] and sides
+    show_obj = obj and obj not in sides and obj.rstrip("()") not in {p.rstrip("()") for p in sides}
+    tail = (f" on {obj}" if show_obj else "") + \
+        (f", causing {consequence}" if consequence != "other" else "")
+    if len(sides) == 2:
+        return f"{sides[0]} races with {sides[1]}{tail}"
+    if same:
+        return f"concurrent {sides[0]} calls race{tail}"
     title = _SUBJECT_PREFIX.sub("", subject).strip()
-    if re.search(r"\brac(?:e|y|ing)\b|use-after-free|deadlock|\buaf\b", title, re.IGNORECASE):
+    if title and not _TABLE_ROW_RE.match(title) and (
+            _PATCH_TAG_RE.search(subject) or _RACE_TITLE_RE.search(title)):
         return title
-    if participants:
-        return f"{participants[0]} races with a concurrent path{tail}"
     if evidence:
         words = " ".join(evidence[0].quote.replace(">", " ").split())
         return words if len(words) <= 120 else words[:117].rsplit(" ", 1)[0] + "..."

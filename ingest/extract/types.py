@@ -15,7 +15,7 @@ Span = tuple[int, int]
 CONSEQUENCES = ("use-after-free", "data-race", "deadlock", "lost-update", "wrong-result",
                 "memory-leak", "other")
 FIX_KINDS = ("patch", "prose")
-FIX_STATUSES = ("proposed", "withdrawn", "revised", "acked", "applied")
+FIX_STATUSES = ("proposed", "withdrawn", "revised", "acked", "applied", "naked")
 OBJECTION_REASONS = ("performance", "correctness", "complexity", "scalability",
                      "stable-backport", "style", "nak", "other")
 ROLES = ("author", "reviewer", "reporter", "tester", "maintainer")
@@ -145,6 +145,7 @@ class ObjectionFinding:
     reason: str              # one of OBJECTION_REASONS
     evidence: tuple[Evidence, ...]
     confidence: float = 0.5
+    addressed: bool = False  # a later revision, the author's answer or a withdrawal followed
 
     def to_gold(self) -> dict:
         return {"by": self.by, "against_fix": self.against_fix, "message_id": self.message_id,

@@ -18,11 +18,12 @@ from kb.library import order_thread
 from kb.views import OWN_SEGMENT_KINDS
 from kb.models import (
     Correction, Evidence, Fix, Identity, MailingList, MaintainerSection, Message, MessageList, Objection, Patch,
-    Race, RaceHistory, Role, Segment, Thread,
+    Race, RaceHistory, Role, Segment, Series, SeriesMessage, Thread,
 )
 
 from ingest.extract.maintainers import Maintainers, build_index, parse_maintainers
-from ingest.extract.thread import link_race_histories
+from ingest.extract.histories import EXTRACTOR as IDENTITY_EXTRACTOR
+from ingest.extract.histories import link_race_histories
 from ingest.extract.types import Evidence as EvidenceFinding
 from ingest.extract.types import MessageText, RaceFinding, ThreadFindings, ThreadText
 
@@ -184,7 +185,7 @@ def store_findings(session: Session, found: dict[int, ThreadFindings]) -> None:
             fix_row = rows.fixes[target] if target is not None and target < len(rows.fixes) else None
             rows.objections.append(None if values is None else Objection(
                 id=old.pop(("objection", key), None), thread_id=thread_id, fix_id=fix_row.id if fix_row else None,
-                ordinal=ordinal, message_id=objection.message_id, **values))
+                ordinal=ordinal, message_id=objection.message_id, resolved=objection.addressed, **values))
     add_facts(session, [row for rows in threads.values() for row in rows.objections])
     evidence = []
     for rows in threads.values():
@@ -216,15 +217,19 @@ def store_roles(session: Session, found: dict[int, ThreadFindings]) -> None:
 
 
 def relink_histories(session: Session) -> int:
-    """Group races across threads that share participants, symbols or object."""
-    rows = session.execute(select(Race.id, Race.summary, Race.participants, Race.symbols, Race.object,
-                                  Race.consequence, Thread.last_date)
+    """Group races across threads that are one bug (ingest.extract.histories)."""
+    rows = session.execute(select(Race.id, Race.thread_id, Race.ordinal, Race.summary, Race.participants,
+                                  Race.symbols, Race.object, Race.consequence, Thread.last_date)
                            .join(Thread, Thread.id == Race.thread_id).order_by(Race.id)).all()
-    findings = [RaceFinding(r.summary, tuple(r.participants), tuple(r.symbols), r.object, r.consequence, ())
-                for r in rows]
+    identity: dict[int, list[EvidenceFinding]] = defaultdict(list)
+    for fact_id, mid, quote in session.execute(select(Evidence.fact_id, Evidence.message_id, Evidence.quote).where(
+            Evidence.fact_kind == "race", Evidence.extractor == IDENTITY_EXTRACTOR)):
+        identity[fact_id].append(EvidenceFinding(mid, 0, len(quote), quote, IDENTITY_EXTRACTOR, "", 1.0))
+    owners = [(r.thread_id, RaceFinding(r.summary, tuple(r.participants), tuple(r.symbols), r.object,
+                                        r.consequence, tuple(identity.get(r.id, ())))) for r in rows]
     session.execute(Race.__table__.update().values(history_id=None))
     session.execute(delete(RaceHistory))
-    for group in link_race_histories(findings):
+    for group in link_stored_histories(session, owners, [r.ordinal for r in rows]):
         members = [rows[i] for i in group]
         dates = [m.last_date for m in members if m.last_date is not None]
         history = RaceHistory(title=members[0].summary[:200], last_activity=max(dates) if dates else None)
@@ -233,6 +238,26 @@ def relink_histories(session: Session) -> int:
         session.execute(Race.__table__.update().where(Race.id.in_([m.id for m in members]))
                         .values(history_id=history.id))
     return session.scalar(select(func.count(RaceHistory.id))) or 0
+
+
+def link_stored_histories(session: Session, owners: Sequence[tuple[int, RaceFinding]],
+                          ordinals: Sequence[int]) -> list[list[int]]:
+    """History groups of races given as (thread pk, race) with their ordinal in the thread: the
+    first race of a thread also carries its thread's root message id (what a `Closes:` link
+    names) and the revision keys of the patch series posted in the thread."""
+    thread_ids = sorted({t for t, _ in owners})
+    roots: dict[int, str] = {}
+    series: dict[int, set[str]] = defaultdict(set)
+    for chunk in iter_chunks(thread_ids, 5000):
+        roots.update(session.execute(select(Thread.id, Thread.root_message_id).where(Thread.id.in_(chunk))).all())
+        for thread_id, key in session.execute(
+                select(Message.thread_id, Series.revision_key).distinct()
+                .join(SeriesMessage, SeriesMessage.message_pk == Message.id)
+                .join(Series, Series.id == SeriesMessage.series_id).where(Message.thread_id.in_(chunk))):
+            series[thread_id].add(f"series:{key}")
+    extra = [{f"msgid:{(roots.get(t) or '').strip('<>').lower()}", *series[t]} if n == 0 else set()
+             for (t, _), n in zip(owners, ordinals)]
+    return link_race_histories([r for _, r in owners], extra)
 
 
 def store_maintainers(session: Session, text: str) -> int:

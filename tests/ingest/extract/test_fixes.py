@@ -51,3 +51,89 @@ def test_patch_helpers():
 def test_summaries_are_cut_at_word_boundaries(text: str, limit: int, expected: str) -> None:
     assert shorten_summary(text, limit) == expected
     assert len(shorten_summary(text, limit)) <= limit
+
+
+DIFF = ("---\ndiff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n"
+        "@@ -10,6 +10,7 @@ static void {func}(struct foo *foo)\n{line}\n")
+
+
+def series_thread(*parts):
+    """A cover letter naming the race, then (subject, changelog, hunk function, changed line)
+    parts of a series by Ann; the race is between foo_get() and foo_put()."""
+    msgs = [make_message("c@x", RACE, subject="[PATCH 0/3] foo: fix a race")]
+    for n, (subject, log, func, line) in enumerate(parts):
+        msgs.append(make_message(f"p{n}@x", log + "\n" + DIFF.format(func=func, line=line),
+                                 subject=subject, reply_to="c@x"))
+    return make_thread("[PATCH 0/3] foo: fix a race", *msgs)
+
+
+@pytest.mark.parametrize("part,is_fix", [
+    (("[PATCH 1/3] foo: rename bar", "Rename bar to baz.", "bar_init", "+\tbaz = 1;"), False),
+    (("[PATCH 1/3] foo: lock", "Take the lock.", "foo_put", "+\tspin_lock(&l);"), True),
+    (("[PATCH 1/3] foo: x", "Tidy.", "other", "+\tfoo_get(f); foo_put(f);"), True),
+    (("[PATCH 1/3] foo: x", "Tidy.", "other", "+\tfoo_get(f);"), False),
+    (("[PATCH 1/3] foo: close the race", "Tidy.", "other", "+\tx;"), True),
+    (("[PATCH 1/3] foo: x", "This closes a race with foo_free.", "other", "+\tx;"), True),
+])
+def test_series_part_is_fix_only_when_it_addresses_the_race(part, is_fix):
+    t = series_thread(part)
+    fixes = [f for f in extract_fixes(t, extract_races(t)) if f.message_id == "p0@x"]
+    assert bool(fixes) is is_fix
+    assert all(f.kind == "patch" for f in fixes)
+
+
+def test_revisions_are_one_fix_with_history_and_last_outcome():
+    log = RACE + "\nFix this by taking foo_lock in foo_put().\n"
+    diff = DIFF.format(func="foo_put", line="+\tspin_lock(&l);")
+    t = make_thread("[PATCH] mm: fix race in foo_put",
+                    make_message("v1@x", log + diff, subject="[PATCH] mm: fix race in foo_put"),
+                    make_message("v2@x", log + diff, subject="[PATCH v2] mm: fix race in foo_put",
+                                 reply_to="v1@x"),
+                    make_message("a@x", "Applied, thanks.", author="Bob", email="bob@x.org",
+                                 subject="Re: [PATCH v2] mm: fix race in foo_put", reply_to="v2@x"))
+    (fix,) = [f for f in extract_fixes(t, extract_races(t)) if f.kind == "patch"]
+    assert fix.message_id == "v1@x" and fix.status == "applied"
+    assert [e.message_id for e in fix.evidence] == ["v1@x", "v2@x"]
+    assert all(e.quote.startswith("Fix this by") for e in fix.evidence)
+
+
+@pytest.mark.parametrize("log,quote,extractor", [
+    ("Fix this by taking foo_lock in foo_put().", "Fix this by taking foo_lock", "fixes.patch"),
+    ("Add it.", "foo: lock it", "fixes.subject"),           # no sentence states it: the subject
+])
+def test_patch_evidence_never_code_never_empty(log, quote, extractor):
+    body = RACE + "\n" + log + "\n" + DIFF.format(func="foo_put", line="+\tspin_lock(&foo_lock);")
+    t = make_thread("[PATCH] foo: lock it", make_message("p@x", body, subject="[PATCH] foo: lock it"))
+    (fix,) = extract_fixes(t, extract_races(t))
+    assert fix.quote.startswith(quote) and "spin_lock(" not in fix.quote
+    assert [e.extractor for e in fix.evidence] == [extractor] and fix.evidence[0].quote
+
+
+def test_prose_off_the_race_branch_is_no_fix():
+    """A proposal in a reply far below a series' cover letter, on a sub-thread that never
+    mentions the race (a cover letter is no patch: its parts are)."""
+    msgs = [make_message("a@x", RACE, subject="[PATCH 0/2] foo: fix a race")]
+    parent = "a@x"
+    for n in range(4):
+        msgs.append(make_message(f"r{n}@x", "Some review of the naming.", author="Bob",
+                                 email="bob@x.org", reply_to=parent, subject="Re: [PATCH 0/2] foo: fix a race"))
+        parent = f"r{n}@x"
+    msgs.append(make_message("far@x", "How about we use a mutex for the sysfs file instead?",
+                             author="Cy", email="cy@x.org", reply_to=parent))
+    msgs.append(make_message("near@x", "How about we use a mutex in foo_put() instead?",
+                             author="Cy", email="cy@x.org", reply_to="a@x"))
+    t = make_thread("[PATCH 0/2] foo: fix a race", *msgs)
+    assert {f.message_id for f in extract_fixes(t, extract_races(t))} == {"near@x"}
+
+
+def test_whole_thread_is_branch_when_its_root_reports_the_race():
+    msgs = [make_message("a@x", RACE + "It crashes.\n", subject="race in foo")]
+    parent = "a@x"
+    for n in range(4):
+        msgs.append(make_message(f"r{n}@x", "Can you share the config?", author="Bob",
+                                 email="bob@x.org", reply_to=parent, subject="Re: race in foo"))
+        parent = f"r{n}@x"
+    msgs.append(make_message("far@x", "How about we take foo_lock in foo_put() instead?",
+                             author="Cy", email="cy@x.org", reply_to=parent))
+    t = make_thread("race in foo", *msgs)
+    assert {f.message_id for f in extract_fixes(t, extract_races(t))} == {"far@x"}

@@ -33,7 +33,9 @@ def test_fixes(scores):
 
 
 def test_objections(scores):
-    assert scores["objections"]["f1"] >= 0.70
+    # 0.70 before issue 14: the author's own changelog no longer counts as an objection (the
+    # gold labels three such sentences) and no cue words tuned on the gold exempt it
+    assert scores["objections"]["f1"] >= 0.66
 
 
 def test_maintainer_roles(scores):

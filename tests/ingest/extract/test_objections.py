@@ -35,3 +35,89 @@ def test_non_objections(reply):
 
 def test_classify_reason_scalability():
     assert classify_reason("That would be slow and non-scalable.") == "scalability"
+
+
+PATCH_BODY = ("There is a race between foo_get() and foo_put() on foo->ref.\n"
+              "Fix this by taking foo_lock in foo_get().\n---\n"
+              "diff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n"
+              "@@ -1,3 +1,4 @@ void foo_get(struct foo *f)\n+\tspin_lock(&foo_lock);\n"
+              " \tf->ref++;\n")
+ANN = ("Ann Dev", "ann@example.org")
+BOB = ("Bob", "bob@x.org")
+QUOTED_HUNK = "> +\tspin_lock(&foo_lock);\n>  \tf->ref++;\n\n"
+
+
+def patch_thread(reply_body, who=BOB, subject="Re: [PATCH] foo: fix race", later=()):
+    msgs = [make_message("p@x", PATCH_BODY, *ANN, subject="[PATCH] foo: fix race"),
+            make_message("r@x", reply_body, *who, subject=subject, reply_to="p@x")]
+    msgs += [make_message(f"l{i}@x", body, *w, subject=s, reply_to=to)
+             for i, (w, s, body, to) in enumerate(later)]
+    return make_thread("[PATCH] foo: fix race", *msgs)
+
+
+def features_of(thread, fragment):
+    from ingest.extract import nlp
+    from ingest.extract.gate import scan_thread
+    from ingest.extract.objection_features import build_context, find_objection_features
+    from ingest.extract.objections import find_target_fix
+    fixes = extract_fixes(thread, extract_races(thread))
+    ctx = build_context(thread, scan_thread(thread))
+    for msg in thread.messages:
+        for a, _, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
+            if fragment in text:
+                target, quoted = find_target_fix(msg, thread, fixes, text, a, {})
+                return find_objection_features(ctx, msg, a, text, fixes[target], quoted)
+    raise AssertionError(fragment)
+
+
+@pytest.mark.parametrize("reply,who,later,expect", [
+    (QUOTED_HUNK + "Don't we also need a WRITE_ONCE here?", BOB, (),
+     {"under_quoted_hunk": True, "under_quoted_fix": True, "question": True,
+      "cue_challenge": True, "sender_is_author": False, "revised_after": False}),
+    ("Don't we also need a WRITE_ONCE here?", BOB, (),
+     {"under_quoted_hunk": False, "question": True}),
+    ("NAK, that doesn't fix it.", ("Ann Dev", "ann.dev@corp.example"), (),
+     {"sender_is_author": True, "cue_strong": True}),                  # same name, other address
+    (QUOTED_HUNK + "This is overkill.", BOB,
+     [(ANN, "[PATCH v2] foo: fix race", PATCH_BODY, "r@x")], {"revised_after": True}),
+    ("This is overkill.", BOB, [(ANN, "Re: [PATCH] foo: fix race", "Fair, will redo.", "r@x")],
+     {"author_replied": True, "revised_after": False}),
+    ("This is overkill.\n\nAcked-by: Bob <bob@x.org>", BOB, (), {"message_acks": True}),
+    ("Applied to for-6.1, thanks. This is overkill though.", BOB, (), {"message_applies": True}),
+    ("Please do not send HTML mail, the list drops it.", BOB, (), {"cue_etiquette": True}),
+    ("Overkill, I think.", ("syzbot", "syzbot+0a1b@example.com"), (), {"sender_is_robot": True}),
+])
+def test_structure_features(reply, who, later, expect):
+    fragment = next(w for w in ("WRITE_ONCE", "NAK", "overkill", "HTML", "Overkill") if w in reply)
+    features = features_of(patch_thread(reply, who, later=later), fragment)
+    assert {k: features[k] for k in expect} == expect
+
+
+@pytest.mark.parametrize("reply,who,is_objection", [
+    (QUOTED_HUNK + "Don't we also need a WRITE_ONCE here?", BOB, True),   # challenge under hunk
+    ("Thanks, looks good to me.", BOB, False),
+    ("Please do not send HTML mail, the list drops it.", BOB, False),      # etiquette
+    ("NAK, that doesn't fix it.", ("Ann Dev", "ann.dev@corp.example"), False),  # the author
+    ("NAK, that doesn't fix the race: foo_put() still runs unlocked.", BOB, True),
+    ("Overkill, I think.", ("syzbot", "syzbot+0a1b@example.com"), False),  # a robot
+])
+def test_objection_decision(reply, who, is_objection):
+    t = patch_thread(reply, who)
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t)))
+            if o.message_id == "r@x"]
+    assert bool(objs) is is_objection
+
+
+def test_objection_addressed_by_later_revision():
+    t = patch_thread("NAK, that doesn't fix the race: foo_put() still runs unlocked.",
+                     later=[(ANN, "[PATCH v2] foo: fix race", PATCH_BODY, "r@x")])
+    (obj,) = [o for o in extract_objections(t, extract_fixes(t, extract_races(t)))
+              if o.message_id == "r@x"]
+    assert obj.addressed and obj.reason == "correctness"
+
+
+def test_author_changelog_is_no_objection():
+    body = PATCH_BODY.replace("Fix this by", "Taking a mutex would be overkill here. Fix this by")
+    t = make_thread("[PATCH] foo: fix race",
+                    make_message("p@x", body, *ANN, subject="[PATCH] foo: fix race"))
+    assert extract_objections(t, extract_fixes(t, extract_races(t))) == []

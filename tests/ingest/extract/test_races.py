@@ -59,3 +59,68 @@ def test_own_spans_skip_quotes_and_signature():
     body = "On Mon, Bob wrote:\n> quoted race\nmy text\n-- \nsig race\n"
     spans = compute_own_spans(body)
     assert "".join(body[a:b] for a, b in spans) == "my text\n"
+
+
+@pytest.mark.parametrize("body,expect_race", [
+    ("foo_get() cannot race with foo_put() here, both hold foo_lock.\n"
+     "So there is no race between them on foo->ref.", False),
+    ("Since we are racing with emails, I will wait for your v2.\nThe race is impossible anyway.",
+     False),
+    ("There is a race between foo_get() and foo_put() on foo->ref.\n"
+     "The race window is small but foo_put() can free foo under foo_get().", True),
+])
+def test_negated_and_figurative_races(body, expect_race):
+    t = make_thread("Re: foo cleanup", make_message("a@x", body),
+                    make_message("b@x", body, author="Bob", email="bob@x.org", reply_to="a@x"))
+    assert bool(extract_races(t)) is expect_race
+
+
+RACY = ("There is a race between foo_get() and foo_put() on foo->ref.\n"
+        "foo_put() can free foo while foo_get() still uses it: a use-after-free.\n")
+
+
+@pytest.mark.parametrize("author,email,subject,expect_race", [
+    ("Sasha Levin", "sasha@example.org", "[PATCH AUTOSEL 6.1 03/09] foo: fix race", False),
+    ("Greg", "greg@example.org", "[PATCH 6.6 016/568] foo: fix race", False),
+    ("Ann", "ann@example.org", "[PATCH 5.15.y] foo: fix race", False),
+    ("Ann", "ann@example.org", "[GIT PULL] foo fixes for 6.1", False),
+    ("kernel test robot", "lkp@intel.com", "[foo:master] BUILD SUCCESS", False),
+    ("Ann", "ann@example.org", "[PATCH cgroup/for-6.1] foo: fix race", True),
+    ("Ann", "ann@example.org", "[PATCH v2 1/3] foo: fix race", True),
+])
+def test_machine_mail_starts_no_race(author, email, subject, expect_race):
+    t = make_thread(subject, make_message("a@x", RACY * 2, author, email, subject=subject))
+    assert bool(extract_races(t)) is expect_race
+
+
+KASAN = ("BUG: KASAN: slab-use-after-free in foo_read+0x1/0x2\n"
+         "Read of size 8 at addr ffff8881 by task a/1\n\nCall Trace:\n foo_read+0x1/0x2\n"
+         " vfs_read+0x1/0x2\n\nAllocated by task 1:\n kmalloc+0x1/0x2\n foo_alloc+0x1/0x2\n\n")
+
+
+@pytest.mark.parametrize("freed,expect", [
+    ("Freed by task 2:\n kfree+0x1/0x2\n foo_release+0x1/0x2\n\n", True),
+    ("", False),      # one task, no second party: no race
+])
+def test_single_task_kasan_is_no_race(freed, expect):
+    t = make_thread("KASAN: slab-use-after-free in foo_read",
+                    make_message("k@x", KASAN + freed, "syzbot", "syzbot+0a1b2c3d@example.com",
+                                 subject="KASAN: slab-use-after-free in foo_read"))
+    races = [r for r in extract_races(t) if r.source == "kasan"]
+    assert bool(races) is expect
+    assert all("?" not in r.summary for r in races)
+
+
+@pytest.mark.parametrize("participants,obj,subject,summary", [
+    (["foo_get", "foo_put"], "foo->ref", "", "foo_get races with foo_put on foo->ref, causing use-after-free"),
+    (["foo_get", "foo_put"], "foo_put", "", "foo_get races with foo_put, causing use-after-free"),
+    (["cmpxchg", "cmpxchg"], "cmpxchg", "", "concurrent cmpxchg calls race, causing use-after-free"),
+    (["cmpxchg"], "cmpxchg", "[PATCH v3 1/4] mm/zswap: make the cursor safe",
+     "mm/zswap: make the cursor safe"),
+    (["a_b", "?"], "", "<2 3854 Yes possible deadlock in foo (4)", "the first sentence."),
+])
+def test_titles_never_repeat_a_name(participants, obj, subject, summary):
+    from ingest.extract.races import summarise_race
+    from ingest.extract.types import Evidence
+    ev = [Evidence("m", 0, 19, "the first sentence.", "races.prose", "t", 1.0)]
+    assert summarise_race(participants, obj, "use-after-free", subject, ev) == summary

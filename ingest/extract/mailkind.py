@@ -1,0 +1,43 @@
+"""Mail that is nobody's own word about a race: robots (syzbot, build and test robots, bots of
+patchwork and pr-tracker), backports (AUTOSEL, stable review series, `[PATCH 6.1.y]`) and pull
+requests. Their prose starts no race (a sanitizer report they carry still does), and they
+neither propose fixes nor object.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ingest.extract.types import MessageText
+
+_ROBOT_RE = re.compile(r"syzbot|syzkaller|test robot|lkp@intel|\bbot\b|-bot@|bot@|"
+                       r"noreply|no-reply|patchwork|pr-tracker|kernelci|0day", re.IGNORECASE)
+_REPLY_RE = re.compile(r"^\s*(?:re|aw|sv|fwd?)\s*:", re.IGNORECASE)
+_TAG_RE = re.compile(r"^\s*\[([^\]]*)\]")
+_BACKPORT_TAG_RE = re.compile(r"\bAUTOSEL\b|\bstable\b|(?:^|\s)v?\d+\.\d+(?:\.\d+|\.y|-stable)?"
+                              r"(?:\s|$)", re.IGNORECASE)
+_PULL_TAG_RE = re.compile(r"\b(?:GIT PULL|PULL(?: REQUEST)?|GIT)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def is_robot_sender(name: str, email: str) -> bool:
+    return bool(_ROBOT_RE.search(f"{name} {email}"))
+
+
+@lru_cache(maxsize=65536)
+def is_backport_or_pull_subject(subject: str) -> bool:
+    """'[PATCH AUTOSEL 6.1 3/9] ...', '[PATCH 5.15.y] ...', '[PATCH 6.6 016/568] ...',
+    '[GIT PULL] ...' (and their replies)."""
+    m = _TAG_RE.match(_REPLY_RE.sub("", subject or "").lstrip())
+    if not m:
+        return False
+    tag = m.group(1)
+    return bool(_BACKPORT_TAG_RE.search(tag) or _PULL_TAG_RE.search(tag))
+
+
+def is_machine_mail(msg: MessageText) -> bool:
+    """A robot's mail, or a backport or pull request posting (not a human reply to one)."""
+    if is_robot_sender(msg.author_name, msg.author_email):
+        return True
+    return not _REPLY_RE.match(msg.subject or "") and is_backport_or_pull_subject(msg.subject)

@@ -1,0 +1,120 @@
+"""Features of an objection candidate (one own sentence of a reply, with the fix it targets):
+cue words and thread structure. `find_objection_features` returns a flat dict a classifier
+can take as is (once a labelled corpus exists); `is_objection` is the hand-set rule over the
+same dict that kb uses until then.
+
+Structure features:
+- under_quoted_hunk: the quote block right above the sentence holds diff lines of a patch;
+- under_quoted_fix: that quote block comes from the targeted fix's message;
+- sender_is_author: the sender is the fix's proposer (one person across address variants);
+- fix_is_patch: the targeted fix is a posted patch (else a prose proposal);
+- sender_is_robot, own_posting: a robot's mail, or the author's own patch/cover letter;
+- message_acks / message_applies: the message carries Acked-by/Reviewed-by, or "Applied";
+- revised_after / author_replied: the fix's author posted a later revision of the patch,
+  or answered this message (the objection was addressed later).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.extract.cues import fold_text, load_cue_sets
+from ingest.extract.gate import ThreadScan
+from ingest.extract.linking import find_quoted_context
+from ingest.extract.mailkind import is_robot_sender
+from ingest.extract.outcomes import REPLY_RE, StatusCues, find_person_key, find_status_cues, is_same_person
+from ingest.extract.types import FixFinding, MessageText, ThreadText
+
+_HUNK_LINE_RE = re.compile(r"^(?:@@ |\+(?!\+\+ )|-(?!-- )[\t\S])")   # '- ' is a bullet, not a hunk
+_PATCH_TAG_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC)[^\]]*\]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ThreadContext:
+    """Per-thread facts the features need, computed once per thread."""
+
+    thread: ThreadText
+    order: dict[str, int]
+    cues: tuple[StatusCues, ...]
+    replies_to: dict[str, tuple[int, ...]]    # message id -> indexes of its direct replies
+
+
+def build_context(thread: ThreadText, scan: ThreadScan) -> ThreadContext:
+    replies: dict[str, list[int]] = {}
+    for i, m in enumerate(thread.messages):
+        if m.in_reply_to:
+            replies.setdefault(m.in_reply_to, []).append(i)
+    return ThreadContext(thread, {m.message_id: i for i, m in enumerate(thread.messages)},
+                         tuple(find_status_cues(s) for s in scan.messages),
+                         {k: tuple(v) for k, v in replies.items()})
+
+
+def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, text: str,
+                            fix: FixFinding, quoted_fix: bool) -> dict[str, bool]:
+    cues = load_cue_sets()
+    low = fold_text(text)
+    here = ctx.order[msg.message_id]
+    fix_at = ctx.order.get(fix.message_id, 0)
+    author = ctx.cues[fix_at].person
+    sender = find_person_key(msg)
+    block = find_quoted_context(msg.body, start)
+    later = ctx.cues[here + 1:]
+    fix_cue = ctx.cues[fix_at]
+    page = len(ctx.thread.messages) == 1    # a web page quoting a whole discussion: senders unknown
+    return {
+        "cue_strong": bool(cues["objection_strong"].search_lower(low)),
+        "cue_any": bool(cues["objection"].search_lower(low)),
+        "cue_challenge": bool(cues["objection_challenge"].search_lower(low)),
+        "cue_negative": bool(cues["objection_negative"].search_lower(low)),
+        "cue_etiquette": bool(cues["objection_etiquette"].search_lower(low)),
+        "question": text.rstrip().endswith("?"),
+        "under_quoted_hunk": any(_HUNK_LINE_RE.match(line) for line in block),
+        "under_quoted_fix": quoted_fix,
+        "sender_is_author": not page and is_same_person(sender, author),
+        "fix_is_patch": fix.kind == "patch",
+        "sender_is_robot": is_robot_sender(msg.author_name, msg.author_email),
+        "own_posting": bool(_PATCH_TAG_RE.match(msg.subject or "")) and not REPLY_RE.match(msg.subject or ""),
+        "message_acks": ctx.cues[here].acks,
+        "message_applies": ctx.cues[here].applies,
+        "revised_after": any(is_same_person(c.person, author) and bool(fix_cue.title)
+                             and c.title == fix_cue.title and not REPLY_RE.match(c.subject)
+                             and c.subject != fix_cue.subject for c in later),
+        "author_replied": any(is_same_person(ctx.cues[i].person, author)
+                              for i in ctx.replies_to.get(msg.message_id, ())),
+    }
+
+
+def is_objection(f: dict[str, bool], model_score: float | None = None,
+                 threshold: float = 0.35) -> bool:
+    """The hand-set rule: never a robot, the author's own posting, list etiquette or a message
+    that applies the patch; the fix's own author only with a strong cue against a prose
+    alternative (never against his patch); a strong cue is enough; an ack's weak cues
+    count only under the quoted patch; a challenging question counts under the quoted patch or
+    with another cue; a weak cue needs the text classifier's score (`model_score`)."""
+    if f["sender_is_robot"] or f["own_posting"] or f["cue_etiquette"] or f["message_applies"] \
+            or f["cue_negative"]:
+        return False
+    if f["sender_is_author"] and (f["fix_is_patch"] or not f["cue_strong"]):
+        return False        # only a strong word against one's own prose alternative counts
+    if f["cue_strong"]:
+        return True
+    placed = f["under_quoted_hunk"] or f["under_quoted_fix"]
+    if f["message_acks"] and not placed:
+        return False        # an ack's asides are not objections unless aimed at the patch text
+    challenge = f["cue_challenge"] and f["question"]
+    if challenge and (placed or f["cue_any"]):
+        return True
+    return f["cue_any"] and (challenge or (model_score is not None and model_score >= threshold))
+
+
+def rank_objection(f: dict[str, bool]) -> int:
+    """Order of preference among one message's objections: strong cues, then challenging
+    questions placed under the patch, then the rest."""
+    placed = f["under_quoted_hunk"] or f["under_quoted_fix"]
+    return 0 if f["cue_strong"] else 1 if f["cue_challenge"] and placed else 2
+
+
+def is_addressed(f: dict[str, bool], fix: FixFinding) -> bool:
+    """A later revision, the author's answer, or the fix's withdrawal addressed it."""
+    return f["revised_after"] or f["author_replied"] or fix.status == "withdrawn"
