@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -191,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ArchiveError) as exc:
         print(f"kb: {args.command}: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # an internal error: one line, exit 3
-        print(f"kb: {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # an internal error: one line in kb's words, exit 3 (KB_DEBUG=1: traceback)
+        if os.environ.get("KB_DEBUG") == "1":
+            raise
+        first = (str(exc).strip().splitlines() or ["unexpected failure"])[0]
+        print(f"kb: {args.command}: internal error: {first}", file=sys.stderr)
         return 3

@@ -105,3 +105,15 @@ def test_materialised_labels_score_1_against_themselves(tmp_path, cache):
                                     text=True, check=True).stdout)
     scores = [v["f1"] for v in res.values() if isinstance(v, dict) and "f1" in v]
     assert scores and all(s == 1.0 for s in scores)
+
+
+def test_internal_error_is_one_line_without_class_name(tmp_path, monkeypatch, capsys):
+    def explode(*_args, **_kwargs):
+        raise ValueError("broken cache\nsecond line")
+    monkeypatch.setattr("ingest.labels.cli.load_cache", explode)
+    monkeypatch.delenv("KB_DEBUG", raising=False)
+    (tmp_path / "c.jsonl").write_text("")
+    assert main(["show", str(tmp_path / "c.jsonl"), "x"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("kb: show: internal error: ")
+    assert "ValueError" not in err and "second line" not in err
