@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kb.findings import find_fix_verdicts
 from kb.library import Library, order_thread
 from kb.models import Evidence, Fix, MailingList, Message, MessageList, Objection, Race, Role, Segment, Thread
 from kb.render import dump_json, format_iso
@@ -54,6 +55,7 @@ def build_findings(s: Session, thread: Thread) -> dict[str, Any]:
     race_ev = load_quotes(s, "race", [r.id for r in races])
     fix_ev = load_quotes(s, "fix", [f.id for f in fixes])
     objection_ev = load_quotes(s, "objection", [o.id for o in objections])
+    fix_verdicts = {r.id: find_fix_verdicts(s, r.id) for r in races}
     people: dict[tuple[str, str], list[str]] = {}
     for role in s.scalars(select(Role).where(Role.thread_id == thread.id).order_by(Role.id)):
         people.setdefault((role.name, role.email), []).append(role.role)
@@ -64,7 +66,8 @@ def build_findings(s: Session, thread: Thread) -> dict[str, Any]:
                   for r in races],
         "fixes": [{"summary": f.summary, "race": race_index.get(f.race_id) if f.race_id else None,
                    "proposed_by": f.proposed_by, "message_id": f.message_id,
-                   "quote": (fix_ev.get(f.id) or [{"quote": ""}])[0]["quote"], "kind": f.kind, "status": f.status}
+                   "quote": (fix_ev.get(f.id) or [{"quote": ""}])[0]["quote"], "kind": f.kind, "status": f.status,
+                   "scenario": fix_verdicts.get(f.race_id, {}).get(f.ordinal, "")}
                   for f in fixes],
         "objections": [{"by": o.by, "against_fix": fix_index.get(o.fix_id) if o.fix_id else None,
                         "message_id": o.message_id, "quote": (objection_ev.get(o.id) or [{"quote": ""}])[0]["quote"],

@@ -59,6 +59,7 @@ class FixView:
     status: str
     evidence: tuple[EvidenceView, ...]
     objections: tuple[ObjectionView, ...]
+    scenario: str = ""  # the verdicts of the fix-N variant of a drafted scenario, from its last run
 
 
 @dataclass(frozen=True)
@@ -198,9 +199,11 @@ def show_race(s: Session, race_id: int) -> RaceView:
     def view_objection(o: Objection) -> ObjectionView:
         return ObjectionView(o.id, o.by, o.reason, o.message_id, o.resolved, objection_evidence.get(o.id, ()))
 
+    fix_verdicts = find_fix_verdicts(s, race_id)
     fix_views = tuple(FixView(f.id, f.summary, f.kind, f.proposed_by, f.message_id, f.status,
                               fix_evidence.get(f.id, ()),
-                              tuple(view_objection(o) for o in objections if o.fix_id == f.id)) for f in fixes)
+                              tuple(view_objection(o) for o in objections if o.fix_id == f.id),
+                              fix_verdicts.get(f.ordinal, "")) for f in fixes)
     roles: dict[tuple[str, str], list[str]] = defaultdict(list)
     for role in s.scalars(select(Role).where(Role.thread_id == race.thread_id).order_by(Role.id)):
         roles[(role.name, role.email)].append(role.role)
@@ -230,6 +233,24 @@ def build_timeline(s: Session, race: Race, fixes: list[Fix], objections: list[Ob
             kind = "applied"
         events.append(TimelineEvent(m.date, kind, m.message_id, m.author_name or m.author_email, m.subject))
     return tuple(events)
+
+
+def find_fix_verdicts(s: Session, race_id: int) -> dict[int, str]:
+    """Fix ordinal -> "scenario fix-N: cond=Verdict" from the last run of each scenario linked to the
+    race (drafts name a fix's variant fix-<ordinal + 1>)."""
+    out: dict[int, str] = {}
+    for scenario_id, name in s.execute(select(ScenarioLink.scenario_id, Scenario.name)
+                                       .join(Scenario, Scenario.id == ScenarioLink.scenario_id)
+                                       .where(ScenarioLink.target_kind == "race", ScenarioLink.target == str(race_id))):
+        verdicts = s.scalar(select(ScenarioRun.verdicts).where(ScenarioRun.scenario_id == scenario_id)
+                            .order_by(ScenarioRun.id.desc()).limit(1)) or []
+        for variant in verdicts:
+            label = str(variant.get("variant", ""))
+            if label.startswith("fix-") and label[4:].isdigit():
+                shown = ", ".join(f"{c.get('name') or c.get('kind')}={c.get('verdict')}"
+                                  for c in variant.get("conditions", []))
+                out.setdefault(int(label[4:]) - 1, f"{name} {label}: {shown}")
+    return out
 
 
 def list_scenario_links(s: Session, race: Race) -> tuple[ScenarioLinkView, ...]:

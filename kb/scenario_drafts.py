@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from kb.errors import NotFoundError
 from kb.models import Message, Race, ScenarioLink, Thread
 from kb.models.findings import Evidence
-from kb.scenarios import check_scenario, parse_scenario
 from kb.scenarios.drafts import Draft, FixFacts, RaceFacts, draft_race
 from kb.scenarios.drafts.diagram import HEADER_RE
 
@@ -130,10 +129,9 @@ def draft_all_races(s: Session, timeout: float = 5.0, max_states: int = 200_000)
         cov.linked += 1
         if race.thread_id is not None:
             coverage.threads.add(race.thread_id)
-        report = check_scenario(parse_scenario(draft.text, f"race-{race.id}.kscen"), max_states=max_states,
-                                timeout=timeout, witnesses=False)
-        base = report.variants[0]
-        if base.conditions and base.conditions[0].verdict == "Sometimes":
+        variants = scenario_store.run_stored_scenario(s, row, None, max_states, timeout).report["variants"]
+        base = variants[0]["conditions"]
+        if base and base[0]["verdict"] == "Sometimes":
             cov.reproduced += 1
-        cov.variants += sum(1 for v in report.variants[1:] if not v.inconclusive)
+        cov.variants += sum(1 for v in variants[1:] if not v["inconclusive"])
     return coverage

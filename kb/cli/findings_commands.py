@@ -62,6 +62,8 @@ def race(ctx: click.Context, race_id: int, as_json: bool) -> None:
         print_text(f"  evidence <{ev.message_id}>: {' '.join(ev.quote.split())}")
     for fix in view.fixes:
         print_text(f"  fix {fix.id} ({fix.kind}, {fix.status}) by {fix.proposed_by}: {fix.summary}", style="bold")
+        if fix.scenario:
+            print_text(f"    scenario {fix.scenario}")
         for o in fix.objections:
             quote = " ".join(o.evidence[0].quote.split()) if o.evidence else ""
             print_text(f"      objection {o.id} by {o.by} ({o.reason}): {quote}")

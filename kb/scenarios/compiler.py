@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.errors import ScenarioError
-from kb.scenarios.lowering import ThreadCompiler
+from kb.scenarios.lowering import ANY_LOC, ThreadCompiler
 from kb.scenarios.races import find_races
 from kb.scenarios.model import (
     FLAG_BITS, FREED, LOC_BASE, PTR_BASE, Call, Expr, Field, InitDecl, Instr, Name, Num, PAnd, PCompare, PConst,
@@ -191,8 +191,6 @@ def flatten_path(expr: Expr | None) -> str:
 
 def patch_pointer_locs(ins: Instr, loc_slots: frozenset[int]) -> Instr:
     """A dereference of a pointer register (`*r0`) may reach any location: widen its access sets."""
-    from kb.scenarios.lowering import ANY_LOC
-
     if ANY_LOC not in ins.reads and ANY_LOC not in ins.writes:
         return ins
     targets = tuple(sorted(loc_slots))

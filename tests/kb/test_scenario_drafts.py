@@ -62,6 +62,12 @@ def test_draft_all_links_complete_drafts_and_prints_coverage(kb_db: str) -> None
     assert code == 0
     verdicts = {v["variant"]: v["conditions"][0]["verdict"] for v in json.loads(out)["runs"][0]["report"]["variants"]}
     assert verdicts == {"base": "Sometimes", "fix-1": "Never"}
+    race = json.loads(run(kb_db, "race", "1", "--json")[1])
+    assert race["fixes"][0]["scenario"] == "kcsan-race-1 fix-1: exists=Never"
+    assert "scenario kcsan-race-1 fix-1: exists=Never" in run(kb_db, "race", "1")[1]
+    exported = [json.loads(line) for line in run(kb_db, "export", "--format", "jsonl")[1].splitlines()]
+    fixes = [f for line in exported for f in line.get("findings", line).get("fixes", [])]
+    assert [f["scenario"] for f in fixes] == ["kcsan-race-1 fix-1: exists=Never"]
     again = json.loads(run(kb_db, "scenario", "draft", "--all", "--json")[1])
     assert again["skipped_with_scenario"] == 1 and "kcsan" not in again["by_source"]
 

@@ -58,9 +58,10 @@ def add_fixes(b: SectionBuilder, view: Any) -> None:
     b.add_header("Fixes", len(view.fixes))
     for fix in view.fixes:
         status_style = "bold green" if fix.status in {"applied", "merged", "accepted"} else "yellow"
+        verdict = (Text("\n    scenario ", style="dim", end=""), (fix.scenario, "magenta")) if fix.scenario else ()
         b.add_row(join_text(Text("  ● ", style="bold cyan", end=""), (fix.summary, "bold"),
                             Text("\n    ", end=""), (fix.proposed_by or "?", "cyan"),
-                            Text(f"  {fix.kind}  ", style="dim", end=""), (fix.status, status_style)),
+                            Text(f"  {fix.kind}  ", style="dim", end=""), (fix.status, status_style), *verdict),
                   Target("message", fix.message_id, tuple(fix.evidence)))
         for objection in fix.objections:
             add_objection(b, objection, "      ")

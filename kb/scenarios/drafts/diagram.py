@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from kb.scenarios.drafts.model import DraftModel, DraftThread, Line, RaceFacts, make_ident, make_label
+from kb.scenarios.drafts.model import DraftModel, DraftThread, Line, RaceFacts, make_ident
 from kb.scenarios.drafts.text import clean_report
 from kb.scenarios.primitives import find_primitive
 
@@ -24,6 +24,8 @@ LIST_READ = re.compile(r"^!?\s*(?:list_empty|hlist_unhashed|list_empty_careful)\
 LIST_WRITE = re.compile(r"^(?:list_del\w*|list_add\w*|list_move\w*|hlist_del\w*|hlist_add\w*)\b\s*(?:\((.*)\))?")
 BARE_LOCK = re.compile(r"^(lock|unlock|spin_lock|spin_unlock|mutex_lock|mutex_unlock)\b\s*(?:\((.*)\))?\s*;?$")
 COMMENT_RE = re.compile(r"^(?:#|//|/\*|\*|\.\.\.|…|<|\[)")
+BULLET_RE = re.compile(r"^(?:[-*•]\s+|\d+[.)]\s+)")
+NOTE_RE = re.compile(r"\s*(?://.*|/\*.*|\[[^\]]*\]|\((?:freed|UAF|uaf|race|here|blocks?)\))\s*$")
 
 
 def split_columns(lines: list[str]) -> tuple[list[str], list[list[str]]]:
@@ -85,9 +87,13 @@ class LineMapper:
         return [Line(f"{reg} = READ_ONCE({path});   // {cell}", True, "use")]
 
     def map(self, cell: str, thread: DraftThread) -> list[Line]:  # noqa: C901 - one rule per shape
-        text = cell.strip().rstrip(";").strip()
+        text = BULLET_RE.sub("", cell.strip())
+        text = NOTE_RE.sub("", text).rstrip(";").strip() if not COMMENT_RE.match(text) else text
         if not text or COMMENT_RE.match(text):
             return [Line(f"// {cell}", False)]
+        bare = find_primitive(text)
+        if bare is not None and bare.kind in ("rcu_lock", "rcu_unlock", "sync_rcu") and text.isidentifier():
+            return [Line(f"{text}();   // {cell}", True, "body")]
         if text.startswith(("if ", "if(", "while", "for ", "for(", "} else", "else", "return", "goto")):
             return self.map_deref(cell, thread)
         lock = BARE_LOCK.match(text)

@@ -45,12 +45,10 @@ def draft_lockdep(facts: RaceFacts) -> DraftModel:
 
 def draft_from_chain(model: DraftModel, body: list[str]) -> bool:
     edges: dict[int, tuple[str, str | None, str]] = {}
-    acquiring = holding = None
+    acquiring = None
     for i, line in enumerate(body):
         if "is trying to acquire lock" in line and i + 1 < len(body):
             acquiring = HELD_RE.match(body[i + 1])
-        if "already holding lock" in line and i + 1 < len(body):
-            holding = HELD_RE.match(body[i + 1])
         match = EDGE_RE.match(line)
         if match:
             edges[int(match.group(1))] = (match.group(2), match.group(3), pick_function(find_frames(body, i + 1)))
@@ -75,7 +73,6 @@ def draft_from_chain(model: DraftModel, body: list[str]) -> bool:
                          Line(release, True, "lock"), Line(release_held, True, "lock")]
         model.threads.append(thread)
     model.abstraction = "one thread per dependency-chain edge; each takes its pair of locks in the order lockdep recorded."
-    del holding
     return True
 
 

@@ -19,18 +19,22 @@ KASAN_CACHE = re.compile(r"which belongs to the cache (\S+)")
 PATH_RE = re.compile(r"^[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)+$")
 
 
-def find_title(lines: list[str], pattern: re.Pattern) -> int:
-    return next((i for i, line in enumerate(lines) if pattern.search(line)), -1)
+def start_draft(facts: RaceFacts, tool: str, title: re.Pattern) -> tuple[list[str], DraftModel, int]:
+    """The report's lines, an empty model, and the title's line (-1, with the reason, when absent)."""
+    lines = clean_report(facts.report)
+    model = DraftModel(f"{tool.lower()}-race-{facts.race_id}", f"a {tool} report")
+    start = next((i for i, line in enumerate(lines) if title.search(line)), -1)
+    if start < 0:
+        model.missing.append(f"no 'BUG: {tool}:' title in the evidence")
+    else:
+        model.drafted_from = f'a {tool} report: "{lines[start].strip()}"'
+    return lines, model, start
 
 
 def draft_kcsan(facts: RaceFacts) -> DraftModel:
-    lines = clean_report(facts.report)
-    model = DraftModel(f"kcsan-race-{facts.race_id}", "a KCSAN report")
-    start = find_title(lines, KCSAN_TITLE)
+    lines, model, start = start_draft(facts, "KCSAN", KCSAN_TITLE)
     if start < 0:
-        model.missing.append("no 'BUG: KCSAN:' title in the evidence")
         return model
-    model.drafted_from = f'a KCSAN report: "{lines[start].strip()}"'
     accesses = []
     changed = ""
     for i in range(start + 1, min(len(lines), start + 400)):
@@ -86,15 +90,11 @@ def pick_location(facts: RaceFacts, accesses: list) -> str:
 
 
 def draft_kasan(facts: RaceFacts) -> DraftModel:
-    lines = clean_report(facts.report)
-    model = DraftModel(f"kasan-race-{facts.race_id}", "a KASAN report")
-    start = find_title(lines, KASAN_TITLE)
+    lines, model, start = start_draft(facts, "KASAN", KASAN_TITLE)
     if start < 0:
-        model.missing.append("no 'BUG: KASAN:' title in the evidence")
         return model
     title = KASAN_TITLE.search(lines[start])
     kind = title.group(1)
-    model.drafted_from = f'a KASAN report: "{lines[start].strip()}"'
     if "use-after-free" not in kind and kind != "double-free":
         model.missing.append(f"KASAN {kind} is not a use-after-free")
         return model

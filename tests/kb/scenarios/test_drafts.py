@@ -138,6 +138,11 @@ DIAGRAM_IF_DEREF = """   CPU0					CPU1
 					of->priv = NULL;
  if (ctx->armed)  // reads freed memory
 """
+DIAGRAM_BULLETS = """T1				T2
+- rcu_read_lock				kfree(item);
+- v = item->len [UAF]
+- rcu_read_unlock
+"""
 LOCKDEP_SYSLOG = LOCKDEP_CHAIN.replace("> \n", "").replace(">\n", "").replace("> ", "#012", 6)
 DIAGRAM_PROSE = """	CPU0				CPU1
 	do_something_big
@@ -167,6 +172,7 @@ CASES = [
     ("diagram-if-deref", facts("diagram", "use-after-free", DIAGRAM_IF_DEREF), True, "Sometimes",
      ["knob_write", "knob_remove"]),
     ("lockdep-syslog", facts("lockdep", "deadlock", LOCKDEP_SYSLOG), True, "Sometimes", ["widget_flush", "widget_register"]),
+    ("diagram-bullets", facts("diagram", "use-after-free", DIAGRAM_BULLETS), True, "Sometimes", ["t1", "t2"]),
     ("diagram-prose", facts("diagram", "use-after-free", DIAGRAM_PROSE), False, None,
      ["do_something_big", "do_other_thing"]),
     ("kcsan-no-title", facts("kcsan", "data-race", "no report here"), False, None, ["nothing_drafted"]),
