@@ -8,13 +8,13 @@ from itertools import chain
 from pathlib import Path
 from datetime import datetime, timezone
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from kb.models import (
-    Identity, MailingList, Message, MessageList, Patch, Person, Quarantine, Segment, SourceCursor, Thread, Trailer,
+    Identity, MailingList, Message, MessageList, Patch, Person, Quarantine, Segment, SourceCursor, Trailer,
 )
 
 from ingest.store.merge import find_aliases
@@ -22,7 +22,6 @@ from ingest.store.realign import realign_pages
 from ingest.store.quotes import make_segment_rows
 from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw
 from ingest.sources.webpage import RecoveredPage
-from ingest.thread import ThreadLink, thread_messages
 
 
 @dataclass(frozen=True)
@@ -248,58 +247,6 @@ def store_cursor(session: Session, source: str, kind: str, cursor: str) -> None:
     else:
         row.cursor, row.updated_at = cursor, now_utc()
 
-
-@dataclass(frozen=True)
-class Rethreaded:
-    threads: int
-    changed: frozenset[int]  # thread ids whose membership or shape changed
-
-
-def rethread_all(session: Session) -> Rethreaded:
-    """Recompute every thread in one transaction: messages never sit in a half-written thread."""
-    conn = session.connection()
-    table = Message.__table__
-    rows = conn.execute(select(table.c.id, table.c.message_id, table.c.in_reply_to, table.c.references,
-                               table.c.subject, table.c.date, table.c.thread_id,
-                               table.c.parent_message_id)).all()
-    by_id = {r.message_id: r for r in rows}
-    trees = thread_messages(ThreadLink(r.message_id, r.in_reply_to, tuple(r.references or ()), r.subject, r.date)
-                            for r in rows)
-    threads = dict(conn.execute(select(Thread.root_message_id, Thread.id)).all())
-    values: dict[str, dict[str, object]] = {}
-    for tree in trees:
-        members = [by_id[m] for m in tree.members if m in by_id]
-        if not members:
-            continue
-        dates = [m.date for m in members if m.date is not None]
-        root = by_id.get(tree.root_id) or members[0]
-        values[tree.root_id] = {"subject": root.subject, "message_count": len(members),
-                                "first_date": min(dates) if dates else None, "last_date": max(dates) if dates else None}
-    new_roots = [root for root in values if root not in threads]
-    if new_roots:
-        conn.execute(insert(Thread.__table__), [{"root_message_id": root, **values[root]} for root in new_roots])
-        threads.update(conn.execute(select(Thread.root_message_id, Thread.id)
-                                    .where(Thread.root_message_id.in_(new_roots))).all())
-    changed = [{"p_id": threads[root], **row} for root, row in values.items() if root not in new_roots]
-    if changed:
-        conn.execute(update(Thread.__table__).where(Thread.__table__.c.id == bindparam("p_id")), changed)
-    updates = []
-    for tree in trees:
-        thread_id = threads.get(tree.root_id)
-        for message_id in tree.members:
-            member = by_id.get(message_id)
-            if member is None or thread_id is None:
-                continue
-            parent = tree.parents.get(message_id)
-            if member.thread_id != thread_id or member.parent_message_id != parent:
-                updates.append({"p_pk": member.id, "thread_id": thread_id, "parent_message_id": parent})
-    if updates:
-        conn.execute(update(table).where(table.c.id == bindparam("p_pk")), updates)
-    stale = set(threads.values()) - {threads[root] for root in values}
-    if stale:
-        conn.execute(Thread.__table__.delete().where(Thread.__table__.c.id.in_(stale)))
-    changed = {u["thread_id"] for u in updates} | {threads[root] for root in new_roots}
-    return Rethreaded(len(values), frozenset(changed))
 
 def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_size: int,
                          list_name: str | None) -> BatchCounts:
