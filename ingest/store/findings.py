@@ -255,11 +255,11 @@ def store_maintainers(session: Session, text: str) -> int:
 
 def load_maintainers_digest(session: Session) -> str:
     """A digest of the loaded MAINTAINERS sections ("none" when none are loaded)."""
-    rows = session.execute(select(MaintainerSection.name, MaintainerSection.data).order_by(MaintainerSection.id))
-    h = hashlib.sha1()
-    for name, data in rows:
-        h.update(json.dumps([name, data], sort_keys=True).encode())
-    return h.hexdigest()[:12] if h.digest() != hashlib.sha1().digest() else "none"
+    rows = session.execute(select(MaintainerSection.name, MaintainerSection.data)
+                           .order_by(MaintainerSection.id)).all()
+    if not rows:
+        return "none"
+    return hashlib.sha1(json.dumps([list(row) for row in rows], sort_keys=True).encode()).hexdigest()[:12]
 
 
 def load_stored_maintainers(session: Session) -> Maintainers | None:

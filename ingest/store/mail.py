@@ -120,12 +120,12 @@ class Store:
         counts = BatchCounts()
         prepared = [item for item in items if isinstance(item, PreparedMessage)]
         self.store_rejected([item for item in items if isinstance(item, RejectedMessage)], counts)
-        existing = self.find_message_pks([item.parsed.message_id for item in prepared])
-        self.create_identities((item.parsed.author.email, item.parsed.author.name) for item in prepared)
+        existing = self.find_message_pks([item.headers.message_id for item in prepared])
+        self.create_identities((item.headers.author.email, item.headers.author.name) for item in prepared)
         rows, seen, memberships = [], set(existing), []
         stamp = now_utc()
         for item in prepared:
-            msg = item.parsed
+            msg = item.headers
             names = [list_name] if list_name else [shorten_list_id(list_id) for list_id in msg.list_ids]
             memberships.extend((msg.message_id, name) for name in names)
             if msg.message_id in seen:
@@ -138,14 +138,14 @@ class Store:
         stored = {str(row["message_id"]) for row in rows}
         first = {}
         for item in prepared:
-            if item.parsed.message_id in stored:
-                first.setdefault(item.parsed.message_id, item)
+            if item.headers.message_id in stored:
+                first.setdefault(item.headers.message_id, item)
         self.store_anatomy(list(first.values()), existing)
         self.store_memberships(memberships, existing)
         return counts
 
     def store_anatomy(self, items: Sequence[PreparedMessage], pks: dict[str, int]) -> None:
-        keyed = [(pks[item.parsed.message_id], item) for item in items]
+        keyed = [(pks[item.headers.message_id], item) for item in items]
         for table, columns, rows in (
                 (Segment.__table__, SEGMENT_COLUMNS, make_segment_rows(self.conn, keyed)),
                 (Patch.__table__, PATCH_COLUMNS, [(pk,) + p for pk, item in keyed for p in item.anatomy.patches]),
@@ -217,7 +217,7 @@ def shorten_list_id(list_id: str) -> str:
 
 
 def make_message_row(item: PreparedMessage, identity_id: int, stamp: datetime) -> dict[str, object]:
-    msg = item.parsed
+    msg = item.headers
     return {
         "message_id": msg.message_id, "synthetic_id": msg.synthetic_id, "recovered": False,
         "in_reply_to": msg.in_reply_to, "references": list(msg.references), "subject": msg.subject,
