@@ -1,14 +1,19 @@
-"""Ingest benchmark: parse, thread and store a source into a fresh KB.
+"""Ingest benchmark: the whole `kb ingest` (every stage, the index included) into a fresh KB.
 
-Prints one JSON object: messages, wall seconds, msgs/s, CPU seconds (this process and its
-workers), peak RSS (largest of this process and its workers), and the ingest report counts.
+Runs `python -m kb --db FRESH ingest SOURCE --json` as a child process, samples the resident
+memory of its whole process tree (workers and whoosh sub-writers included) every 0.1 s, and
+prints one JSON object: messages, wall and CPU seconds of the whole tree, the peak RSS of the
+tree, and every stage's wall and CPU seconds and share of the run's wall time (from the
+report's `stages`).
 
-    python bench/ingest.py [SOURCE] [--db URL] [--workers N] [--extract] [--no-anatomy]
-    python bench/ingest.py [SOURCE] --compare-anatomy N
+    python bench/ingest.py [SOURCE] [--workers N] [--kb-root DIR]
+    python bench/ingest.py [SOURCE] --partial [--extract] [--no-anatomy]   # opt-in: no index
+    python bench/ingest.py [SOURCE] --compare-anatomy N                    # opt-in: no index
 
-Run it with and without --no-anatomy (and --extract) in one session to get each stage's share.
---compare-anatomy runs N pairs (foundation alone, then with anatomy) back to back in this
-process and prints every run and the median of the per-pair wall-time ratios.
+`--partial` runs read/parse/store/thread (and extraction with --extract) in this process,
+without the index, as the old benchmark did. `--compare-anatomy` runs N pairs (foundation
+alone, then with anatomy) back to back and prints the median of the per-pair wall ratios.
+`--kb-root DIR` runs another checkout's code (e.g. a `git archive` of the baseline commit).
 
 SOURCE defaults to a bare clone of ../shared/corpus/cgroups-0.bundle at /tmp/cgroups-0.git.
 """
@@ -17,22 +22,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import ingest.prepare as prepare  # noqa: E402
-from ingest.pipeline import run_ingest  # noqa: E402
-from kb.config import load_settings  # noqa: E402
-from kb.db import open_database  # noqa: E402
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def find_default_source() -> str:
@@ -43,7 +47,79 @@ def find_default_source() -> str:
     return str(epoch)
 
 
-def measure(source: str, db: str | None, workers: int, extract: bool) -> dict[str, object]:
+def list_children() -> dict[int, list[int]]:
+    """Parent pid -> child pids, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    return children
+
+
+def measure_tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants now."""
+    children = list_children()
+    total, stack = 0, [pid]
+    while stack:
+        node = stack.pop()
+        stack.extend(children.get(node, ()))
+        try:
+            with open(f"/proc/{node}/statm") as f:
+                total += int(f.read().split()[1]) * PAGE
+        except OSError:
+            continue
+    return total
+
+
+def run_whole(source: str, workers: int, kb_root: Path) -> dict[str, object]:
+    tmp = Path(tempfile.mkdtemp(prefix="kb-ingest-bench-"))
+    env = dict(os.environ, PYTHONPATH=str(kb_root), KB_INDEX=str(tmp / "kb.index"))
+    args = [sys.executable, "-m", "kb", "--db", str(tmp / "kb.sqlite"), "ingest", source, "--json",
+            "--workers", str(workers)]
+    peak = 0
+    try:
+        wall0 = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=kb_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out: dict[str, bytes] = {}
+        readers = [threading.Thread(target=lambda k=k, s=s: out.__setitem__(k, s.read()))
+                   for k, s in (("out", proc.stdout), ("err", proc.stderr))]
+        for reader in readers:
+            reader.start()
+        while proc.poll() is None:
+            peak = max(peak, measure_tree_rss(proc.pid))
+            time.sleep(0.1)
+        wall = time.perf_counter() - wall0
+        for reader in readers:
+            reader.join()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if proc.returncode:
+        raise SystemExit(f"kb ingest failed ({proc.returncode}): {out.get('err', b'').decode()[-2000:]}")
+    report = json.loads(out["out"])
+    stages = report.get("stages") or []
+    return {
+        "source": source, "code": str(kb_root), "workers": workers, "messages": report["read"],
+        "threads": report["threads"], "wall_s": round(wall, 2),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "peak_tree_rss_mb": round(peak / 2**20, 1),
+        "largest_process_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "stages": [dict(s, share=round(s["wall_s"] / wall, 3)) for s in stages],
+        "extracted": report.get("extracted"),
+    }
+
+
+def measure_partial(source: str, db: str | None, workers: int, extract: bool) -> dict[str, object]:
+    from ingest.pipeline import run_ingest
+    from kb.config import load_settings
+    from kb.db import open_database
+
     tmp = tempfile.mkdtemp(prefix="kb-ingest-bench-")
     url = db or f"sqlite:///{tmp}/kb.sqlite"
     factory = open_database(load_settings(url, f"{tmp}/index"))
@@ -59,49 +135,57 @@ def measure(source: str, db: str | None, workers: int, extract: bool) -> dict[st
     child = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = time.process_time() - cpu0 + (child.ru_utime - child0.ru_utime) + (child.ru_stime - child0.ru_stime)
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    peak_child = child.ru_maxrss / 1024
     return {
-        "source": source, "db": url, "workers": workers, "extract": extract, "messages": report.read,
-        "stored": report.stored, "present": report.present, "skipped": len(report.skipped),
-        "threads": report.threads, "wall_s": round(wall, 2), "msgs_per_s": round(report.read / wall, 1),
-        "cpu_s": round(cpu, 2), "msgs_per_cpu_s": round(report.read / cpu, 1) if cpu else None,
-        "peak_rss_mb": round(max(peak_self, peak_child), 1),
+        "source": source, "db": url, "workers": workers, "extract": extract, "index": False,
+        "messages": report.read, "stored": report.stored, "present": report.present,
+        "skipped": len(report.skipped), "threads": report.threads, "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2), "peak_rss_mb": round(max(peak_self, child.ru_maxrss / 1024), 1),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", nargs="?")
-    parser.add_argument("--db")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--extract", action="store_true", help="Also run extraction (off: parse, thread, store).")
+    parser.add_argument("--kb-root", type=Path, default=ROOT, help="Checkout whose code runs (whole runs).")
+    parser.add_argument("--partial", action="store_true", help="Opt-in: no index, in this process.")
+    parser.add_argument("--db", help="With --partial: the database URL (default: a fresh SQLite file).")
+    parser.add_argument("--extract", action="store_true", help="With --partial: also run extraction.")
     parser.add_argument("--no-anatomy", action="store_true",
-                        help="Measure the foundation alone: segments/patches/trailers replaced by an empty anatomy.")
+                        help="With --partial: segments/patches/trailers replaced by an empty anatomy.")
     parser.add_argument("--compare-anatomy", type=int, metavar="N",
-                        help="N alternating pairs of foundation-alone and anatomy runs; prints the ratios.")
+                        help="Opt-in: N alternating pairs of foundation-alone and anatomy runs (no index).")
     args = parser.parse_args()
     source = args.source or find_default_source()
     if args.compare_anatomy:
         print(json.dumps(compare_anatomy(source, args.db, args.workers, args.compare_anatomy)))
-        return
-    if args.no_anatomy:  # before the worker pool forks, so the workers inherit it
-        prepare.find_anatomy = without_anatomy
-    print(json.dumps(measure(source, args.db, args.workers, args.extract)))
+    elif args.partial:
+        if args.no_anatomy:  # before the worker pool forks, so the workers inherit it
+            import ingest.prepare as prepare
+
+            prepare.find_anatomy = without_anatomy
+        print(json.dumps(measure_partial(source, args.db, args.workers, args.extract)))
+    else:
+        print(json.dumps(run_whole(source, args.workers, args.kb_root.resolve())))
 
 
-def without_anatomy(body: str) -> prepare.Anatomy:
+def without_anatomy(body: str) -> object:
+    import ingest.prepare as prepare
+
     return prepare.NO_ANATOMY
 
 
 def compare_anatomy(source: str, db: str | None, workers: int, pairs: int) -> dict[str, object]:
     """Alternate foundation-alone and anatomy runs, so machine noise hits both alike."""
+    import ingest.prepare as prepare
+
     real = prepare.find_anatomy
     runs, ratios = [], []
     for _ in range(pairs):
         prepare.find_anatomy = without_anatomy
-        base = measure(source, db, workers, False)
+        base = measure_partial(source, db, workers, False)
         prepare.find_anatomy = real
-        full = measure(source, db, workers, False)
+        full = measure_partial(source, db, workers, False)
         runs.append({"foundation_wall_s": base["wall_s"], "anatomy_wall_s": full["wall_s"],
                      "foundation_cpu_s": base["cpu_s"], "anatomy_cpu_s": full["cpu_s"]})
         ratios.append(float(full["wall_s"]) / float(base["wall_s"]))

@@ -1,23 +1,29 @@
-"""The extraction stage: threads whose membership changed -> findings -> rows -> histories.
+"""The extraction stage: threads the ledger says wait for extraction -> findings -> rows.
 
 Threads are loaded in the main process, extracted in worker processes (spaCy loads once
-per worker), and their findings replace the old ones in one transaction per batch.
+per worker), and their findings replace the old ones in one transaction per batch, with the
+ledger rows that say so. A thread whose findings changed waits for the index again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from kb.ledger import EXTRACT, INDEX, forget_threads, list_pending, load_digests, record_done
+
+from ingest.extract import fixes as fix_rules, nlp, objections as objection_rules, races as race_rules
 from ingest.extract.maintainers import Maintainers
 from ingest.extract.thread import extract_thread
 from ingest.extract.types import ThreadFindings, ThreadText
 from ingest.store.findings import (
-    iter_chunks, load_stored_maintainers, load_thread_texts, relink_histories, store_findings,
+    iter_chunks, load_maintainers_digest, load_stored_maintainers, load_thread_texts, relink_histories,
+    store_findings,
 )
 
 THREADS_PER_BATCH = 200
@@ -30,7 +36,6 @@ class ExtractReport:
     races: int
     fixes: int
     objections: int
-    histories: int
 
 
 def extract_one(thread: ThreadText) -> ThreadFindings:
@@ -44,12 +49,26 @@ def extract_one(thread: ThreadText) -> ThreadFindings:
                               notes=f"extraction failed: {type(exc).__name__}: {exc}")
 
 
-def run_extraction(factory: sessionmaker[Session], thread_ids: Iterable[int], workers: int = 2) -> ExtractReport:
+def find_extract_version(session: Session) -> str:
+    """The extractors' versions and the loaded MAINTAINERS data: when either changes, every
+    thread waits for extraction again."""
+    return (f"races {race_rules.VERSION}, fixes {fix_rules.VERSION}, objections {objection_rules.VERSION}, "
+            f"nlp {nlp.VERSION}, maintainers {load_maintainers_digest(session)}")
+
+
+def digest_findings(found: ThreadFindings) -> str:
+    return hashlib.sha1(repr(found).encode()).hexdigest()
+
+
+def run_extraction(factory: sessionmaker[Session], thread_ids: Iterable[int] | None = None, workers: int = 2,
+                   progress: Callable[[int, int], None] | None = None) -> ExtractReport:
+    """Extract the threads that wait for it (or exactly `thread_ids`); progress(done, total)."""
     global _maintainers
-    ids = sorted(thread_ids)
     with factory() as session:
         _maintainers = load_stored_maintainers(session)
-    races = fixes = objections = 0
+        version = find_extract_version(session)
+        ids = sorted(thread_ids) if thread_ids is not None else list_pending(session, EXTRACT, version)
+    races = fixes = objections = done = 0
     parallel = workers > 0 and len(ids) >= 20
     # one pool for the whole run: each worker loads spaCy once, not once per batch
     with multiprocessing.get_context("fork").Pool(workers) if parallel else nullcontext() as pool:
@@ -61,11 +80,23 @@ def run_extraction(factory: sessionmaker[Session], thread_ids: Iterable[int], wo
                            else map(extract_one, texts.values()))
                 found = {by_root[f.thread_id]: f for f in results}
                 store_findings(session, found)
+                before = load_digests(session, EXTRACT, list(found))
+                digests = {thread_id: digest_findings(f) for thread_id, f in found.items()}
+                record_done(session, EXTRACT, version, digests)
+                forget_threads(session, [t for t, d in digests.items() if before.get(t) != d], (INDEX,))
                 session.commit()
             races += sum(len(f.races) for f in found.values())
             fixes += sum(len(f.fixes) for f in found.values())
             objections += sum(len(f.objections) for f in found.values())
+            done += len(batch)
+            if progress:
+                progress(done, len(ids))
+    return ExtractReport(len(ids), races, fixes, objections)
+
+
+def link_histories(factory: sessionmaker[Session]) -> int:
+    """Group races across threads into histories (all of them: cheap, and never half done)."""
     with factory() as session:
         histories = relink_histories(session)
         session.commit()
-    return ExtractReport(len(ids), races, fixes, objections, histories)
+    return histories

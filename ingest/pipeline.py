@@ -1,47 +1,63 @@
-"""The visible list of ingest stages:
+"""The visible list of ingest stages, run in order and timed (wall and CPU, workers included):
 
-    source -> prepare (parse + anatomy, in workers) -> store -> merge recovered page messages
-    (and re-cut their pages by alignment) -> thread -> series -> extract (changed threads)
-    -> index (changed threads)
+    read -> parse -> store       streaming: sources -> jobs -> prepared messages (workers) -> rows
+    merge pages                  recovered page messages -> their real counterparts; pages re-cut
+    thread                       every message's thread, parent and place in the reply order
+    series                       patch series and revisions of the threads that changed
+    extract                      findings of the threads the ledger says wait for extraction
+    link histories               races grouped across threads
+    index                        search documents of the threads the ledger says wait for the index
 
-Each batch is committed on its own, so an interrupted ingest keeps what it stored and a
-re-run finds those messages present. Threads are recomputed in one transaction at the end,
-so no message ever sits in a half-written thread.
+Each store batch is committed on its own, so an interrupted ingest keeps what it stored and a
+re-run finds those messages present. Merge, thread and series share one transaction, so no
+message ever sits in a half-written thread. The per-thread stages (extract, index) take their
+work from the ledger (kb/ledger.py), not from what this run changed: whatever stopped an
+earlier run, the next `kb ingest` or `kb refresh` completes what is missing or stale.
 """
 
 from __future__ import annotations
 
-import io
-import multiprocessing
-import sys
+import resource
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from itertools import islice
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kb.errors import SourceError
-from kb.indexing import index_threads
+from kb.ledger import (
+    EXTRACT, INDEX, Pending, count_pending, count_threads, find_index_version, forget_stage, list_pending, record_done,
+)
 
 from ingest.bulk_gc import bulk_gc
-from ingest.extract_stage import ExtractReport, run_extraction
-from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw, prepare_batch
-from ingest.sources import maildir, mbox, public_inbox
-from ingest.sources.base import RawMail
+from ingest.children import guard_children
+from ingest.extract_stage import ExtractReport, find_extract_version, link_histories, run_extraction
+from ingest.intake import BATCH, Prepared, Tally, flush, ingest_page, iter_jobs, prepare_stream, save_cursor
 from ingest.sources.detect import SourceSpec, find_sources
-from ingest.sources.webpage import parse_page
-from ingest.store import Skipped, Store, load_cursor, rethread_all, store_cursor, store_recovered_page
-from ingest.store.isolate import store_isolated
+from ingest.store import Skipped, Store
 from ingest.store.merge import merge_recovered
-from ingest.store.realign import find_thread_ids
 from ingest.store.series import rebuild_series
+from ingest.store.threads import load_thread_links, save_threads
+from ingest.thread import thread_messages
 
-BATCH = 1000
-CHUNK = 100
-Progress = Callable[[str, int], None]  # (source, messages read so far in it)
+INDEX_THREADS = 5000   # threads per index commit (and per ledger commit)
+
+
+class Progress(Protocol):
+    """Where stages report how far they are (the CLI draws it; None: nobody watches)."""
+
+    def start(self, stage: str) -> None: ...
+    def advance(self, stage: str, done: int, total: int | None = None) -> None: ...
+    def finish(self, stage: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class StageTime:
+    stage: str
+    wall_s: float
+    cpu_s: float   # this process and the workers it waited for
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,9 @@ class IngestReport:
     extracted: ExtractReport | None
     seconds: float
     sources: tuple[str, ...]
+    stages: tuple[StageTime, ...] = ()
+    histories: int = 0
+    indexed: int = 0
     reused: int = 0     # stored under ids derived from reused Message-IDs
 
     def to_json(self) -> dict[str, object]:
@@ -61,181 +80,241 @@ class IngestReport:
             "read": self.read, "stored": self.stored, "present": self.present,
             "skipped": [{"source": s.source, "position": s.position, "reason": s.reason} for s in self.skipped],
             "threads": self.threads, "extracted": asdict(self.extracted) if self.extracted else None,
+            "histories": self.histories, "indexed": self.indexed,
             "seconds": round(self.seconds, 3), "sources": list(self.sources), "reused_ids": self.reused,
+            "stages": [{"stage": s.stage, "wall_s": round(s.wall_s, 3), "cpu_s": round(s.cpu_s, 3)}
+                       for s in self.stages],
         }
 
 
+def measure_cpu() -> float:
+    """CPU seconds of this process and of the children it has waited for."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 @dataclass
-class Tally:
-    read: int = 0
-    stored: int = 0
-    present: int = 0
-    reused: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    realigned: list[str] = field(default_factory=list)
+class Meter:
+    """Wall and CPU seconds spent in one stage, over any number of spans."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def add(self, wall: float, cpu: float) -> None:
+        self.wall += wall
+        self.cpu += cpu
 
 
-def iter_source(spec: SourceSpec) -> Iterator[RawMail]:
-    if spec.kind == "mbox":
-        return mbox.iter_mbox(spec.path)
-    if spec.kind == "maildir":
-        return maildir.iter_maildir(spec.path)
-    if spec.kind == "eml":
-        return maildir.iter_eml(spec.path)
-    raise ValueError(f"no reader for {spec.kind}")
+@dataclass
+class Run:
+    """What the stages share: inputs, the open transaction of merge/thread/series, results."""
+
+    factory: sessionmaker[Session]
+    specs: list[SourceSpec | None]
+    list_name: str | None
+    workers: int
+    progress: Progress | None
+    index_dir: Path | None
+    extract: bool
+    meters: dict[str, Meter] = field(default_factory=dict)
+    tally: Tally = field(default_factory=Tally)
+    session: Session | None = None
+    threads: int = 0
+    changed: frozenset[int] = frozenset()
+    extracted: ExtractReport | None = None
+    histories: int = 0
+    indexed: int = 0
+
+    def meter(self, stage: str) -> Meter:
+        return self.meters.setdefault(stage, Meter())
+
+    def tell(self, stage: str, done: int, total: int | None = None) -> None:
+        if self.progress:
+            self.progress.advance(stage, done, total)
+
+    def open_session(self) -> Session:
+        if self.session is None:
+            self.session = self.factory()
+        return self.session
+
+    def close_session(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
 
 
-def iter_stdin() -> Iterator[RawMail]:
-    data = sys.stdin.buffer.read()
-    if mbox.is_mbox(data[:4096]):
-        yield from mbox.iter_mbox_stream(io.BytesIO(data), "<stdin>")
-    else:
-        yield RawMail(data=data, source="<stdin>", position="file")
-
-
-def iter_batches(raws: Iterable[RawMail], size: int) -> Iterator[list[RawMail]]:
-    it = iter(raws)
-    while batch := list(islice(it, size)):
-        yield batch
-
-
-Job = list[RawMail] | public_inbox.EpochChunk
-
-
-def prepare_job(job: Job) -> list[PreparedMessage | RejectedMessage]:
-    """One chunk of messages: given as bytes, or as epoch commits the worker reads itself
-    (so the archive's bytes never pass through the storing process)."""
-    raws = public_inbox.read_chunk(job) if isinstance(job, public_inbox.EpochChunk) else job
-    return prepare_batch(raws)
-
-
-def prepare_stream(jobs: Iterable[Job], workers: int) -> Iterator[list[PreparedMessage | RejectedMessage]]:
-    """Prepared batches in source order, parsed in `workers` processes (0: in this one)."""
-    if workers <= 0:
+def timed_reads(jobs: Iterator, meter: Meter) -> Iterator:
+    """The read stage's own time: spent producing each job (in whichever thread pulls it)."""
+    while True:
+        wall0, cpu0 = time.perf_counter(), time.thread_time()
         try:
-            yield from map(prepare_job, jobs)
-        finally:
-            public_inbox.close_readers()
+            job = next(jobs)
+        except StopIteration:
+            meter.add(time.perf_counter() - wall0, time.thread_time() - cpu0)
+            return
+        meter.add(time.perf_counter() - wall0, time.thread_time() - cpu0)
+        yield job
+
+
+def stream_sources(run: Run) -> None:
+    """read -> parse -> store, streaming; the time each takes is split out of the whole."""
+    read, store = run.meter("read"), run.meter("store")
+    wall0, cpu0 = time.perf_counter(), measure_cpu()
+    with run.factory() as session:
+        writer = Store(session)
+        for spec in run.specs:
+            if spec is not None and spec.kind == "page":
+                ingest_page(run.factory, spec.path, run.list_name, run.tally)
+                continue
+            pending: Prepared = []
+            jobs = timed_reads(iter_jobs(run.factory, spec), read)
+            workers = 0 if spec is None else run.workers
+            for prepared in prepare_stream(jobs, workers):
+                pending.extend(prepared)
+                run.tally.read += len(prepared)
+                for stage in ("read", "parse"):
+                    run.tell(stage, run.tally.read)
+                if len(pending) >= BATCH:
+                    store_batch(run, writer, pending, store)
+                    pending = []
+            store_batch(run, writer, pending, store)
+            save_cursor(run.factory, spec)
+    wall, cpu = time.perf_counter() - wall0 - store.wall, measure_cpu() - cpu0 - store.cpu
+    # with workers, reading runs in the pool's feeder thread, beside the parse wait
+    run.meter("parse").add(wall - (read.wall if run.workers <= 0 else 0.0), cpu - read.cpu)
+
+
+def store_batch(run: Run, writer: Store, pending: Prepared, meter: Meter) -> None:
+    wall0, cpu0 = time.perf_counter(), measure_cpu()
+    flush(writer, pending, run.list_name, run.tally)
+    meter.add(time.perf_counter() - wall0, measure_cpu() - cpu0)
+    run.tell("store", run.tally.stored + run.tally.present)
+
+
+def merge_pages(run: Run) -> None:
+    merge_recovered(run.open_session())
+
+
+def thread_all(run: Run) -> None:
+    session = run.open_session()
+    stored = load_thread_links(session)
+    rethreaded = save_threads(session, stored, thread_messages(stored.links))
+    run.threads, run.changed = rethreaded.threads, rethreaded.changed
+
+
+def rebuild_changed_series(run: Run) -> None:
+    session = run.open_session()
+    rebuild_series(session, run.changed)
+    session.commit()
+    run.close_session()
+
+
+def extract_pending(run: Run) -> None:
+    if run.extract:
+        run.extracted = run_extraction(run.factory, None, run.workers,
+                                       lambda done, total: run.tell("extract", done, total))
+
+
+def link_all_histories(run: Run) -> None:
+    if run.extract:
+        run.histories = link_histories(run.factory)
+
+
+def index_pending(run: Run) -> None:
+    """Index the threads that wait for it, a commit (index, then ledger) per INDEX_THREADS."""
+    from kb.indexing import index_threads
+
+    if run.index_dir is None:
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(prepare_job, jobs)
+    version = find_index_version()
+    with run.factory() as session:
+        if not has_index(run.index_dir):  # no index (yet, or removed): all of it is due
+            forget_stage(session, INDEX)
+            session.commit()
+        pending = list_pending(session, INDEX, version)
+        run.tell("index", 0, len(pending))
+        for start in range(0, len(pending), INDEX_THREADS):
+            batch = pending[start:start + INDEX_THREADS]
+            run.indexed += index_threads(session, run.index_dir, batch)
+            record_done(session, INDEX, version, {t: "" for t in batch})
+            session.commit()
+            run.tell("index", start + len(batch), len(pending))
 
 
-def ingest_stream(factory: sessionmaker[Session], jobs: Iterable[Job], list_name: str | None,
-                  tally: Tally, workers: int, progress: Progress | None, label: str) -> None:
-    pending: list[PreparedMessage | RejectedMessage] = []
+def has_index(index_dir: Path) -> bool:
+    return any(Path(index_dir).glob("*.toc"))
+
+
+def find_pending(factory: sessionmaker[Session], index_dir: Path | None) -> Pending:
+    """The ledger's view: threads that wait for extraction, and for the index at `index_dir`."""
     with factory() as session:
-        store = Store(session)
-        for prepared in prepare_stream(jobs, workers):
-            pending.extend(prepared)
-            tally.read += len(prepared)
-            if len(pending) >= BATCH:
-                flush(store, pending, list_name, tally)
-                pending = []
-            if progress:
-                progress(label, tally.read)
-        flush(store, pending, list_name, tally)
+        threads = count_threads(session)
+        extract = count_pending(session, EXTRACT, find_extract_version(session))
+        index = 0
+        if index_dir is not None:
+            index = count_pending(session, INDEX, find_index_version()) if has_index(index_dir) else threads
+    return Pending(extract, index, threads)
 
 
-def flush(store: Store, items: list[PreparedMessage | RejectedMessage], list_name: str | None, tally: Tally) -> None:
-    if not items:
-        return
-    try:
-        counts = store.store_batch(items, list_name)
-        store.session.commit()
-    except DBAPIError:  # one message the database rejects costs that message, not the batch
-        store.session.rollback()
-        store.load_caches()
-        counts = store_isolated(store, items, list_name)
-    tally.stored += counts.stored
-    tally.present += counts.present
-    tally.reused += counts.reused
-    tally.skipped.extend(counts.skipped)
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[Run], None]
+    streaming: bool = False   # timed inside stream_sources, with its neighbours
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("read", stream_sources, streaming=True),
+    Stage("parse", stream_sources, streaming=True),
+    Stage("store", stream_sources, streaming=True),
+    Stage("merge pages", merge_pages),
+    Stage("thread", thread_all),
+    Stage("series", rebuild_changed_series),
+    Stage("extract", extract_pending),
+    Stage("link histories", link_all_histories),
+    Stage("index", index_pending),
+)
+
+
+def run_stages(run: Run, stages: Sequence[Stage]) -> None:
+    """Run each stage once (the streaming ones together), timing it and showing its progress."""
+    done: set[Callable[[Run], None]] = set()
+    for stage in stages:
+        if stage.run in done:
+            continue
+        done.add(stage.run)
+        names = [s.name for s in stages if s.run is stage.run]
+        for name in names:
+            if run.progress:
+                run.progress.start(name)
+        wall0, cpu0 = time.perf_counter(), measure_cpu()
+        stage.run(run)
+        if not stage.streaming:
+            run.meter(stage.name).add(time.perf_counter() - wall0, measure_cpu() - cpu0)
+        for name in names:
+            if run.progress:
+                run.progress.finish(name)
 
 
 @bulk_gc()
 def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: str | None = None,
                workers: int = 2, progress: Progress | None = None, extract: bool = True,
                index_dir: Path | None = None) -> IngestReport:
-    """Ingest every source under `paths` ("-" is stdin); SourceError when one cannot be read.
-
-    Stages: read, prepare (parse + anatomy, in `workers` processes), store, merge recovered
-    page messages (re-cutting their pages by alignment), thread, series, extract (changed
-    threads), index (when `index_dir`).
-    """
+    """Ingest every source under `paths` ("-" is stdin; none: only complete what is missing or
+    stale) through STAGES; SourceError when a source cannot be read."""
     started = time.monotonic()
-    tally = Tally()
-    names: list[str] = []
     specs: list[SourceSpec | None] = []
     for path in paths:
         specs.extend([None] if path == "-" else find_sources(Path(path)))
-    for spec in specs:
-        if spec is None:
-            names.append("<stdin>")
-            ingest_stream(factory, iter_batches(iter_stdin(), CHUNK), list_name, tally, 0, progress, "<stdin>")
-            continue
-        names.append(str(spec.path))
-        ingest_spec(factory, spec, list_name, tally, workers, progress)
-    with factory() as session:
-        merged = merge_recovered(session)
-        rethreaded = rethread_all(session)
-        changed = rethreaded.changed | find_thread_ids(session, [*tally.realigned, *merged.realigned])
-        rebuild_series(session, changed)
-        session.commit()
-    extracted = run_extraction(factory, changed, workers) if extract else None
-    if index_dir is not None:
-        if progress:
-            progress("indexing", tally.read)
-        with factory() as session:
-            index_threads(session, index_dir, changed)
-    return IngestReport(tally.read, tally.stored, tally.present, tuple(tally.skipped), rethreaded.threads,
-                        extracted, time.monotonic() - started, tuple(names), tally.reused)
-
-
-def ingest_page(factory: sessionmaker[Session], path: Path, list_name: str | None, tally: Tally) -> None:
-    """A web-archive page: its own message and every message quoted on it."""
+    run = Run(factory, specs, list_name, workers, progress, index_dir, extract)
+    guard_children()
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror}", place=str(path)) from exc
-    try:
-        page = parse_page(data.decode("utf-8", errors="replace"), str(path))
-    except Exception as exc:  # noqa: BLE001 - a bad page is recorded, never fatal
-        with factory() as session:
-            store = Store(session)
-            rejected = RejectedMessage(str(path), "file", f"unreadable page: {type(exc).__name__}: {exc}",
-                                       compress_raw(data), len(data))
-            tally.read += 1
-            flush(store, [rejected], list_name, tally)
-        return
-    tally.read += len(page.messages)
-    with factory() as session:
-        counts = store_recovered_page(Store(session), page, compress_raw(data), len(data), list_name)
-        session.commit()
-    tally.stored += counts.stored
-    tally.present += counts.present
-    tally.realigned.extend(counts.realigned)
-
-
-def ingest_spec(factory: sessionmaker[Session], spec: SourceSpec, list_name: str | None, tally: Tally,
-                workers: int, progress: Progress | None) -> None:
-    key = str(spec.path.resolve())
-    if spec.kind == "page":
-        ingest_page(factory, spec.path, list_name, tally)
-        return
-    if spec.kind != "public-inbox":
-        ingest_stream(factory, iter_batches(iter_source(spec), CHUNK), list_name, tally, workers, progress,
-                      str(spec.path))
-        return
-    head = public_inbox.find_head(spec.path)
-    if head is None:
-        return
-    with factory() as session:
-        cursor = load_cursor(session, key)
-    if cursor == head:
-        return
-    chunks = public_inbox.iter_epoch_chunks(spec.path, cursor, head, CHUNK)
-    ingest_stream(factory, chunks, list_name, tally, workers, progress, str(spec.path))
-    with factory() as session:
-        store_cursor(session, key, spec.kind, head)
-        session.commit()
+        run_stages(run, STAGES)
+    finally:
+        run.close_session()
+    tally = run.tally
+    return IngestReport(
+        tally.read, tally.stored, tally.present, tuple(tally.skipped), run.threads, run.extracted,
+        time.monotonic() - started, tuple("<stdin>" if s is None else str(s.path) for s in specs),
+        tuple(StageTime(s.name, run.meter(s.name).wall, run.meter(s.name).cpu) for s in STAGES),
+        run.histories, run.indexed, tally.reused)

@@ -7,11 +7,12 @@ processes, so this module takes and returns plain picklable values.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
 from json.encoder import encode_basestring_ascii
 from typing import NamedTuple
 
-from ingest.parse.message import MailParseError, ParsedMessage, parse_message
+from ingest.parse.message import Address, Attachment, MailParseError, ParsedMessage, parse_message
 from ingest.parse.patch import Hunk, compute_patch_id, parse_patches
 from ingest.parse.quotes import SegmentRow, split_rows
 from ingest.parse.trailers import parse_trailers
@@ -53,11 +54,34 @@ NO_ANATOMY = Anatomy((), (), ())
 
 
 @dataclass(frozen=True)
-class PreparedMessage:
-    """A message ready to store. Its body travels compressed (`body_z`, as the database keeps
-    it): `parsed.body` is emptied so the text is not pickled back from the worker twice."""
+class MessageHeaders:
+    """A parsed message without its body: what travels beside the compressed body."""
 
-    parsed: ParsedMessage
+    message_id: str
+    synthetic_id: bool
+    subject: str
+    author: Address
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    date: datetime | None
+    date_raw: str
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    list_ids: tuple[str, ...]
+    attachments: tuple[Attachment, ...]
+    defects: tuple[str, ...]
+
+
+def strip_body(parsed: ParsedMessage) -> MessageHeaders:
+    return MessageHeaders(**{f.name: getattr(parsed, f.name) for f in fields(MessageHeaders)})
+
+
+@dataclass(frozen=True)
+class PreparedMessage:
+    """A message ready to store. Its body travels compressed only (`body_z`, as the database
+    keeps it), so the text is not pickled back from the worker twice."""
+
+    headers: MessageHeaders
     anatomy: Anatomy
     source: str
     position: str
@@ -132,7 +156,7 @@ def prepare_batch(batch: list[RawMail]) -> list[PreparedMessage | RejectedMessag
     kept = [(raw, *find_safe_anatomy(item)) for raw, item in zip(batch, parsed) if isinstance(item, ParsedMessage)]
     raws_z = [compress_raw(raw.data) for raw, _, _ in kept]
     bodies_z = [compress_raw(message.body.encode("utf-8", "surrogatepass")) for _, message, _ in kept]
-    prepared = iter([PreparedMessage(replace(message, body=""), anatomy, raw.source, raw.position, raw_z,
+    prepared = iter([PreparedMessage(strip_body(message), anatomy, raw.source, raw.position, raw_z,
                                      len(raw.data), body_z)
                      for (raw, message, anatomy), raw_z, body_z in zip(kept, raws_z, bodies_z)])
     return [item if isinstance(item, RejectedMessage) else next(prepared) for item in parsed]

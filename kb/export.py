@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.findings import find_fix_verdicts
-from kb.library import Library, order_thread
+from kb.library import Library, list_thread_messages
 from kb.models import Evidence, Fix, MailingList, Message, MessageList, Objection, Race, Role, Segment, Thread
 from kb.render import dump_json, format_iso
 from kb.views import OWN_SEGMENT_KINDS
@@ -77,8 +77,7 @@ def build_findings(s: Session, thread: Thread) -> dict[str, Any]:
 
 
 def build_thread_line(s: Session, thread: Thread) -> dict[str, Any]:
-    rows = list(s.scalars(select(Message).where(Message.thread_id == thread.id)).all())
-    ordered = [row for row, _ in order_thread(rows, thread.root_message_id)]
+    rows = ordered = list_thread_messages(s, thread.id)
     lists = sorted(set(s.scalars(select(MailingList.name).join(MessageList, MessageList.list_id == MailingList.id)
                                  .where(MessageList.message_pk.in_([r.id for r in rows]))).all()))
     line: dict[str, Any] = {

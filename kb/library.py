@@ -39,22 +39,11 @@ def summarise_thread(row: Thread) -> ThreadSummary:
     return ThreadSummary(row.id, row.root_message_id, row.subject, row.message_count, row.first_date, row.last_date)
 
 
-def order_thread(rows: list[Message], root: str) -> list[tuple[Message, int]]:
-    """Depth-first reply order with date order among siblings (non-recursive)."""
-    children: dict[str | None, list[Message]] = defaultdict(list)
-    ids = {r.message_id for r in rows}
-    for row in rows:
-        parent = row.parent_message_id if row.parent_message_id in ids else None
-        children[parent].append(row)
-    for items in children.values():
-        items.sort(key=lambda r: (r.date is None, r.date or datetime.min, r.message_id))
-    ordered: list[tuple[Message, int]] = []
-    stack = [(r, 0) for r in reversed(children[None])]
-    while stack:
-        row, depth = stack.pop()
-        ordered.append((row, depth))
-        stack.extend((child, depth + 1) for child in reversed(children[row.message_id]))
-    return ordered
+def list_thread_messages(s: Session, thread_id: int) -> list[Message]:
+    """A thread's messages in the reply order the thread stage stored (`thread_rank`); messages
+    not yet placed (a KB not refreshed since it gained the column) follow, by id."""
+    return list(s.scalars(select(Message).where(Message.thread_id == thread_id)
+                          .order_by(Message.thread_rank.is_(None), Message.thread_rank, Message.id)))
 
 
 class Library:
@@ -95,10 +84,10 @@ class Library:
         with self.factory() as s:
             thread = s.get(Thread, self.find_thread_id(s, key))
             assert thread is not None
-            rows = list(s.scalars(select(Message).where(Message.thread_id == thread.id)).all())
+            rows = list_thread_messages(s, thread.id)
             lists = s.scalars(select(MailingList.name).join(MessageList, MessageList.list_id == MailingList.id)
                               .where(MessageList.message_pk.in_([r.id for r in rows])).distinct()).all()
-            messages = tuple(summarise_message(r, d) for r, d in order_thread(rows, thread.root_message_id))
+            messages = tuple(summarise_message(r, r.thread_depth or 0) for r in rows)
             return ThreadView(summarise_thread(thread), messages, tuple(sorted(lists)))
 
     def list_thread_findings(self, key: str) -> ThreadFindings:

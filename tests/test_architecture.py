@@ -13,15 +13,40 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def find_imports(path: Path) -> set[str]:
-    """Top-level-qualified names of every import in a module (lazy imports included)."""
-    tree = ast.parse(path.read_text(), str(path))
+    return parse_imports(path.read_text(), path.relative_to(ROOT))
+
+
+def parse_imports(text: str, where: Path) -> set[str]:
+    """Top-level-qualified names of every import in a module at `where` (lazy imports included).
+
+    `from X import name` counts as X and X.name (`from kb import models` imports kb.models);
+    relative imports are resolved against the module's package; `importlib.import_module("X")`
+    and `__import__("X")` with a literal name count as imports of X.
+    """
+    tree = ast.parse(text, str(where))
+    package = list(where.with_suffix("").parts[:-1])
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            if module:
+                names.add(module)
+                names.update(f"{module}.{alias.name}" for alias in node.names if alias.name != "*")
+        elif isinstance(node, ast.Call) and is_dynamic_import(node.func) and node.args:
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                names.add(first.value)
     return names
+
+
+def is_dynamic_import(func: ast.expr) -> bool:
+    """importlib.import_module(...), import_module(...) or __import__(...)."""
+    if isinstance(func, ast.Attribute):
+        return func.attr == "import_module"
+    return isinstance(func, ast.Name) and func.id in ("import_module", "__import__")
 
 
 def iter_modules(package: str) -> list[Path]:
@@ -73,3 +98,18 @@ def test_cli_help_does_not_load_ingest_tui_or_spacy() -> None:
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ingest','tui','spacy','textual')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+
+@pytest.mark.parametrize(("source", "where", "found"), [
+    ("from kb import models", "ingest/x.py", "kb.models"),
+    ("from kb.models import Message", "ingest/x.py", "kb.models"),
+    ("from . import models", "kb/x.py", "kb.models"),
+    ("from ..models import Message", "kb/search/x.py", "kb.models"),
+    ("from .mail import Message", "kb/models/__init__.py", "kb.models.mail"),
+    ("import importlib\nimportlib.import_module('kb.models')", "ingest/x.py", "kb.models"),
+    ("__import__('spacy')", "kb/x.py", "spacy"),
+])
+def test_find_imports_sees_every_form(source: str, where: str, found: str) -> None:
+    """The layer rules see `from X import name`, relative imports and importlib, not only `import X`."""
+    assert found in parse_imports(source, Path(where))

@@ -22,11 +22,11 @@ from ingest.parse.attribution import Attribution, parse_attribution
 from ingest.parse.patch import FilePatch, parse_patches
 from ingest.parse.unquoted import colon_lines, find_footer, find_unquoted_runs, line_end, line_start
 
-__all__ = ["QuoteAttribution", "Segment", "SegmentRow", "attribute_quotes", "split_rows", "split_segments"]
+__all__ = ["QuoteAttribution", "BodySpan", "SegmentRow", "attribute_quotes", "split_rows", "split_segments"]
 
 
 @dataclass(frozen=True, slots=True)
-class Segment:
+class BodySpan:
     kind: str                   # text | quote | attribution | patch | signature | trailer | footer
     start: int                  # character offsets into the body, end exclusive
     end: int
@@ -38,8 +38,8 @@ class Segment:
 
 @dataclass(frozen=True, slots=True)
 class QuoteAttribution:
-    quote: Segment
-    attribution: Segment | None     # the attribution line introducing this quote's depth
+    quote: BodySpan
+    attribution: BodySpan | None     # the attribution line introducing this quote's depth
     name: str | None
     email: str | None
     date_text: str | None
@@ -65,21 +65,21 @@ Run = list
 SegmentRow = tuple[str, int, int, int, str, str, str | None, str]
 
 
-def split_segments(body: str, patches: tuple[FilePatch, ...] | None = None) -> tuple[Segment, ...]:
+def split_segments(body: str, patches: tuple[FilePatch, ...] | None = None) -> tuple[BodySpan, ...]:
     """Tile `body` with segments, in order (`patches`: the body's parse, when the caller has it)."""
     out = []
     for kind, depth, start, end, attr in _split_runs(body, patches):
         if kind == "attribution" and attr is not None:
-            out.append(Segment(kind, start, end, depth, attr.name, attr.email, attr.date_text))
+            out.append(BodySpan(kind, start, end, depth, attr.name, attr.email, attr.date_text))
         else:
-            out.append(Segment(kind, start, end, depth))
+            out.append(BodySpan(kind, start, end, depth))
     return tuple(out)
 
 
 def split_rows(body: str, patches: tuple[FilePatch, ...] | None = None) -> list[SegmentRow]:
     """`split_segments` and `attribute_quotes` in one pass, as the rows the store inserts:
     (kind, start, end, depth, person name, person email, None, method). A quote's person is its
-    owner's; method is "attribution" when one names it. No Segment objects: an archive has a
+    owner's; method is "attribution" when one names it. No BodySpan objects: an archive has a
     quarter of a million segments."""
     rows: list[SegmentRow] = []
     for (kind, depth, start, end, attr), owner, _inferred in _own_runs(_split_runs(body, patches), body):
@@ -116,7 +116,7 @@ def _split_runs(body: str, patches: tuple[FilePatch, ...] | None) -> list[Run]:
     return _merge(body, runs)
 
 
-def attribute_quotes(segments: tuple[Segment, ...], body: str = "") -> tuple[QuoteAttribution, ...]:
+def attribute_quotes(segments: tuple[BodySpan, ...], body: str = "") -> tuple[QuoteAttribution, ...]:
     """Each quote segment with the attribution that introduces its depth (see `_own_runs`)."""
     runs = [[seg.kind, seg.depth, seg.start, seg.end, seg] for seg in segments]
     out: list[QuoteAttribution] = []

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
-class Trailer:
+class TrailerLine:
     kind: str               # normalised lower-case key: "signed-off-by", "fixes", "nacked-by", ...
     name: str               # person name ("" when none)
     email: str              # lower-cased ("" when none)
@@ -65,7 +65,7 @@ def is_trailer_line(line: str) -> bool:
     return bool(m and not m.group("prefix") and _build(m, 0, 0, 0) is not None)
 
 
-def parse_trailers(body: str, include_quoted: bool = False) -> tuple[Trailer, ...]:
+def parse_trailers(body: str, include_quoted: bool = False) -> tuple[TrailerLine, ...]:
     """The trailers of `body` in order; quoted ones only with include_quoted (depth > 0).
 
     Memoised for the last few bodies: split_segments and the ingest pipeline share one parse.
@@ -74,7 +74,7 @@ def parse_trailers(body: str, include_quoted: bool = False) -> tuple[Trailer, ..
 
 
 @lru_cache(maxsize=8)
-def _parse_trailers_cached(body: str, include_quoted: bool) -> tuple[Trailer, ...]:
+def _parse_trailers_cached(body: str, include_quoted: bool) -> tuple[TrailerLine, ...]:
     hits = [m.start() + 1 for m in _OWN_NL.finditer(body)]
     if _OWN_AT.match(body):
         hits.insert(0, 0)
@@ -85,7 +85,7 @@ def _parse_trailers_cached(body: str, include_quoted: bool) -> tuple[Trailer, ..
         hits = sorted(set(hits))
     if not hits:
         return ()
-    out: list[Trailer] = []
+    out: list[TrailerLine] = []
     taken_until = -1
     for line_start in hits:
         if line_start < taken_until:
@@ -145,21 +145,21 @@ def _build(m: re.Match, start: int, end: int, depth: int, text: str | None = Non
             title = title.strip()
             if len(title) >= 2 and title[0] == '"' and title[-1] == '"':
                 title = title[1:-1]
-        return Trailer(kind, "", "", value, start, end, depth, sha=fm.group(1).lower(),
+        return TrailerLine(kind, "", "", value, start, end, depth, sha=fm.group(1).lower(),
                        title=title)
     if kind in ("link", "closes"):
         um = _URL.search(value)
         if um is None:
             if kind == "link" or "@" in value or len(value.split()) > 3:
                 return None
-            return Trailer(kind, "", "", value, start, end, depth)
-        return Trailer(kind, "", "", value, start, end, depth, url=um.group(1))
+            return TrailerLine(kind, "", "", value, start, end, depth)
+        return TrailerLine(kind, "", "", value, start, end, depth, url=um.group(1))
     name, email, comment = _split_person(value)
     if kind == "cc" and not email:
         return None
     if not email and (len(value.split()) > 6 or value.endswith((".", "?", "!"))):
         return None
-    return Trailer(kind, name, email, value, start, end, depth, comment=comment)
+    return TrailerLine(kind, name, email, value, start, end, depth, comment=comment)
 
 
 @lru_cache(maxsize=1024)   # the same few people sign off, ack and review message after message

@@ -6,6 +6,8 @@ user data, kept apart and applied again after every extraction.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +16,6 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from kb.library import order_thread
 from kb.views import OWN_SEGMENT_KINDS
 from kb.models import (
     Correction, Evidence, Fix, Identity, MailingList, MaintainerSection, Message, MessageList, Objection, Patch,
@@ -35,7 +36,8 @@ def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, 
     threads = {t.id: t for t in session.scalars(select(Thread).where(Thread.id.in_(thread_ids)))}
     messages = session.execute(select(  # only what extraction reads: no raw bytes, no JSON columns
         Message.id, Message.message_id, Message.thread_id, Message.parent_message_id, Message.author_name,
-        Message.author_email, Message.date, Message.subject, Message.in_reply_to, Message.body, Message.recovered)
+        Message.author_email, Message.date, Message.subject, Message.in_reply_to, Message.body, Message.recovered,
+        Message.thread_rank)
         .where(Message.thread_id.in_(thread_ids))).all()
     pks = [m.id for m in messages]
     spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -60,13 +62,18 @@ def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, 
         thread = threads.get(thread_id)
         if thread is None:
             continue
-        ordered = [m for m, _ in order_thread(by_thread[thread_id], thread.root_message_id)]
+        ordered = sorted(by_thread[thread_id], key=order_key)
         names = sorted({name for m in ordered for name in lists[m.id]})
         texts[thread_id] = ThreadText(thread.root_message_id, ",".join(names), thread.subject, tuple(
             MessageText(m.message_id, m.author_name, m.author_email, m.date, m.subject, m.in_reply_to, m.body,
                         tuple(spans[m.id]) if not m.recovered else ((0, len(m.body)),), tuple(files[m.id]))
             for m in ordered))
     return texts
+
+
+def order_key(row: Any) -> tuple[bool, int, int]:
+    """A message's place in its thread's reply order, as the thread stage stored it."""
+    return row.thread_rank is None, row.thread_rank or 0, row.id
 
 
 def iter_chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -269,6 +276,15 @@ def store_maintainers(session: Session, text: str) -> int:
         "F": [p.raw for p in s.files], "X": [p.raw for p in s.excludes],
         "N": [r.pattern for r in s.regexes], "K": [r.pattern for r in s.keywords]}} for s in sections])
     return len(sections)
+
+
+def load_maintainers_digest(session: Session) -> str:
+    """A digest of the loaded MAINTAINERS sections ("none" when none are loaded)."""
+    rows = session.execute(select(MaintainerSection.name, MaintainerSection.data)
+                           .order_by(MaintainerSection.id)).all()
+    if not rows:
+        return "none"
+    return hashlib.sha1(json.dumps([list(row) for row in rows], sort_keys=True).encode()).hexdigest()[:12]
 
 
 def load_stored_maintainers(session: Session) -> Maintainers | None:

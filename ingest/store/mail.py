@@ -8,13 +8,13 @@ from itertools import chain
 from pathlib import Path
 from datetime import datetime, timezone
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from kb.models import (
-    Identity, MailingList, Message, MessageList, Patch, Person, Quarantine, Segment, SourceCursor, Thread, Trailer,
+    Identity, MailingList, Message, MessageList, Patch, Person, Quarantine, Segment, SourceCursor, Trailer,
 )
 
 from ingest.store.merge import find_aliases
@@ -23,7 +23,6 @@ from ingest.store.reused import rename_reused_ids
 from ingest.store.quotes import make_segment_rows
 from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw
 from ingest.sources.webpage import RecoveredPage
-from ingest.thread import ThreadLink, thread_messages
 
 
 @dataclass(frozen=True)
@@ -129,12 +128,12 @@ class Store:
         prepared, counts.reused = rename_reused_ids(self.conn, [item for item in items
                                                                 if isinstance(item, PreparedMessage)])
         self.store_rejected([item for item in items if isinstance(item, RejectedMessage)], counts)
-        existing = self.find_message_pks([item.parsed.message_id for item in prepared])
-        self.create_identities((item.parsed.author.email, item.parsed.author.name) for item in prepared)
+        existing = self.find_message_pks([item.headers.message_id for item in prepared])
+        self.create_identities((item.headers.author.email, item.headers.author.name) for item in prepared)
         rows, seen, memberships = [], set(existing), []
         stamp = now_utc()
         for item in prepared:
-            msg = item.parsed
+            msg = item.headers
             names = [list_name] if list_name else [shorten_list_id(list_id) for list_id in msg.list_ids]
             memberships.extend((msg.message_id, name) for name in names)
             if msg.message_id in seen:
@@ -147,14 +146,14 @@ class Store:
         stored = {str(row["message_id"]) for row in rows}
         first = {}
         for item in prepared:
-            if item.parsed.message_id in stored:
-                first.setdefault(item.parsed.message_id, item)
+            if item.headers.message_id in stored:
+                first.setdefault(item.headers.message_id, item)
         self.store_anatomy(list(first.values()), existing)
         self.store_memberships(memberships, existing)
         return counts
 
     def store_anatomy(self, items: Sequence[PreparedMessage], pks: dict[str, int]) -> None:
-        keyed = [(pks[item.parsed.message_id], item) for item in items]
+        keyed = [(pks[item.headers.message_id], item) for item in items]
         for table, columns, rows in (
                 (Segment.__table__, SEGMENT_COLUMNS, make_segment_rows(self.conn, keyed)),
                 (Patch.__table__, PATCH_COLUMNS, [(pk,) + p for pk, item in keyed for p in item.anatomy.patches]),
@@ -226,7 +225,7 @@ def shorten_list_id(list_id: str) -> str:
 
 
 def make_message_row(item: PreparedMessage, identity_id: int, stamp: datetime) -> dict[str, object]:
-    msg = item.parsed
+    msg = item.headers
     return {
         "message_id": msg.message_id, "synthetic_id": msg.synthetic_id, "recovered": False,
         "in_reply_to": msg.in_reply_to, "references": list(msg.references), "subject": msg.subject,
@@ -258,58 +257,6 @@ def store_cursor(session: Session, source: str, kind: str, cursor: str) -> None:
     else:
         row.cursor, row.updated_at = cursor, now_utc()
 
-
-@dataclass(frozen=True)
-class Rethreaded:
-    threads: int
-    changed: frozenset[int]  # thread ids whose membership or shape changed
-
-
-def rethread_all(session: Session) -> Rethreaded:
-    """Recompute every thread in one transaction: messages never sit in a half-written thread."""
-    conn = session.connection()
-    table = Message.__table__
-    rows = conn.execute(select(table.c.id, table.c.message_id, table.c.in_reply_to, table.c.references,
-                               table.c.subject, table.c.date, table.c.thread_id,
-                               table.c.parent_message_id)).all()
-    by_id = {r.message_id: r for r in rows}
-    trees = thread_messages(ThreadLink(r.message_id, r.in_reply_to, tuple(r.references or ()), r.subject, r.date)
-                            for r in rows)
-    threads = dict(conn.execute(select(Thread.root_message_id, Thread.id)).all())
-    values: dict[str, dict[str, object]] = {}
-    for tree in trees:
-        members = [by_id[m] for m in tree.members if m in by_id]
-        if not members:
-            continue
-        dates = [m.date for m in members if m.date is not None]
-        root = by_id.get(tree.root_id) or members[0]
-        values[tree.root_id] = {"subject": root.subject, "message_count": len(members),
-                                "first_date": min(dates) if dates else None, "last_date": max(dates) if dates else None}
-    new_roots = [root for root in values if root not in threads]
-    if new_roots:
-        conn.execute(insert(Thread.__table__), [{"root_message_id": root, **values[root]} for root in new_roots])
-        threads.update(conn.execute(select(Thread.root_message_id, Thread.id)
-                                    .where(Thread.root_message_id.in_(new_roots))).all())
-    changed = [{"p_id": threads[root], **row} for root, row in values.items() if root not in new_roots]
-    if changed:
-        conn.execute(update(Thread.__table__).where(Thread.__table__.c.id == bindparam("p_id")), changed)
-    updates = []
-    for tree in trees:
-        thread_id = threads.get(tree.root_id)
-        for message_id in tree.members:
-            member = by_id.get(message_id)
-            if member is None or thread_id is None:
-                continue
-            parent = tree.parents.get(message_id)
-            if member.thread_id != thread_id or member.parent_message_id != parent:
-                updates.append({"p_pk": member.id, "thread_id": thread_id, "parent_message_id": parent})
-    if updates:
-        conn.execute(update(table).where(table.c.id == bindparam("p_pk")), updates)
-    stale = set(threads.values()) - {threads[root] for root in values}
-    if stale:
-        conn.execute(Thread.__table__.delete().where(Thread.__table__.c.id.in_(stale)))
-    changed = {u["thread_id"] for u in updates} | {threads[root] for root in new_roots}
-    return Rethreaded(len(values), frozenset(changed))
 
 def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_size: int,
                          list_name: str | None) -> BatchCounts:

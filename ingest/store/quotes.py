@@ -60,17 +60,17 @@ def needs_alignment(item: PreparedMessage, first_quotes: list[int]) -> bool:
 def make_segment_rows(conn: Connection, items: Sequence[tuple[int, PreparedMessage]]) -> list[SegmentInsert]:
     """The segment rows of stored messages: as the worker made them, depth-1 quotes tied to
     the parent message when it is in the KB."""
-    replies = [(pk, item, find_first_quotes(item)) for pk, item in items if item.parsed.in_reply_to]
-    parent_ids = list({item.parsed.in_reply_to for _, item, first in replies if first})
+    replies = [(pk, item, find_first_quotes(item)) for pk, item in items if item.headers.in_reply_to]
+    parent_ids = list({item.headers.in_reply_to for _, item, first in replies if first})
     parents = {row.message_id: row for row in conn.execute(
         select(Message.message_id, Message.author_name, Message.author_email)
         .where(Message.message_id.in_(parent_ids)))} if parent_ids else {}
-    wanted = list({item.parsed.in_reply_to for _, item, first in replies
-                   if item.parsed.in_reply_to in parents and needs_alignment(item, first)})
+    wanted = list({item.headers.in_reply_to for _, item, first in replies
+                   if item.headers.in_reply_to in parents and needs_alignment(item, first)})
     bodies = {message_id: strip_noise(body) for message_id, body in conn.execute(
         select(Message.message_id, Message.body).where(Message.message_id.in_(wanted)))} if wanted else {}
     ties = {pk: (first, parent) for pk, item, first in replies
-            if first and (parent := parents.get(item.parsed.in_reply_to or "")) is not None}
+            if first and (parent := parents.get(item.headers.in_reply_to or "")) is not None}
     rows: list[SegmentInsert] = []
     for pk, item in items:
         key = (pk,)

@@ -6,7 +6,8 @@ recovered messages are then re-cut here: the page is parsed again from its store
 `raw` of one of its recovered rows), every page message that has an alias gets the real
 body as its original, and `webpage_align.align_page()` decides each remaining message's text
 and extent. Only rows whose text or provenance changed are written, so a second run (or a
-re-ingest of the page) changes nothing.
+re-ingest of the page) changes nothing; their threads forget their ledger rows in the same
+transaction, so extraction and the index see the new text.
 
 The page bytes live on one recovered row of the page (its top message when stored); when
 that row is merged away, `hand_on_page_raw()` moves them to a recovered row that stays.
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from kb.ledger import forget_threads
 from kb.models import Message, MessageAlias
 
 from ingest.sources.webpage import RecoveredPage, parse_page
@@ -40,6 +42,7 @@ def realign_pages(session: Session, sources: Iterable[str]) -> list[str]:
         loaded = load_page(raw, source)
         if loaded is not None:
             changed.extend(realign_page(session, *loaded))
+    forget_threads(session, find_thread_ids(session, changed))  # their findings and index entries are stale
     return changed
 
 

@@ -109,26 +109,28 @@ def maintainers() -> None:
 @maintainers.command("load")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--reextract/--no-reextract", default=True, show_default=True,
-              help="Re-run extraction on every thread so roles use the new file.")
+              help="Re-extract (and re-index) the threads now, so roles use the new file "
+                   "(--no-reextract: leave them to kb refresh).")
 @click.pass_context
 def maintainers_load(ctx: click.Context, file: str, reextract: bool) -> None:
     """Load a MAINTAINERS file into the KB.
 
     Example: kb maintainers load ../shared/data/MAINTAINERS
     """
-    from ingest.extract_stage import run_extraction
-    from ingest.store.findings import list_thread_ids, store_maintainers
+    from ingest.pipeline import run_ingest
+    from ingest.store.findings import store_maintainers
 
     library = open_library(ctx, create=True)
     with library.factory() as session:
         count = store_maintainers(session, Path(file).read_text(encoding="utf-8", errors="replace"))
-        ids = list_thread_ids(session)
         session.commit()
     print_text(f"loaded {count} sections from {file}")
     if reextract:
-        report = run_extraction(library.factory, ids)
-        print_text(f"re-extracted {report.threads} threads: {report.races} races, {report.fixes} fixes, "
-                   f"{report.objections} objections")
+        report = run_ingest(library.factory, (), index_dir=library.settings.index_dir)
+        found = report.extracted
+        if found:
+            print_text(f"re-extracted {found.threads} threads: {found.races} races, {found.fixes} fixes, "
+                       f"{found.objections} objections; re-indexed {report.indexed} messages")
 
 
 @click.command("eval")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from contextlib import nullcontext
 from dataclasses import asdict
 from typing import Any
 
@@ -14,48 +12,68 @@ from kb.cli.output import print_json, print_text, render_thread_tree
 from kb.render import count_noun, format_date, format_iso
 
 
-def make_progress(enabled: bool) -> Any:
-    if not enabled:
-        return nullcontext(None)
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} messages"),
-                    TimeElapsedColumn(), transient=True)
-
-
 @click.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--list", "list_name", metavar="NAME", help="List name to record (default: the List-Id header).")
 @click.option("--workers", type=click.IntRange(0, 64), default=2, show_default=True, help="Parser processes.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary (with each stage's wall and CPU s) as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress lines (on a pipe: one line on stderr every 10 s, "
+                                            "or every $KB_PROGRESS_INTERVAL s).")
 @click.pass_context
-def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, workers: int, as_json: bool) -> None:
+def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, workers: int, as_json: bool,
+           quiet: bool) -> None:
     """Ingest mbox(.gz), Maildir, .eml, public-inbox epochs, web pages or directories ("-": stdin).
+
+    Runs the stages read, parse, store, merge pages, thread, series, extract, link histories and
+    index, and completes whatever an earlier run left missing or stale.
 
     Example: kb ingest data/seeds/ --list seed --json
     """
+    run_pipeline(ctx, sources, list_name, workers, as_json, quiet)
+
+
+@click.command()
+@click.option("--workers", type=click.IntRange(0, 64), default=2, show_default=True, help="Worker processes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary (with each stage's wall and CPU s) as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+@click.pass_context
+def refresh(ctx: click.Context, workers: int, as_json: bool, quiet: bool) -> None:
+    """Ingest nothing new; complete what is missing or stale (threads, extraction, the index),
+    e.g. after an interrupted ingest or a new extractor.
+
+    Example: kb refresh
+    """
+    run_pipeline(ctx, (), None, workers, as_json, quiet)
+
+
+def run_pipeline(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, workers: int,
+                 as_json: bool, quiet: bool) -> None:
+    from ingest.children import stop_children
     from ingest.pipeline import run_ingest
+    from kb.cli.progress import make_progress
 
-    library = open_library(ctx, create=True)
-    with make_progress(sys.stdout.isatty() and not as_json) as bar:
-        task = bar.add_task("ingest", total=None) if bar else None
-
-        def on_progress(label: str, count: int) -> None:
-            if bar:
-                bar.update(task, description=f"ingest {label}", completed=count)
-
-        report = run_ingest(library.factory, sources, list_name, workers=workers, progress=on_progress,
-                            index_dir=library.settings.index_dir)
+    library = open_library(ctx, create=bool(sources))   # refresh needs an existing KB
+    with make_progress(quiet) as progress:
+        try:
+            report = run_ingest(library.factory, sources, list_name, workers=workers, progress=progress,
+                                index_dir=library.settings.index_dir)
+        except KeyboardInterrupt:
+            stop_children()
+            raise
     if as_json:
         print_json(report.to_json())
         return
-    reused = f" ({report.reused} under ids derived from reused Message-IDs)" if report.reused else ""
-    print_text(f"read {report.read}, stored {report.stored}{reused}, present {report.present}, "
-               f"skipped {len(report.skipped)}; {report.threads} threads; {report.seconds:.1f} s")
+    if sources:
+        reused = f" ({report.reused} under ids derived from reused Message-IDs)" if report.reused else ""
+        print_text(f"read {report.read}, stored {report.stored}{reused}, present {report.present}, "
+                   f"skipped {len(report.skipped)}; {report.threads} threads; {report.seconds:.1f} s")
+    else:
+        print_text(f"{report.threads} threads; {report.seconds:.1f} s")
     if report.extracted:
         found = report.extracted
         print_text(f"extracted {found.threads} threads: {found.races} races, {found.fixes} fixes, "
-                   f"{found.objections} objections, {found.histories} histories")
+                   f"{found.objections} objections, {report.histories} histories")
+    print_text(f"indexed {report.indexed} messages")
     for item in report.skipped:
         print_text(f"  skipped {item.source} {item.position}: {item.reason}")
 
@@ -201,17 +219,32 @@ def reindex(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
-    """Report messages missing from, or stale in, the search index (and repair them).
+    """Report messages missing from, or stale in, the search index (and repair them), and the
+    threads that wait for extraction or indexing (`kb refresh` completes them).
 
     Example: kb check --repair
     """
-    result = open_library(ctx).check_index(repair)
+    from ingest.pipeline import find_pending
+
+    library = open_library(ctx)
+    result = library.check_index(repair)
+    pending = find_pending(library.factory, library.settings.index_dir)
     if as_json:
         print_json({"missing": list(result.missing), "stale": list(result.stale), "extra": list(result.extra),
-                    "repaired": result.repaired})
+                    "repaired": result.repaired, "pending": asdict(pending)})
         return
     print_text(f"missing {len(result.missing)}, stale {len(result.stale)}, unknown {len(result.extra)}"
                + ("; repaired" if result.repaired and (result.missing or result.stale or result.extra) else ""))
+    print_text(describe_pending(pending))
 
 
-COMMANDS = [ingest, threads, show, stats, export, search, reindex, check]
+def describe_pending(pending: Any) -> str:
+    """The ledger's view in one line."""
+    waits = [f"{count:,} threads wait for {what}" for count, what in
+             ((pending.extract, "extraction"), (pending.index, "indexing")) if count]
+    if not waits:
+        return f"all {pending.threads:,} threads extracted and indexed"
+    return "; ".join(waits) + "; run kb refresh"
+
+
+COMMANDS = [ingest, refresh, threads, show, stats, export, search, reindex, check]

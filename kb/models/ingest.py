@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.models.base import Base, UtcDateTime
@@ -33,3 +33,14 @@ class SourceCursor(Base):
     kind: Mapped[str] = mapped_column(String(32))
     cursor: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StageLedger(Base):
+    """The ledger of done work: which version of a per-thread stage (extract, index) ran on a
+    thread, and a digest of what it produced. A thread whose shape changes loses its rows."""
+
+    __tablename__ = "stage_ledger"
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[str] = mapped_column(String(128))
+    digest: Mapped[str] = mapped_column(String(40), default="")

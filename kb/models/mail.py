@@ -57,6 +57,9 @@ class Message(Base):
     provenance: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
     parent_message_id: Mapped[str | None] = mapped_column(MailText)  # may name a ghost
+    # place in the thread's reply order and depth below its top, as the thread stage computed them
+    thread_rank: Mapped[int | None] = mapped_column(Integer)
+    thread_depth: Mapped[int | None] = mapped_column(Integer)
     in_reply_to: Mapped[str | None] = mapped_column(MailText, index=True)
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
     subject: Mapped[str] = mapped_column(Text, default="")

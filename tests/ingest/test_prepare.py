@@ -44,7 +44,7 @@ def test_mixed_batch_keeps_order_and_anatomy() -> None:
     items = prepare_batch([raw(GOOD % 1, 0), raw(b"", 1), raw(GOOD % 2, 2)])
     assert [type(i).__name__ for i in items] == ["PreparedMessage", "RejectedMessage", "PreparedMessage"]
     first = items[0]
-    assert isinstance(first, PreparedMessage) and first.parsed.message_id == "1@x" and first.parsed.body == ""
+    assert isinstance(first, PreparedMessage) and first.headers.message_id == "1@x" and not hasattr(first.headers, "body")
     assert zlib.decompress(first.raw_z) == GOOD % 1
     body = zlib.decompress(first.body_z).decode()
     assert [(kind, name) for kind, _s, _e, _d, name, *_ in first.anatomy.segments] == [
@@ -60,7 +60,7 @@ def test_anatomy_failure_keeps_the_message(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(prepare, "find_anatomy", explode)
     (item,) = prepare_batch([raw(GOOD % 3)])
     assert isinstance(item, PreparedMessage)
-    assert item.anatomy == prepare.NO_ANATOMY and "anatomy:RuntimeError" in item.parsed.defects
+    assert item.anatomy == prepare.NO_ANATOMY and "anatomy:RuntimeError" in item.headers.defects
 
 
 @pytest.mark.parametrize("names", [

@@ -1,0 +1,128 @@
+"""The ledger of done work: every run completes what an earlier one left missing or stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from ingest.pipeline import find_pending, run_ingest
+from ingest.store.findings import store_maintainers
+from kb.config import load_settings
+from kb.db import open_database
+from kb.ledger import EXTRACT, INDEX, Pending, list_pending
+from kb.models import Fix, MaintainerSection, Message, Objection, Race, StageLedger, Thread
+from kb.search import list_indexed
+from tests.conftest import require_shared
+from tests.ingest.test_pipeline import mail, write_mbox
+
+MAINTAINERS = "CONTROL GROUP\nM:\tAnn <ann@example.org>\nL:\tcgroups@vger.kernel.org\nF:\tkernel/cgroup/\n"
+
+
+def make_kb(tmp_path: Path, name: str = "kb") -> tuple[object, Path]:
+    settings = load_settings(str(tmp_path / f"{name}.sqlite"))
+    return open_database(settings), settings.index_dir
+
+
+def count_facts(factory) -> tuple[int, int, int, int]:
+    with factory() as s:
+        return tuple(s.scalar(select(func.count(c))) for c in (Thread.id, Race.id, Fix.id, Objection.id))
+
+
+def test_a_finished_ingest_leaves_nothing_pending(tmp_path: Path) -> None:
+    factory, index = make_kb(tmp_path)
+    box = write_mbox(tmp_path / "a.mbox", [mail("1@x"), mail("2@x", "1@x"), mail("3@x")])
+    run_ingest(factory, [str(box)], workers=0, index_dir=index)
+    assert find_pending(factory, index) == Pending(0, 0, 2)
+    assert set(list_indexed(index)) == {"1@x", "2@x", "3@x"}
+
+
+def test_stages_a_run_never_reached_are_completed_by_the_next(tmp_path: Path) -> None:
+    gold = require_shared("corpus", "cgroups-gold-threads.mbox")
+    clean, clean_index = make_kb(tmp_path, "clean")
+    run_ingest(clean, [str(gold)], workers=0, index_dir=clean_index)
+    stopped, stopped_index = make_kb(tmp_path, "stopped")
+    run_ingest(stopped, [str(gold)], workers=0, extract=False)  # as if stopped before extraction
+    threads = count_facts(stopped)[0]
+    assert find_pending(stopped, stopped_index) == Pending(threads, threads, threads)
+    report = run_ingest(stopped, [], workers=0, index_dir=stopped_index)  # kb refresh
+    assert report.read == 0 and report.extracted is not None and report.extracted.threads == threads
+    assert find_pending(stopped, stopped_index) == Pending(0, 0, threads)
+    assert count_facts(stopped) == count_facts(clean)
+    assert count_facts(clean)[1] > 0
+    assert list_indexed(stopped_index) == list_indexed(clean_index)
+    again = run_ingest(stopped, [], workers=0, index_dir=stopped_index)
+    assert again.extracted is not None and again.extracted.threads == 0 and again.indexed == 0
+
+
+def test_a_new_reply_makes_only_its_thread_wait(tmp_path: Path) -> None:
+    factory, index = make_kb(tmp_path)
+    run_ingest(factory, [str(write_mbox(tmp_path / "a.mbox", [mail("1@x"), mail("3@x")]))], workers=0,
+               index_dir=index)
+    run_ingest(factory, [str(write_mbox(tmp_path / "b.mbox", [mail("2@x", "1@x")]))], workers=0, extract=False)
+    with factory() as s:
+        waiting = list_pending(s, EXTRACT, s.scalar(select(StageLedger.version)
+                                                    .where(StageLedger.stage == EXTRACT).limit(1)))
+        root = s.scalar(select(Thread.root_message_id).where(Thread.id.in_(waiting)))
+    assert len(waiting) == 1 and root == "1@x"
+
+
+def test_new_maintainers_data_makes_every_thread_wait_for_extraction(tmp_path: Path) -> None:
+    factory, index = make_kb(tmp_path)
+    run_ingest(factory, [str(write_mbox(tmp_path / "a.mbox", [mail("1@x"), mail("3@x")]))], workers=0,
+               index_dir=index)
+    with factory() as s:
+        store_maintainers(s, MAINTAINERS)
+        s.commit()
+    assert find_pending(factory, index).extract == 2
+    run_ingest(factory, [], workers=0, index_dir=index)
+    assert find_pending(factory, index) == Pending(0, 0, 2)
+
+
+def test_a_removed_index_makes_every_thread_wait_for_indexing(tmp_path: Path) -> None:
+    import shutil
+
+    factory, index = make_kb(tmp_path)
+    run_ingest(factory, [str(write_mbox(tmp_path / "a.mbox", [mail("1@x"), mail("3@x")]))], workers=0,
+               index_dir=index)
+    shutil.rmtree(index)
+    assert find_pending(factory, index) == Pending(0, 2, 2)
+    assert run_ingest(factory, [], workers=0, index_dir=index).indexed == 2
+    assert set(list_indexed(index)) == {"1@x", "3@x"}
+
+
+def test_a_stale_index_version_makes_every_thread_wait(tmp_path: Path) -> None:
+    factory, index = make_kb(tmp_path)
+    run_ingest(factory, [str(write_mbox(tmp_path / "a.mbox", [mail("1@x"), mail("3@x")]))], workers=0,
+               index_dir=index)
+    with factory() as s:
+        s.execute(update(StageLedger).where(StageLedger.stage == INDEX).values(version="schema 0"))
+        s.commit()
+    assert find_pending(factory, index).index == 2
+
+
+@pytest.mark.parametrize("loaded", [False, True])
+def test_maintainers_digest_names_the_loaded_data(tmp_path: Path, loaded: bool) -> None:
+    from ingest.store.findings import load_maintainers_digest
+
+    factory, _ = make_kb(tmp_path)
+    with factory() as s:
+        if loaded:
+            store_maintainers(s, MAINTAINERS)
+        digest = load_maintainers_digest(s)
+        assert (digest == "none") != loaded
+        assert (s.scalar(select(func.count(MaintainerSection.id))) > 0) == loaded
+
+
+def test_thread_stage_stores_reply_order_and_depth(tmp_path: Path) -> None:
+    factory, _ = make_kb(tmp_path)
+    # 3 answers a message kb lacks (ghost) that answered 1: it sits one below 1
+    ghost_reply = mail("3@x", "ghost@x").replace(b"References: <ghost@x>", b"References: <1@x> <ghost@x>")
+    run_ingest(factory, [str(write_mbox(tmp_path / "a.mbox", [mail("1@x"), mail("2@x", "1@x"), ghost_reply]))],
+               workers=0, extract=False)
+    with factory() as s:
+        rows = s.execute(select(Message.message_id, Message.thread_rank, Message.thread_depth)
+                         .order_by(Message.thread_rank)).all()
+    assert [(m, d) for m, _, d in rows] == [("1@x", 0), ("2@x", 1), ("3@x", 1)]
+    assert [r for _, r, _ in rows] == [0, 1, 2]
