@@ -36,7 +36,7 @@ def store_isolated(store: Store, items: Sequence[PreparedMessage | RejectedMessa
         except DBAPIError as exc:
             store.session.rollback()
             store.load_caches()
-            message_id = item.parsed.message_id if isinstance(item, PreparedMessage) else None
+            message_id = item.headers.message_id if isinstance(item, PreparedMessage) else None
             rejected = RejectedMessage(item.source, item.position, describe_db_error(exc, message_id),
                                        item.raw_z, item.raw_size)
             counts = store.store_batch([rejected], list_name)

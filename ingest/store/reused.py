@@ -18,25 +18,24 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from ingest.parse.bounds import MAX_ID_BYTES, cut_utf8
-from ingest.parse.message import ParsedMessage
-from ingest.prepare import PreparedMessage
+from ingest.prepare import MessageHeaders, PreparedMessage
 from kb.models import REUSED_ID, Message, MessageAlias
 
 Content = tuple[str, datetime | None, str]
 
 
-def find_content(msg: ParsedMessage) -> Content:
+def find_content(msg: MessageHeaders) -> Content:
     return msg.author.email, msg.date, msg.subject
 
 
-def derive_reused_id(msg: ParsedMessage) -> str:
+def derive_reused_id(msg: MessageHeaders) -> str:
     digest = hashlib.sha1("\0".join((msg.author.email, msg.date_raw, msg.subject)).encode()).hexdigest()[:12]
     return cut_utf8(f"reused-{digest}.{msg.message_id}", MAX_ID_BYTES)
 
 
 def rename_reused_ids(conn: Connection, prepared: Sequence[PreparedMessage]) -> tuple[list[PreparedMessage], int]:
     """The batch with reused ids replaced by derived ones, their aliases recorded; how many are new."""
-    ids = list({item.parsed.message_id for item in prepared if not item.parsed.synthetic_id})
+    ids = list({item.headers.message_id for item in prepared if not item.headers.synthetic_id})
     known: dict[str, Content] = {}
     for start in range(0, len(ids), 500):
         known.update((mid, (email, date, subject)) for mid, email, date, subject in conn.execute(
@@ -45,7 +44,7 @@ def rename_reused_ids(conn: Connection, prepared: Sequence[PreparedMessage]) -> 
     out: list[PreparedMessage] = []
     aliases: dict[str, str] = {}
     for item in prepared:
-        msg = item.parsed
+        msg = item.headers
         content = find_content(msg)
         first = known.setdefault(msg.message_id, content)
         if msg.synthetic_id or first == content:
@@ -53,7 +52,7 @@ def rename_reused_ids(conn: Connection, prepared: Sequence[PreparedMessage]) -> 
             continue
         derived = derive_reused_id(msg)
         aliases[derived] = msg.message_id
-        out.append(replace(item, parsed=replace(msg, message_id=derived, defects=(*msg.defects, "id:reused"))))
+        out.append(replace(item, headers=replace(msg, message_id=derived, defects=(*msg.defects, "id:reused"))))
     if aliases:
         have = set(conn.execute(select(MessageAlias.alias).where(MessageAlias.alias.in_(list(aliases)))).scalars())
         new = [{"alias": a, "message_id": m, "method": REUSED_ID} for a, m in aliases.items() if a not in have]
