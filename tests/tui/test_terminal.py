@@ -126,7 +126,9 @@ def test_make_demo_tui_opens_the_first_race_with_title_date_and_participants(tmp
         assert f"participants {', '.join(view.participants)}" in flat
         assert "?" * 4 not in screen and ".txt" not in screen
         subprocess.run([TMUX, "send-keys", "-t", session, "?"], check=True)
-        screen = wait_screen(session, "Badges and chips")
+        screen = wait_screen(session, "the mail did not give")   # the help's last line: the whole box is drawn
+        time.sleep(0.5)
+        screen = capture(session)
         for chip in ("S sometimes", "N never", "A always", "I inconclusive", "fix 1 obj 1 open", "races.prose 0.8"):
             assert chip in " ".join(screen.split()), chip
         races = f"{sum(len(h.races) for h in library.list_histories())} races"
