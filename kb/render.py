@@ -24,9 +24,9 @@ def format_date(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else f"{'-':<16}"
 
 
-def count_noun(count: int, noun: str) -> str:
-    """`1 message`, `2 messages`."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def count_noun(count: int, noun: str, plural: str = "") -> str:
+    """`1 message`, `2 messages`; `plural` for nouns that do not just take an s (`fixes`)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def format_iso(value: datetime | None) -> str | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 from textual.binding import Binding
 
-from kb.errors import KbError
+from kb.errors import KbError, describe_exception
 from tui.commands import KbCommands
 from tui.screens.modals import ErrorModal, HelpScreen
 from tui.screens.person import PersonScreen
@@ -48,7 +48,7 @@ class KbApp(App[None]):
         if isinstance(exc, KbError):
             title, message = "kb", str(exc)
         else:
-            title, message = "Something failed", f"{type(exc).__name__}: {exc}"
+            title, message = "Something failed", describe_exception(exc)
         self.errors.append(message)
         self.log.error(message)
         self.push_screen(ErrorModal(title, message))

@@ -73,5 +73,6 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read scenario: {exc.__class__.__name__}: {exc}", place=str(p)) from None
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ScenarioError(f"cannot read scenario: {reason}", place=str(p)) from None
     return parse_scenario(text, str(p))

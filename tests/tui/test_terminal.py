@@ -42,15 +42,16 @@ def capture(session: str) -> str:
                           check=True).stdout
 
 
-def wait_screen(session: str, needle: str, timeout: float = 20.0) -> str:
+def wait_screen(session: str, needle: str, timeout: float = 20.0, absent: str = "") -> str:
+    """The screen once it shows `needle` (and no longer shows `absent`)."""
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
         screen = capture(session)
-        if needle in screen:
+        if needle in screen and not (absent and absent in screen):
             return screen
         time.sleep(0.1)
-    raise AssertionError(f"{needle!r} never appeared; screen was:\n{screen}")
+    raise AssertionError(f"{needle!r} never appeared (or {absent!r} never went); screen was:\n{screen}")
 
 
 def test_kb_tui_in_tmux_shows_mel_gorman_race(library: Any, kb_url: str) -> None:
@@ -87,5 +88,60 @@ def test_kb_tui_in_tmux_shows_mel_gorman_race(library: Any, kb_url: str) -> None
         subprocess.run([TMUX, "send-keys", "-t", session, "Escape"], check=True)
         wait_screen(session, f"{len(order)} races")
         subprocess.run([TMUX, "send-keys", "-t", session, "q"], check=True)
+    finally:
+        subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
+
+
+def start_tmux(session: str, command: str) -> None:
+    subprocess.run([TMUX, "new-session", "-d", "-s", session, "-x", "160", "-y", "50", command], check=True)
+    subprocess.run([TMUX, "set-option", "-w", "-t", session, "window-size", "manual"], check=True)
+    subprocess.run([TMUX, "resize-window", "-t", session, "-x", "160", "-y", "50"], check=True)
+
+
+def test_make_demo_tui_opens_the_first_race_with_title_date_and_participants(tmp_path: Any) -> None:
+    """`make demo` runs `kb demo`; on a terminal that opens the TUI on the freshly built KB."""
+    if not shutil.which(TMUX):
+        skip_unless_ci("tmux not installed (scripts/system-deps installs it)")
+    from kb.config import load_settings
+    from kb.library import Library
+    from kb.render import format_date
+
+    db = tmp_path / "kb.sqlite"
+    session = f"kbdemo-{uuid.uuid4().hex[:8]}"
+    clean_env = "env -u PYTEST_CURRENT_TEST -u PYTEST_VERSION -u TEXTUAL_SNAPSHOT_TEMPDIR -u COLUMNS -u LINES -u KB_DB"
+    kb = shlex.quote(str(ROOT / ".venv" / "bin" / "kb"))
+    start_tmux(session, f"cd {shlex.quote(str(ROOT))} && {clean_env} {kb} --db {shlex.quote(str(db))} demo")
+    try:
+        wait_screen(session, " races", timeout=120)
+        library = Library(load_settings(str(db)), create=False)
+        first = library.list_histories()[0].races[0]
+        view = library.show_race(first.id)
+        assert view.participants, "the demo's first race has no participants"
+        subprocess.run([TMUX, "send-keys", "-t", session, "Enter"], check=True)
+        screen = wait_screen(session, f"Race #{first.id}")
+        flat = " ".join(screen.split())
+        assert " ".join(first.summary.split())[:40] in flat
+        assert " ".join(first.thread_subject.split())[:40] in flat
+        assert f"last activity {format_date(first.last_activity)[:10]}" in flat
+        assert f"participants {', '.join(view.participants)}" in flat
+        assert "?" * 4 not in screen and ".txt" not in screen
+        subprocess.run([TMUX, "send-keys", "-t", session, "?"], check=True)
+        screen = wait_screen(session, "the mail did not give")   # the help's last line: the whole box is drawn
+        time.sleep(0.5)
+        screen = capture(session)
+        for chip in ("S sometimes", "N never", "A always", "I inconclusive", "fix 1 obj 1 open", "races.prose 0.8"):
+            assert chip in " ".join(screen.split()), chip
+        races = f"{sum(len(h.races) for h in library.list_histories())} races"
+        for gone in ("Badges and chips", f"Race #{first.id}"):   # one key at a time: a burst of ESCs is one sequence
+            subprocess.run([TMUX, "send-keys", "-t", session, "Escape"], check=True)
+            wait_screen(session, races if gone.startswith("Race") else "", absent=gone)
+        subprocess.run([TMUX, "send-keys", "-t", session, "Escape"], check=True)   # on home: a hint, never quits
+        time.sleep(1)
+        assert races in capture(session)
+        subprocess.run([TMUX, "send-keys", "-t", session, "q"], check=True)
+        deadline = time.monotonic() + 20
+        while subprocess.run([TMUX, "has-session", "-t", session], capture_output=True).returncode == 0:
+            assert time.monotonic() < deadline, "q did not quit the demo's TUI"
+            time.sleep(0.2)
     finally:
         subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)

@@ -19,12 +19,27 @@ Keys (keyboard first, like mutt and tig)
   ?                this help       ctrl+p       command palette
   tab              next pane       ctrl+q       quit
 
-Races (home)   f filter box (query language; empty shows all)
+Races (home)   f filter box (query language; enter applies and moves to the list; esc
+               clears it); q quits (esc never does)
 A race         n / p next / previous race; t the race's thread; r run the highlighted
                (or first) linked scenario; l link a scenario file; enter on a person
                opens their page
 A thread       z fold / unfold quotes; enter reads the message; j / k move in the tree
-Search         enter in the box searches; enter on a hit opens its thread
+Search         enter in the box searches and moves to the hits; enter on a hit opens its thread
+
+Badges and chips
+  base:S lock:N    scenario verdicts: up to three variants (first 8 letters of the name),
+                   each with the verdict of its first condition: S sometimes (the bad
+                   interleaving can happen), A always, N never (the variant rules it out),
+                   I inconclusive (the search was cut short). Red: the first variant's bug
+                   shows; green: it cannot happen; magenta: the run failed
+  –                no scenario run yet          yellow word: a run that did not parse
+  2 fix 1 obj 1 open   fixes proposed, objections raised, objections still open (red)
+  ●  fix           ✗ objection; open (red) or resolved (green)
+  races.prose 0.8  the extractor that found a piece of evidence, and its confidence (0-1)
+  timeline kinds   message, report (KCSAN/KASAN/lockdep/syzbot), analysis, proposal (a fix in
+                   prose), patch, objection, ack, applied
+  -                a date or field the mail did not give
 """
 
 

@@ -20,11 +20,12 @@ HOME_LIMIT = 10_000
 
 
 class RacesScreen(KbScreen):
-    """The home screen. Enter opens a race; f focuses the filter box."""
+    """The home screen. Enter opens a race; f focuses the filter box; esc clears it (never quits: q does)."""
 
     BINDINGS = [
         Binding("f", "focus_filter", "Filter"),
-        Binding("escape", "clear_filter", "Back / clear", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("q", "quit_app", "Quit"),
     ]
 
     def __init__(self) -> None:
@@ -83,6 +84,7 @@ class RacesScreen(KbScreen):
             self.apply_filter(None)
             self.query_one("#races", KbList).focus()
             return
+        self.query_one("#races", KbList).focus()    # keys go to the results while the filter runs
         query = self.query_text
         self.load(lambda: self.find_threads(query), self.show_matches, group="filter")
 
@@ -101,6 +103,7 @@ class RacesScreen(KbScreen):
     def show_matches(self, found: set[str] | QueryError) -> None:
         if isinstance(found, QueryError):
             self.show_filter_error(found)
+            self.action_focus_filter()
             return
         self.apply_filter(found)
         self.query_one("#races", KbList).focus()
@@ -132,4 +135,7 @@ class RacesScreen(KbScreen):
             self.apply_filter(None)
             self.query_one("#races", KbList).focus()
         else:
-            self.action_back()
+            self.notify("esc goes back from other screens; q quits kb", timeout=3)
+
+    def action_quit_app(self) -> None:
+        self.app.exit()

@@ -72,6 +72,7 @@ class SearchScreen(KbScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.value.strip():
+            self.query_one("#search-hits", KbList).focus()   # keys go to the results while the search runs
             self.run_search(event.value.strip())
 
     def run_search(self, query: str) -> None:
@@ -87,6 +88,7 @@ class SearchScreen(KbScreen):
     def show_hits(self, result: Any) -> None:
         if isinstance(result, QueryError):
             self.show_error_line(f"{result}\n{result.query}\n{' ' * result.position}^")
+            self.action_focus_query()
             return
         self.hits = list(result.hits)
         hits = self.query_one("#search-hits", KbList)

@@ -8,6 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets.option_list import Option
 
+from kb.render import count_noun
 from tui.widgets.text import clip_line, format_day, join_text, make_verdict_badge
 
 TIMELINE_STYLES = {"report": "bold red", "analysis": "yellow", "proposal": "bold cyan", "patch": "bold green",
@@ -132,13 +133,13 @@ def make_race_header(view: Any) -> Text:
     rows = [join_text(Text(f"Race #{s.id}  ", style="bold", end=""), (s.summary, "bold yellow"), "  ",
                       make_verdict_badge(s.last_verdict)),
             join_text(Text("thread       ", style="dim", end=""), (s.thread_subject, "")),
-            join_text(Text("participants ", style="dim", end=""), (", ".join(view.participants) or "?", "cyan")),
-            join_text(Text("object       ", style="dim", end=""), (view.object or "?", "bold"),
+            join_text(Text("participants ", style="dim", end=""), (", ".join(view.participants) or "-", "cyan")),
+            join_text(Text("object       ", style="dim", end=""), (view.object or "-", "bold"),
                       Text("   symbols ", style="dim", end=""), (", ".join(view.symbols) or "-", "")),
-            join_text(Text("consequence  ", style="dim", end=""), (s.consequence or "?", "red"),
-                      Text(f"   source {s.source_kind}   last activity {format_day(s.last_activity)}   "
-                           f"{s.fixes} fixes, {s.objections} objections ({s.open_objections} open)",
-                           style="dim", end=""))]
+            join_text(Text("consequence  ", style="dim", end=""), (s.consequence or "-", "red"),
+                      Text(f"   source {s.source_kind}   last activity {format_day(s.last_activity).strip()}   "
+                           f"{count_noun(s.fixes, 'fix', 'fixes')}, {count_noun(s.objections, 'objection')} "
+                           f"({s.open_objections} open)", style="dim", end=""))]
     for step in view.interleaving:
         rows.append(join_text(Text("  step       ", style="dim", end=""), (step, "")))
     return Text("\n", end="").join(rows)

@@ -55,3 +55,14 @@ def test_sqlalchemy_error_loses_statement_and_background_link() -> None:
 ])
 def test_describe_exception_drops_library_words(text: str, expected: str) -> None:
     assert describe_exception(Exception(text)) == expected
+
+
+def test_unreadable_scenario_is_one_line_in_kbs_words(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kb.cli.main import cli, register_commands
+
+    register_commands()
+    (tmp_path / "bad.kscen").write_bytes(b"C bad\n\xff\xfe\n")
+    for path, words in ((tmp_path / "bad.kscen", "not UTF-8 text"), (tmp_path / "missing.kscen", "No such file or directory")):
+        result = CliRunner().invoke(cli, ["scenario", "check", str(path)])
+        assert result.exit_code == 2
+        assert result.stderr == f"kb: {path}: cannot read scenario: {words}\n"

@@ -78,3 +78,4 @@ def test_dates_and_counts_read_as_words() -> None:
     assert format_date(datetime(2024, 2, 15, 20, 55)) == "2024-02-15 20:55"
     assert format_date(None).strip() == "-" and len(format_date(None)) == len("2024-02-15 20:55")
     assert [count_noun(n, "message") for n in (0, 1, 2)] == ["0 messages", "1 message", "2 messages"]
+    assert [count_noun(n, "fix", "fixes") for n in (1, 2)] == ["1 fix", "2 fixes"]
