@@ -18,6 +18,7 @@ setup: $(STAMP)
 ## Set up, ingest the bundled data into the default SQLite KB and show it.
 demo: $(STAMP)
 	$(BIN)/kb demo
+	@echo "kb is in $(BIN): run '. $(BIN)/activate' (or type $(BIN)/kb), then try 'kb races' (README: Using kb)"
 
 ## Set up (Python deps, PostgreSQL, SPIN, tmux) and run the whole test suite.
 test: $(STAMP) system-deps

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb.errors import SourceError
@@ -33,6 +34,7 @@ from ingest.sources.base import RawMail
 from ingest.sources.detect import SourceSpec, find_sources
 from ingest.sources.webpage import parse_page
 from ingest.store import Skipped, Store, load_cursor, rethread_all, store_cursor, store_recovered_page
+from ingest.store.isolate import store_isolated
 from ingest.store.merge import merge_recovered
 from ingest.store.realign import find_thread_ids
 from ingest.store.series import rebuild_series
@@ -52,13 +54,14 @@ class IngestReport:
     extracted: ExtractReport | None
     seconds: float
     sources: tuple[str, ...]
+    reused: int = 0     # stored under ids derived from reused Message-IDs
 
     def to_json(self) -> dict[str, object]:
         return {
             "read": self.read, "stored": self.stored, "present": self.present,
             "skipped": [{"source": s.source, "position": s.position, "reason": s.reason} for s in self.skipped],
             "threads": self.threads, "extracted": asdict(self.extracted) if self.extracted else None,
-            "seconds": round(self.seconds, 3), "sources": list(self.sources),
+            "seconds": round(self.seconds, 3), "sources": list(self.sources), "reused_ids": self.reused,
         }
 
 
@@ -67,6 +70,7 @@ class Tally:
     read: int = 0
     stored: int = 0
     present: int = 0
+    reused: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     realigned: list[str] = field(default_factory=list)
 
@@ -136,10 +140,16 @@ def ingest_stream(factory: sessionmaker[Session], jobs: Iterable[Job], list_name
 def flush(store: Store, items: list[PreparedMessage | RejectedMessage], list_name: str | None, tally: Tally) -> None:
     if not items:
         return
-    counts = store.store_batch(items, list_name)
-    store.session.commit()
+    try:
+        counts = store.store_batch(items, list_name)
+        store.session.commit()
+    except DBAPIError:  # one message the database rejects costs that message, not the batch
+        store.session.rollback()
+        store.load_caches()
+        counts = store_isolated(store, items, list_name)
     tally.stored += counts.stored
     tally.present += counts.present
+    tally.reused += counts.reused
     tally.skipped.extend(counts.skipped)
 
 
@@ -179,7 +189,7 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
         with factory() as session:
             index_threads(session, index_dir, changed)
     return IngestReport(tally.read, tally.stored, tally.present, tuple(tally.skipped), rethreaded.threads,
-                        extracted, time.monotonic() - started, tuple(names))
+                        extracted, time.monotonic() - started, tuple(names), tally.reused)
 
 
 def ingest_page(factory: sessionmaker[Session], path: Path, list_name: str | None, tally: Tally) -> None:

@@ -101,6 +101,8 @@ def format_functions(hunks: tuple[Hunk, ...]) -> str:
 def parse_raw(raw: RawMail) -> ParsedMessage | RejectedMessage:
     """Parse one message; any failure becomes a RejectedMessage with a one-line reason."""
     data = raw.data
+    if raw.damage:
+        return RejectedMessage(raw.source, raw.position, raw.damage, compress_raw(data), len(data))
     if not data.strip():
         return RejectedMessage(raw.source, raw.position, "empty message", b"", 0)
     if len(data) > MAX_RAW_BYTES:

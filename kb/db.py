@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb.config import Settings
-from kb.errors import ConfigError
+from kb.errors import ConfigError, describe_exception
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -24,11 +24,24 @@ def set_sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+def find_sqlite_path(url: str) -> Path | None:
+    """The file of a sqlite:/// URL; None for other databases and for :memory:."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split(":///", 1)[-1]
+    return Path(path) if path and path != ":memory:" else None
+
+
 def create_db_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split(":///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = find_sqlite_path(url)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except FileExistsError:
+                raise ConfigError(f"cannot create {path}: {path.parent} is not a directory", place="--db") from None
+            except OSError as exc:
+                raise ConfigError(f"cannot create {path}: {exc.strerror}", place="--db") from None
         engine = create_engine(url)
         event.listen(engine, "connect", set_sqlite_pragmas)
         return engine
@@ -66,13 +79,25 @@ def migrate_database(engine: Engine) -> None:
     command.upgrade(make_alembic_config(engine), "head")  # type: ignore[arg-type]
 
 
-def open_database(settings: Settings) -> sessionmaker[Session]:
-    """A session factory on a migrated database; one-line ConfigError when unreachable."""
+def describe_missing_kb(settings: Settings) -> str:
+    return f"no KB at {find_sqlite_path(settings.db_url) or settings.db_url}; run kb ingest first"
+
+
+def open_database(settings: Settings, create: bool = True) -> sessionmaker[Session]:
+    """A session factory on a migrated database; one-line ConfigError when unreachable.
+
+    With `create` False a database kb never made is an error, and nothing is created."""
+    path = find_sqlite_path(settings.db_url)
+    if not create and path is not None and not path.is_file():
+        raise ConfigError(describe_missing_kb(settings))
     try:
         engine = create_db_engine(settings.db_url)
+        if not create and path is None and find_revision(engine) is None:
+            raise ConfigError(describe_missing_kb(settings))
         migrate_database(engine)
     except OperationalError as exc:
-        raise ConfigError(f"cannot open database: {exc.orig}", place=settings.db_url) from exc
+        raise ConfigError(f"cannot open database: {describe_exception(exc)}", place=settings.db_url) from exc
     except SQLAlchemyError as exc:
-        raise ConfigError(f"cannot open database: {exc}", place=settings.db_url) from exc
+        raise ConfigError(f"cannot open database: {describe_exception(exc)}", place=settings.db_url) from exc
     return sessionmaker(engine, expire_on_commit=False)
+

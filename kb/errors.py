@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+# What libraries append to their messages for programmers: SQLAlchemy's statement dump and its
+# "Background on this error" link, any other URL in parentheses.
+_LIBRARY_NOISE = re.compile(r"\[SQL: .*?\]|\[parameters: .*?\]|\(Background on this error at: [^)]*\)|"
+                            r"\((?:see |at )?https?://[^)]*\)", re.S)
+
 
 class KbError(Exception):
     """A failure to report in one line: `place: reason`."""
@@ -39,3 +46,12 @@ class QueryError(KbError):
 
 class ScenarioError(KbError):
     """A scenario file that does not parse or compile; place is file:line:column."""
+
+
+def describe_exception(exc: BaseException) -> str:
+    """An exception's message in one line, without library class names, statement dumps or URLs."""
+    orig = getattr(exc, "orig", None)   # SQLAlchemy wraps the driver's error: its words are the useful ones
+    # a database error: the driver's first line only, never the SQL, its parameters or DETAIL lines
+    text = str(orig).strip().split("\n", 1)[0] if isinstance(orig, BaseException) else str(exc)
+    text = " ".join(_LIBRARY_NOISE.sub(" ", text).split())
+    return re.sub(r"^\(?[\w.]+(?:Error|Exception)\)?:?\s*", "", text) or "unexpected failure"

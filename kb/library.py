@@ -25,12 +25,13 @@ from kb.views import (
 from kb.findings import PersonView, show_person
 from kb.findings import HistoryView, RaceSummary, RaceView, list_histories, list_race_summaries, show_race
 from kb.scenario_store import ScenarioInfo, ScenarioRunView
+from kb.thread_findings import ThreadFindings, list_thread_findings
 
 if TYPE_CHECKING:
     from kb.search import SearchResult
 from kb.models import (
-    Correction, Evidence, Fix, ScenarioLink, Identity, MailingList, Message, MessageList, Objection, Patch, Person, Quarantine, Race,
-    Segment, Thread, Trailer,
+    REUSED_ID, Correction, Evidence, Fix, ScenarioLink, Identity, MailingList, Message, MessageAlias, MessageList,
+    Objection, Patch, Person, Quarantine, Race, Segment, Thread, Trailer,
 )
 
 
@@ -59,9 +60,10 @@ def order_thread(rows: list[Message], root: str) -> list[tuple[Message, int]]:
 class Library:
     """kb's public Python API over one database."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, create: bool = True) -> None:
+        """`create` False: a KB that does not exist yet is a ConfigError, and nothing is created."""
         self.settings = settings or load_settings()
-        self.factory: sessionmaker[Session] = open_database(self.settings)
+        self.factory: sessionmaker[Session] = open_database(self.settings, create)
         self.searcher: Any = None  # a long-lived kb.search.IndexSearcher, opened on first search
         self.searcher_lock = threading.Lock()
 
@@ -99,6 +101,11 @@ class Library:
             messages = tuple(summarise_message(r, d) for r, d in order_thread(rows, thread.root_message_id))
             return ThreadView(summarise_thread(thread), messages, tuple(sorted(lists)))
 
+    def list_thread_findings(self, key: str) -> ThreadFindings:
+        """The races, fixes and objections extracted from a thread (by id or any member's message-id)."""
+        with self.factory() as s:
+            return list_thread_findings(s, self.find_thread_id(s, key))
+
     def show_message(self, message_id: str) -> MessageView:
         with self.factory() as s:
             row = s.scalar(select(Message).where(Message.message_id == message_id.strip().strip("<>")))
@@ -118,7 +125,9 @@ class Library:
             return MessageView(summarise_message(row, 0), root, row.body,
                                tuple(tuple(a) for a in row.to_addrs), tuple(tuple(a) for a in row.cc_addrs),
                                tuple(row.attachments), row.source, row.position, segments, patches, trailers, marks,
-                               summarise_recovery(row))
+                               summarise_recovery(row), tuple(s.scalars(select(MessageAlias.alias).where(
+                                   MessageAlias.message_id == row.message_id, MessageAlias.method == REUSED_ID)
+                                   .order_by(MessageAlias.alias))))
 
     def count_stats(self) -> dict[str, int]:
         with self.factory() as s:
@@ -155,9 +164,9 @@ class Library:
             return show_person(s, key)
 
 
-    def link_scenario(self, target: str, scenario: str) -> ScenarioLinkView:
+    def link_scenario(self, target: str, scenario: str, allow_draft: bool = False) -> ScenarioLinkView:
         with self.factory() as s:
-            view = scenario_store.link_scenario(s, target, scenario)
+            view = scenario_store.link_scenario(s, target, scenario, allow_draft)
             thread_id = scenario_store.find_target_thread(s, view.target_kind, view.target)
             s.commit()
         self.refresh_index([thread_id])
@@ -190,20 +199,22 @@ class Library:
             return scenario_store.list_scenarios(s)
 
 
-    def draft_scenario(self, race_id: int) -> str:
-        """A skeleton .kscen from the race's participants and interleaving steps."""
-        from kb.scenarios import draft_scenario
+    def draft_scenario(self, race_id: int) -> Any:
+        """A runnable draft (kb.scenarios.drafts.Draft) from the race's report, diagram and fixes."""
+        from kb.scenario_drafts import draft_one
 
-        view = self.show_race(race_id)
-        participants = list(view.participants[:4]) or ["P0", "P1"]
-        steps = []
-        for line in view.interleaving:
-            column, _, text = line.partition(":")
-            index = next((i for i, p in enumerate(participants) if p.lower() in column.lower()), 0)
-            steps.append((index, text.strip() or line))
-        source = view.evidence[0].message_id if view.evidence else view.summary.thread_root
-        return draft_scenario(f"race-{race_id}", participants, steps, source=source)
+        with self.factory() as s:
+            return draft_one(s, race_id)
 
+    def draft_all_scenarios(self) -> Any:
+        """Draft every race without a scenario, link and run the complete drafts; coverage by source."""
+        from kb.scenario_drafts import draft_all_races
+
+        with self.factory() as s:
+            coverage = draft_all_races(s)
+            s.commit()
+        self.refresh_index(coverage.threads)
+        return coverage
 
     def refresh_index(self, thread_ids: Iterable[int | None]) -> int:
         """Rewrite these threads' index entries (has:scenario, verdict: change with links and runs)."""
@@ -290,9 +301,12 @@ class Library:
 
         Stored apart from the findings, keyed by the fact's evidence, so it survives re-extraction.
         """
+        from kb.corrections import validate_changes
+
         models = {"race": Race, "fix": Fix, "objection": Objection}
         if kind not in models or action not in ("delete", "set"):
             raise NotFoundError("kind is race|fix|objection and action delete|set", place=f"{kind} {action}")
+        values = validate_changes(kind, fact_id, changes) if action == "set" else {}
         with self.factory() as s:
             fact = s.get(models[kind], fact_id)
             if fact is None:
@@ -301,15 +315,13 @@ class Library:
                                 .order_by(Evidence.id).limit(1))
             root = s.scalar(select(Thread.root_message_id).where(Thread.id == fact.thread_id)) or ""
             key = f"{evidence.message_id}\n{' '.join(evidence.quote.split())}" if evidence else ""
-            s.add(Correction(fact_kind=kind, thread_root=root, key=key, action=action, changes=changes, note=note,
+            s.add(Correction(fact_kind=kind, thread_root=root, key=key, action=action, changes=values, note=note,
                              created_at=datetime.now(timezone.utc)))
             if action == "delete":
                 s.execute(delete(Evidence).where(Evidence.fact_kind == kind, Evidence.fact_id == fact_id))
                 s.delete(fact)
             else:
-                for name, value in changes.items():
-                    if not hasattr(fact, name) or name in ("id", "thread_id"):
-                        raise NotFoundError(f"{kind} has no field {name!r}", place=f"{kind} {fact_id}")
+                for name, value in values.items():
                     setattr(fact, name, value)
             s.commit()
 

@@ -20,7 +20,13 @@ def clean_terminal_text(text: str) -> str:
 
 
 def format_date(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "????-??-?? ??:??"
+    """`2024-02-15 20:55`; `-` (padded to the same width) when the mail gave no date."""
+    return value.strftime("%Y-%m-%d %H:%M") if value else f"{'-':<16}"
+
+
+def count_noun(count: int, noun: str) -> str:
+    """`1 message`, `2 messages`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def format_iso(value: datetime | None) -> str | None:

@@ -14,6 +14,7 @@ from kb import __version__
 from kb.errors import NotFoundError, ScenarioError
 from kb.findings import ScenarioLinkView
 from kb.models import Message, Race, Scenario, ScenarioLink, ScenarioRun, Thread
+from kb.scenarios.report import is_incomplete_draft
 from kb.scenarios import CheckReport, check_scenario, find_library_scenarios, parse_scenario, render_report, report_to_json
 
 MAX_SCENARIO_BYTES = 256 * 1024
@@ -96,9 +97,13 @@ def resolve_target(s: Session, target: str) -> tuple[str, str]:
     raise NotFoundError("no such race, thread or message", place=target)
 
 
-def link_scenario(s: Session, target: str, spec: str) -> ScenarioLinkView:
+def link_scenario(s: Session, target: str, spec: str, allow_draft: bool = False) -> ScenarioLinkView:
     path = find_scenario_file(spec)
-    scenario = store_scenario_text(s, read_scenario_text(path), str(path))
+    text = read_scenario_text(path)
+    if not allow_draft and is_incomplete_draft(parse_scenario(text, str(path))):
+        raise ScenarioError("an incomplete draft is not a result: finish it (and its Draft: line) or link with --draft",
+                            place=str(path))
+    scenario = store_scenario_text(s, text, str(path))
     kind, key = resolve_target(s, target)
     link = s.scalar(select(ScenarioLink).where(ScenarioLink.scenario_id == scenario.id,
                                                ScenarioLink.target_kind == kind, ScenarioLink.target == key))

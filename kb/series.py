@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from sqlalchemy import func, select
@@ -11,6 +12,8 @@ from kb.models import Message, Series, SeriesMessage
 from kb.views import RevisionView, SeriesView
 
 CHUNK = 2000
+# "Re: [PATCH v2 1/3] " and "[RFC][PATCH] ": reply markers and bracketed tags before the title
+_TAGS = re.compile(r"^(?:\s*(?:re|fwd?|aw)\s*:)*\s*(?:\[[^\]]*\]\s*)+", re.I)
 
 
 def list_revisions(s: Session, limit: int = 100) -> list[RevisionView]:
@@ -37,17 +40,17 @@ def load_revisions(s: Session, keys: list[str]) -> list[RevisionView]:
     rows: list[Series] = []
     for start in range(0, len(keys), CHUNK):
         rows.extend(s.scalars(select(Series).where(Series.revision_key.in_(keys[start:start + CHUNK]))))
-    first: dict[int, tuple[int, str]] = {}
+    first: dict[int, tuple[int, str, str]] = {}
     parts: dict[int, int] = defaultdict(int)
     ids = [row.id for row in rows]
     for start in range(0, len(ids), CHUNK):
-        for series_id, part, message_id in s.execute(
-                select(SeriesMessage.series_id, SeriesMessage.part, Message.message_id)
+        for series_id, part, message_id, subject in s.execute(
+                select(SeriesMessage.series_id, SeriesMessage.part, Message.message_id, Message.subject)
                 .join(Message, Message.id == SeriesMessage.message_pk)
                 .where(SeriesMessage.series_id.in_(ids[start:start + CHUNK]))):
-            parts[series_id] += 1
-            if series_id not in first or (part, message_id) < first[series_id]:
-                first[series_id] = (part, message_id)
+            parts[series_id] += part > 0
+            if series_id not in first or (part, message_id) < first[series_id][:2]:
+                first[series_id] = (part, message_id, subject)
     grouped: dict[str, list[Series]] = defaultdict(list)
     for row in rows:
         grouped[row.revision_key].append(row)
@@ -56,9 +59,18 @@ def load_revisions(s: Session, keys: list[str]) -> list[RevisionView]:
         members = sorted(grouped.get(key, []), key=lambda r: (r.version, r.first_date is None, r.first_date, r.id))
         if not members:
             continue
-        latest = max(members, key=lambda r: (r.first_date is not None, r.first_date, r.version))
-        views = tuple(SeriesView(r.id, r.title, r.author_email, r.version, r.total, parts[r.id], r.first_date,
-                                 first.get(r.id, (0, ""))[1], r.change_id) for r in members)
+        views = tuple(view_series(r, parts[r.id], *first.get(r.id, (0, "", r.title))) for r in members)
+        latest = max(views, key=lambda v: (v.first_date is not None, v.first_date, v.version))
         change_id = next((r.change_id for r in members if r.change_id), None)
         revisions.append(RevisionView(latest.title, latest.author_email, change_id, views))
     return revisions
+
+
+def view_series(row: Series, parts: int, first_part: int, first_message_id: str, subject: str) -> SeriesView:
+    if first_part == 0 and parts == 0 and row.total <= 1:
+        parts, first_part = 1, 1     # a single unnumbered [PATCH] is stored as part 0: it is the patch
+    tags = _TAGS.match(subject)
+    title = subject[tags.end():].strip() if tags else subject.strip()
+    tag = " ".join(re.findall(r"\[([^\]]*)\]", tags.group(0))) if tags else ""
+    return SeriesView(row.id, title or row.title, row.author_email, row.version, row.total, parts, row.first_date,
+                      first_message_id, row.change_id, tag, first_part)

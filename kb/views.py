@@ -13,14 +13,16 @@ OWN_SEGMENT_KINDS = ("text", "trailer")
 @dataclass(frozen=True)
 class SeriesView:
     id: int
-    title: str
+    title: str              # the first message's subject without its [PATCH ...] tags
     author_email: str
     version: int
     total: int
-    parts: int
+    parts: int              # numbered patches in the KB (the cover letter, 0/N, is not one)
     first_date: datetime | None
     first_message_id: str
     change_id: str | None   # b4's, as this series' cover letter / single patch gives it
+    tag: str = ""           # the first message's tags: "PATCH 6.12.y 0/2" tells resends and backports apart
+    first_part: int = 0     # 0: the cover letter is here; 1: the first patch; more: only later patches are
 
 
 @dataclass(frozen=True)
@@ -133,3 +135,4 @@ class MessageView:
     trailers: tuple[TrailerView, ...]
     marks: tuple[MarkView, ...]
     recovery: RecoveryView | None = None   # set for messages recovered from a web page
+    reused_by: tuple[str, ...] = ()        # ids derived for later messages that reused this Message-ID

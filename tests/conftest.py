@@ -69,3 +69,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'kb.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A KB built as `make demo` builds it (`kb demo`: the bundled seed pages and scenario library)."""
+    from click.testing import CliRunner
+
+    from kb.cli.main import cli, register_commands
+
+    register_commands()
+    db = tmp_path_factory.mktemp("demo-kb") / "kb.sqlite"
+    result = CliRunner().invoke(cli, ["--db", str(db), "demo", "--no-tui"])
+    assert result.exit_code == 0, result.output
+    return db

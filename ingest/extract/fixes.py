@@ -239,7 +239,7 @@ def find_patch_fixes(thread: ThreadText, races: list[RaceFinding], scan: ThreadS
         evidence = [find_patch_evidence(thread.messages[i]) for i in group]
         quote = evidence[0][0]
         title = patch_title(first.subject)
-        summary = title if not REPLY_RE.match(first.subject or "") else quote[:120]
+        summary = title if not REPLY_RE.match(first.subject or "") else shorten_summary(quote)
         status = find_status(cues, group[-1], ids)
         out.append((group[0], FixFinding(
             summary, find_race_index(quote + " " + title, races), first.author, first.message_id, quote,
@@ -274,8 +274,16 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
             if count >= (1 if posted else MAX_PROSE_PER_MESSAGE):
                 break       # a posting or cover letter explains its patch: one alternative at most
             ev = make_evidence(msg, a, b, "fixes.prose", 0.6)
-            summary = re.sub(r"\s+", " ", ev.quote)[:120]
+            summary = shorten_summary(ev.quote)
             fixes.append(FixFinding(summary, find_race_index(ev.quote, races), msg.author,
                                     msg.message_id, ev.quote, "prose", (ev,), "proposed", 0.6))
             count += 1
     return fixes
+
+
+def shorten_summary(text: str, limit: int = 120) -> str:
+    """One line of at most `limit` characters, cut at a word boundary with an ellipsis."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    return words[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"

@@ -24,6 +24,8 @@ from email.policy import compat32
 
 from ingest.parse.addresses import (decode_header_text, parse_address_list, parse_author,
                                     unfold_header)
+from ingest.parse.bounds import (MAX_EMAIL_BYTES, MAX_ID_BYTES, MAX_NAME_BYTES, MAX_SUBJECT_BYTES,
+                                 bound_field, cut_utf8, make_valid_text)
 from ingest.parse.dates import parse_date
 from ingest.parse.mime import (MAX_BODY_BYTES, convert_html_to_text, decode_bytes,
                                decode_transfer, extract_multipart, is_patch_part)
@@ -67,7 +69,6 @@ class ParsedMessage:
 MAX_HEADERS = 2000
 MAX_HEADER_CHARS = 128 * 1024
 MAX_REFERENCES = 100
-MAX_ID_CHARS = 995
 MAIL_HEADERS = frozenset({"message-id", "from", "date", "subject", "in-reply-to", "references",
                           "to", "cc", "received", "return-path", "mime-version", "content-type",
                           "list-id", "sender", "x-original-from", "delivered-to"})
@@ -106,7 +107,7 @@ def normalise_message_id(value: str | None) -> str | None:
         if not tokens:
             return None
         inner = next((t for t in tokens if "@" in t), tokens[0]).strip("<>\"',;()")
-    return inner[:MAX_ID_CHARS] or None
+    return cut_utf8(inner, MAX_ID_BYTES) or None
 
 
 def parse_references(value: str | None, own_id: str | None) -> tuple[tuple[str, ...], bool]:
@@ -155,6 +156,8 @@ def split_message(data: bytes, defects: list[str]) -> tuple[dict[str, str], list
     except UnicodeDecodeError:
         defects.append("header:8bit")
         text = "\n".join(decode_bytes(line, None, []) for line in head.split(b"\n"))
+    if "\x00" in text:
+        text = make_valid_text(text, defects)
     headers: dict[str, str] = {}
     list_ids: list[str] = []
     for count, match in enumerate(_HEADER_FIELD.finditer(text), 1):
@@ -178,7 +181,7 @@ def normalise_list_id(value: str) -> str | None:
     match = _ANGLE_ID.search(value)
     inner = match.group(1) if match else (value.split() or [""])[-1]
     inner = inner.strip().strip("\"'").lower()
-    return inner or None
+    return cut_utf8(inner, MAX_NAME_BYTES) or None
 
 
 def extract_single_part(headers: dict[str, str], body: bytes, defects: list[str]
@@ -257,6 +260,13 @@ def make_synthetic_id(date_raw: str, from_raw: str, subject: str, body: str) -> 
     return f"{digest.hexdigest()}@{SYNTHETIC_DOMAIN}"
 
 
+def bound_address(address: Address, defects: list[str]) -> Address:
+    """The author's name and address within what the indexes on them hold."""
+    name = bound_field(address.name, MAX_NAME_BYTES, "address:name-truncated", defects)
+    email = bound_field(address.email, MAX_EMAIL_BYTES, "address:truncated", defects)
+    return address if (name, email) == (address.name, address.email) else Address(name, email)
+
+
 def parse_message(data: bytes) -> ParsedMessage:
     """Raw RFC 5322 bytes -> ParsedMessage; MailParseError only when nothing usable is left."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -276,8 +286,9 @@ def parse_message(data: bytes) -> ParsedMessage:
     date, date_defects = parse_date(date_raw)
     defects.extend(date_defects)
     from_raw = headers.get("from", "")
-    author = Address(*parse_author(from_raw, headers.get("x-original-from"),
-                                   headers.get("sender"), defects))
+    author = bound_address(Address(*parse_author(from_raw, headers.get("x-original-from"),
+                                                 headers.get("sender"), defects)), defects)
+    subject = bound_field(subject, MAX_SUBJECT_BYTES, "header:too-long:subject", defects)
     message_id = normalise_message_id(headers.get("message-id"))
     synthetic = message_id is None
     if synthetic:

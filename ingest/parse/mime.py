@@ -5,7 +5,8 @@ tried strictly, except that us-ascii / iso-8859-x / windows-125x / missing label
 as UTF-8 (mislabelled UTF-8 is far more common on LKML than real Latin-1 that happens to be valid
 UTF-8); then UTF-8 strictly; then the declared charset with replacement characters, or - when
 no usable charset was declared - UTF-8 with replacement if the bytes hold some valid multi-byte
-UTF-8 sequences, else Latin-1.
+UTF-8 sequences, else Latin-1. Whatever the charset, NUL and lone surrogates (`utf-7` with bad
+bytes keeps them) become U+FFFD (`bounds.make_valid_text`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import codecs
 import re
 from email.message import Message
 from html.parser import HTMLParser
+
+from ingest.parse.bounds import make_valid_text
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_PARTS = 500
@@ -55,9 +58,16 @@ def normalise_charset(charset: str | None) -> str | None:
 
 
 def decode_bytes(raw: bytes, charset: str | None, defects: list[str]) -> str:
-    """Bytes in a declared (possibly wrong) charset -> str; never raises."""
+    """Bytes in a declared (possibly wrong) charset -> str without NUL or lone surrogates;
+    never raises."""
     if raw.isascii():
-        return raw.decode("ascii")
+        text = raw.decode("ascii")
+        return make_valid_text(text, defects) if b"\0" in raw else text
+    return make_valid_text(decode_non_ascii(raw, charset, defects), defects)
+
+
+def decode_non_ascii(raw: bytes, charset: str | None, defects: list[str]) -> str:
+    """The charset policy of the module docstring (the result may hold NUL or surrogates)."""
     codec = normalise_charset(charset)
     if charset and codec is None:
         defects.append(f"charset:unknown:{charset.strip()[:40]}")

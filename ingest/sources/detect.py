@@ -25,9 +25,10 @@ def sniff_file(path: Path) -> str | None:
     try:
         with mbox.open_binary(path) as stream:
             head = stream.read(4096)
+            damaged = getattr(stream, "damage", None) is not None
     except (OSError, EOFError) as exc:
         raise SourceError(f"cannot read: {exc}", place=str(path)) from exc
-    if mbox.is_mbox(head):
+    if mbox.is_mbox(head) or (damaged and not head):  # the reader quarantines the damage
         return "mbox"
     if maildir.is_eml(head):
         return "eml"

@@ -19,6 +19,7 @@ from kb.models import (
 
 from ingest.store.merge import find_aliases
 from ingest.store.realign import realign_pages
+from ingest.store.reused import rename_reused_ids
 from ingest.store.quotes import make_segment_rows
 from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw
 from ingest.sources.webpage import RecoveredPage
@@ -36,6 +37,7 @@ class Skipped:
 class BatchCounts:
     stored: int = 0
     present: int = 0
+    reused: int = 0     # stored under an id derived from a reused Message-ID
     skipped: list[Skipped] = field(default_factory=list)
     realigned: list[str] = field(default_factory=list)  # recovered messages re-cut by alignment
 
@@ -53,6 +55,11 @@ class Store:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.load_caches()
+
+    def load_caches(self) -> None:
+        """(Re)load the cached lists, identities and people: after a rollback they may name rows
+        that were never committed."""
         self.lists: dict[str, int] = dict(self.conn.execute(select(MailingList.name, MailingList.id)).all())
         self.identities: dict[tuple[str, str], int] = {
             (email, name): pk for pk, email, name in self.conn.execute(
@@ -119,7 +126,8 @@ class Store:
 
     def store_batch(self, items: Sequence[PreparedMessage | RejectedMessage], list_name: str | None) -> BatchCounts:
         counts = BatchCounts()
-        prepared = [item for item in items if isinstance(item, PreparedMessage)]
+        prepared, counts.reused = rename_reused_ids(self.conn, [item for item in items
+                                                                if isinstance(item, PreparedMessage)])
         self.store_rejected([item for item in items if isinstance(item, RejectedMessage)], counts)
         existing = self.find_message_pks([item.parsed.message_id for item in prepared])
         self.create_identities((item.parsed.author.email, item.parsed.author.name) for item in prepared)
@@ -232,9 +240,11 @@ def make_message_row(item: PreparedMessage, identity_id: int, stamp: datetime) -
 
 
 def describe_page(page: RecoveredPage) -> str:
-    """A subject for a page that has none: its file name and the first words of its message."""
-    words = " ".join(page.messages[0].text.split()[:8]) if page.messages else ""
-    return f"[{Path(page.source).name}] {words}".strip()
+    """A subject for a page that has none: the first words of its message (its file name when it has none)."""
+    words = page.messages[0].text.split() if page.messages else []
+    if not words:
+        return Path(page.source).name
+    return " ".join(words[:8]).rstrip(",;:") + ("…" if len(words) > 8 else "")
 
 
 def load_cursor(session: Session, source: str) -> str | None:

@@ -8,7 +8,9 @@ import click
 
 from kb.cli.main import open_library
 from kb.cli.output import print_text
+from kb.render import count_noun
 from kb.config import find_bundled_data
+from kb.scenario_store import find_library_scenarios
 
 
 @click.command()
@@ -23,14 +25,16 @@ def demo(ctx: click.Context, no_tui: bool) -> None:
     """
     from ingest.pipeline import run_ingest
 
-    library = open_library(ctx)
+    library = open_library(ctx, create=True)
     data = find_bundled_data()
     report = run_ingest(library.factory, [str(data / "seeds")], list_name="seed", workers=0,
                         index_dir=library.settings.index_dir)
     print_text(f"ingested {data / 'seeds'}: read {report.read}, stored {report.stored}, "
                f"present {report.present}, skipped {len(report.skipped)}")
     links = library.link_library_scenarios()
-    print_text(f"linked and ran {len(links)} scenarios from {data / 'scenarios'}")
+    shipped = len(find_library_scenarios())
+    unlinked = f" (the other {shipped - len(links)} are about threads not in this KB)" if shipped > len(links) else ""
+    print_text(f"linked and ran {len(links)} of {shipped} scenarios from {data / 'scenarios'}{unlinked}")
     print_text(f"database: {library.settings.db_url}")
     if sys.stdout.isatty() and sys.stdin.isatty() and not no_tui:
         from tui.app import run_app
@@ -41,4 +45,4 @@ def demo(ctx: click.Context, no_tui: bool) -> None:
         print_text(f"{key:>20}: {value}")
     total, threads = library.list_threads(limit=20)
     for t in threads:
-        print_text(f"  {t.message_count:>3} msgs  {t.subject or t.root_message_id}")
+        print_text(f"  {count_noun(t.message_count, 'message'):>12}  {t.subject or t.root_message_id}")

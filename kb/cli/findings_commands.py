@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -51,21 +52,24 @@ def race(ctx: click.Context, race_id: int, as_json: bool) -> None:
     print_text(f"race {s.id}: {s.summary}", style="bold")
     print_text(f"thread {s.thread_root}: {s.thread_subject}")
     print_text(f"consequence: {s.consequence}   object: {view.object or '-'}   from: {s.source_kind}")
-    print_text(f"participants: {', '.join(view.participants) or '-'}")
-    print_text(f"symbols: {', '.join(view.symbols) or '-'}")
+    if view.participants:
+        print_text(f"participants: {', '.join(view.participants)}")
+    if view.symbols:
+        print_text(f"symbols: {', '.join(view.symbols)}")
     for step in view.interleaving:
         print_text(f"    {step}")
     for ev in view.evidence:
-        print_text(f"  evidence <{ev.message_id}>: {ev.quote}")
+        print_text(f"  evidence <{ev.message_id}>: {' '.join(ev.quote.split())}")
     for fix in view.fixes:
         print_text(f"  fix {fix.id} ({fix.kind}, {fix.status}) by {fix.proposed_by}: {fix.summary}", style="bold")
         for o in fix.objections:
-            quote = o.evidence[0].quote if o.evidence else ""
-            print_text(f"      objection by {o.by} ({o.reason}): {quote}")
+            quote = " ".join(o.evidence[0].quote.split()) if o.evidence else ""
+            print_text(f"      objection {o.id} by {o.by} ({o.reason}): {quote}")
     for o in view.unlinked_objections:
-        print_text(f"  objection by {o.by} ({o.reason}) <{o.message_id}>")
+        print_text(f"  objection {o.id} by {o.by} ({o.reason}) <{o.message_id}>")
     for p in view.people:
-        print_text(f"  person {p.name} <{p.email}>: {', '.join(p.roles)}")
+        address = f" <{p.email}>" if p.email else ""
+        print_text(f"  person {p.name or p.email}{address}: {', '.join(p.roles)}")
     for link in view.scenarios:
         print_text(f"  scenario {link.name} v{link.version}: {link.last_verdict or 'not run'}")
 
@@ -74,16 +78,17 @@ def race(ctx: click.Context, race_id: int, as_json: bool) -> None:
 @click.argument("target")
 @click.argument("scenario")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--draft", "allow_draft", is_flag=True, help="Also link an incomplete draft (it gives no verdict).")
 @click.pass_context
-def link(ctx: click.Context, target: str, scenario: str, as_json: bool) -> None:
+def link(ctx: click.Context, target: str, scenario: str, as_json: bool, allow_draft: bool) -> None:
     """Attach a scenario (a .kscen file or a library name) to a race, thread or message.
 
     The KB keeps the scenario's text and hash: the link survives the file moving, and an
     edited file becomes a new version.
 
-    Example: kb link 3 swapoff_swapin
+    Example: kb link 3 seed002_truncate_isolate
     """
-    view = open_library(ctx).link_scenario(target, scenario)
+    view = open_library(ctx).link_scenario(target, scenario, allow_draft)
     if as_json:
         print_json(asdict(view))
     else:
@@ -112,7 +117,7 @@ def maintainers_load(ctx: click.Context, file: str, reextract: bool) -> None:
     from ingest.extract_stage import run_extraction
     from ingest.store.findings import list_thread_ids, store_maintainers
 
-    library = open_library(ctx.find_root())
+    library = open_library(ctx, create=True)
     with library.factory() as session:
         count = store_maintainers(session, Path(file).read_text(encoding="utf-8", errors="replace"))
         ids = list_thread_ids(session)
@@ -126,32 +131,47 @@ def maintainers_load(ctx: click.Context, file: str, reextract: bool) -> None:
 
 @click.command("eval")
 @click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--strict", is_flag=True, help="Exit 1 when any gold thread is missing from the KB.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def evaluate(ctx: click.Context, gold: tuple[str, ...], as_json: bool) -> None:
+def evaluate(ctx: click.Context, gold: tuple[str, ...], strict: bool, as_json: bool) -> None:
     """Score the KB's findings against hand-labelled gold threads (precision, recall, F1).
 
-    Example: kb eval ../shared/gold/cgroups.jsonl ../shared/gold/seeds.jsonl
+    Gold threads missing from the KB count as misses: eval names them and the file that holds
+    them (the cgroups gold threads: ../shared/corpus/cgroups-gold-threads.mbox).
+
+    Example: kb eval ../shared/gold/seeds.jsonl --strict
     """
     from ingest.extract.evaluate import evaluate as score
     from ingest.extract.evaluate import evaluate_seed_messages
     from kb.export import convert_page_line, iter_export_records
+    from kb.gold import find_missing_gold
 
     predicted = [convert_page_line(line) for line in iter_export_records(open_library(ctx))]
-    gold_lines = [json.loads(line) for path in gold for line in Path(path).read_text().splitlines() if line.strip()]
+    gold_pairs = [(Path(path), json.loads(line)) for path in gold
+                  for line in Path(path).read_text().splitlines() if line.strip()]
+    gold_lines = [line for _, line in gold_pairs]
     result = score(predicted, gold_lines)
     result["seed_messages"] = evaluate_seed_messages(predicted, gold_lines)
+    missing = find_missing_gold(predicted, gold_pairs)
+    result["missing_threads"] = {"count": len(missing.threads), "of": len(gold_lines),
+                                 "threads": list(missing.threads), "ingest": list(missing.sources)}
     if as_json:
         print_json(result)
-        return
-    for key, value in result.items():
-        if key == "per_thread":
-            continue
-        if isinstance(value, dict) and "f1" in value:
-            print_text(f"{key:>12}: P={value['precision']:.3f} R={value['recall']:.3f} F1={value['f1']:.3f} "
-                       f"(tp={value.get('tp')} pred={value.get('pred')} gold={value.get('gold')})")
-        else:
-            print_text(f"{key:>12}: {value}")
+    else:
+        for key, value in result.items():
+            if key in ("per_thread", "missing_threads"):
+                continue
+            if isinstance(value, dict) and "f1" in value:
+                print_text(f"{key:>12}: P={value['precision']:.3f} R={value['recall']:.3f} F1={value['f1']:.3f} "
+                           f"(tp={value.get('tp')} pred={value.get('pred')} gold={value.get('gold')})")
+            else:
+                print_text(f"{key:>12}: {value}")
+    if missing.threads:
+        click.echo(f"kb: eval: {len(missing.threads)} of {len(gold_lines)} gold threads are not in the KB "
+                   f"(scored as misses); ingest {' and '.join(missing.sources)}", err=True)
+        if strict:
+            sys.exit(1)
 
 
 @click.command("fix-fact")
@@ -159,14 +179,15 @@ def evaluate(ctx: click.Context, gold: tuple[str, ...], as_json: bool) -> None:
 @click.argument("fact_id", type=int)
 @click.option("--delete", "delete_fact", is_flag=True, help="The fact is wrong: remove it.")
 @click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
-              help="Correct a field (summary, consequence, object, kind, status, reason, by, proposed_by ...).")
+              help="Correct a field: race summary|object|consequence|participants|symbols, fix "
+                   "summary|kind|status|proposed_by, objection by|reason|resolved (values as in gold/SCHEMA.md).")
 @click.option("--note", default="", help="Why (kept with the correction).")
 @click.pass_context
 def fix_fact(ctx: click.Context, kind: str, fact_id: int, delete_fact: bool, assignments: tuple[str, ...],
              note: str) -> None:
     """Correct or delete an extracted fact; the correction survives re-extraction.
 
-    Example: kb fix-fact objection 12 --set reason=performance --note "it is about lock contention"
+    Example: kb fix-fact objection 1 --set reason=performance --note "it is about lock contention"
     """
     if delete_fact == bool(assignments):
         raise click.UsageError("give either --delete or one or more --set FIELD=VALUE")
@@ -197,6 +218,8 @@ def series(ctx: click.Context, limit: int, as_json: bool) -> None:
         return
     for revision in revisions:
         print_revisions(revision)
+    if not revisions:
+        print_text("no patch series in this KB (the seed pages hold none; ingest a list's archive)")
 
 
 COMMANDS = [races, race, link, maintainers, evaluate, fix_fact, series]

@@ -11,7 +11,7 @@ import click
 
 from kb.cli.main import open_library
 from kb.cli.output import print_json, print_text, render_thread_tree
-from kb.render import format_date, format_iso
+from kb.render import count_noun, format_date, format_iso
 
 
 def make_progress(enabled: bool) -> Any:
@@ -32,11 +32,11 @@ def make_progress(enabled: bool) -> Any:
 def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, workers: int, as_json: bool) -> None:
     """Ingest mbox(.gz), Maildir, .eml, public-inbox epochs, web pages or directories ("-": stdin).
 
-    Example: kb ingest /tmp/cgroups-0.git --list cgroups --json
+    Example: kb ingest data/seeds/ --list seed --json
     """
     from ingest.pipeline import run_ingest
 
-    library = open_library(ctx)
+    library = open_library(ctx, create=True)
     with make_progress(sys.stdout.isatty() and not as_json) as bar:
         task = bar.add_task("ingest", total=None) if bar else None
 
@@ -49,7 +49,8 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, 
     if as_json:
         print_json(report.to_json())
         return
-    print_text(f"read {report.read}, stored {report.stored}, present {report.present}, "
+    reused = f" ({report.reused} under ids derived from reused Message-IDs)" if report.reused else ""
+    print_text(f"read {report.read}, stored {report.stored}{reused}, present {report.present}, "
                f"skipped {len(report.skipped)}; {report.threads} threads; {report.seconds:.1f} s")
     if report.extracted:
         found = report.extracted
@@ -75,9 +76,10 @@ def threads(ctx: click.Context, limit: int, offset: int, as_json: bool) -> None:
             {"id": t.id, "root": t.root_message_id, "subject": t.subject, "messages": t.message_count,
              "first_date": format_iso(t.first_date), "last_date": format_iso(t.last_date)} for t in rows]})
         return
+    print_text(f"{'id':>6}  {'last message':<16}  {'msgs':>4}  subject", style="bold")
     for t in rows:
         print_text(f"{t.id:>6}  {format_date(t.last_date)}  {t.message_count:>4}  {t.subject}")
-    print_text(f"({len(rows)} of {total} threads)")
+    print_text(f"({len(rows)} of {count_noun(total, 'thread')})")
 
 
 @click.command()
@@ -86,18 +88,20 @@ def threads(ctx: click.Context, limit: int, offset: int, as_json: bool) -> None:
 @click.option("--quotes", is_flag=True, help="Unfold quoted text (folded to its attribution line by default).")
 @click.pass_context
 def show(ctx: click.Context, key: str, as_json: bool, quotes: bool) -> None:
-    """Show a thread (by id or any member's message-id) as a tree, or one message; for a patch
-    series' message (or a thread rooted at a cover letter) also the series' revisions v1..vN.
+    """Show a thread (by id or any member's message-id) as a tree with its races, fixes and
+    objections, or one message; for a patch series' message (or a thread rooted at a cover
+    letter) also the series' revisions v1..vN.
 
-    Example: kb show 20240424125940.2410718-1-leitao@debian.org
+    Example: kb show 3 --quotes
     """
-    from kb.cli.output import print_revisions, show_message
+    from kb.cli.output import print_revisions, print_thread_findings, show_message
 
     library = open_library(ctx)
     view = library.show_thread(key)
     key = key.strip().strip("<>")
     message_id = view.thread.root_message_id if key.isdigit() else key
     revisions = library.find_revisions(message_id)
+    found = library.list_thread_findings(key)
     if as_json:
         print_json({"thread": view.thread.root_message_id, "subject": view.thread.subject,
                     "lists": list(view.lists), "messages": [
@@ -105,9 +109,10 @@ def show(ctx: click.Context, key: str, as_json: bool, quotes: bool) -> None:
                          "date": format_iso(m.date), "subject": m.subject, "parent": m.parent, "depth": m.depth,
                          **({"recovered": True, "extent": m.extent} if m.recovered else {})}
                         for m in view.messages],
-                    "revisions": asdict(revisions) if revisions else None})
+                    "revisions": asdict(revisions) if revisions else None, **asdict(found)})
         return
     render_thread_tree(view)
+    print_thread_findings(found)
     if not key.isdigit():
         show_message(library, key, quotes)
     if revisions:
@@ -165,7 +170,7 @@ def export(ctx: click.Context, fmt: str, thread_keys: tuple[str, ...]) -> None:
 def search(ctx: click.Context, query: str, by_thread: bool, sort: str, limit: int, as_json: bool) -> None:
     """Search with lore's query language (s: f: b: d: dfn: ...) plus race: fix: sym: has: ...
 
-    Example: kb search 'b:"use-after-free" d:2024-01-01..' --threads
+    Example: kb search 'b:swapoff d:2017-12..' --threads
     """
     result = open_library(ctx).search(query, limit=limit, sort=sort, threads=by_thread)
     if as_json:
@@ -177,7 +182,7 @@ def search(ctx: click.Context, query: str, by_thread: bool, sort: str, limit: in
         print_text(f"{format_date(hit.date)}  {hit.author}  {hit.subject}", style="bold")
         print_text(f"    <{hit.message_id}>  thread <{hit.thread_id}>", style="dim")
         print_text(f"    {' '.join(hit.snippet.split())}")
-    print_text(f"({len(result.hits)} of {result.total} hits)")
+    print_text(f"({len(result.hits)} of {count_noun(result.total, 'hit')})")
 
 
 @click.command()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from typing import Any
 
 import click
 
 from kb import __version__
-from kb.errors import KbError
+from kb.errors import KbError, describe_exception
 
 
 class KbGroup(click.Group):
@@ -28,10 +29,9 @@ class KbGroup(click.Group):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
             if os.environ.get("KB_DEBUG"):
-                raise
-            reason = " ".join(str(exc).split()) or type(exc).__name__
-            click.echo(f"kb: internal error: {type(exc).__name__}: {reason} (KB_DEBUG=1 shows the traceback)",
-                       err=True)
+                # printed here: re-raised, click would turn an EOFError into a bare "Aborted!"
+                traceback.print_exc()
+            click.echo(f"kb: internal error: {describe_exception(exc)} (KB_DEBUG=1 shows the traceback)", err=True)
             sys.exit(3)
 
 
@@ -44,16 +44,18 @@ class KbGroup(click.Group):
 def cli(ctx: click.Context, db: str | None, index: str | None) -> None:
     """kb: a knowledge base of Linux-kernel concurrency-bug discussions.
 
-    Example: kb ingest /tmp/cgroups-0.git && kb threads --limit 10
+    Example: kb ingest data/seeds/ && kb threads --limit 10
     """
     ctx.obj = {"db": db, "index": index}
 
 
-def open_library(ctx: click.Context) -> Any:
+def open_library(ctx: click.Context, create: bool = False) -> Any:
+    """The KB named by --db / KB_DB; only commands that write (`create`) may make a new one."""
     from kb.config import load_settings
     from kb.library import Library
 
-    return Library(load_settings(ctx.obj["db"], ctx.obj["index"]))
+    root = ctx.find_root()
+    return Library(load_settings(root.obj["db"], root.obj["index"]), create=create)
 
 
 def register_commands() -> None:

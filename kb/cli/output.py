@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from kb.render import clean_terminal_text, dump_json, format_date
+from kb.render import clean_terminal_text, count_noun, dump_json, format_date
 
 _console: Console | None = None
 
@@ -32,8 +32,8 @@ def print_text(text: str, style: str | None = None) -> None:
 def render_thread_tree(view: Any) -> None:
     thread = view.thread
     print_text(f"{thread.subject}", style="bold")
-    print_text(f"{thread.root_message_id}  ({thread.message_count} messages; lists: {', '.join(view.lists) or '-'})",
-               style="dim")
+    print_text(f"{thread.root_message_id}  ({count_noun(thread.message_count, 'message')}; "
+               f"lists: {', '.join(view.lists) or '-'})", style="dim")
     for m in view.messages:
         author = m.author_name or m.author_email or "(unknown)"
         marker = f" (recovered, extent {m.extent})" if m.recovered else ""
@@ -48,9 +48,11 @@ def show_message(library: Any, message_id: str, quotes: bool) -> None:
     print_text("")
     address = f" <{summary.author_email}>" if summary.author_email else ""
     print_text(f"From: {summary.author_name}{address}", style="bold")
-    print_text(f"Date: {format_date(summary.date)}")
+    print_text(f"Date: {format_date(summary.date).strip()}")
     print_text(f"Subject: {summary.subject}")
     print_text(f"Message-ID: {summary.message_id}")
+    for other in message.reused_by:
+        print_text(f"Message-ID also used by another message, kept as: {other}", style="dim")
     if message.recovery is not None:
         print_text(describe_recovery(message.recovery), style="dim")
     print_text("")
@@ -82,15 +84,40 @@ def show_message(library: Any, message_id: str, quotes: bool) -> None:
         print_text(f"trailer: {trailer.kind}: {trailer.name or trailer.value} {trailer.email}".rstrip(), style="green")
 
 
+def print_thread_findings(found: Any) -> None:
+    """A thread's races, fixes and objections, each with the id `kb race` and `kb fix-fact` take."""
+    if not (found.races or found.fixes or found.objections):
+        return
+    print_text("")
+    print_text("Findings:", style="bold")
+    for r in found.races:
+        print_text(f"  race {r.id} ({r.consequence}): {r.summary}")
+    for f in found.fixes:
+        race = f" for race {f.race_id}" if f.race_id is not None else ""
+        print_text(f"  fix {f.id}{race} ({f.kind}, {f.status}) by {f.proposed_by or 'unknown'}: {f.summary}")
+    for o in found.objections:
+        against = f" to fix {o.fix_id}" if o.fix_id is not None else ""
+        state = "resolved" if o.resolved else "open"
+        print_text(f"  objection {o.id}{against} ({o.reason}, {state}) by {o.by or 'unknown'}")
+
+
 def print_revisions(revision: Any, current: str | None = None) -> None:
     """A revision group: title, author and change-id, then one line per version (`*` marks `current`)."""
     change_id = f"  change-id: {revision.change_id}" if revision.change_id else ""
     print_text(f"{revision.title}  <{revision.author_email}>{change_id}", style="bold")
+    versions = [item.version for item in revision.series]
     for item in revision.series:
         mark = "*" if item.first_message_id == current else " "
         title = f"  {item.title}" if item.title != revision.title else ""
-        print_text(f" {mark}v{item.version}  {format_date(item.first_date)}  {item.parts}/{item.total} parts  "
-                   f"<{item.first_message_id}>{title}")
+        tag = f"  [{item.tag}]" if versions.count(item.version) > 1 and item.tag else ""
+        if item.first_part > 1:
+            parts = f"only patch {item.first_part}/{item.total} here" if item.parts == 1 else \
+                f"{item.parts} of {item.total} patches, from {item.first_part}/{item.total}"
+        else:
+            noun = "patch" if item.total == 1 else "patches"
+            parts = f"{item.parts}/{item.total} {noun}" + (" + cover letter" if item.first_part == 0 else "")
+        print_text(f" {mark}v{item.version}  {format_date(item.first_date)}  {parts}  <{item.first_message_id}>"
+                   f"{tag}{title}")
 
 
 def describe_recovery(recovery: Any) -> str:

@@ -12,9 +12,10 @@ from kb.cli.main import open_library
 def tui_command(ctx: click.Context) -> None:
     """Browse races (grouped into histories), threads, search and people in a terminal UI.
 
-    Keys: j/k move, enter opens, esc/q goes back, / searches, ? shows help.
+    Keys: j/k move, enter opens, esc goes back, q quits, / searches, ? shows help (every badge
+    and chip explained). `kb --db PATH tui` browses another KB.
 
-    Example: kb --db /tmp/kb.sqlite tui
+    Example: kb tui
     """
     from tui.app import run_app
 

@@ -4,7 +4,7 @@ from kb.models.base import Base, CompressedText, UtcDateTime
 from kb.models.findings import Correction, Evidence, Fix, MaintainerSection, Objection, Race, RaceHistory, Role
 from kb.models.ingest import Quarantine, SourceCursor
 from kb.models.mail import (
-    Identity, MailingList, Message, MessageAlias, MessageList, Patch, Person, Segment, Series, SeriesMessage, Thread, Trailer,
+    REUSED_ID, Identity, MailingList, Message, MessageAlias, MessageList, Patch, Person, Segment, Series, SeriesMessage, Thread, Trailer,
 )
 from kb.models.scenarios import Scenario, ScenarioLink, ScenarioRun
 
@@ -12,5 +12,5 @@ __all__ = [
     "Base", "CompressedText", "UtcDateTime", "Correction", "Evidence", "Fix", "MaintainerSection", "Objection", "Race",
     "RaceHistory", "Role", "Quarantine", "SourceCursor", "Identity", "MailingList", "Message", "MessageAlias",
     "MessageList", "Patch", "Person", "Segment", "Series", "SeriesMessage", "Thread", "Trailer",
-    "Scenario", "ScenarioLink", "ScenarioRun",
+    "Scenario", "ScenarioLink", "ScenarioRun", "REUSED_ID",
 ]

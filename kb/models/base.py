@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, LargeBinary, MetaData
+from sqlalchemy import DateTime, LargeBinary, MetaData, String
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -16,6 +16,12 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Mail-derived strings (names, addresses, Message-IDs, trailer kinds, series keys) have no length
+# limit: real mail exceeds any VARCHAR(n) (a Cc: trailer naming twenty people). Unbounded VARCHAR
+# is TEXT on PostgreSQL; SQLite never enforced the lengths.
+MailText = String()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

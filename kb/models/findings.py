@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.models.base import Base, UtcDateTime
+from kb.models.base import Base, MailText, UtcDateTime
 
 
 class RaceHistory(Base):
@@ -45,7 +45,7 @@ class Fix(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(16), default="prose")  # patch|prose
     proposed_by: Mapped[str] = mapped_column(Text, default="")
-    message_id: Mapped[str] = mapped_column(String(998), default="")
+    message_id: Mapped[str] = mapped_column(MailText, default="")
     status: Mapped[str] = mapped_column(String(16), default="proposed")  # withdrawn|revised|acked|applied
     race: Mapped[Race | None] = relationship(back_populates="fixes")
     objections: Mapped[list[Objection]] = relationship(back_populates="fix", order_by="Objection.ordinal")
@@ -58,7 +58,7 @@ class Objection(Base):
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
     ordinal: Mapped[int] = mapped_column(Integer, default=0)
     by: Mapped[str] = mapped_column(Text, default="")
-    message_id: Mapped[str] = mapped_column(String(998), default="")
+    message_id: Mapped[str] = mapped_column(MailText, default="")
     reason: Mapped[str] = mapped_column(String(32), default="other")
     resolved: Mapped[bool] = mapped_column(default=False)
     fix: Mapped[Fix | None] = relationship(back_populates="objections")
@@ -71,7 +71,7 @@ class Evidence(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     fact_kind: Mapped[str] = mapped_column(String(16), index=True)  # race|fix|objection|role
     fact_id: Mapped[int] = mapped_column(Integer, index=True)
-    message_id: Mapped[str] = mapped_column(String(998), index=True)
+    message_id: Mapped[str] = mapped_column(MailText, index=True)
     start: Mapped[int] = mapped_column(Integer, default=0)
     end: Mapped[int] = mapped_column(Integer, default=0)
     quote: Mapped[str] = mapped_column(Text, default="")
@@ -87,8 +87,8 @@ class Role(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(255), default="")
-    email: Mapped[str] = mapped_column(String(320), default="")
+    name: Mapped[str] = mapped_column(MailText, default="")
+    email: Mapped[str] = mapped_column(MailText, default="")
     role: Mapped[str] = mapped_column(String(16))
     basis: Mapped[str] = mapped_column(Text, default="")  # header|trailer|MAINTAINERS section|...
 
@@ -99,7 +99,7 @@ class Correction(Base):
     __tablename__ = "corrections"
     id: Mapped[int] = mapped_column(primary_key=True)
     fact_kind: Mapped[str] = mapped_column(String(16))
-    thread_root: Mapped[str] = mapped_column(String(998), index=True)  # stable across re-threading
+    thread_root: Mapped[str] = mapped_column(MailText, index=True)  # stable across re-threading
     key: Mapped[str] = mapped_column(Text)  # what identifies the fact: its evidence message + quote
     action: Mapped[str] = mapped_column(String(16))  # delete|set
     changes: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

@@ -7,20 +7,20 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.models.base import Base, CompressedText, UtcDateTime
+from kb.models.base import Base, MailText, CompressedText, UtcDateTime
 
 
 class MailingList(Base):
     __tablename__ = "lists"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(MailText, unique=True)
 
 
 class Person(Base):
     __tablename__ = "people"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), default="")
-    email: Mapped[str] = mapped_column(String(320), default="", index=True)
+    name: Mapped[str] = mapped_column(MailText, default="")
+    email: Mapped[str] = mapped_column(MailText, default="", index=True)
     identities: Mapped[list[Identity]] = relationship(back_populates="person")
 
 
@@ -31,15 +31,15 @@ class Identity(Base):
     __table_args__ = (UniqueConstraint("email", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(255), default="")
-    email: Mapped[str] = mapped_column(String(320), default="")
+    name: Mapped[str] = mapped_column(MailText, default="")
+    email: Mapped[str] = mapped_column(MailText, default="")
     person: Mapped[Person] = relationship(back_populates="identities")
 
 
 class Thread(Base):
     __tablename__ = "threads"
     id: Mapped[int] = mapped_column(primary_key=True)
-    root_message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    root_message_id: Mapped[str] = mapped_column(MailText, unique=True)
     subject: Mapped[str] = mapped_column(Text, default="")
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     first_date: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
@@ -50,18 +50,18 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_thread_date", "thread_id", "date"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    message_id: Mapped[str] = mapped_column(MailText, unique=True)
     synthetic_id: Mapped[bool] = mapped_column(Boolean, default=False)
     recovered: Mapped[bool] = mapped_column(Boolean, default=False)  # rebuilt from a web page quote
     # for recovered messages: quote_depth, author_source, author_rule, extent, page
     provenance: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
-    parent_message_id: Mapped[str | None] = mapped_column(String(998))  # may name a ghost
-    in_reply_to: Mapped[str | None] = mapped_column(String(998), index=True)
+    parent_message_id: Mapped[str | None] = mapped_column(MailText)  # may name a ghost
+    in_reply_to: Mapped[str | None] = mapped_column(MailText, index=True)
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
     subject: Mapped[str] = mapped_column(Text, default="")
-    author_name: Mapped[str] = mapped_column(String(255), default="")
-    author_email: Mapped[str] = mapped_column(String(320), default="", index=True)
+    author_name: Mapped[str] = mapped_column(MailText, default="")
+    author_email: Mapped[str] = mapped_column(MailText, default="", index=True)
     identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id", ondelete="SET NULL"))
     to_addrs: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     cc_addrs: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
@@ -77,12 +77,16 @@ class Message(Base):
     ingested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+REUSED_ID = "reused-id"  # MessageAlias.method of a message kept under an id derived from a reused one
+
+
 class MessageAlias(Base):
-    """A message recovered from a web page that was later merged into the real one."""
+    """A message recovered from a web page that was later merged into the real one; or (method
+    REUSED_ID) a message whose Message-ID was already taken, stored under `alias`, derived from it."""
 
     __tablename__ = "message_aliases"
-    alias: Mapped[str] = mapped_column(String(998), primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(998), index=True)
+    alias: Mapped[str] = mapped_column(MailText, primary_key=True)
+    message_id: Mapped[str] = mapped_column(MailText, index=True)
     method: Mapped[str] = mapped_column(String(32), default="")
 
 
@@ -104,9 +108,9 @@ class Segment(Base):
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     depth: Mapped[int] = mapped_column(Integer, default=0)
-    person_name: Mapped[str] = mapped_column(String(255), default="")
-    person_email: Mapped[str] = mapped_column(String(320), default="")
-    quoted_message_id: Mapped[str | None] = mapped_column(String(998))
+    person_name: Mapped[str] = mapped_column(MailText, default="")
+    person_email: Mapped[str] = mapped_column(MailText, default="")
+    quoted_message_id: Mapped[str | None] = mapped_column(MailText)
     method: Mapped[str] = mapped_column(String(16), default="")  # how the extent was fixed
 
 
@@ -127,9 +131,9 @@ class Trailer(Base):
     __tablename__ = "trailers"
     id: Mapped[int] = mapped_column(primary_key=True)
     message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(64), index=True)
-    name: Mapped[str] = mapped_column(String(255), default="")
-    email: Mapped[str] = mapped_column(String(320), default="")
+    kind: Mapped[str] = mapped_column(MailText, index=True)
+    name: Mapped[str] = mapped_column(MailText, default="")
+    email: Mapped[str] = mapped_column(MailText, default="")
     value: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -138,12 +142,12 @@ class Series(Base):
 
     __tablename__ = "series"
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), unique=True)  # thread id | author | vN
+    key: Mapped[str] = mapped_column(MailText, unique=True)  # thread id | author | vN
     title: Mapped[str] = mapped_column(Text, default="")
-    author_email: Mapped[str] = mapped_column(String(320), default="")
+    author_email: Mapped[str] = mapped_column(MailText, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     total: Mapped[int] = mapped_column(Integer, default=1)
-    revision_key: Mapped[str] = mapped_column(String(255), index=True)  # groups v1..vN
+    revision_key: Mapped[str] = mapped_column(MailText, index=True)  # groups v1..vN
     first_date: Mapped[datetime | None] = mapped_column(UtcDateTime)
     change_id: Mapped[str | None] = mapped_column(String(128), index=True)  # b4's, from the cover letter
 

@@ -9,12 +9,14 @@ Public API (the CLI, DB and TUI layers call only these):
     report_to_json(report) -> dict
     compare_expectations(scenario, report) -> list[Mismatch]
     export_promela(scenario, variant="base", condition=None, check_always=False) -> str
+    export_litmus(scenario, variant="base", condition=None) -> str
     find_library_scenarios() -> list[Path]
     draft_scenario(name, participants, steps, source="") -> str
 """
 
 from kb.scenarios.library import draft_scenario, find_library_scenarios
 from kb.scenarios.model import Expectation, Scenario
+from kb.scenarios.litmus import export_litmus
 from kb.scenarios.promela import export_promela
 from kb.scenarios.report import (
     CheckReport, ConditionResult, Mismatch, VariantResult, check_scenario, compare_expectations, render_report,
@@ -25,6 +27,6 @@ from kb.scenarios.witness import Witness, WitnessStep
 
 __all__ = [
     "CheckReport", "ConditionResult", "Expectation", "Mismatch", "Scenario", "VariantResult", "Witness",
-    "WitnessStep", "check_scenario", "compare_expectations", "draft_scenario", "export_promela",
+    "WitnessStep", "check_scenario", "compare_expectations", "draft_scenario", "export_litmus", "export_promela",
     "find_library_scenarios", "load_scenario", "parse_scenario", "render_report", "report_to_json",
 ]

@@ -25,8 +25,12 @@ def lower_call(tc, call: Call, dst: int | None) -> tuple | None:
         raise tc.fail(f"{call.name}() has no value", call)
     if dst == -2 and not prim.returns:
         raise tc.fail(f"{call.name}() has no value", call)
-    if prim.kind == "value":  # data_race(expr): the expression itself, evaluated once
-        return tc.lower_value(call.args[0], dst=dst if dst is not None and dst >= 0 else None)
+    if prim.kind == "value":  # data_race(expr): the expression itself, evaluated once, its accesses marked
+        tc.marked += 1
+        try:
+            return tc.lower_value(call.args[0], dst=dst if dst is not None and dst >= 0 else None)
+        finally:
+            tc.marked -= 1
     args = []
     for role, arg in zip(prim.roles, call.args):
         if role == "loc":
@@ -48,6 +52,10 @@ def lower_call(tc, call: Call, dst: int | None) -> tuple | None:
         if target < 0:
             target = tc.new_temp()
         tc.emit("load", (target, args[0]), reads=tc.loc_reads(args[0]), ordering=ordering)
+    elif kind == "is_locked":
+        if target < 0:
+            target = tc.new_temp()
+        tc.emit("is_locked", (target, args[0]), reads=tc.loc_reads(args[0]))
     elif kind == "store":
         tc.emit("store", (args[0], args[1]), reads=tc.loc_reads(args[0]), writes=tc.loc_slots(args[0]), ordering=ordering)
     elif kind in ("lock", "unlock", "trylock", "rlock", "runlock", "rtrylock"):
@@ -77,7 +85,7 @@ def lower_call(tc, call: Call, dst: int | None) -> tuple | None:
     elif kind == "rmw":
         loc = args[prim.roles.index("loc")]
         vals = [a for role, a in zip(prim.roles, args) if role == "val"]
-        a = vals[0] if vals else ("c", 1)
+        a = vals[0] if vals else ("c", 1)  # atomic_inc_not_zero(v) = atomic_add_unless(v, 1, 0)
         b = vals[1] if len(vals) > 1 else ("c", 0)
         tc.emit("rmw", (loc, prim.op, prim.result, target, a, b), reads=tc.loc_reads(loc), writes=tc.loc_slots(loc),
                 ordering=ordering)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from kb.errors import ScenarioError
 from kb.scenarios.lowering import ThreadCompiler
+from kb.scenarios.races import find_races
 from kb.scenarios.model import (
-    FLAG_BITS, FREED, PTR_BASE, Expr, InitDecl, Instr, Name, Num, PAnd, PCompare, PConst, PFlag, PNot,
-    POr, Program, Prop, ThreadCode, Unary, VariantSource,
+    FLAG_BITS, FREED, LOC_BASE, PTR_BASE, Call, Expr, Field, InitDecl, Instr, Name, Num, PAnd, PCompare, PConst,
+    PFlag, PNot, POr, Program, Prop, ThreadCode, Unary, VariantSource,
 )
 
 MAX_THREADS = 16
@@ -99,9 +100,10 @@ def lay_out(source: VariantSource, filename: str, n_callbacks: int):
     if len(callbacks) != n_callbacks:
         return None, None, None, callbacks
     masks = tuple(mask for _, mask, _, _, _ in callbacks)
+    loc_slots = frozenset(layout.locs.values())
     threads = []
     for tc, code in zip(compilers, codes):
-        code = [patch_rcu_unlock(ins, gp_slots, masks) for ins in code]
+        code = [patch_pointer_locs(patch_rcu_unlock(ins, gp_slots, masks), loc_slots) for ins in code]
         threads.append(ThreadCode(f"P{tc.proc.index}", tc.proc.label, tuple(code)))
     objs = layout.find_object_slots()
     for index, (posted, mask, objslot, line, text) in enumerate(callbacks):
@@ -117,14 +119,15 @@ def lay_out(source: VariantSource, filename: str, n_callbacks: int):
         else:
             conditions.append((clause, compiled))
     orderings = tuple(sorted({f"{i.ordering} (line {i.line})" for t in threads for i in t.instrs if i.ordering}))
+    patched, races = find_races(tuple(threads))
     program = Program(
-        variant=source.name, slot_names=tuple(layout.names), init=tuple(layout.init), threads=tuple(threads),
+        variant=source.name, slot_names=tuple(layout.names), init=tuple(layout.init), threads=patched,
         n_real=n, flags_slot=flags_slot,
         regs=tuple(tuple((r, s) for r, s in tc.registers.items() if not r.startswith("tmp%")) for tc in compilers),
         locs=tuple(layout.locs.items()),
         objects=tuple((o, layout.objects[o]) for o in layout.object_order),
         cb_state_slots=tuple(p for p, _, _ in layout.callback_pool),
-        conditions=tuple(conditions), filter=filt, orderings=orderings,
+        conditions=tuple(conditions), filter=filt, orderings=orderings, races=races,
     )
     assert not cb_pcs or cb_pcs[0] == n
     return program, layout, compilers, callbacks
@@ -136,7 +139,7 @@ def patch_rcu_unlock(ins: Instr, gp_slots: tuple[int, ...], masks: tuple[int, ..
     bit, rcu_slot = ins.args
     targets = gp_slots + masks
     return Instr(ins.op, (bit, rcu_slot, targets), ins.succ, ins.line, ins.text,
-                 reads=frozenset((rcu_slot,) + targets), writes=frozenset((rcu_slot,) + targets))
+                 reads=frozenset((rcu_slot,) + targets), writes=frozenset((rcu_slot,) + targets), plain=ins.plain)
 
 
 def declare_init(decls: tuple[InitDecl, ...], layout: Layout, filename: str) -> None:
@@ -158,6 +161,9 @@ def declare_init(decls: tuple[InitDecl, ...], layout: Layout, filename: str) -> 
 
 
 def read_const(expr: Expr | None, layout: Layout, filename: str) -> int:
+    """An initial or compared value: a number, &object, or (herd7) &x / x for the address of location x."""
+    if isinstance(expr, Call) and expr.name == "ATOMIC_INIT" and len(expr.args) == 1:
+        expr = expr.args[0]
     if isinstance(expr, Num):
         return expr.value
     if isinstance(expr, Unary) and expr.op == "-" and isinstance(expr.operand, Num):
@@ -166,8 +172,34 @@ def read_const(expr: Expr | None, layout: Layout, filename: str) -> int:
         expr = expr.operand
     if isinstance(expr, Name) and expr.name in layout.objects:
         return PTR_BASE + layout.object_order.index(expr.name)
+    path = flatten_path(expr)
+    if path:
+        return LOC_BASE + layout.find_loc(path)
     line, col = (expr.line, expr.col) if expr is not None else (0, 0)
-    raise ScenarioError("initial values are numbers, NULL, true/false or &object", place=f"{filename}:{line}:{col}")
+    raise ScenarioError("initial values are numbers, NULL, true/false, &object or &location",
+                        place=f"{filename}:{line}:{col}")
+
+
+def flatten_path(expr: Expr | None) -> str:
+    """`a`, `a.b`, `a->b` as the location path a.b; "" for anything else."""
+    fields = []
+    while isinstance(expr, Field):
+        fields.append(expr.name)
+        expr = expr.base
+    return ".".join([expr.name] + fields[::-1]) if isinstance(expr, Name) else ""
+
+
+def patch_pointer_locs(ins: Instr, loc_slots: frozenset[int]) -> Instr:
+    """A dereference of a pointer register (`*r0`) may reach any location: widen its access sets."""
+    from kb.scenarios.lowering import ANY_LOC
+
+    if ANY_LOC not in ins.reads and ANY_LOC not in ins.writes:
+        return ins
+    targets = tuple(sorted(loc_slots))
+    args = tuple(("p", a[1], targets) if isinstance(a, tuple) and a[:1] == ("p",) else a for a in ins.args)
+    reads = (ins.reads - {ANY_LOC}) | (loc_slots if ANY_LOC in ins.reads else frozenset())
+    writes = (ins.writes - {ANY_LOC}) | (loc_slots if ANY_LOC in ins.writes else frozenset())
+    return Instr(ins.op, args, ins.succ, ins.line, ins.text, reads, writes, ins.ordering, ins.plain)
 
 
 def compile_prop(prop: Prop, layout: Layout, compilers) -> tuple:
@@ -191,6 +223,6 @@ def compile_prop(prop: Prop, layout: Layout, compilers) -> tuple:
     else:
         raise ScenarioError(f"unknown location {prop.name!r} in condition", place=place)
     value = prop.value
-    if isinstance(value, Name) and value.name not in layout.objects:
-        raise ScenarioError(f"unknown value {value.name!r} (a number, NULL or an object)", place=place)
+    if isinstance(value, Name) and value.name not in layout.objects and value.name not in layout.locs:
+        raise ScenarioError(f"unknown value {value.name!r} (a number, NULL, an object or a location)", place=place)
     return ("eq" if prop.op == "=" else "ne", slot, read_const(value, layout, layout.filename))

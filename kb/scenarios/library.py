@@ -36,7 +36,7 @@ def draft_scenario(name: str, participants: list[str], steps: list[tuple[int, st
         if not 0 <= column < len(participants):
             raise ScenarioError(f"step column {column} has no participant", place="draft")
         bodies[column].append(draft_line(text))
-    lines = [f"C {safe_name}", "", "(*", " * Result: Sometimes", " *"]
+    lines = [f"C {safe_name}", "", "(*", " * Draft: incomplete: a skeleton for a person to finish", " *"]
     lines.append(f" * Source: {source or 'TODO (Message-ID of the mail with the interleaving)'}")
     lines.append(" * Abstraction: TODO (which objects, locks and fields the model keeps)")
     lines.append(" * Drafted from an interleaving diagram; review every line before trusting a verdict.")

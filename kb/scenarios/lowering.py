@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from kb.errors import ScenarioError
 from kb.scenarios.model import (
-    PTR_BASE, Assign, Binary, Block, Call, CallStmt, Declare, Either, Expr, Field, If, Instr,
+    LOC_BASE, PTR_BASE, Assign, Binary, Block, Call, CallStmt, Declare, Either, Expr, Field, If, Instr,
     Name, Num, Process, Repeat, Return, Stmt, Unary,
 )
 from kb.scenarios.calls import lower_call
 
 MAX_THREAD_INSTRS = 5000
 END = -1
+ANY_LOC = -7  # access-set marker for `*reg`: replaced by every location once all threads are compiled
 
 
 class ThreadCompiler:
@@ -28,6 +29,7 @@ class ThreadCompiler:
         self.cur: Stmt | None = None
         self.budget = MAX_THREAD_INSTRS
         self.temps = 0
+        self.marked = 0  # > 0 inside data_race(...): its loads are marked (LKMM: not racy)
 
     # --- set-up ----------------------------------------------------------------
     def declare_registers(self) -> None:
@@ -55,9 +57,9 @@ class ThreadCompiler:
             self.compile_stmt(st)
         end = len(self.instrs)
         out = []
-        for op, args, succ, line, text, reads, writes, ordering in self.instrs:
+        for op, args, succ, line, text, reads, writes, ordering, plain in self.instrs:
             succ = tuple(end if s == END else s for s in succ)
-            out.append(Instr(op, args, succ, line, text, frozenset(reads), frozenset(writes), ordering))
+            out.append(Instr(op, args, succ, line, text, frozenset(reads), frozenset(writes), ordering, plain))
         return out
 
     def fail(self, reason: str, node=None) -> ScenarioError:
@@ -66,7 +68,8 @@ class ThreadCompiler:
         return ScenarioError(reason, place=f"{self.filename}:{line}:{col}")
 
     # --- emission ------------------------------------------------------------
-    def emit(self, op: str, args: tuple, reads=(), writes=(), ordering: str = "", nsucc: int = 1, text: str = "") -> int:
+    def emit(self, op: str, args: tuple, reads=(), writes=(), ordering: str = "", nsucc: int = 1, text: str = "",
+             plain: bool = False) -> int:
         index = len(self.instrs)
         if index >= self.budget:
             raise self.fail(f"model too large: more than {self.budget} steps in P{self.tid} (huge repeat?)")
@@ -74,7 +77,7 @@ class ThreadCompiler:
             self.instrs[at][2][pos] = index
         st = self.cur
         self.instrs.append([op, args, [END] * nsucc, st.line if st else 0, text or (st.text if st else ""),
-                            set(reads), set(writes), ordering])
+                            set(reads), set(writes), ordering, plain and not self.marked])
         self.pending = [(index, i) for i in range(nsucc)] if nsucc == 1 else []
         return index
 
@@ -136,7 +139,7 @@ class ThreadCompiler:
             raise self.fail(f"cannot assign to object {target.name}; assign one of its fields", target)
         loc = self.resolve_loc(target)
         value = self.lower_value(st.value)
-        self.emit("store", (loc, value), writes=self.loc_slots(loc), reads=self.loc_reads(loc))
+        self.emit("store", (loc, value), writes=self.loc_slots(loc), reads=self.loc_reads(loc), plain=True)
 
     def assign_register(self, slot: int, value: Expr) -> None:
         result = self.lower_value(value, dst=slot)
@@ -161,6 +164,8 @@ class ThreadCompiler:
         head, fields = self.flatten(expr)
         if head in self.registers:
             if not fields:
+                if isinstance(expr, Unary) and expr.op == "*":  # *r0: r0 holds a location's address (herd7)
+                    return ("p", self.registers[head], ())
                 raise self.fail(f"register {head} used where a shared location is expected", expr)
             return ("d", self.registers[head], self.layout.find_field_table(".".join(fields)))
         if head in self.layout.objects:
@@ -173,10 +178,14 @@ class ThreadCompiler:
     def loc_slots(loc: tuple) -> set[int]:
         if loc[0] == "s":
             return {loc[1]}
+        if loc[0] == "p":
+            return {ANY_LOC}
         return {field for field, _ in loc[2]}
 
     @staticmethod
     def loc_reads(loc: tuple) -> set[int]:
+        if loc[0] == "p":
+            return {ANY_LOC}
         if loc[0] == "s":
             return {loc[1]} | ({loc[2]} if loc[2] >= 0 else set())
         return {x for pair in loc[2] for x in pair}
@@ -225,6 +234,8 @@ class ThreadCompiler:
                 return ("r", self.registers[expr.name])
             if expr.name in self.layout.objects:
                 return ("c", PTR_BASE + self.layout.object_order.index(expr.name))
+            if expr.name in self.proc.params:  # litmus P0(int *x): a bare x is the address of x
+                return ("c", LOC_BASE + self.layout.find_loc(expr.name))
             return self.load_into(self.resolve_loc(expr), dst)
         if isinstance(expr, Field) or (isinstance(expr, Unary) and expr.op == "*"):
             return self.load_into(self.resolve_loc(expr), dst)
@@ -233,7 +244,10 @@ class ThreadCompiler:
                 inner = expr.operand
                 if isinstance(inner, Name) and inner.name in self.layout.objects:
                     return ("c", PTR_BASE + self.layout.object_order.index(inner.name))
-                raise self.fail("only &object is a value (pointers to locations are not modelled)", expr)
+                head, fields = self.flatten(inner)
+                if head in self.registers or head in self.layout.objects:
+                    raise self.fail("only &object and &location are values", expr)
+                return ("c", LOC_BASE + self.layout.find_loc(".".join([head] + fields)))
             operand = self.lower_value(expr.operand)
             return ({"!": "!", "-": "neg", "~": "~"}[expr.op], operand)
         if isinstance(expr, Binary):
@@ -247,7 +261,7 @@ class ThreadCompiler:
 
     def load_into(self, loc: tuple, dst: int | None) -> tuple:
         target = dst if dst is not None else self.new_temp()
-        self.emit("load", (target, loc), reads=self.loc_reads(loc))
+        self.emit("load", (target, loc), reads=self.loc_reads(loc), plain=True)
         return ("r", target)
 
     def lower_call(self, call: Call, dst: int | None) -> tuple | None:

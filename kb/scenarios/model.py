@@ -107,7 +107,7 @@ class Either(Stmt):
 
 # --- propositions (herd7 syntax plus flags) ----------------------------------------
 
-FLAGS = ("uaf", "double_free", "null_deref", "refcount_underflow", "deadlock", "bug", "bad_unlock")
+FLAGS = ("uaf", "double_free", "null_deref", "refcount_underflow", "deadlock", "bug", "bad_unlock", "data_race")
 FLAG_BITS = {name: 1 << i for i, name in enumerate(FLAGS)}
 
 
@@ -217,6 +217,7 @@ class Instr:
     reads: frozenset[int] = frozenset()
     writes: frozenset[int] = frozenset()
     ordering: str = ""  # the primitive name if it has ordering semantics (not modelled)
+    plain: bool = False  # a plain C access (x = v, r = x), as opposed to a marked one (READ_ONCE, atomics)
 
 
 @dataclass(frozen=True)
@@ -242,9 +243,11 @@ class Program:
     conditions: tuple[tuple[Clause, object], ...]  # (clause, compiled prop tree)
     filter: object | None
     orderings: tuple[str, ...]
+    races: tuple = ()  # per thread, per pc: ((other thread, its racing pcs), ...); see kb.scenarios.races
 
 
 PTR_BASE = 1 << 20  # value of a pointer to object k is PTR_BASE + k; NULL is 0
+LOC_BASE = 1 << 24  # value of a pointer to a plain location (&x, herd7's `int *y = &x;`) is LOC_BASE + its slot
 FREED = -1  # object slot value when freed; otherwise the reference count
 
 
@@ -252,8 +255,9 @@ FREED = -1  # object slot value when freed; otherwise the reference count
 class Expectation:
     variant: str
     condition: str  # "" = the first unnamed condition
-    verdict: str  # Never | Sometimes | Always
+    verdict: str  # Never | Sometimes | Always | DEADLOCK (herd7: no final state)
     line: int
+    model: str = "SC"  # SC (this engine's answer) | LKMM (herd7's answer: Result-LKMM, or Result in a .litmus file)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ seqlock_t const volatile struct union""".split())
 BINARY_PREC = {"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6,
                "<": 7, "<=": 7, ">": 7, ">=": 7, "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10}
 CONSTANTS = {"NULL": 0, "true": 1, "false": 0}
+CAST_WORDS = frozenset("""void int long unsigned signed short char bool u8 u16 u32 u64 s8 s16 s32 s64 size_t const
+volatile""".split())
 
 
 def parse_variant(text: str, filename: str, variant: str) -> tuple[str, list[Token], VariantSource]:
@@ -111,7 +113,8 @@ class FileParser:
                 value = Name(state.line, state.col, state.text)
             return InitDecl("object", name, value, refcount, -1, first.line, first.col)
         words: list[Token] = []
-        while s.peek.kind == "ident" and s.peek.text in TYPE_WORDS and s.peek_at(1).kind in ("ident",) or s.at("struct"):
+        while s.peek.kind == "ident" and s.peek.text in TYPE_WORDS and (s.peek_at(1).kind == "ident" or s.peek_at(1).text == "*") \
+                or s.at("struct"):
             words.append(s.advance())
             if words[-1].text == "struct":
                 words.append(s.expect_ident("a struct name"))
@@ -202,6 +205,8 @@ class FileParser:
                 raise s.fail(f"repeat count {count} out of range 0..{MAX_REPEAT}", count_tok)
             s.expect(")")
             return Repeat(tok.line, tok.col, text, count, self.parse_stmt())
+        if tok.kind == "ident" and tok.text in ("while", "for", "do"):
+            raise s.fail(f"'{tok.text}' loops are not supported: loops are bounded, write repeat (N) {{ ... }}", tok)
         if s.accept("either"):
             choices = [self.parse_stmt()]
             if not s.at("or"):
@@ -216,6 +221,7 @@ class FileParser:
             value = self.parse_expr()
             s.expect(";")
             return Assign(tok.line, tok.col, text, expr, value)
+
         s.expect(";")
         if not isinstance(expr, Call):
             raise s.fail("a statement is an assignment or a call", tok)
@@ -251,6 +257,11 @@ class FileParser:
             while True:
                 tok = s.peek
                 prec = BINARY_PREC.get(tok.text) if tok.kind == "punct" else None
+                nxt = s.peek_at(1)
+                if tok.text in ("+", "-") and nxt.text in (tok.text, "=") and (nxt.line, nxt.col) == (tok.line, tok.col + 1):
+                    raise s.fail(f"'{tok.text}{s.peek_at(1).text}' is not supported: write x = x {tok.text} 1 for a "
+                                 f"plain access (two steps) or atomic_{'inc' if tok.text == '+' else 'dec'}(&x) for "
+                                 "one atomic step")
                 if prec is None or prec < min_prec:
                     return left
                 s.advance()
@@ -305,7 +316,22 @@ class FileParser:
                 return Call(tok.line, tok.col, tok.text, tuple(args))
             return Name(tok.line, tok.col, tok.text)
         if tok.kind == "punct" and tok.text == "(":
+            if self.skip_cast():
+                return self.parse_unary()
             inner = self.parse_expr()
             s.expect(")")
             return inner
         raise s.fail(f"expected an expression, found {s.describe(tok)}", tok)
+
+    def skip_cast(self) -> bool:
+        """After '(': skip a C cast such as `(void)` or `(unsigned long *)`; the value is unchanged."""
+        s = self.s
+        k = 0
+        while s.peek_at(k).kind == "ident" and s.peek_at(k).text in CAST_WORDS or (k and s.peek_at(k).text == "*"):
+            k += 1
+        after = s.peek_at(k + 1)
+        if not k or s.peek_at(k).text != ")" or not (after.kind in ("ident", "int") or after.text in "(*&!-~"):
+            return False
+        for _ in range(k + 1):
+            s.advance()
+        return True

@@ -52,6 +52,7 @@ add("spin_unlock_irqrestore raw_spin_unlock_irqrestore write_unlock_irqrestore x
     Primitive("unlock", ("loc", "skip")))
 add("spin_trylock raw_spin_trylock mutex_trylock down_write_trylock write_trylock down_trylock",
     Primitive("trylock", ("loc",), True))
+add("spin_is_locked raw_spin_is_locked mutex_is_locked", Primitive("is_locked", ("loc",), True))
 add("lock_page folio_lock", Primitive("lock", ("page",)))
 add("unlock_page folio_unlock", Primitive("unlock", ("page",)))
 add("trylock_page folio_trylock", Primitive("trylock", ("page",), True))
@@ -93,6 +94,8 @@ for name, roles, op, result in (
     ("xchg", ("loc", "val"), "xchg", "old"), ("atomic_xchg", ("loc", "val"), "xchg", "old"),
     ("cmpxchg", ("loc", "val", "val"), "cmpxchg", "old"), ("atomic_cmpxchg", ("loc", "val", "val"), "cmpxchg", "old"),
     ("test_and_set_bit_lock", ("loc",), "xchg1", "old"), ("clear_bit_unlock", ("loc",), "set0", "none"),
+    ("atomic_add_unless", ("loc", "val", "val"), "add_unless", "added"),
+    ("atomic_inc_not_zero", ("loc",), "add_unless", "added"),
 ):
     PRIMITIVES[name] = Primitive("rmw", roles, result != "none", op=op, result=result)
 for name in ("atomic_long_inc", "atomic_long_dec"):

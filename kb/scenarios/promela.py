@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 
 from kb.errors import ScenarioError
-from kb.scenarios.model import FLAG_BITS, PTR_BASE, Instr, Program, Scenario
+from kb.scenarios.model import FLAG_BITS, LOC_BASE, PTR_BASE, Instr, Program, Scenario
 from kb.scenarios.promela_ops import render_instr
 
 UAF = FLAG_BITS["uaf"]
 DEADLOCK = FLAG_BITS["deadlock"]
+DATA_RACE = FLAG_BITS["data_race"]
 
 
 RESERVED = frozenset("""active assert atomic bit bool break byte c_code c_decl c_expr c_state c_track chan d_step
@@ -43,6 +44,7 @@ class PromelaWriter:
     def __init__(self, scenario: Scenario, program: Program) -> None:
         self.scenario = scenario
         self.p = program
+        self.watched = {j for rows in program.races for pairs in rows for j, _ in pairs}
         self.names: dict[int, str] = {}
         used: set[str] = set()
         for slot, name in enumerate(program.slot_names):
@@ -67,7 +69,8 @@ class PromelaWriter:
                f"#define NT {p.n_real}", f"int g[{len(p.slot_names)}];"]
         out += [f"#define {name:<28} g[{slot}]" for slot, name in self.names.items()]
         pending = " + ".join(f"({self.g(s)} == 1 -> 1 : 0)" for s in p.cb_state_slots) or "0"
-        out += [f"#define PENDING ({pending})", "byte done = 0;", ""]
+        out += [f"#define PENDING ({pending})", "byte done = 0;"]
+        out += [f"int at_{j} = 0;" for j in sorted(self.watched)] + [""]
         for tid, thread in enumerate(p.threads):
             out += self.write_thread(tid, thread)
         prop = self.render_prop(tree)
@@ -97,8 +100,17 @@ class PromelaWriter:
         label = thread.label.replace("*/", "")
         out = [f"proctype T{tid}() /* {thread.name} {label} */", "{", "\tint rmw_old;"]
         n = len(thread.instrs)
+        races = self.p.races[tid] if self.p.races else ()
         for k, ins in enumerate(thread.instrs):
             body = self.render_instr(tid, ins)
+            if races and races[k]:  # data_race: another thread (pid = tid + 1) sits at a conflicting access
+                at = " || ".join(f"at_{j} == {q}" for j, pcs in races[k] for q in sorted(pcs))
+                body = f"atomic {{ if :: {at} -> {self.flag(DATA_RACE)} :: else -> skip fi; {body} }}"
+            if tid in self.watched:  # keep at_<tid> = the pc this thread will execute next
+                if ins.op in ("branch", "choose"):
+                    body = re.sub(r"goto L(\d+)", rf"at_{tid} = \1; goto L\1", body)
+                else:
+                    body = f"atomic {{ {body}; at_{tid} = {ins.succ[0]} }}"
             jump = "" if ins.op in ("branch", "choose") or ins.succ[0] == k + 1 else f" goto L{ins.succ[0]};"
             comment = ins.text.replace("*/", "* /")
             out.append(f"L{k}:\t{body};{jump}\t/* {ins.line}: {comment} */")
@@ -160,6 +172,10 @@ class PromelaWriter:
         if loc[0] == "s":
             return body(loc[1], loc[2])
         reg = self.g(loc[1])
+        if loc[0] == "p":
+            options = [f":: {reg} == {LOC_BASE + slot} -> {body(slot, -1)}" for slot in loc[2]]
+            guards = " && ".join(f"{reg} != {LOC_BASE + slot}" for slot in loc[2]) or "1"
+            return "if " + " ".join(options + [f":: {guards} -> {null_body}"]) + " fi"
         options = [f":: {reg} == {PTR_BASE + k} -> {body(field, obj)}" for k, (field, obj) in enumerate(loc[2])]
         guards = " && ".join(f"{reg} != {PTR_BASE + k}" for k in range(len(loc[2]))) or "1"
         options.append(f":: {guards} -> {null_body}")

@@ -28,6 +28,10 @@ def render_instr(w, tid: int, ins: Instr) -> str:  # noqa: C901 - one dispatch t
         loc, value = a
         v = w.rx(value)
         return f"atomic {{ {w.with_loc(loc, lambda s, o: f'{w.uaf_check(o)}{g(s)} = {v}', w.flag(NULLD))} }}"
+    if op == "is_locked":
+        dst, loc = a
+        stmt = w.with_loc(loc, lambda s, o: f"{g(dst)} = ({g(s)} != 0 -> 1 : 0)", f"{w.flag(NULLD)}; {g(dst)} = 0")
+        return f"atomic {{ {stmt} }}"
     if op in ("lock", "rlock"):
         return render_blocking_lock(w, op, a)
     if op in ("unlock", "runlock", "trylock", "rtrylock"):
@@ -141,8 +145,9 @@ def render_rmw(w, a: tuple) -> str:
     def body(s: int, o: int) -> str:
         x = g(s)
         new = {"inc": "rmw_old + 1", "dec": "rmw_old - 1", "add": f"rmw_old + {fa}", "sub": f"rmw_old - {fa}",
-               "xchg": fa, "cmpxchg": f"(rmw_old == {fa} -> {fb} : rmw_old)", "xchg1": "1", "set0": "0"}[opname]
-        res = {"new": x, "old": "rmw_old", "test": f"({x} == 0 -> 1 : 0)"}.get(result, "")
+               "xchg": fa, "cmpxchg": f"(rmw_old == {fa} -> {fb} : rmw_old)", "xchg1": "1", "set0": "0",
+               "add_unless": f"(rmw_old != {fb} -> rmw_old + {fa} : rmw_old)"}[opname]
+        res = {"new": x, "old": "rmw_old", "test": f"({x} == 0 -> 1 : 0)", "added": f"({x} != rmw_old -> 1 : 0)"}.get(result, "")
         out = f"{w.uaf_check(o)}rmw_old = {x}; {x} = {new}"
         if target >= 0 and res:
             out += f"; {g(target)} = {res}"

@@ -11,7 +11,7 @@ from kb.scenarios.model import (
 )
 
 MAX_PROP_DEPTH = 40
-VERDICTS = ("Never", "Sometimes", "Always")
+VERDICTS = ("Never", "Sometimes", "Always", "DEADLOCK")  # DEADLOCK: herd7's "no final state" (judgelitmus.sh)
 META_RE = re.compile(r"^([A-Z][\w-]*)(?:\[([^\]]*)\])?:\s*(.*)$")
 
 
@@ -170,8 +170,9 @@ def parse_header(comments: list[Token], filename: str) -> tuple[list[tuple[str, 
                 metadata[-1] = (key, f"{value} {text}".strip())
             elif match:
                 key, qualifier, value = match.groups()
-                if key == "Result":
-                    expectations.append(read_expectation(qualifier, value, filename, line))
+                if key in ("Result", "Result-LKMM"):
+                    model = "LKMM" if key == "Result-LKMM" or filename.endswith(".litmus") else "SC"
+                    expectations.append(read_expectation(qualifier, value, filename, line, model))
                     last_was_meta = False
                     continue
                 metadata.append((key, value.strip()))
@@ -181,10 +182,12 @@ def parse_header(comments: list[Token], filename: str) -> tuple[list[tuple[str, 
     return metadata, "\n".join(prose), expectations
 
 
-def read_expectation(qualifier: str | None, value: str, filename: str, line: int) -> Expectation:
+def read_expectation(qualifier: str | None, value: str, filename: str, line: int, model: str = "SC") -> Expectation:
+    """`Result[variant,condition]: Verdict`; a .litmus file's Result lines are herd7's (LKMM) answers."""
     verdict = value.strip().split()[0] if value.strip() else ""
     if verdict not in VERDICTS:
-        raise ScenarioError(f"Result must be Never, Sometimes or Always, not {value.strip()!r}", place=f"{filename}:{line}:1")
+        raise ScenarioError(f"Result must be Never, Sometimes, Always or DEADLOCK, not {value.strip()!r}",
+                            place=f"{filename}:{line}:1")
     variant, condition = "base", ""
     if qualifier:
         parts = [p.strip() for p in qualifier.split(",")]
@@ -192,4 +195,4 @@ def read_expectation(qualifier: str | None, value: str, filename: str, line: int
             raise ScenarioError("Result[variant] or Result[variant,condition]", place=f"{filename}:{line}:1")
         variant = parts[0]
         condition = parts[1] if len(parts) == 2 else ""
-    return Expectation(variant, condition, verdict, line)
+    return Expectation(variant, condition, verdict, line, model)

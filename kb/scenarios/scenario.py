@@ -50,7 +50,7 @@ def parse_scenario(text: str, filename: str = "<scenario>") -> Scenario:
         if exp.variant in sources and not exp.condition:
             names = [c.name for c in sources[exp.variant].clauses if c.kind != "filter"]
             if "" not in names:  # Result[variant] names the first condition, as in herd7
-                exp = Expectation(exp.variant, names[0], exp.verdict, exp.line)
+                exp = Expectation(exp.variant, names[0], exp.verdict, exp.line, exp.model)
         resolved.append(exp)
     expectations = resolved
     for exp in expectations:

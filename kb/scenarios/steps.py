@@ -6,7 +6,7 @@ None means the step is disabled (a held lock, an unfinished grace period).
 
 from __future__ import annotations
 
-from kb.scenarios.model import FLAG_BITS, FREED, PTR_BASE, Instr, Program
+from kb.scenarios.model import FLAG_BITS, FREED, LOC_BASE, PTR_BASE, Instr, Program
 
 UAF = FLAG_BITS["uaf"]
 DOUBLE_FREE = FLAG_BITS["double_free"]
@@ -14,6 +14,7 @@ NULL_DEREF = FLAG_BITS["null_deref"]
 UNDERFLOW = FLAG_BITS["refcount_underflow"]
 BUG = FLAG_BITS["bug"]
 BAD_UNLOCK = FLAG_BITS["bad_unlock"]
+DATA_RACE = FLAG_BITS["data_race"]
 M32 = 0xFFFFFFFF
 
 BINOPS = {
@@ -54,6 +55,14 @@ def make_resolver(loc: tuple):
     if loc[0] == "s":
         pair = (loc[1], loc[2])
         return lambda s: pair
+    if loc[0] == "p":  # *reg where reg holds LOC_BASE + slot
+        preg, valid = loc[1], frozenset(loc[2])
+        nowhere = (-1, -1)
+
+        def deref(s):
+            slot = s[preg] - LOC_BASE
+            return (slot, -1) if slot in valid else nowhere
+        return deref
     reg, table = loc[1], loc[2]
     n = len(table)
     bad = (-1, -1)
@@ -89,9 +98,26 @@ def build_steps(program: Program) -> list[list[tuple]]:
     out = []
     for tid, thread in enumerate(program.threads):
         steps = [build_step(ins, tid, flags) for ins in thread.instrs]
+        if program.races:
+            steps = [watch_race(step, pairs, flags) if pairs else step
+                     for step, pairs in zip(steps, program.races[tid])]
         steps.append((lambda s: None, False))
         out.append(steps)
     return out
+
+
+def watch_race(step: tuple, pairs: tuple, F: int) -> tuple:
+    """Wrap an access step: raise data_race when another thread is at a conflicting access."""
+    inner = step[0]
+
+    def racy(s):
+        r = inner(s)
+        if r is not None:
+            for j, pcs in pairs:
+                if s[j] in pcs:
+                    l = list(r); l[F] |= DATA_RACE; return tuple(l)
+        return r
+    return racy, step[1]
 
 
 def build_step(ins: Instr, pc: int, F: int) -> tuple:  # noqa: C901 - one dispatch table
@@ -154,6 +180,17 @@ def build_step(ins: Instr, pc: int, F: int) -> tuple:  # noqa: C901 - one dispat
                     l[slot] = value(s)
                 l[pc] = nxt
                 return tuple(l)
+    elif op == "is_locked":
+        dst, resolve = a[0], make_resolver(a[1])
+        def step(s):
+            slot, _ = resolve(s)
+            l = list(s)
+            if slot < 0:
+                l[F] |= NULL_DEREF; l[dst] = 0
+            else:
+                l[dst] = 1 if s[slot] else 0
+            l[pc] = nxt
+            return tuple(l)
     elif op in ("lock", "unlock", "trylock", "rlock", "runlock", "rtrylock"):
         step = build_lock(op, a, pc, nxt, F)
     elif op in ("alloc", "free", "use", "get", "put", "get_unless_zero"):
@@ -382,11 +419,14 @@ def build_rmw(a: tuple, pc: int, nxt: int, F: int):
             new = fb(s) if old == fa(s) else old
         elif opname == "xchg1":
             new = 1
+        elif opname == "add_unless":
+            new = old + fa(s) if old != fb(s) else old
         else:  # set0
             new = 0
         l[slot] = new
         if target >= 0:
-            l[target] = new if result == "new" else old if result == "old" else int(new == 0)
+            l[target] = new if result == "new" else old if result == "old" else int(new != old) if result == "added" \
+                else int(new == 0)
         l[pc] = nxt
         return tuple(l)
     return step

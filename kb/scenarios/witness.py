@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kb.scenarios.model import FLAG_BITS, FLAGS, FREED, PTR_BASE, Program
+from kb.scenarios.explore import find_final_flags
+from kb.scenarios.model import FLAG_BITS, FLAGS, FREED, LOC_BASE, PTR_BASE, Program
 
 MAX_CELL = 46
 
@@ -15,6 +16,7 @@ class WitnessStep:
     column: str  # "CPU0 (truncate_inode_page)"
     line: int
     text: str
+    value: str = ""  # what a load (or trylock, RMW, get_unless_zero) returned at this step
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,28 @@ class Witness:
 
 def build_witness(program: Program, path: list[tuple[int, int]]) -> Witness:
     columns = tuple(find_column_name(program, i) for i in range(len(program.threads)))
+    states = replay(program, path)
     steps = []
-    for thread, pc in path:
+    for (thread, pc), after in zip(path, states[1:]):
         ins = program.threads[thread].instrs[pc]
-        steps.append(WitnessStep(thread, columns[thread], ins.line, ins.text))
-    final = replay(program, path)
+        target = find_result_slot(ins.op, ins.args)
+        value = format_value(program, after[target]) if target >= 0 else ""
+        steps.append(WitnessStep(thread, columns[thread], ins.line, ins.text, value))
+    final = states[-1]
+    flags = find_final_flags(program, final)
+    final = final[:program.flags_slot] + (flags,) + final[program.flags_slot + 1:]
     return Witness(tuple(steps), columns, describe_state(program, final))
+
+
+def find_result_slot(op: str, args: tuple) -> int:
+    """The register a step writes its result to (-1: none)."""
+    if op in ("load", "is_locked"):
+        return args[0]
+    if op in ("trylock", "rtrylock", "get_unless_zero"):
+        return args[1]
+    if op == "rmw":
+        return args[3]
+    return -1
 
 
 def find_column_name(program: Program, index: int) -> str:
@@ -41,12 +59,13 @@ def find_column_name(program: Program, index: int) -> str:
     return f"CPU{index} ({thread.label})" if thread.label else f"CPU{index}"
 
 
-def replay(program: Program, path: list[tuple[int, int]]) -> tuple:
-    from kb.scenarios.explore import find_final_flags
+def replay(program: Program, path: list[tuple[int, int]]) -> list[tuple]:
+    """Every state along the path, the initial one first."""
     from kb.scenarios.steps import build_steps
 
     steps = build_steps(program)
     state = program.init
+    states = [state]
     for thread, pc in path:
         fn, multi = steps[thread][pc]
         result = fn(state)
@@ -55,8 +74,8 @@ def replay(program: Program, path: list[tuple[int, int]]) -> tuple:
             state = pick_choice(program, result, path, thread, pc)
         else:
             state = result
-    flags = find_final_flags(program, state)
-    return state[:program.flags_slot] + (flags,) + state[program.flags_slot + 1:]
+        states.append(state)
+    return states
 
 
 def pick_choice(program: Program, options: list[tuple], path, thread: int, pc: int) -> tuple:
@@ -73,6 +92,9 @@ def format_value(program: Program, value: int) -> str:
     k = value - PTR_BASE
     if 0 <= k < len(program.objects):
         return "&" + program.objects[k][0]
+    slot = value - LOC_BASE
+    if 0 <= slot < len(program.slot_names) and (program.slot_names[slot], slot) in program.locs:
+        return "&" + program.slot_names[slot]
     return str(value)
 
 
@@ -91,7 +113,7 @@ def render_witness(witness: Witness, indent: str = "  ") -> str:
     cells = {t: [] for t in used}
     widths = {}
     for t in used:
-        texts = [clip(f"{s.line:>3}: {s.text}") for s in witness.steps if s.thread == t]
+        texts = [clip(cell_text(s)) for s in witness.steps if s.thread == t]
         widths[t] = max([len(witness.columns[t])] + [len(x) for x in texts])
         cells[t] = texts
     header = "   ".join(witness.columns[t].ljust(widths[t]) for t in used).rstrip()
@@ -100,10 +122,18 @@ def render_witness(witness: Witness, indent: str = "  ") -> str:
     for step in witness.steps:
         row = []
         for t in used:
-            row.append(clip(f"{step.line:>3}: {step.text}").ljust(widths[t]) if t == step.thread else " " * widths[t])
+            row.append(clip(cell_text(step)).ljust(widths[t]) if t == step.thread else " " * widths[t])
         lines.append(indent + "   ".join(row).rstrip())
     lines.append(indent + f"final: {witness.final}")
     return "\n".join(lines)
+
+
+def cell_text(step: WitnessStep) -> str:
+    """`line: source`, with the value a load returned (`=> 1`) before the text is clipped."""
+    value = f"  => {step.value}" if step.value else ""
+    room = MAX_CELL - len(value)
+    head = f"{step.line:>3}: {step.text}"
+    return (head if len(head) <= room else head[:max(8, room - 1)] + "…") + value
 
 
 def clip(text: str) -> str:

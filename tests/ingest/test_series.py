@@ -50,7 +50,7 @@ def test_series_and_revisions(tmp_path: Path) -> None:
     revisions = {r.title: r for r in library.list_series()}
     fix = revisions["mm, swap: fix races"]
     assert [(s.version, s.parts, s.total, s.first_message_id) for s in fix.series] == [
-        (1, 3, 2, "v1-0@x"), (2, 3, 2, "v2-0@x")]
+        (1, 2, 2, "v1-0@x"), (2, 2, 2, "v2-0@x")]   # two patches each; the cover letter is not one
     assert fix.change_id is None
     assert [s.version for s in revisions["cgroup: something else"].series] == [1]
 

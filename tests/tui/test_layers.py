@@ -63,6 +63,10 @@ def test_tui_command_runs_the_app_on_the_library(monkeypatch, tmp_path: Path) ->
     monkeypatch.setattr(tui.app, "run_app", lambda library: seen.append(library))
     if "tui" not in cli.commands:
         monkeypatch.setitem(cli.commands, "tui", tui_command)
+    from kb.config import load_settings
+    from kb.library import Library
+
+    Library(load_settings(f"sqlite:///{tmp_path / 'kb.sqlite'}"))  # `kb tui` opens a KB, never makes one
     result = CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path / 'kb.sqlite'}", "tui"])
     assert result.exit_code == 0, result.output
     assert len(seen) == 1 and str(tmp_path) in seen[0].settings.db_url

@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.extract.fixes import extract_fixes, is_patch_posting, patch_title
+from ingest.extract.fixes import extract_fixes, is_patch_posting, patch_title, shorten_summary
 from ingest.extract.races import extract_races
 from tests.ingest.extract.helpers import make_message, make_thread
 
@@ -40,6 +40,17 @@ def test_patch_helpers():
     assert patch_title("Re: [PATCH v2 1/3] mm: fix race") == "mm: fix race"
     assert is_patch_posting(make_message("x", "text", subject="[PATCH] foo"))
     assert not is_patch_posting(make_message("x", "text", subject="Re: [PATCH] foo"))
+
+
+@pytest.mark.parametrize("text, limit, expected", [
+    ("take the lock", 120, "take the lock"),
+    ("take  the\nlock", 120, "take the lock"),
+    ("take the i_pages lock around each lookup", 20, "take the i_pages…"),
+    ("take the lock, then recheck", 16, "take the lock…"),
+])
+def test_summaries_are_cut_at_word_boundaries(text: str, limit: int, expected: str) -> None:
+    assert shorten_summary(text, limit) == expected
+    assert len(shorten_summary(text, limit)) <= limit
 
 
 DIFF = ("---\ndiff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n"

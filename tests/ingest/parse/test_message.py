@@ -80,6 +80,16 @@ BODY_CASES = [
      "diff --git a/x b/x\n", None),
     ("binary-single", "application/octet-stream; name=blob.bin", "base64",
      base64.encodebytes(b"\x00" * 10), "", "body:no-text"),
+    # utf-7 with a byte utf-7 cannot hold: "+3v8-" alone decodes to the lone surrogate U+DEFF
+    ("utf7-lone-surrogate", "text/plain; charset=utf-7", "8bit", b"a +3v8- b \xff\n",
+     "a \ufffd b \ufffd\n", "text:surrogates"),
+    ("utf7-surrogate-base64", "text/plain; charset=utf-7", "base64", base64.encodebytes(b"x +3v8- \xff"),
+     "x \ufffd \ufffd", "text:surrogates"),
+    ("nul-ascii", "text/plain", "7bit", b"a\x00b\n", "a\ufffdb\n", "text:nul"),
+    ("nul-utf8", "text/plain; charset=utf-8", "8bit", "caf\u00e9\x00\n".encode(), "caf\u00e9\ufffd\n",
+     "text:nul"),
+    ("nul-base64", "text/plain; charset=utf-8", "base64", base64.encodebytes(b"x\x00y\n"),
+     "x\ufffdy\n", "text:nul"),
 ]
 
 
@@ -257,6 +267,8 @@ ID_CASES = [
     ("   ", None),
     ("<>", None),
     (None, None),
+    ("<" + "a" * 2000 + "@x>", "a" * 995),                # bounded in UTF-8 bytes
+    ("<" + "\u00e9" * 600 + "@x>", "\u00e9" * 497),      # 994 bytes: no half character
 ]
 
 
@@ -382,3 +394,23 @@ def test_gold_first_message_fields(gold_parsed: list[ParsedMessage]) -> None:
     assert first.date == datetime(2019, 10, 29, 0, 54, 5, tzinfo=timezone.utc)
     assert first.list_ids == ("cgroups.vger.kernel.org",)
     assert first.body.startswith("Syzbot reported the following bug:\n")
+
+
+def test_header_nul_and_surrogate_words_become_replacement_characters() -> None:
+    mail = make_mail(b"x\n", headers=("From: Ev\x00e <e@x>\nSubject: =?utf-7?Q?a+3v8-b=FF?= \x00\n"
+                                      "Message-ID: <n@x>\n"))
+    parsed = parse_message(mail)
+    assert parsed.author.name == "Ev\ufffde"
+    assert parsed.subject == "a\ufffdb\ufffd \ufffd"
+    assert {"text:nul", "text:surrogates"} <= set(parsed.defects)
+
+
+def test_huge_author_and_subject_are_cut_within_index_limits() -> None:
+    name = "N" * 5000
+    email = "x" * 500 + "@example.org"
+    parsed = parse_message(make_mail(b"x\n", headers=f"From: {name} <{email}>\nSubject: {'s' * 9000}\n"
+                                                     "Message-ID: <big@x>\n"))
+    assert parsed.author.name == "N" * 512
+    assert len(parsed.author.email) == 320
+    assert parsed.subject == "s" * 2000
+    assert {"address:name-truncated", "address:truncated", "header:too-long:subject"} <= set(parsed.defects)

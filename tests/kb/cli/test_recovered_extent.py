@@ -45,7 +45,7 @@ def test_show_and_export_name_the_method(tmp_path: Path) -> None:
     shown = run(db, "show", after[0]["message_id"])
     assert f"Recovered: quote depth 0 on {require_shared('corpus', 'seeds', SEED)}" in shown
     assert f"extent aligned with <{JASON}>" in shown
-    assert "Hi Jason, thanks or the review! In general, (recovered, extent aligned)" in shown   # tree line
+    assert "Hi Jason, thanks or the review! In general… (recovered, extent aligned)" in shown   # tree line
     tree = json.loads(run(db, "show", after[0]["message_id"], "--json"))
     flags = {m["message_id"]: (m.get("recovered"), m.get("extent")) for m in tree["messages"]}
     assert flags[after[0]["message_id"]] == (True, "aligned") and flags[JASON] == (None, None)

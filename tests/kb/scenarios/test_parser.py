@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kb.errors import ScenarioError
-from kb.scenarios import parse_scenario
+from kb.scenarios import check_scenario, parse_scenario
 
 
 def wrap(body: str, init: str = "", clause: str = "exists (uaf)", header: str = "") -> str:
@@ -99,7 +101,7 @@ def test_errors_are_one_line_with_place(body: str, message: str) -> None:
     ("C x\n{}\nexists (uaf)\n", "expected at least one process"),
     ("C x\n{}\nP0(f) { }\n", "expected a final condition"),
     ("C x\n{}\nP1(f) { }\nexists (uaf)\n", "expected P0"),
-    ("C x\n(*\n * Result: Maybe\n*)\n{}\nP0(f) { }\nexists (uaf)\n", "Result must be Never, Sometimes or Always"),
+    ("C x\n(*\n * Result: Maybe\n*)\n{}\nP0(f) { }\nexists (uaf)\n", "Result must be Never, Sometimes, Always or DEADLOCK"),
     ("C x\n(*\n * Result[nope]: Never\n*)\n{}\nP0(f) { }\nexists (uaf)\n", "unknown variant 'nope'"),
     ("C x\n{}\nP0(f) { }\nexists (1:r=1)\n", "unknown register 1:r"),
     ("C x\n{}\nP0(f) { }\nexists (zz=1)\n", "unknown location 'zz'"),
@@ -108,3 +110,18 @@ def test_errors_are_one_line_with_place(body: str, message: str) -> None:
 def test_file_level_errors(text: str, message: str) -> None:
     with pytest.raises(ScenarioError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
         parse_scenario(text, "x.kscen")
+
+
+@pytest.mark.parametrize("statement,message", [
+    ("cnt++;", "'++' is not supported: write x = x + 1"),
+    ("cnt -= 1;", "'-=' is not supported: write x = x - 1"),
+    ("while (cnt) cnt = 0;", "'while' loops are not supported: loops are bounded, write repeat (N)"),
+])
+def test_helpful_messages_for_increments_and_loops(statement: str, message: str) -> None:
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        parse_scenario(f"C x\n{{}}\nP0(f)\n{{\n\t{statement}\n}}\nexists (cnt=1)\n", "x.kscen")
+
+
+def test_a_minus_minus_with_a_space_is_subtraction() -> None:
+    scen = parse_scenario("C x\n{}\nP0(f)\n{\n\tint r;\n\tr = 1 - -1;\n}\nexists (0:r=2)\n", "x.kscen")
+    assert check_scenario(scen, witnesses=False).variants[0].conditions[0].verdict == "Always"

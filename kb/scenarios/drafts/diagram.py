@@ -1,0 +1,232 @@
+"""Drafts from CPU/thread column diagrams: columns split by position, each line mapped to the
+language's primitives (locks, get/put, READ_ONCE/WRITE_ONCE, kfree, RCU, refcounts, list checks);
+a line that maps to nothing is kept as a comment."""
+
+from __future__ import annotations
+
+import re
+
+from kb.scenarios.drafts.model import DraftModel, DraftThread, Line, RaceFacts, make_ident, make_label
+from kb.scenarios.drafts.text import clean_report
+from kb.scenarios.primitives import find_primitive
+
+HEADER_RE = re.compile(r"\b(?:CPU|cpu|Thread|thread|Task|task|Process|process|P|T)\s?#?\d+\b|\b(?:CPU|Thread|Task) ?[A-Z]\b")
+CELL_SPLIT = re.compile(r"\S(?:.*?\S)?(?=\s{3,}|\s*$)")
+CALL_RE = re.compile(r"^([A-Za-z_]\w*)\s*\((.*)\)\s*;?\s*$")
+ASSIGN_RE = re.compile(r"^([A-Za-z_][\w]*(?:(?:->|\.)[A-Za-z_]\w*)*)\s*=\s*([^=].*?);?\s*$")
+PATH_RE = re.compile(r"&?\(?\*?([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*)\)?")
+VALUE_RE = re.compile(r"^(?:-?\d+|NULL|true|false|[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*)$")
+FREE_RE = re.compile(r"^(?:kfree|kvfree|vfree|\w+_free|free_\w+|\w+_destroy|destroy_\w+|\w+_release)$")
+PUT_RE = re.compile(r"^(?:\w+_put|put_\w+)$")
+GET_RE = re.compile(r"^(?:\w+_get|get_\w+)$")
+TRYGET_RE = re.compile(r"^(?:\w+_tryget\w*|\w+_get_unless_zero|\w+_inc_not_zero)$")
+LIST_READ = re.compile(r"^!?\s*(?:list_empty|hlist_unhashed|list_empty_careful)\b\s*(?:\((.*)\))?")
+LIST_WRITE = re.compile(r"^(?:list_del\w*|list_add\w*|list_move\w*|hlist_del\w*|hlist_add\w*)\b\s*(?:\((.*)\))?")
+BARE_LOCK = re.compile(r"^(lock|unlock|spin_lock|spin_unlock|mutex_lock|mutex_unlock)\b\s*(?:\((.*)\))?\s*;?$")
+COMMENT_RE = re.compile(r"^(?:#|//|/\*|\*|\.\.\.|…|<|\[)")
+
+
+def split_columns(lines: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Column names and the cells of each column, by horizontal position."""
+    head = next((i for i, line in enumerate(lines) if len(HEADER_RE.findall(line)) >= 2), -1)
+    if head < 0:
+        return [], []
+    header = lines[head].expandtabs(8)
+    starts = [m.start() for m in HEADER_RE.finditer(header)]
+    names = [m.group(0) for m in HEADER_RE.finditer(header)]
+    columns: list[list[str]] = [[] for _ in starts]
+    for raw in lines[head + 1:]:
+        text = raw.expandtabs(8).rstrip()
+        if not text.strip():
+            continue
+        if set(text.strip()) <= set("-=_ "):
+            continue
+        for match in CELL_SPLIT.finditer(text):
+            pos = match.start()
+            col = min(range(len(starts)), key=lambda k: (abs(starts[k] - pos), k))
+            columns[col].append(match.group(0).strip())
+    return names, columns
+
+
+class LineMapper:
+    """Maps one diagram cell to kscen statements; remembers objects, locks and registers."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, str] = {}
+        self.locks: set[str] = set()
+
+    def object_of(self, arg: str) -> str:
+        match = PATH_RE.match(arg.strip())
+        head = match.group(1).split("->")[0].split(".")[0] if match else ""
+        name = make_ident(head, "obj")
+        self.objects.setdefault(name, head)
+        return name
+
+    def location(self, arg: str) -> str:
+        match = PATH_RE.match(arg.strip())
+        path = match.group(1) if match else arg
+        parts = [make_ident(part, "f") for part in re.split(r"->|\.", path) if part.strip()]
+        return ".".join(parts[-3:]) or "loc"
+
+    def find_deref(self, text: str) -> str:
+        """The first `obj->field` in a line whose obj is an object some line frees, else ""."""
+        for match in re.finditer(r"\b([A-Za-z_]\w*)->([A-Za-z_]\w*)", text):
+            if match.group(1) in self.objects:
+                return f"{match.group(1)}->{match.group(2)}"
+        return ""
+
+    def map_deref(self, cell: str, thread: DraftThread) -> list[Line]:
+        """A line that reads a freed object's field (a condition, an argument, a bare expression)."""
+        path = self.find_deref(cell)
+        if not path:
+            return [Line(f"// {cell}", False)]
+        reg = f"r{len(thread.registers)}"
+        thread.registers.append(reg)
+        return [Line(f"{reg} = READ_ONCE({path});   // {cell}", True, "use")]
+
+    def map(self, cell: str, thread: DraftThread) -> list[Line]:  # noqa: C901 - one rule per shape
+        text = cell.strip().rstrip(";").strip()
+        if not text or COMMENT_RE.match(text):
+            return [Line(f"// {cell}", False)]
+        if text.startswith(("if ", "if(", "while", "for ", "for(", "} else", "else", "return", "goto")):
+            return self.map_deref(cell, thread)
+        lock = BARE_LOCK.match(text)
+        if lock:
+            name = self.location(lock.group(2)) if lock.group(2) else "lock"
+            self.locks.add(name)
+            op = "spin_unlock" if "unlock" in lock.group(1) else "spin_lock"
+            return [Line(f"{op}(&{name});", True, "lock")]
+        listed = LIST_READ.match(text)
+        if listed:
+            reg = f"r{len(thread.registers)}"
+            thread.registers.append(reg)
+            return [Line(f"{reg} = {self.location(listed.group(1) or 'list') + '.linked'};   // {cell}", True, "read")]
+        listed = LIST_WRITE.match(text)
+        if listed:
+            arg = (listed.group(1) or "list").split(",")[-1]
+            return [Line(f"{self.location(arg)}.linked = {0 if 'del' in text else 1};   // {cell}", True, "write")]
+        call = CALL_RE.match(text)
+        if call:
+            return self.map_call(call.group(1), call.group(2), cell, thread)
+        assign = ASSIGN_RE.match(text)
+        if assign:
+            return self.map_assign(assign.group(1), assign.group(2).strip(), cell, thread)
+        return self.map_deref(cell, thread)
+
+    def map_call(self, name: str, args: str, cell: str, thread: DraftThread) -> list[Line]:
+        first = args.split(",")[0] if args else ""
+        prim = find_primitive(name)
+        if prim is not None and prim.kind in ("rcu_lock", "rcu_unlock", "sync_rcu", "nop") and not args:
+            return [Line(f"{name}();", True, "body")]
+        if prim is not None and prim.kind in ("lock", "unlock") and first:
+            loc = self.location(first)
+            self.locks.add(loc)
+            return [Line(f"{'spin_lock' if prim.kind == 'lock' else 'spin_unlock'}(&{loc});   // {cell}", True, "lock")]
+        if name in ("READ_ONCE", "rcu_dereference", "smp_load_acquire") and first:
+            reg = f"r{len(thread.registers)}"
+            thread.registers.append(reg)
+            return [Line(f"{reg} = READ_ONCE({self.location(first)});   // {cell}", True, "read")]
+        if name in ("WRITE_ONCE", "rcu_assign_pointer", "smp_store_release") and "," in args:
+            value = args.split(",", 1)[1].strip()
+            value = value if re.fullmatch(r"-?\d+|NULL", value) else "1"
+            return [Line(f"WRITE_ONCE({self.location(first)}, {value});   // {cell}", True, "write")]
+        if not first:
+            return [Line(f"// {cell}", False)]
+        if FREE_RE.match(name) or name in ("kfree_rcu", "call_rcu"):
+            obj = self.object_of(first if name != "kmem_cache_free" else args.split(",")[-1])
+            call = "kfree_rcu" if name in ("kfree_rcu", "call_rcu") else "kfree"
+            return [Line(f"{call}({obj});   // {cell}", True, "free")]
+        if self.find_deref(args) and not (FREE_RE.match(name) or PUT_RE.match(name) or GET_RE.match(name)):
+            return self.map_deref(cell, thread)
+        if TRYGET_RE.match(name):
+            reg = f"r{len(thread.registers)}"
+            thread.registers.append(reg)
+            return [Line(f"{reg} = refcount_inc_not_zero({self.object_of(first)});   // {cell}", True, "use")]
+        if PUT_RE.match(name):
+            return [Line(f"put({self.object_of(first)});   // {cell}", True, "free")]
+        if GET_RE.match(name):
+            return [Line(f"get({self.object_of(first)});   // {cell}", True, "use")]
+        return [Line(f"// {cell}", False)]
+
+    def map_assign(self, target: str, value: str, cell: str, thread: DraftThread) -> list[Line]:
+        if target in self.objects:  # `ctx = of->priv`: fetching the object's pointer; the object stays `ctx`
+            return [Line(f"// {cell}", False)]
+        if "->" in target or "." in target:
+            if VALUE_RE.match(value) and ("->" not in value and "." not in value):
+                plain = value if re.fullmatch(r"-?\d+|NULL|true|false", value) else "1"
+                return [Line(f"{self.deref_target(target)} = {plain};   // {cell}", True, "write")]
+            return [Line(f"// {cell}", False)]
+        source = re.match(r"^(?:READ_ONCE\()?\s*([A-Za-z_]\w*(?:->|\.)[A-Za-z_]\w*(?:(?:->|\.)\w+)*)\)?$", value)
+        if source:
+            reg = make_ident(target, "r")
+            if self.find_deref(value):
+                return self.map_deref(cell, thread)
+            if reg not in thread.registers:
+                thread.registers.append(reg)
+            marked = value.startswith("READ_ONCE")
+            loc = self.deref_target(source.group(1))
+            return [Line(f"{reg} = {'READ_ONCE(' + loc + ')' if marked else loc};   // {cell}", True, "read")]
+        return [Line(f"// {cell}", False)]
+
+    def deref_target(self, path: str) -> str:
+        """`obj->field` on a known object stays a dereference (UAF-checked); others become locations."""
+        head = re.split(r"->|\.", path)[0]
+        if make_ident(head, "obj") in self.objects:
+            return path.replace(".", "->")
+        return self.location(path)
+
+
+def draft_diagram(facts: RaceFacts) -> DraftModel:
+    model = DraftModel(f"diagram-race-{facts.race_id}", "a CPU column diagram")
+    names, columns = split_columns(clean_report(facts.report))
+    if not names:
+        columns_by_name: dict[str, list[str]] = {}
+        for column, step in facts.interleaving:
+            columns_by_name.setdefault(column or "CPU0", []).append(step)
+        names, columns = list(columns_by_name), list(columns_by_name.values())
+    mapper = LineMapper()
+    # two passes: objects freed anywhere are known before any line dereferences them
+    for cells in columns:
+        for cell in cells:
+            mapper.map(cell, DraftThread("scratch"))
+    for name, cells in zip(names, columns):
+        head = cells[0].rstrip(";").removesuffix("()") if cells else ""
+        is_function = bool(re.fullmatch(r"[A-Za-z_]\w*", head)) and find_primitive(head) is None \
+            and not BARE_LOCK.match(head) and not LIST_READ.match(head) and not LIST_WRITE.match(head)
+        label = head if is_function else make_ident(name, "cpu").lower()
+        thread = DraftThread(label)
+        for cell in cells:
+            thread.lines += mapper.map(cell, thread)
+        release_held_locks(thread)
+        model.threads.append(thread)
+    model.init += [f"object {obj};" for obj in mapper.objects]
+    model.init += [f"spinlock_t {lock};" for lock in sorted(mapper.locks)]
+    model.condition = choose_condition(facts.consequence, model)
+    model.abstraction = "the diagram's columns as threads; lines that map to no primitive are kept as comments."
+    return model
+
+
+def release_held_locks(thread: DraftThread) -> None:
+    """Locks the diagram leaves held are released at the end, so that a finished thread blocks nobody."""
+    held: list[str] = []
+    for line in thread.lines:
+        match = re.match(r"(spin_lock|spin_unlock)\(&([\w.]+)\)", line.code) if line.mapped else None
+        if match and match.group(1) == "spin_lock":
+            held.append(match.group(2))
+        elif match and match.group(2) in held:
+            held.remove(match.group(2))
+    thread.lines += [Line(f"spin_unlock(&{name});   // released at the end of the model", True, "lock")
+                     for name in reversed(held)]
+
+
+def choose_condition(consequence: str, model: DraftModel) -> str:
+    roles = [{line.role for line in t.lines if line.mapped} for t in model.threads]
+    if consequence == "use-after-free":
+        return "uaf" if any("free" in r for r in roles) else ""
+    if consequence == "deadlock":
+        return "deadlock" if sum(1 for r in roles if "lock" in r) >= 2 else ""
+    if sum(1 for r in roles if r & {"read", "write"}) >= 2 and any("write" in r for r in roles):
+        return "data_race"
+    if any("free" in r for r in roles):
+        return "uaf"
+    return ""

@@ -1,0 +1,79 @@
+"""Drafts in the KB: gather a race's report and fix patch, draft every race, link the complete
+ones, refuse to link an incomplete draft without --draft, and never give it a verdict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli.main import cli, register_commands
+from kb.config import load_settings
+from kb.db import open_database
+from kb.models import Fix, Message, Race, Thread
+from kb.models.findings import Evidence
+from tests.kb.scenarios.test_drafts import DIAGRAM_PROSE, KCSAN, KCSAN_FIX
+
+register_commands()
+
+
+def add_race(s, root: str, kind: str, consequence: str, body: str, quote: str, fix_body: str = "") -> None:
+    thread = Thread(root_message_id=root, subject="race")
+    s.add(thread)
+    s.flush()
+    s.add(Message(message_id=root, thread_id=thread.id, body=body, raw=b"", subject="race"))
+    race = Race(thread_id=thread.id, source_kind=kind, consequence=consequence, summary="a race")
+    s.add(race)
+    s.flush()
+    start = body.find(quote)
+    s.add(Evidence(fact_kind="race", fact_id=race.id, message_id=root, start=start, end=start + len(quote), quote=quote))
+    if fix_body:
+        s.add(Message(message_id=f"fix-{root}", thread_id=thread.id, body=fix_body, raw=b"", subject="fix"))
+        s.add(Fix(race_id=race.id, thread_id=thread.id, summary="frob: mark the accesses", kind="patch",
+                  message_id=f"fix-{root}"))
+
+
+@pytest.fixture
+def kb_db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'kb.sqlite'}"
+    factory = open_database(load_settings(url, str(tmp_path / "idx")))
+    with factory() as s:
+        add_race(s, "r1@x", "kcsan", "data-race", "Hi,\n" + KCSAN, "BUG: KCSAN: data-race in frob_reader / frob_writer",
+                 "Mark them.\n---\n" + KCSAN_FIX)
+        add_race(s, "r2@x", "diagram", "use-after-free", "See:\n" + DIAGRAM_PROSE, DIAGRAM_PROSE.strip("\n"))
+        s.commit()
+    return url
+
+
+def run(db: str, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--db", db, *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_draft_all_links_complete_drafts_and_prints_coverage(kb_db: str) -> None:
+    code, out, _ = run(kb_db, "scenario", "draft", "--all", "--json")
+    assert code == 0
+    data = json.loads(out)["by_source"]
+    assert data["kcsan"] == {"races": 1, "complete": 1, "linked": 1, "reproduced": 1, "fixes": 1, "variants": 1}
+    assert data["diagram"]["complete"] == 0 and data["diagram"]["linked"] == 0
+    code, out, _ = run(kb_db, "scenario", "run", "1", "--json")
+    assert code == 0
+    verdicts = {v["variant"]: v["conditions"][0]["verdict"] for v in json.loads(out)["runs"][0]["report"]["variants"]}
+    assert verdicts == {"base": "Sometimes", "fix-1": "Never"}
+    again = json.loads(run(kb_db, "scenario", "draft", "--all", "--json")[1])
+    assert again["skipped_with_scenario"] == 1 and "kcsan" not in again["by_source"]
+
+
+def test_an_incomplete_draft_is_refused_unless_draft_and_never_gives_a_verdict(kb_db: str, tmp_path: Path) -> None:
+    out_file = tmp_path / "r2.kscen"
+    code, _, err = run(kb_db, "scenario", "draft", "2", "-o", str(out_file))
+    assert code == 0 and "incomplete draft" in err
+    code, _, err = run(kb_db, "link", "2", str(out_file))
+    assert code == 2 and err.startswith("kb: ") and "incomplete draft" in err
+    assert run(kb_db, "link", "2", str(out_file), "--draft")[0] == 0
+    code, _, err = run(kb_db, "scenario", "run", "2")
+    assert code == 2 and "no verdict: incomplete draft" in err
+    code, _, err = run(kb_db, "scenario", "check", str(out_file))
+    assert code == 2 and "no verdict: incomplete draft" in err
