@@ -30,6 +30,8 @@ _HUNK_FUNC_RE = re.compile(r"^@@ [^@\n]*@@[ \t]*([^\n]*)$", re.MULTILINE)
 _CHANGED_LINE_RE = re.compile(r"^[+-](?![+-]{2} )([^\n]*)$", re.MULTILINE)
 _COVER_RE = re.compile(r"\[[^\]]*\b0+/\d+\s*\]")
 _SERIES_PART_RE = re.compile(r"\[[^\]]*\b\d+/(\d+)\s*\]")
+_SYNC_RE = re.compile(r"lock|_once|atomic|rcu|barrier|refcount|smp_|xchg|seq|percpu_ref|kref|"
+                      r"synchroni|completion|mutex|sem\b|rwsem|data_race")
 _TERM_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:->[A-Za-z0-9_]+)*")
 
 
@@ -143,16 +145,18 @@ def find_racing_functions(races: list[RaceFinding]) -> set[str]:
 
 
 def touches_racing_code(msg: MessageText, functions: set[str]) -> bool:
-    """The message's diff changes a racing function: a hunk header names one, or the changed
-    lines name two of them."""
+    """The message's diff changes synchronisation in a racing function: a hunk header names
+    one, or the changed lines name two of them."""
     start = nlp.find_diff_start(msg.body)
     if start >= len(msg.body) or not functions:
         return False
     diff = msg.body[start:]
+    changed = " ".join(m.group(1) for m in _CHANGED_LINE_RE.finditer(diff)).lower()
+    if not _SYNC_RE.search(changed):
+        return False        # a race fix changes synchronisation: locks, _ONCE, atomics, RCU ...
     for m in _HUNK_FUNC_RE.finditer(diff):
         if {t.lower() for t in _TERM_RE.findall(m.group(1))} & functions:
             return True
-    changed = " ".join(m.group(1) for m in _CHANGED_LINE_RE.finditer(diff)).lower()
     return sum(1 for t in functions if t in changed) >= 2
 
 
@@ -264,10 +268,11 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
                 not any(mid == msg.message_id for mid, _ in stated):
             continue    # a posted patch that does not address the race proposes nothing here
         skip = {a for mid, a in stated if mid == msg.message_id}
+        posted = bool(_PATCH_SUBJECT_RE.match(msg.subject or "")) and not REPLY_RE.match(msg.subject or "")
         count = 0
         for a, b in find_prose_fixes(msg, skip):
-            if count >= MAX_PROSE_PER_MESSAGE:
-                break
+            if count >= (1 if posted else MAX_PROSE_PER_MESSAGE):
+                break       # a posting or cover letter explains its patch: one alternative at most
             ev = make_evidence(msg, a, b, "fixes.prose", 0.6)
             summary = shorten_summary(ev.quote)
             fixes.append(FixFinding(summary, find_race_index(ev.quote, races), msg.author,

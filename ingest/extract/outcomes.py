@@ -20,11 +20,11 @@ _PATCH_SUBJECT_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC)[^\]]*\]\s*(.*)
 REPLY_RE = re.compile(r"^\s*(?:re|aw|sv)\s*:", re.IGNORECASE)
 _VERSION_RE = re.compile(r"\bv(\d+)\b", re.IGNORECASE)
 _WITHDRAW_WORDS = ("withdraw", "drop", "scrap", "starting over", "please ignore")
-_APPLIED_WORDS = ("applied", "queued", "picked up", "merged")
+_APPLIED_WORDS = ("applied", "queued", "picked", "merged")
 _ACK_RE = re.compile(r"^\s*(?:Acked|Reviewed)-by:", re.MULTILINE)
 # "Applied, thanks." / "Queued to for-6.1" / "I've picked it up" -- not "it is applied to a"
 _APPLIED_RE = re.compile(r"^\W*(?:thanks[,!.]?\s*)?(?:applied|queued|picked up|merged)\b(?! on top)|"
-                         r"\b(?:I|we)(?:'ve| have)? (?:just )?(?:applied|queued|picked up|merged)\b",
+                         r"\b(?:I|we)(?:'ve| have)? (?:just )?(?:applied|queued|picked (?:it |this |them )?up|merged)\b",
                          re.IGNORECASE | re.MULTILINE)
 _WITHDRAW_RE = re.compile(r"\b(?:withdraw\w*|drop (?:this|the) patch|scrap|starting over|"
                           r"please ignore)\b", re.IGNORECASE)
@@ -61,10 +61,15 @@ class StatusCues:
     naks: bool
 
 
+def says_applied(own: str, low: str) -> bool:
+    """The message's own text (`low`: fold_text of it) says its sender applied a patch."""
+    return any(w in low for w in _APPLIED_WORDS) and bool(_APPLIED_RE.search(own))
+
+
 def find_status_cues(scan: MessageScan) -> StatusCues:
     msg, own, low = scan.message, scan.prose, scan.low
     withdraws = any(w in low for w in _WITHDRAW_WORDS) and bool(_WITHDRAW_RE.search(own))
-    applies = any(w in low for w in _APPLIED_WORDS) and bool(_APPLIED_RE.search(own))
+    applies = says_applied(own, low)
     acks = "ed-by:" in own and bool(_ACK_RE.search(own))
     naks = ("nak" in low or "nack" in low) and bool(_NAK_RE.search(own))
     return StatusCues(find_person_key(msg), msg.subject or "", patch_title(msg.subject),

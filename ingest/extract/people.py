@@ -178,7 +178,10 @@ def is_maintainer(person: dict, names: frozenset[str], emails: frozenset[str]) -
 
 
 def extract_people(thread: ThreadText, fixes: list[FixFinding],
-                   maintainers: Maintainers | None = None) -> list[PersonRole]:
+                   maintainers: Maintainers | None = None,
+                   appliers: set[str] | frozenset[str] = frozenset()) -> list[PersonRole]:
+    """People and roles; `appliers` ("Name <email>") said they applied a patch of the thread:
+    maintainers whatever MAINTAINERS says."""
     index = PersonIndex()
     fix_authors = {f.proposed_by for f in fixes}
     root = thread.messages[0] if thread.messages else None
@@ -195,6 +198,8 @@ def extract_people(thread: ThreadText, fixes: list[FixFinding],
         else:
             role = "reviewer"
         index.add(msg.author_name, msg.author_email, role)
+        if msg.author in appliers:
+            index.add(msg.author_name, msg.author_email, "maintainer")
         if i > 0 and msg.author in fix_authors and not is_bot and root and \
                 msg.author_email != root.author_email:
             index.add(msg.author_name, msg.author_email, "reviewer")

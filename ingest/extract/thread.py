@@ -9,6 +9,7 @@ from ingest.extract.gate import scan_thread
 from ingest.extract.histories import find_identity_evidence
 from ingest.extract.maintainers import Maintainers
 from ingest.extract.objections import extract_objections
+from ingest.extract.outcomes import find_person_key, is_same_person, says_applied
 from ingest.extract.people import extract_people
 from ingest.extract.races import extract_races
 from ingest.extract.types import ThreadFindings, ThreadText
@@ -24,7 +25,10 @@ def extract_thread(thread: ThreadText, maintainers: Maintainers | None = None,
         races[0] = replace(races[0], evidence=races[0].evidence + identity)
     fixes = extract_fixes(thread, races, scan=scan)
     objections = extract_objections(thread, fixes, scan=scan)
-    people = extract_people(thread, fixes, maintainers)
+    root_author = find_person_key(thread.messages[0]) if thread.messages else ("", "")
+    appliers = {ms.message.author for ms in scan.messages if says_applied(ms.prose, ms.low)
+                and not is_same_person(find_person_key(ms.message), root_author)}
+    people = extract_people(thread, fixes, maintainers, appliers)
     return ThreadFindings(
         thread_id=thread.thread_id, list=thread.list, subject=thread.subject,
         message_ids=tuple(m.message_id for m in thread.messages),

@@ -70,7 +70,9 @@ def series_thread(*parts):
 @pytest.mark.parametrize("part,is_fix", [
     (("[PATCH 1/3] foo: rename bar", "Rename bar to baz.", "bar_init", "+\tbaz = 1;"), False),
     (("[PATCH 1/3] foo: lock", "Take the lock.", "foo_put", "+\tspin_lock(&l);"), True),
-    (("[PATCH 1/3] foo: x", "Tidy.", "other", "+\tfoo_get(f); foo_put(f);"), True),
+    (("[PATCH 1/3] foo: x", "Tidy.", "other", "+\tspin_lock(&l); foo_get(f); foo_put(f);"), True),
+    (("[PATCH 1/3] foo: x", "Tidy.", "other", "+\tfoo_get(f); foo_put(f);"), False),  # no sync
+    (("[PATCH 1/3] foo: x", "Tidy.", "foo_put", "+\tpr_info(\"x\");"), False),
     (("[PATCH 1/3] foo: x", "Tidy.", "other", "+\tfoo_get(f);"), False),
     (("[PATCH 1/3] foo: close the race", "Tidy.", "other", "+\tx;"), True),
     (("[PATCH 1/3] foo: x", "This closes a race with foo_free.", "other", "+\tx;"), True),

@@ -21,3 +21,25 @@ def test_roles_from_headers_and_trailers():
     assert roles["Ann Dev"] == {"author"}
     assert roles["Bob"] == {"reviewer"}
     assert "reporter" in roles["syzbot+123@syzkaller.appspotmail.com"]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("reply,maintainer", [
+    ("Applied to cgroup/for-6.1-fixes, thanks.", True),
+    ("Thanks, queued.", True),
+    ("I've picked it up.", True),
+    ("Looks good. Does it apply to a series of pages too?", False),
+    ("Is it applied to a series of descending orders?", False),
+])
+def test_who_applies_a_patch_is_a_maintainer(reply, maintainer):
+    from ingest.extract import extract_thread
+    patch = ("There is a race between foo_get() and foo_put() on foo->ref.\n"
+             "Fix this race by taking foo_lock.\n---\ndiff --git a/x.c b/x.c\n")
+    t = make_thread("[PATCH] fix race", make_message("p@x", patch, subject="[PATCH] fix race"),
+                    make_message("r@x", reply, author="Tess Maint", email="tess@x.org",
+                                 reply_to="p@x", subject="Re: [PATCH] fix race"))
+    roles = {p.name: set(p.roles) for p in extract_thread(t).people}
+    assert ("maintainer" in roles["Tess Maint"]) is maintainer
+    assert "maintainer" not in roles["Ann Dev"]
