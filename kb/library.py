@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -121,6 +122,14 @@ class Library:
                                summarise_recovery(row), tuple(s.scalars(select(MessageAlias.alias).where(
                                    MessageAlias.message_id == row.message_id, MessageAlias.method == REUSED_ID)
                                    .order_by(MessageAlias.alias))))
+
+    def show_raw(self, message_id: str) -> bytes:
+        """A message's original bytes, as read from its source."""
+        with self.factory() as s:
+            raw = s.scalar(select(Message.raw).where(Message.message_id == message_id.strip().strip("<>")))
+            if raw is None:
+                raise NotFoundError("no such message", place=message_id)
+            return zlib.decompress(raw) if raw else b""
 
     def count_stats(self) -> dict[str, int]:
         with self.factory() as s:

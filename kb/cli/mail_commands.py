@@ -85,8 +85,9 @@ def threads(ctx: click.Context, limit: int, offset: int, as_json: bool) -> None:
 @click.argument("key")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quotes", is_flag=True, help="Unfold quoted text (folded to its attribution line by default).")
+@click.option("--raw", is_flag=True, help="The message's original bytes, whole (cleaned on a terminal).")
 @click.pass_context
-def show(ctx: click.Context, key: str, as_json: bool, quotes: bool) -> None:
+def show(ctx: click.Context, key: str, as_json: bool, quotes: bool, raw: bool) -> None:
     """Show a thread (by id or any member's message-id) as a tree, or one message; for a patch
     series' message (or a thread rooted at a cover letter) also the series' revisions v1..vN.
 
@@ -95,6 +96,11 @@ def show(ctx: click.Context, key: str, as_json: bool, quotes: bool) -> None:
     from kb.cli.output import print_revisions, show_message
 
     library = open_library(ctx)
+    if raw:
+        from kb.cli.output import print_raw
+
+        print_raw(library.show_raw(key))
+        return
     view = library.show_thread(key)
     key = key.strip().strip("<>")
     message_id = view.thread.root_message_id if key.isdigit() else key
