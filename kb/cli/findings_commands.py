@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli.main import open_library
+from kb.cli.main import hold_writer, no_wait_option, open_library
 from kb.cli.output import print_json, print_revisions, print_text
 from kb.render import format_date
 
@@ -103,6 +103,7 @@ def maintainers() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--reextract/--no-reextract", default=True, show_default=True,
               help="Re-run extraction on every thread so roles use the new file.")
+@no_wait_option
 @click.pass_context
 def maintainers_load(ctx: click.Context, file: str, reextract: bool) -> None:
     """Load a MAINTAINERS file into the KB.
@@ -113,13 +114,14 @@ def maintainers_load(ctx: click.Context, file: str, reextract: bool) -> None:
     from ingest.store.findings import list_thread_ids, store_maintainers
 
     library = open_library(ctx.find_root())
-    with library.factory() as session:
-        count = store_maintainers(session, Path(file).read_text(encoding="utf-8", errors="replace"))
-        ids = list_thread_ids(session)
-        session.commit()
-    print_text(f"loaded {count} sections from {file}")
-    if reextract:
-        report = run_extraction(library.factory, ids)
+    with hold_writer(ctx, library, "maintainers load"):
+        with library.factory() as session:
+            count = store_maintainers(session, Path(file).read_text(encoding="utf-8", errors="replace"))
+            ids = list_thread_ids(session)
+            session.commit()
+        print_text(f"loaded {count} sections from {file}")
+        report = run_extraction(library.factory, ids) if reextract else None
+    if report:
         print_text(f"re-extracted {report.threads} threads: {report.races} races, {report.fixes} fixes, "
                    f"{report.objections} objections")
 

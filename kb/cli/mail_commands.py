@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from kb.cli.main import open_library
+from kb.cli.main import hold_writer, no_wait_option, open_library
 from kb.cli.output import print_json, print_text, render_thread_tree
 from kb.render import format_date, format_iso
 
@@ -28,6 +28,7 @@ def make_progress(enabled: bool) -> Any:
 @click.option("--list", "list_name", metavar="NAME", help="List name to record (default: the List-Id header).")
 @click.option("--workers", type=click.IntRange(0, 64), default=2, show_default=True, help="Parser processes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@no_wait_option
 @click.pass_context
 def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, workers: int, as_json: bool) -> None:
     """Ingest mbox(.gz), Maildir, .eml, public-inbox epochs, web pages or directories ("-": stdin).
@@ -37,7 +38,7 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, 
     from ingest.pipeline import run_ingest
 
     library = open_library(ctx)
-    with make_progress(sys.stdout.isatty() and not as_json) as bar:
+    with hold_writer(ctx, library, "ingest"), make_progress(sys.stdout.isatty() and not as_json) as bar:
         task = bar.add_task("ingest", total=None) if bar else None
 
         def on_progress(label: str, count: int) -> None:
@@ -188,26 +189,32 @@ def search(ctx: click.Context, query: str, by_thread: bool, sort: str, limit: in
 
 
 @click.command()
+@no_wait_option
 @click.pass_context
 def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from the database.
 
     Example: kb reindex
     """
-    count = open_library(ctx).reindex()
+    library = open_library(ctx)
+    with hold_writer(ctx, library, "reindex"):
+        count = library.reindex()
     print_text(f"indexed {count} messages")
 
 
 @click.command()
 @click.option("--repair", is_flag=True, help="Index what is missing or stale; drop what is gone.")
 @click.option("--json", "as_json", is_flag=True)
+@no_wait_option
 @click.pass_context
 def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
     """Report messages missing from, or stale in, the search index (and repair them).
 
     Example: kb check --repair
     """
-    result = open_library(ctx).check_index(repair)
+    library = open_library(ctx)
+    with hold_writer(ctx, library, "check --repair") if repair else nullcontext():
+        result = library.check_index(repair)
     if as_json:
         print_json({"missing": list(result.missing), "stale": list(result.stale), "extra": list(result.extra),
                     "repaired": result.repaired})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -58,6 +60,27 @@ def open_library(ctx: click.Context) -> Any:
     from kb.library import Library
 
     return Library(load_settings(ctx.obj["db"], ctx.obj["index"]))
+
+
+def remember_no_wait(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.find_root().obj = {**(ctx.find_root().obj or {}), "no_wait": value}
+    return value
+
+
+no_wait_option = click.option(
+    "--no-wait", is_flag=True, expose_value=False, callback=remember_no_wait,
+    help="Refuse, instead of waiting, when another writer (ingest, reindex, ...) holds the KB.")
+
+
+@contextmanager
+def hold_writer(ctx: click.Context, library: Any, what: str) -> Iterator[None]:
+    """Be this KB's only writer for the block: wait, saying for whom, or refuse with --no-wait."""
+    from kb.writer_lock import hold_writer_lock
+
+    with hold_writer_lock(library.settings.db_url, library.factory.kw["bind"], what,
+                          wait=not ctx.find_root().obj.get("no_wait"),
+                          notify=lambda line: click.echo(f"kb: {line}", err=True)):
+        yield
 
 
 def register_commands() -> None:
