@@ -94,5 +94,8 @@ def register_commands() -> None:
 
 
 def main() -> None:
+    from kb.child_processes import make_children_die_with_parent
+
+    make_children_die_with_parent()
     register_commands()
     cli(prog_name="kb")
