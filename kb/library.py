@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import zlib
 from collections import defaultdict
@@ -238,8 +239,13 @@ class Library:
         from kb.search import rebuild_index
 
         self.drop_searcher()
-        with self.factory() as s:
-            return rebuild_index(self.settings.index_dir, iter_index_docs(s))
+        try:
+            with self.factory() as s:
+                return rebuild_index(self.settings.index_dir, iter_index_docs(s))
+        except BaseException:  # a full disk must not stay full of a half-built copy
+            fresh = Path(self.settings.index_dir)
+            shutil.rmtree(fresh.with_name(fresh.name + ".new"), ignore_errors=True)
+            raise
 
     def check_index(self, repair: bool = False) -> IndexCheck:
         """Messages missing from, stale in, or unknown to the index; optionally repaired."""

@@ -212,7 +212,10 @@ def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
 
     Example: kb check --repair
     """
+    from kb.index_health import require_sound_index
+
     library = open_library(ctx)
+    require_sound_index(library.settings.index_dir)
     with hold_writer(ctx, library, "check --repair") if repair else nullcontext():
         result = library.check_index(repair)
     if as_json:

@@ -30,6 +30,12 @@ class KbGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+            from kb.index_health import describe_failure
+
+            known = describe_failure(exc)  # a full disk, a read-only file, a damaged index
+            if known and not os.environ.get("KB_DEBUG"):
+                click.echo(f"kb: {known}", err=True)
+                sys.exit(2)
             if os.environ.get("KB_DEBUG"):  # printed here: click turns a re-raised EOFError into "Aborted!"
                 traceback.print_exc()
                 sys.exit(3)
