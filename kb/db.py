@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -71,12 +72,24 @@ def find_head_revision() -> str:
 
 
 def migrate_database(engine: Engine) -> None:
-    """Apply Alembic migrations up to head (a no-op when current)."""
+    """Apply Alembic migrations up to head (a no-op when current). Two processes opening a
+    fresh KB at once take turns (a lock file / advisory lock); the second finds it current."""
     from alembic import command
+
+    from kb.writer_lock import MIGRATE_KEY, advisory_lock, find_sqlite_path, lock_file
 
     if find_revision(engine) == find_head_revision():
         return
-    command.upgrade(make_alembic_config(engine), "head")  # type: ignore[arg-type]
+    url = engine.url.render_as_string(hide_password=False)
+    path = find_sqlite_path(url)
+    if url.startswith("sqlite"):
+        guard = lock_file(path.with_name(path.name + ".migrate.lock"), "migration", True, lambda _: None) \
+            if path else nullcontext()
+    else:
+        guard = advisory_lock(engine, MIGRATE_KEY, "migration", True, lambda _: None)
+    with guard:
+        if find_revision(engine) != find_head_revision():
+            command.upgrade(make_alembic_config(engine), "head")  # type: ignore[arg-type]
 
 
 def describe_missing_kb(settings: Settings) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -118,6 +120,14 @@ class Library:
                                    MessageAlias.message_id == row.message_id, MessageAlias.method == REUSED_ID)
                                    .order_by(MessageAlias.alias))))
 
+    def show_raw(self, message_id: str) -> bytes:
+        """A message's original bytes, as read from its source."""
+        with self.factory() as s:
+            raw = s.scalar(select(Message.raw).where(Message.message_id == message_id.strip().strip("<>")))
+            if raw is None:
+                raise NotFoundError("no such message", place=message_id)
+            return zlib.decompress(raw) if raw else b""
+
     def count_stats(self) -> dict[str, int]:
         with self.factory() as s:
             def count(column: object) -> int:
@@ -227,8 +237,13 @@ class Library:
         from kb.search import rebuild_index
 
         self.drop_searcher()
-        with self.factory() as s:
-            return rebuild_index(self.settings.index_dir, iter_index_docs(s))
+        try:
+            with self.factory() as s:
+                return rebuild_index(self.settings.index_dir, iter_index_docs(s))
+        except BaseException:  # a full disk must not stay full of a half-built copy
+            fresh = Path(self.settings.index_dir)
+            shutil.rmtree(fresh.with_name(fresh.name + ".new"), ignore_errors=True)
+            raise
 
     def check_index(self, repair: bool = False) -> IndexCheck:
         """Messages missing from, stale in, or unknown to the index; optionally repaired."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli.main import open_library
+from kb.cli.main import hold_writer, no_wait_option, open_library
 from kb.cli.output import print_json, print_revisions, print_text
 from kb.render import format_date
 
@@ -111,6 +111,7 @@ def maintainers() -> None:
 @click.option("--reextract/--no-reextract", default=True, show_default=True,
               help="Re-extract (and re-index) the threads now, so roles use the new file "
                    "(--no-reextract: leave them to kb refresh).")
+@no_wait_option
 @click.pass_context
 def maintainers_load(ctx: click.Context, file: str, reextract: bool) -> None:
     """Load a MAINTAINERS file into the KB.
@@ -121,16 +122,16 @@ def maintainers_load(ctx: click.Context, file: str, reextract: bool) -> None:
     from ingest.store.findings import store_maintainers
 
     library = open_library(ctx, create=True)
-    with library.factory() as session:
-        count = store_maintainers(session, Path(file).read_text(encoding="utf-8", errors="replace"))
-        session.commit()
-    print_text(f"loaded {count} sections from {file}")
-    if reextract:
-        report = run_ingest(library.factory, (), index_dir=library.settings.index_dir)
-        found = report.extracted
-        if found:
-            print_text(f"re-extracted {found.threads} threads: {found.races} races, {found.fixes} fixes, "
-                       f"{found.objections} objections; re-indexed {report.indexed} messages")
+    with hold_writer(ctx, library, "maintainers load"):
+        with library.factory() as session:
+            count = store_maintainers(session, Path(file).read_text(encoding="utf-8", errors="replace"))
+            session.commit()
+        print_text(f"loaded {count} sections from {file}")
+        report = run_ingest(library.factory, (), index_dir=library.settings.index_dir) if reextract else None
+    found = report.extracted if report else None
+    if found:
+        print_text(f"re-extracted {found.threads} threads: {found.races} races, {found.fixes} fixes, "
+                   f"{found.objections} objections; re-indexed {report.indexed} messages")
 
 
 @click.command("eval")

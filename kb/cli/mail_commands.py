@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import asdict
 from typing import Any
 
 import click
 
-from kb.cli.main import open_library
+from kb.cli.main import hold_writer, no_wait_option, open_library
 from kb.cli.output import print_json, print_text, render_thread_tree
 from kb.render import count_noun, format_date, format_iso
 
@@ -19,6 +20,7 @@ from kb.render import count_noun, format_date, format_iso
 @click.option("--json", "as_json", is_flag=True, help="Print the summary (with each stage's wall and CPU s) as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress lines (on a pipe: one line on stderr every 10 s, "
                                             "or every $KB_PROGRESS_INTERVAL s).")
+@no_wait_option
 @click.pass_context
 def ingest(ctx: click.Context, sources: tuple[str, ...], list_name: str | None, workers: int, as_json: bool,
            quiet: bool) -> None:
@@ -53,7 +55,7 @@ def run_pipeline(ctx: click.Context, sources: tuple[str, ...], list_name: str | 
     from kb.cli.progress import make_progress
 
     library = open_library(ctx, create=bool(sources))   # refresh needs an existing KB
-    with make_progress(quiet) as progress:
+    with hold_writer(ctx, library, "ingest" if sources else "refresh"), make_progress(quiet) as progress:
         try:
             report = run_ingest(library.factory, sources, list_name, workers=workers, progress=progress,
                                 index_dir=library.settings.index_dir)
@@ -104,8 +106,9 @@ def threads(ctx: click.Context, limit: int, offset: int, as_json: bool) -> None:
 @click.argument("key")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quotes", is_flag=True, help="Unfold quoted text (folded to its attribution line by default).")
+@click.option("--raw", is_flag=True, help="The message's original bytes, whole (cleaned on a terminal).")
 @click.pass_context
-def show(ctx: click.Context, key: str, as_json: bool, quotes: bool) -> None:
+def show(ctx: click.Context, key: str, as_json: bool, quotes: bool, raw: bool) -> None:
     """Show a thread (by id or any member's message-id) as a tree with its races, fixes and
     objections, or one message; for a patch series' message (or a thread rooted at a cover
     letter) also the series' revisions v1..vN.
@@ -115,6 +118,11 @@ def show(ctx: click.Context, key: str, as_json: bool, quotes: bool) -> None:
     from kb.cli.output import print_revisions, print_thread_findings, show_message
 
     library = open_library(ctx)
+    if raw:
+        from kb.cli.output import print_raw
+
+        print_raw(library.show_raw(key))
+        return
     view = library.show_thread(key)
     key = key.strip().strip("<>")
     message_id = view.thread.root_message_id if key.isdigit() else key
@@ -204,19 +212,23 @@ def search(ctx: click.Context, query: str, by_thread: bool, sort: str, limit: in
 
 
 @click.command()
+@no_wait_option
 @click.pass_context
 def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from the database.
 
     Example: kb reindex
     """
-    count = open_library(ctx).reindex()
+    library = open_library(ctx)
+    with hold_writer(ctx, library, "reindex"):
+        count = library.reindex()
     print_text(f"indexed {count} messages")
 
 
 @click.command()
 @click.option("--repair", is_flag=True, help="Index what is missing or stale; drop what is gone.")
 @click.option("--json", "as_json", is_flag=True)
+@no_wait_option
 @click.pass_context
 def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
     """Report messages missing from, or stale in, the search index (and repair them), and the
@@ -225,9 +237,12 @@ def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
     Example: kb check --repair
     """
     from ingest.pipeline import find_pending
+    from kb.index_health import require_sound_index
 
     library = open_library(ctx)
-    result = library.check_index(repair)
+    require_sound_index(library.settings.index_dir)
+    with hold_writer(ctx, library, "check --repair") if repair else nullcontext():
+        result = library.check_index(repair)
     pending = find_pending(library.factory, library.settings.index_dir)
     if as_json:
         print_json({"missing": list(result.missing), "stale": list(result.stale), "extra": list(result.extra),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -28,8 +30,13 @@ class KbGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
-            if os.environ.get("KB_DEBUG"):
-                # printed here: re-raised, click would turn an EOFError into a bare "Aborted!"
+            from kb.index_health import describe_failure
+
+            known = describe_failure(exc)  # a full disk, a read-only file, a damaged index
+            if known and not os.environ.get("KB_DEBUG"):
+                click.echo(f"kb: {known}", err=True)
+                sys.exit(2)
+            if os.environ.get("KB_DEBUG"):  # printed here: click turns a re-raised EOFError into "Aborted!"
                 traceback.print_exc()
             click.echo(f"kb: internal error: {describe_exception(exc)} (KB_DEBUG=1 shows the traceback)", err=True)
             sys.exit(3)
@@ -58,6 +65,27 @@ def open_library(ctx: click.Context, create: bool = False) -> Any:
     return Library(load_settings(root.obj["db"], root.obj["index"]), create=create)
 
 
+def remember_no_wait(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.find_root().obj = {**(ctx.find_root().obj or {}), "no_wait": value}
+    return value
+
+
+no_wait_option = click.option(
+    "--no-wait", is_flag=True, expose_value=False, callback=remember_no_wait,
+    help="Refuse, instead of waiting, when another writer (ingest, reindex, ...) holds the KB.")
+
+
+@contextmanager
+def hold_writer(ctx: click.Context, library: Any, what: str) -> Iterator[None]:
+    """Be this KB's only writer for the block: wait, saying for whom, or refuse with --no-wait."""
+    from kb.writer_lock import hold_writer_lock
+
+    with hold_writer_lock(library.settings.db_url, library.factory.kw["bind"], what,
+                          wait=not ctx.find_root().obj.get("no_wait"),
+                          notify=lambda line: click.echo(f"kb: {line}", err=True)):
+        yield
+
+
 def register_commands() -> None:
     from kb.cli import findings_commands, mail_commands
     from kb.cli.demo import demo
@@ -69,5 +97,8 @@ def register_commands() -> None:
 
 
 def main() -> None:
+    from kb.child_processes import make_children_die_with_parent
+
+    make_children_die_with_parent()
     register_commands()
     cli(prog_name="kb")

@@ -11,6 +11,7 @@ from rich.text import Text
 from kb.render import clean_terminal_text, count_noun, dump_json, format_date
 
 _console: Console | None = None
+SHOW_CHARS = 200_000  # of a body shown as text; the rest is announced, `kb show --raw` has it all
 
 
 def get_console() -> Console:
@@ -27,6 +28,16 @@ def print_json(data: Any) -> None:
 def print_text(text: str, style: str | None = None) -> None:
     """Untrusted text printed literally: `[PATCH v2]` survives, escape sequences do not."""
     get_console().print(Text(clean_terminal_text(text), style=style or ""))
+
+
+def print_raw(data: bytes) -> None:
+    """A message's original bytes: as they are into a pipe or file, cleaned on a terminal."""
+    out = click.get_binary_stream("stdout")
+    if out.isatty():
+        click.echo(clean_terminal_text(data.decode("utf-8", "replace")))
+    else:
+        out.write(data)
+        out.flush()
 
 
 def render_thread_tree(view: Any) -> None:
@@ -56,10 +67,10 @@ def show_message(library: Any, message_id: str, quotes: bool) -> None:
     if message.recovery is not None:
         print_text(describe_recovery(message.recovery), style="dim")
     print_text("")
-    body = message.body
+    body = message.body[:SHOW_CHARS]
     if not message.segments:
         print_text(body)
-    for segment in message.segments:
+    for segment in (g for g in message.segments if g.start < len(body)):
         text = body[segment.start:segment.end].rstrip("\n")
         if segment.kind == "quote" and not quotes:
             lines = text.count("\n") + 1
@@ -75,6 +86,9 @@ def show_message(library: Any, message_id: str, quotes: bool) -> None:
             print_text(text, style="italic")
         else:
             print_text(text)
+    if len(message.body) > SHOW_CHARS:
+        more = len(message.body[SHOW_CHARS:].encode("utf-8", "replace"))
+        print_text(f"[truncated: {more} bytes more; kb show --raw {summary.message_id}]", style="bold")
     if message.patches:
         print_text("")
         for patch in message.patches:
