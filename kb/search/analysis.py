@@ -22,10 +22,8 @@ from whoosh.analysis import Token, Tokenizer
 
 from kb.query.fields import FIELDS, FieldKind
 
-SCHEMA_VERSION = 2
-# short stored fields whose phrases are checked against the stored text instead of
-# positions: their posting blocks stay small (no per-posting position lists to unpickle)
-STORED_PHRASE_FIELDS = frozenset({"subject"})
+SCHEMA_VERSION = 3
+STORED_FIELDS = frozenset({"subject"})  # shown in hits
 MAX_TERM_LENGTH = 64
 
 _WORD = re.compile(r"\w+")
@@ -166,6 +164,14 @@ def _fast_tokenizer(analyzer: object) -> _KbTokenizer | None:
     return analyzer if isinstance(analyzer, _KbTokenizer) else None
 
 
+def find_kb_tokenizer(field: fields.FieldType) -> _KbTokenizer | None:
+    """The field's kb tokenizer when kb's own formats index it (unboosted), else None."""
+    fmt = field.format
+    if isinstance(fmt, (_FastPositions, _FastFrequency)) and fmt.field_boost == 1.0:
+        return _fast_tokenizer(field.analyzer)
+    return None
+
+
 _TOKENIZERS = {
     FieldKind.TEXT: WordTokenizer,
     FieldKind.ADDRESS: AddressTokenizer,
@@ -180,10 +186,8 @@ def _make_field(name: str) -> fields.FieldType:
         return fields.DATETIME(stored=name == "date", sortable=name == "date")
     if spec.kind is FieldKind.EXACT:
         return fields.ID(stored=True, unique=True, sortable=True)
-    positions = spec.phrases and name not in STORED_PHRASE_FIELDS
-    field = fields.TEXT(analyzer=_TOKENIZERS[spec.kind](), phrase=positions,
-                        stored=name in STORED_PHRASE_FIELDS)
-    field.format = (_FastPositions if positions else _FastFrequency)(field_boost=1.0)
+    field = fields.TEXT(analyzer=_TOKENIZERS[spec.kind](), phrase=spec.phrases, stored=name in STORED_FIELDS)
+    field.format = (_FastPositions if spec.phrases else _FastFrequency)(field_boost=1.0)
     if spec.kind in (FieldKind.KEYWORD, FieldKind.PATH):
         field.scorable = False
     return field
