@@ -1,7 +1,9 @@
 """Analyzers and the whoosh schema of the search index.
 
 Text is split like Xapian/lore: runs of word characters (letters, digits, `_`), lower-cased,
-no stemming, no stop words. So `use-after-free`, `memory.high` and `Acked-by: Tejun Heo`
+no stop words. The English prose fields (STEMMED) also index, in a `<field>_stem` companion
+without positions, the Porter stem of each alphabetic word whose stem differs from it, so an
+unquoted `resize` also finds `resizing` (kb.query.to_whoosh); phrases and `=word` stay exact. So `use-after-free`, `memory.high` and `Acked-by: Tejun Heo`
 become phrases of terms, and kernel identifiers (`mem_cgroup_charge`) stay whole.
 Addresses index their name words, the full address, its local part and its domain, so
 `f:hannes`, `f:hannes@cmpxchg.org` and `f:weiner` all match. Paths index the full path,
@@ -16,14 +18,19 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import lru_cache
 
-from whoosh import fields, formats
+from whoosh import columns, fields, formats
 from whoosh.analysis import Token, Tokenizer
+from whoosh.lang.porter import stem as porter_stem
 
 from kb.query.fields import FIELDS, FieldKind
 
 SCHEMA_VERSION = 3
 STORED_FIELDS = frozenset({"subject"})  # shown in hits
+STEMMED = ("subject", "body_new", "body_quoted", "race", "fix", "objection")
+STEM_SUFFIX = "_stem"
+MIN_STEM_LENGTH = 4
 MAX_TERM_LENGTH = 64
 
 _WORD = re.compile(r"\w+")
@@ -76,6 +83,22 @@ class WordTokenizer(_KbTokenizer):
             word = match.group().lower()
             if len(word) <= MAX_TERM_LENGTH:
                 yield word, match.start(), match.end()
+
+
+@lru_cache(maxsize=1 << 18)
+def stem_word(word: str) -> str:
+    """The English (Porter) stem of an alphabetic word; other words (identifiers, numbers) as is."""
+    return porter_stem(word) if len(word) >= MIN_STEM_LENGTH and word.isalpha() else word
+
+
+class StemTokenizer(_KbTokenizer):
+    """Stems of running text that differ from their word (indexing), every word's stem (query)."""
+
+    def words(self, value: str, query: bool = False) -> list[str]:
+        words = [w for w in _WORD.findall(value.lower()) if len(w) <= MAX_TERM_LENGTH]
+        if query:
+            return [stem_word(w) for w in words]
+        return [s for w in words if (s := stem_word(w)) != w]
 
 
 class AddressTokenizer(_KbTokenizer):
@@ -200,7 +223,13 @@ def build_schema() -> fields.Schema:
         author=fields.STORED(),
         excerpt=fields.STORED(),
         digest=fields.COLUMN(),
+        series=fields.COLUMN(columns.VarBytesColumn()),  # revision key: v1..vN of one series
+        revision=fields.COLUMN(columns.NumericColumn("i")),  # N of vN
     )
     for name in FIELDS:
         schema.add(name, _make_field(name))
+    for name in STEMMED:
+        stems = fields.TEXT(analyzer=StemTokenizer(), phrase=False)
+        stems.format = _FastFrequency(field_boost=1.0)
+        schema.add(name + STEM_SUFFIX, stems)
     return schema

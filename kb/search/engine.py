@@ -23,6 +23,7 @@ from whoosh.util.times import datetime_to_long
 
 from kb.query.fields import FINDING_FIELDS
 from kb.search import adapter
+from kb.search.analysis import STEM_SUFFIX
 
 FIELD_BOOSTS = {"subject": 2.0}
 FULL_READ_SHARE = 4  # a word is read whole when it has at most this many postings per candidate
@@ -206,7 +207,7 @@ def _select(postings: Postings, within: list[int]) -> Postings:
 
 def is_thread_scoped(q: wq.Query) -> bool:
     """True when every field `q` searches is a finding field."""
-    names = set(iter_fieldnames(q))
+    names = {name.removesuffix(STEM_SUFFIX) for name in iter_fieldnames(q)}
     return bool(names) and names <= FINDING_FIELDS
 
 

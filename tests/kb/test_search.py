@@ -14,6 +14,7 @@ import pytest
 import kb.search.builder as builder_module
 import kb.search.index as search_index_module
 from kb.errors import ConfigError, QueryError
+from kb.search.analysis import stem_word
 from kb.search import (IndexDoc, IndexSearcher, delete_documents, index_documents, list_indexed,
                        rebuild_index, search_index)
 
@@ -90,18 +91,21 @@ def words_of(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
-def has_phrase(text: str, phrase: str) -> bool:
+def has_phrase(text: str, phrase: str, stemmed: bool = False) -> bool:
+    """An exact phrase; in a stemmed field a lone word matches any word with its stem."""
     want, have = words_of(phrase), words_of(text)
+    if stemmed and len(want) == 1:
+        return stem_word(want[0]) in {stem_word(w) for w in have}
     return any(have[i : i + len(want)] == want for i in range(len(have) - len(want) + 1))
 
 
 def in_subject(phrase: str) -> Callable[[IndexDoc], bool]:
-    return lambda doc: has_phrase(doc.subject, phrase)
+    return lambda doc: has_phrase(doc.subject, phrase, stemmed=True)
 
 
 def in_body(phrase: str) -> Callable[[IndexDoc], bool]:
-    return lambda doc: any(has_phrase(text, phrase) for text in (
-        doc.body_new, doc.body_quoted, doc.diff_added, doc.diff_removed, "\n".join(doc.diff_hunks)))
+    return lambda doc: any(has_phrase(text, phrase, stemmed=True) for text in (doc.body_new, doc.body_quoted)) or any(
+        has_phrase(text, phrase) for text in (doc.diff_added, doc.diff_removed, "\n".join(doc.diff_hunks)))
 
 
 def from_(who: str) -> Callable[[IndexDoc], bool]:
