@@ -16,7 +16,7 @@ from whoosh.index import Index
 from kb.search import adapter
 from kb.search.analysis import find_kb_tokenizer
 
-POOL_MB = 192  # estimated pool bytes before a segment is written (the process stays near 2x)
+POOL_MB = 128  # estimated pool bytes before a segment is written (the process stays near 2x)
 WRITER_MB = 128  # whoosh's own pool on the public path
 
 

@@ -42,6 +42,7 @@ class PostingPool:
         self.raw: set[str] = set()
         self.lengths: dict[str, array] = {}  # field -> per-doc token count (scorable fields)
         self.size = 0
+        self._single: dict[object, dict[int, bytes]] = {}  # encode -> position -> encoded [position]
 
     def add_words(self, field: str, docnum: int, words: list[str],
                   encode: Callable[[list[int]], bytes] | None) -> None:
@@ -65,13 +66,20 @@ class PostingPool:
         poses: defaultdict[str, list[int]] = defaultdict(list)
         for pos, word in enumerate(words):
             poses[word].append(pos)
+        single = self._single.setdefault(encode, {})  # most words occur once: encode each position once
         for word, poslist in poses.items():
+            if len(poslist) == 1:
+                value = single.get(poslist[0])
+                if value is None:
+                    value = single[poslist[0]] = encode(poslist)
+            else:
+                value = encode(poslist)
             postings = terms.get(word)
             if postings is None:
-                terms[word] = [docnum, len(poslist), encode(poslist)]
+                terms[word] = [docnum, len(poslist), value]
                 added += TERM_BYTES
             else:
-                postings += (docnum, len(poslist), encode(poslist))
+                postings += (docnum, len(poslist), value)
         self.size += added + (POSTING_BYTES + POSITIONS_BYTES) * len(poses)
 
     def add_raw(self, field: str, docnum: int, items: Iterator[tuple[bytes, int, float, bytes]]) -> None:
