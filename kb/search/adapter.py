@@ -26,8 +26,7 @@ import whoosh
 from whoosh.fields import FieldType, Schema
 from whoosh.index import Index
 from whoosh.reading import IndexReader
-from whoosh.util.numeric import length_to_byte  # noqa: F401 - imported to fail early when moved
-from whoosh.writing import IndexWriter, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from kb.search.pool import PostingPool, TermPostings
 
@@ -220,7 +219,3 @@ def _write_term(pw: Any, fieldobj: FieldType, term: TermPostings, pool: PostingP
 def iter_leaves(reader: IndexReader) -> Iterator[tuple[IndexReader, int]]:
     """(leaf reader, docnum offset) pairs; public API, here so callers need one import."""
     return iter(reader.leaf_readers())
-
-
-__all__ = ["FORCE_PUBLIC", "IndexWriter", "WRITTEN_FOR", "finish_pool_doc", "is_fast_path_usable",
-           "iter_leaves", "open_pool_writer", "read_postings", "write_pool"]
