@@ -1,6 +1,6 @@
 """Benchmark the search index on the cgroups epoch: build rate and query latency, as JSON.
 
-    .venv/bin/python bench/search_index.py [--mbox PATH] [--limit N] [--procs 2]
+    .venv/bin/python bench/search_index.py [--mbox PATH] [--limit N]
         [--queries bench/queries.txt] [--repeat 5] [--index-dir DIR]
 
 IndexDocs come straight from the mbox (Python's email package; crude split: lines starting
@@ -198,8 +198,6 @@ def main() -> None:
                         help="a public-inbox v2 epoch (.bundle or bare git dir) instead of --mbox, "
                              f"e.g. {EPOCH}")
     parser.add_argument("--limit", type=int, default=0, help="first N messages only")
-    parser.add_argument("--procs", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=50_000)
     parser.add_argument("--queries", type=Path, default=ROOT / "bench" / "queries.txt")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--index-dir", type=Path, help="keep the index here (default: a temp dir)")
@@ -220,7 +218,7 @@ def main() -> None:
     index_dir = args.index_dir or workdir / "index"
     cpu_before = find_cpu_seconds()
     start = time.perf_counter()
-    count = rebuild_index(index_dir, docs, procs=args.procs, batch=args.batch)
+    count = rebuild_index(index_dir, docs)
     build_s = time.perf_counter() - start
     build_cpu_s = find_cpu_seconds() - cpu_before
     size = sum(p.stat().st_size for p in index_dir.iterdir())
@@ -231,9 +229,8 @@ def main() -> None:
         "parse_s": round(parsed_s, 2),
         "build_s": round(build_s, 2),
         "build_msgs_per_s": round(count / build_s, 1),
-        "build_cpu_s": round(build_cpu_s, 1),  # user+sys of this process and the writer procs
+        "build_cpu_s": round(build_cpu_s, 1),  # user+sys of this process
         "load_avg_1min": round(os.getloadavg()[0], 2),
-        "procs": args.procs,
         "index_mb": round(size / 1e6, 1),
         **measure_queries(index_dir, queries, args.repeat),
     }

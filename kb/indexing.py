@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kb.models import (
     Evidence, Fix, MailingList, Message, MessageList, Objection, Patch, Race, Role, ScenarioLink, ScenarioRun, Segment,
-    Thread,
+    Series, SeriesMessage, Thread,
 )
 from kb.search import IndexDoc
 
@@ -91,6 +91,9 @@ def build_chunk(s: Session, pks: Sequence[int]) -> Iterable[IndexDoc]:
     for pk, path, functions, patch_id in conn.execute(select(Patch.message_pk, Patch.path, Patch.functions,
                                                              Patch.patch_id).where(Patch.message_pk.in_(pks))):
         patches[pk].append((path, functions, patch_id))
+    series = dict(((pk, (key, version)) for pk, key, version in conn.execute(
+        select(SeriesMessage.message_pk, Series.revision_key, Series.version)
+        .join(Series, Series.id == SeriesMessage.series_id).where(SeriesMessage.message_pk.in_(pks)))))
     lists: dict[int, list[str]] = defaultdict(list)
     for pk, name in conn.execute(select(MessageList.message_pk, MailingList.name)
                                  .join(MailingList, MailingList.id == MessageList.list_id)
@@ -123,7 +126,8 @@ def build_chunk(s: Session, pks: Sequence[int]) -> Iterable[IndexDoc]:
             objections=tuple(sorted(found.get("objections", ()))), symbols=tuple(sorted(found.get("symbols", ()))),
             persons=tuple(sorted(persons[row.thread_id])), maintainers=tuple(sorted(maintainers[row.thread_id])),
             has=tuple(sorted(found.get("has", set()) | ({"scenario"} if root in verdicts else set()))),
-            verdicts=tuple(verdicts.get(root, ())), version=EXTRACTION_VERSION)
+            verdicts=tuple(verdicts.get(root, ())), series=series.get(row.id, ("", 0))[0],
+            revision=series.get(row.id, ("", 0))[1], version=EXTRACTION_VERSION)
 
 
 def load_verdicts(s: Session, roots: dict[int, str]) -> dict[str, tuple[str, ...]]:

@@ -188,7 +188,8 @@ def export(ctx: click.Context, fmt: str, thread_keys: tuple[str, ...]) -> None:
 
 @click.command()
 @click.argument("query")
-@click.option("--threads", "by_thread", is_flag=True, help="One hit per thread.")
+@click.option("--threads", "by_thread", is_flag=True,
+              help="One hit per thread; a patch series' revisions fold into one hit showing the latest.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -196,16 +197,23 @@ def export(ctx: click.Context, fmt: str, thread_keys: tuple[str, ...]) -> None:
 def search(ctx: click.Context, query: str, by_thread: bool, sort: str, limit: int, as_json: bool) -> None:
     """Search with lore's query language (s: f: b: d: dfn: ...) plus race: fix: sym: has: ...
 
+    Words in English text (subjects, bodies, race: fix: objection:) are stemmed: race:resize
+    also finds "resizing". Exact match: quote it (race:"resize", phrases are always exact) or
+    write race:=resize. Code, paths, addresses and sym: are always exact. Finding prefixes
+    combine per thread: fix:READ_ONCE objection:performance finds threads holding both.
+
     Example: kb search 'b:swapoff d:2017-12..' --threads
     """
     result = open_library(ctx).search(query, limit=limit, sort=sort, threads=by_thread)
     if as_json:
         print_json({"query": query, "total": result.total, "hits": [
             {"message_id": h.message_id, "thread": h.thread_id, "date": format_iso(h.date), "author": h.author,
-             "subject": h.subject, "score": h.score, "snippet": h.snippet} for h in result.hits]})
+             "subject": h.subject, "score": h.score, "snippet": h.snippet, "revisions": h.revisions}
+            for h in result.hits]})
         return
     for hit in result.hits:
-        print_text(f"{format_date(hit.date)}  {hit.author}  {hit.subject}", style="bold")
+        folded = f"  ({hit.revisions} revisions)" if hit.revisions > 1 else ""
+        print_text(f"{format_date(hit.date)}  {hit.author}  {hit.subject}{folded}", style="bold")
         print_text(f"    <{hit.message_id}>  thread <{hit.thread_id}>", style="dim")
         print_text(f"    {' '.join(hit.snippet.split())}")
     print_text(f"({len(result.hits)} of {count_noun(result.total, 'hit')})")

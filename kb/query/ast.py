@@ -9,12 +9,16 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class Term:
-    """`prefix:text`; prefix '' is a bare word. `phrase` when the text was quoted."""
+    """`prefix:text`; prefix '' is a bare word. `phrase` when the text was quoted.
+
+    `exact` (quoted, or written `prefix:=word`) turns English stemming off for the term.
+    """
 
     prefix: str
     text: str
     phrase: bool = False
     position: int = 0
+    exact: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def iter_leaves(node: Node) -> Iterator[Leaf]:
 def format_node(node: Node) -> str:
     """A canonical, fully parenthesised rendering (for tests and `--explain`)."""
     if isinstance(node, Term):
-        text = f'"{node.text}"' if node.phrase else node.text
+        text = f'"{node.text}"' if node.phrase else f"={node.text}" if node.exact else node.text
         return f"{node.prefix}:{text}" if node.prefix else text
     if isinstance(node, DateRange):
         start = node.start.isoformat() if node.start else ""

@@ -97,5 +97,9 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "": ("subject", *BODY),  # a bare word: subject and body
 }
 
+# kb's finding fields hold what a thread's evidence messages say: ANDed with each other or
+# with lore prefixes they select threads, not single messages (kb.search.engine)
+FINDING_FIELDS = frozenset({"race", "fix", "objection", "symbols", "has", "verdicts"})
+
 DATE_PREFIXES = frozenset({"d", "rt"})
 HAS_VALUES = frozenset({"race", "fix", "objection", "scenario"})

@@ -8,6 +8,8 @@ Grammar (AND binds tighter than OR; juxtaposition is AND, as on lore):
     unary   := "NOT" unary | "-" primary | "+" primary | primary
     primary := "(" or_expr ")" | PREFIX ":" ( "(" or_expr ")" | VALUE | PHRASE ) | WORD | PHRASE
 
+A word is stemmed where the field stems (English prose); `"quoted"` and `=word` are exact.
+
 A prefixed group `s:(race OR deadlock)` applies the prefix to its bare words. Operators are
 upper case (`and`/`or`/`not` are ordinary words). Every error is a `QueryError` carrying the
 0-based column; length and nesting are bounded so no input can hang or overflow the stack.
@@ -202,13 +204,19 @@ class _Parser:
         if prefix in DATE_PREFIXES:
             start, end = parse_date_range(text, prefix, now=self.now, query=self.text, position=position)
             return DateRange(prefix, start, end, position)
+        phrase = token.kind == "phrase"
+        exact = phrase
+        if not phrase and text.startswith("=") and prefix != "m":  # `=word`: no stemming
+            text, position, exact = text[1:].strip(), position + 1, True
+            if not text:
+                raise self.fail("nothing after '='", token.position)
         if prefix == "has":
             text = text.lower()
             if text not in HAS_VALUES:
                 raise self.fail(f"has: takes one of {', '.join(sorted(HAS_VALUES))}", position)
         if prefix == "m":
             text = text.strip("<>")
-        return Term(prefix, text, token.kind == "phrase", position)
+        return Term(prefix, text, phrase, position, exact)
 
 
 def parse_query(text: str, *, now: datetime | None = None) -> Query:

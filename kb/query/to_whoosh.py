@@ -7,6 +7,7 @@ from whoosh.fields import Schema
 
 from kb.query.ast import And, DateRange, Node, Not, Or, Query, Term
 from kb.query.fields import FIELDS, PREFIXES, FieldKind
+from kb.search.analysis import STEM_SUFFIX, stem_word
 
 
 def analyze_value(schema: Schema, field: str, text: str) -> list[str]:
@@ -22,6 +23,11 @@ def _compile_field(schema: Schema, field: str, term: Term) -> wq.Query | None:
     words = analyze_value(schema, field, term.text)
     if not words:
         return None
+    stems = field + STEM_SUFFIX
+    if len(words) == 1 and not term.exact and stems in schema:
+        # the word's stem, as a word or as the stem of another word (`resize` ~ `resizing`)
+        stem = stem_word(words[0])
+        return wq.Or([wq.Term(field, stem), wq.Term(stems, stem)])
     if len(words) == 1:
         return wq.Term(field, words[0])
     if spec.phrases:

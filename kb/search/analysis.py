@@ -1,7 +1,9 @@
 """Analyzers and the whoosh schema of the search index.
 
 Text is split like Xapian/lore: runs of word characters (letters, digits, `_`), lower-cased,
-no stemming, no stop words. So `use-after-free`, `memory.high` and `Acked-by: Tejun Heo`
+no stop words. The English prose fields (STEMMED) also index, in a `<field>_stem` companion
+without positions, the Porter stem of each alphabetic word whose stem differs from it, so an
+unquoted `resize` also finds `resizing` (kb.query.to_whoosh); phrases and `=word` stay exact. So `use-after-free`, `memory.high` and `Acked-by: Tejun Heo`
 become phrases of terms, and kernel identifiers (`mem_cgroup_charge`) stay whole.
 Addresses index their name words, the full address, its local part and its domain, so
 `f:hannes`, `f:hannes@cmpxchg.org` and `f:weiner` all match. Paths index the full path,
@@ -16,16 +18,19 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import lru_cache
 
-from whoosh import fields, formats
+from whoosh import columns, fields, formats
 from whoosh.analysis import Token, Tokenizer
+from whoosh.lang.porter import stem as porter_stem
 
 from kb.query.fields import FIELDS, FieldKind
 
-SCHEMA_VERSION = 2
-# short stored fields whose phrases are checked against the stored text instead of
-# positions: their posting blocks stay small (no per-posting position lists to unpickle)
-STORED_PHRASE_FIELDS = frozenset({"subject"})
+SCHEMA_VERSION = 3
+STORED_FIELDS = frozenset({"subject"})  # shown in hits
+STEMMED = ("subject", "body_new", "body_quoted", "race", "fix", "objection")
+STEM_SUFFIX = "_stem"
+MIN_STEM_LENGTH = 4
 MAX_TERM_LENGTH = 64
 
 _WORD = re.compile(r"\w+")
@@ -78,6 +83,22 @@ class WordTokenizer(_KbTokenizer):
             word = match.group().lower()
             if len(word) <= MAX_TERM_LENGTH:
                 yield word, match.start(), match.end()
+
+
+@lru_cache(maxsize=1 << 18)
+def stem_word(word: str) -> str:
+    """The English (Porter) stem of an alphabetic word; other words (identifiers, numbers) as is."""
+    return porter_stem(word) if len(word) >= MIN_STEM_LENGTH and word.isalpha() else word
+
+
+class StemTokenizer(_KbTokenizer):
+    """Stems of running text that differ from their word (indexing), every word's stem (query)."""
+
+    def words(self, value: str, query: bool = False) -> list[str]:
+        words = [w for w in _WORD.findall(value.lower()) if len(w) <= MAX_TERM_LENGTH]
+        if query:
+            return [stem_word(w) for w in words]
+        return [s for w in words if (s := stem_word(w)) != w]
 
 
 class AddressTokenizer(_KbTokenizer):
@@ -166,6 +187,14 @@ def _fast_tokenizer(analyzer: object) -> _KbTokenizer | None:
     return analyzer if isinstance(analyzer, _KbTokenizer) else None
 
 
+def find_kb_tokenizer(field: fields.FieldType) -> _KbTokenizer | None:
+    """The field's kb tokenizer when kb's own formats index it (unboosted), else None."""
+    fmt = field.format
+    if isinstance(fmt, (_FastPositions, _FastFrequency)) and fmt.field_boost == 1.0:
+        return _fast_tokenizer(field.analyzer)
+    return None
+
+
 _TOKENIZERS = {
     FieldKind.TEXT: WordTokenizer,
     FieldKind.ADDRESS: AddressTokenizer,
@@ -180,10 +209,8 @@ def _make_field(name: str) -> fields.FieldType:
         return fields.DATETIME(stored=name == "date", sortable=name == "date")
     if spec.kind is FieldKind.EXACT:
         return fields.ID(stored=True, unique=True, sortable=True)
-    positions = spec.phrases and name not in STORED_PHRASE_FIELDS
-    field = fields.TEXT(analyzer=_TOKENIZERS[spec.kind](), phrase=positions,
-                        stored=name in STORED_PHRASE_FIELDS)
-    field.format = (_FastPositions if positions else _FastFrequency)(field_boost=1.0)
+    field = fields.TEXT(analyzer=_TOKENIZERS[spec.kind](), phrase=spec.phrases, stored=name in STORED_FIELDS)
+    field.format = (_FastPositions if spec.phrases else _FastFrequency)(field_boost=1.0)
     if spec.kind in (FieldKind.KEYWORD, FieldKind.PATH):
         field.scorable = False
     return field
@@ -196,7 +223,13 @@ def build_schema() -> fields.Schema:
         author=fields.STORED(),
         excerpt=fields.STORED(),
         digest=fields.COLUMN(),
+        series=fields.COLUMN(columns.VarBytesColumn()),  # revision key: v1..vN of one series
+        revision=fields.COLUMN(columns.NumericColumn("i")),  # N of vN
     )
     for name in FIELDS:
         schema.add(name, _make_field(name))
+    for name in STEMMED:
+        stems = fields.TEXT(analyzer=StemTokenizer(), phrase=False)
+        stems.format = _FastFrequency(field_boost=1.0)
+        schema.add(name + STEM_SUFFIX, stems)
     return schema

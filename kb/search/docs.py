@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
 
-from kb.search.analysis import SCHEMA_VERSION
+from kb.search.analysis import SCHEMA_VERSION, STEM_SUFFIX, STEMMED
 
 EXCERPT_CHARS = 1000
 
@@ -46,6 +46,8 @@ class IndexDoc:
     maintainers: tuple[str, ...] = ()  # "Name <email>" of maintainers of touched files
     has: tuple[str, ...] = ()  # subset of race, fix, objection, scenario
     verdicts: tuple[str, ...] = ()
+    series: str = ""  # the revision key shared by v1..vN of a patch series, "" outside series
+    revision: int = 0  # N of the series' vN
     version: str = ""
 
     @cached_property
@@ -54,8 +56,18 @@ class IndexDoc:
         h = hashlib.blake2b(digest_size=12)
         h.update(f"schema={SCHEMA_VERSION}".encode())
         for field in fields(self):
-            h.update(b"\0" + repr(getattr(self, field.name)).encode("utf-8", "surrogatepass"))
+            h.update(b"\0" + _digest_bytes(getattr(self, field.name)))
         return h.hexdigest()
+
+
+def _digest_bytes(value: object) -> bytes:
+    """A field's bytes for the digest, length-prefixed (no repr() copy of whole bodies)."""
+    if isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+        return b"s%d:" % len(data) + data
+    if isinstance(value, tuple):
+        return b"t%d:" % len(value) + b"".join(_digest_bytes(item) for item in value)
+    return b"r" + repr(value).encode()
 
 
 def clean_datetime(value: datetime) -> datetime:
@@ -84,6 +96,9 @@ def convert_doc(doc: IndexDoc) -> dict[str, Any]:
         values["date"] = clean_datetime(doc.date)
     if doc.received is not None:
         values["received"] = clean_datetime(doc.received)
+    if doc.series:
+        values["series"] = doc.series.encode("utf-8", "surrogatepass")
+        values["revision"] = doc.revision
     texts = {
         "body_new": doc.body_new,
         "body_quoted": doc.body_quoted,
@@ -109,4 +124,5 @@ def convert_doc(doc: IndexDoc) -> dict[str, Any]:
     values.update((name, text) for name, text in texts.items() if text)
     # joined, not passed as lists: whoosh would skip the analyzer for a list
     values.update((name, "\n".join(items)) for name, items in lists.items() if items)
+    values.update((name + STEM_SUFFIX, values[name]) for name in STEMMED if name in values)
     return values

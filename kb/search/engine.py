@@ -1,14 +1,12 @@
 """Unscored matching and a cheap ranking over whoosh postings, one block at a time.
 
 whoosh's own matchers step through postings one Python call per posting and verify phrases
-by leapfrogging intersections; on the 36k-message index a phrase of common words
-(`b:"Acked-by: Tejun Heo"`) took 60-130 ms. Here each term's posting blocks are read once
-per query into lists; boolean operators are set operations, a date range is a bisect over
-the date column, a phrase decodes positions only for documents holding all its words, and
-relevance is a saturating TF-IDF over the same lists (no second pass through whoosh).
-
-Reads whoosh-reloaded 2.7.5 internals (`SegmentReader._terms`, the W3 leaf matcher's block
-fields; the version is pinned); a query node it does not know falls back to `Query.docs()`.
+by leapfrogging intersections. Here a term's postings are read once per query into lists
+(`kb.search.adapter`: whole blocks on the whoosh it was written for, matchers otherwise);
+boolean operators are set operations, a date range is a bisect over the date column. A
+phrase reads its rarest word first and, for the other words, only the posting blocks of
+documents still in the running; positions are decoded only for documents holding every
+word. Relevance is a saturating TF-IDF read for the matched documents only.
 """
 
 from __future__ import annotations
@@ -17,14 +15,18 @@ import math
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
+from kb.query.fields import FINDING_FIELDS
+from kb.search import adapter
+from kb.search.analysis import STEM_SUFFIX
+
 FIELD_BOOSTS = {"subject": 2.0}
+FULL_READ_SHARE = 4  # a word is read whole when it has at most this many postings per candidate
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,10 @@ class DocSets:
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
-        self.leaves = list(searcher.reader().leaf_readers())
+        self.leaves = list(adapter.iter_leaves(searcher.reader()))
         self._dates: tuple[list[int], list[int]] | None = None
         self._live: set[int] | None = None
+        self._threads: list[str] | None = None
         self._memo: dict[tuple[str, str], Postings] = {}
 
     def live(self) -> set[int]:
@@ -49,78 +52,60 @@ class DocSets:
             self._live = {off + n for leaf, off in self.leaves for n in leaf.all_doc_ids()}
         return self._live
 
-    def _iter_matchers(self, field: str, text: str) -> Iterator[tuple[int, Any, Any]]:
-        """(offset, raw leaf matcher, deleted docnums) per leaf holding the term."""
-        for leaf, offset in self.leaves:
-            fieldtype = leaf.schema[field]
-            btext = fieldtype.to_bytes(text)
-            if (field, btext) not in leaf:
-                continue
-            matcher = leaf._terms.matcher(field, btext, fieldtype.format)
-            if not hasattr(matcher, "_read_data"):
-                raise LookupError(field)
-            yield offset, matcher, leaf.deleted_docs_set
+    def doc_frequency(self, field: str, text: str) -> int:
+        """Postings of the term (deleted documents included): cheap, from the term info."""
+        total = 0
+        for leaf, _offset in self.leaves:
+            btext = leaf.schema[field].to_bytes(text)
+            if (field, btext) in leaf:
+                total += leaf.doc_frequency(field, btext)
+        return total
 
-    def postings(self, field: str, text: str) -> Postings:
+    def postings(self, field: str, text: str, within: list[int] | None = None) -> Postings:
+        """A term's postings; with `within` (global docnums, ascending) only those documents'."""
         key = (field, text)
         if key in self._memo:
-            return self._memo[key]
+            full = self._memo[key]
+            return full if within is None else _select(full, within)
         ids: list[int] = []
         weights: list[float] = []
         values: list[Any] = []
-        for offset, m, deleted in self._iter_matchers(field, text):
-            leaf_ids: list[int] = []
-            leaf_weights: list[float] = []
-            leaf_values: list[Any] = []
-            while not m._atend:
-                m._read_data()
-                data = m._data
-                leaf_ids.extend(data[0] if m._byteids else accumulate(data[0]))
-                m._read_weights()
-                leaf_weights.extend(m._weights)
-                if m._fixedsize is None or m._fixedsize < 0:
-                    leaf_values.extend(data[2])
-                m._next_block()
-            keep = range(len(leaf_ids))
-            if deleted:
-                keep = [i for i, d in enumerate(leaf_ids) if d not in deleted]
-            ids.extend(leaf_ids[i] + offset for i in keep)
-            weights.extend(leaf_weights[i] for i in keep)
-            if leaf_values:
-                values.extend(leaf_values[i] for i in keep)
+        for leaf, offset in self.leaves:
+            local = None
+            if within is not None:
+                end = offset + leaf.doc_count_all()
+                local = [d - offset for d in within[bisect_left(within, offset):bisect_left(within, end)]]
+            leaf_ids, leaf_weights, leaf_values = adapter.read_postings(leaf, field, text, local)
+            ids.extend(d + offset for d in leaf_ids)
+            weights.extend(leaf_weights)
+            values.extend(leaf_values)
         result = Postings(ids, weights, values)
-        self._memo[key] = result
+        if within is None:
+            self._memo[key] = result
         return result
 
     def phrase_ids(self, field: str, words: list[str]) -> set[int]:
-        sets = sorted((set(self.postings(field, w).ids) for w in words), key=len)
-        candidates = set.intersection(*sets) if sets else set()
+        order = sorted(set(words), key=lambda w: self.doc_frequency(field, w))
+        found: dict[str, Postings] = {order[0]: self.postings(field, order[0])}
+        candidates = set(found[order[0]].ids)
+        for word in order[1:]:
+            if not candidates:
+                return set()
+            if self.doc_frequency(field, word) <= FULL_READ_SHARE * len(candidates):
+                found[word] = self.postings(field, word)
+            else:
+                found[word] = self.postings(field, word, sorted(candidates))
+            candidates &= set(found[word].ids)
         if not candidates or len(words) < 2:
             return candidates
-        fieldtype = self.searcher.schema[field]
-        if not fieldtype.format.supports("positions"):
-            return self._check_stored_phrase(field, words, candidates)
-        decode = fieldtype.format.decode_positions
-        encoded = []
-        for word in words:
-            postings = self.postings(field, word)
-            encoded.append({d: v for d, v in zip(postings.ids, postings.values) if d in candidates})
-        found = set()
+        decode = self.searcher.schema[field].format.decode_positions
+        encoded = {w: {d: v for d, v in zip(p.ids, p.values) if d in candidates} for w, p in found.items()}
+        matched = set()
         for doc in candidates:
-            later = [set(decode(e[doc])) for e in encoded[1:]]
-            if any(all(p + k + 1 in later[k] for k in range(len(later))) for p in decode(encoded[0][doc])):
-                found.add(doc)
-        return found
-
-    def _check_stored_phrase(self, field: str, words: list[str], candidates: set[int]) -> set[int]:
-        tokenizer = self.searcher.schema[field].analyzer
-        n = len(words)
-        found = set()
-        for doc in candidates:
-            have = tokenizer.words(self.searcher.stored_fields(doc).get(field, ""))
-            if any(have[i : i + n] == words for i in range(len(have) - n + 1)):
-                found.add(doc)
-        return found
+            later = [set(decode(encoded[w][doc])) for w in words[1:]]
+            if any(all(p + k + 1 in later[k] for k in range(len(later))) for p in decode(encoded[words[0]][doc])):
+                matched.add(doc)
+        return matched
 
     def date_ids(self, field: str, start: Any, end: Any, endexcl: bool) -> set[int]:
         if field != "date":
@@ -149,18 +134,14 @@ class DocSets:
             return set(self.postings(q.fieldname, q.text).ids)
         if isinstance(q, wq.Phrase):
             return self.phrase_ids(q.fieldname, list(q.words))
-        if isinstance(q, wq.DateRange):
+        if isinstance(q, wq.DateRange) and q.fieldname == "date":
             return self.date_ids(q.fieldname, q.startdate, q.enddate, q.endexcl)
+        if isinstance(q, wq.DateRange):  # rt: has no date column; whoosh's public matcher
+            return set(self.searcher.docs_for_query(q))
         if isinstance(q, wq.Not):
             return self.live() - self._find(q.query)
         if isinstance(q, wq.And):
-            positive = [s for s in q.subqueries if not isinstance(s, wq.Not)]
-            sets = sorted((self._find(s) for s in positive), key=len)
-            found = set.intersection(*sets) if sets else set(self.live())
-            for s in q.subqueries:
-                if isinstance(s, wq.Not) and found:
-                    found -= self._find(s.query)
-            return found
+            return self._find_and(q)
         if isinstance(q, wq.Or):
             out: set[int] = set()
             for s in q.subqueries:
@@ -168,20 +149,76 @@ class DocSets:
             return out
         raise LookupError(type(q).__name__)
 
+    def _find_and(self, q: wq.And) -> set[int]:
+        """Messages matching every part; finding parts (FINDING_FIELDS) hold per thread.
+
+        `fix:X objection:Y` gives the fix and objection messages of threads holding both;
+        `fix:X f:tj` gives tj's messages in threads with fix X; `-objection:Y` drops threads.
+        """
+        positive = [s for s in q.subqueries if not isinstance(s, wq.Not)]
+        negative = [s.query for s in q.subqueries if isinstance(s, wq.Not)]
+        scoped = [s for s in positive if is_thread_scoped(s)]
+        scoped_out = [s for s in negative if is_thread_scoped(s)]
+        plain = [s for s in positive if s not in scoped]
+        if plain or not scoped:
+            sets = sorted((self._find(s) for s in plain), key=len)
+            found = set.intersection(*sets) if sets else set(self.live())
+        else:
+            found = set().union(*(self._find(s) for s in scoped))
+        if (scoped and (plain or len(scoped) > 1)) or scoped_out:
+            thread_of = self.thread_of()
+            keep = set.intersection(*({thread_of[d] for d in self._find(s)} for s in scoped)) if scoped else None
+            drop = {thread_of[d] for s in scoped_out for d in self._find(s)}
+            found = {d for d in found if (keep is None or thread_of[d] in keep) and thread_of[d] not in drop}
+        for s in negative:
+            if found and s not in scoped_out:
+                found -= self._find(s)
+        return found
+
+    def thread_of(self) -> list[str]:
+        """Thread id (root Message-ID) by global docnum."""
+        if self._threads is None:
+            self._threads = [value for leaf, _off in self.leaves for value in leaf.column_reader("thread_id")]
+        return self._threads
+
     def rank(self, q: wq.Query, docnums: set[int]) -> dict[int, float]:
         """Saturating TF-IDF of `docnums` for the positive words of `q` (subject x2)."""
         total = max(1, len(self.live()))
         scores: dict[int, float] = {}
         get = scores.get
-        for field, word in set(iter_scoring_terms(q)):
-            postings = self.postings(field, word)
-            if not postings.ids:
+        within = sorted(docnums)
+        for field, word in sorted(set(iter_scoring_terms(q))):
+            frequency = self.doc_frequency(field, word)
+            if not frequency:
                 continue
-            idf = math.log(1 + total / len(postings.ids)) * FIELD_BOOSTS.get(field, 1.0)
+            idf = math.log(1 + total / frequency) * FIELD_BOOSTS.get(field, 1.0)
+            postings = self.postings(field, word, within)
             for doc, tf in zip(postings.ids, postings.weights):
-                if doc in docnums:
-                    scores[doc] = get(doc, 0.0) + idf * tf / (tf + 1.2)
+                scores[doc] = get(doc, 0.0) + idf * tf / (tf + 1.2)
         return scores
+
+
+def _select(postings: Postings, within: list[int]) -> Postings:
+    wanted = set(within)
+    keep = [i for i, d in enumerate(postings.ids) if d in wanted]
+    return Postings([postings.ids[i] for i in keep], [postings.weights[i] for i in keep],
+                    [postings.values[i] for i in keep] if postings.values else [])
+
+
+def is_thread_scoped(q: wq.Query) -> bool:
+    """True when every field `q` searches is a finding field."""
+    names = {name.removesuffix(STEM_SUFFIX) for name in iter_fieldnames(q)}
+    return bool(names) and names <= FINDING_FIELDS
+
+
+def iter_fieldnames(q: wq.Query) -> Iterator[str]:
+    if isinstance(q, (wq.Term, wq.Phrase, wq.DateRange)):
+        yield q.fieldname
+    elif isinstance(q, wq.Not):
+        yield from iter_fieldnames(q.query)
+    elif isinstance(q, (wq.And, wq.Or)):
+        for sub in q.subqueries:
+            yield from iter_fieldnames(sub)
 
 
 def iter_scoring_terms(q: wq.Query) -> Iterator[tuple[str, str]]:

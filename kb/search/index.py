@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from whoosh import index as windex
@@ -13,12 +13,11 @@ from whoosh.index import Index
 
 from kb.errors import ConfigError
 from kb.search.analysis import SCHEMA_VERSION, build_schema
+from kb.search.builder import SegmentBuilder
 from kb.search.docs import IndexDoc, convert_doc
 
 VERSION_FILE = "kb-schema-version"
-DEFAULT_BATCH = 20_000
-MIN_PARALLEL = 2_000  # below this many docs a batch is indexed in-process
-WRITER_MB = 256
+MIN_FAST = 500  # below this many docs whoosh's own writer (and segment merging) is used
 
 
 def _check_version(path: Path) -> None:
@@ -46,48 +45,67 @@ def open_index(path: str | os.PathLike[str], *, create: bool = True) -> Index:
     return ix
 
 
-def _iter_batches(docs: Iterable[IndexDoc], size: int) -> Iterator[list[IndexDoc]]:
-    it = iter(docs)
-    while batch := list(islice(it, size)):
-        # the last version of a message in a batch wins
-        yield list({doc.message_id: doc for doc in batch}.values())
+def _dedupe_last(docs: list[IndexDoc]) -> list[IndexDoc]:
+    """The last version of each message wins."""
+    return list({doc.message_id: doc for doc in docs}.values())
 
 
-def _write_batch(ix: Index, batch: list[IndexDoc], *, procs: int, update: bool) -> None:
-    parallel = procs > 1 and len(batch) >= MIN_PARALLEL
-    if parallel:
-        writer = ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB, batchsize=256)
-    else:
-        writer = ix.writer(limitmb=WRITER_MB)
-    try:
-        add = writer.update_document if update else writer.add_document
-        for doc in batch:
-            add(**convert_doc(doc))
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
+def index_documents(path: str | os.PathLike[str], docs: Iterable[IndexDoc],
+                    on_commit: Callable[[int], None] | None = None) -> int:
+    """Add or replace (by message_id) `docs`, streamed in this process. Returns the count.
 
-
-def index_documents(path: str | os.PathLike[str], docs: Iterable[IndexDoc], *, procs: int = 2,
-                    batch: int = DEFAULT_BATCH,
-                    on_batch: Callable[[int], None] | None = None) -> int:
-    """Add or replace (by message_id) `docs`; one commit per `batch`. Returns the count.
-
-    Batches of at least MIN_PARALLEL docs use whoosh's multi-process writer with `procs`
-    workers, each writing its own segment (`multisegment`, no serial merge at commit).
+    From MIN_FAST documents on, postings are pooled in memory by kb (adapter's fast path)
+    and a segment is written each time the pool is full; fewer documents, or a whoosh the
+    fast path was not written for, go through whoosh's own writer. Messages already in the
+    index are deleted first; on a fresh index nothing is looked up.
     """
     ix = open_index(path)
-    total = 0
     try:
-        for chunk in _iter_batches(docs, max(1, batch)):
-            _write_batch(ix, chunk, procs=procs, update=ix.doc_count_all() > 0)
-            total += len(chunk)
-            if on_batch is not None:
-                on_batch(total)
+        stream = iter(docs)
+        head = list(islice(stream, MIN_FAST))
+        fast = len(head) >= MIN_FAST
+        if not fast:
+            stream, head = iter(_dedupe_last(head)), []
+        return _write_stream(ix, chain(head, stream), fast=fast, update=ix.doc_count_all() > 0,
+                             on_commit=on_commit)
     finally:
         ix.close()
+
+
+def _write_stream(ix: Index, docs: Iterator[IndexDoc], *, fast: bool, update: bool,
+                  on_commit: Callable[[int], None] | None) -> int:
+    total = 0
+    seen: set[str] = set()
+    builder = SegmentBuilder(ix, fast=fast)
+    try:
+        for doc in docs:
+            if doc.message_id in seen:  # a second version in this segment: close it first
+                builder = _commit(ix, builder, fast, total, on_commit)
+                seen.clear()
+                update = True
+            seen.add(doc.message_id)
+            if update:
+                builder.delete(doc.message_id)
+            builder.add(convert_doc(doc))
+            total += 1
+            if builder.full:
+                builder = _commit(ix, builder, fast, total, on_commit)
+                seen.clear()
+    except BaseException:
+        builder.cancel()
+        raise
+    builder.commit()
+    if on_commit is not None and builder.count:
+        on_commit(total)
     return total
+
+
+def _commit(ix: Index, builder: SegmentBuilder, fast: bool, total: int,
+            on_commit: Callable[[int], None] | None) -> SegmentBuilder:
+    builder.commit()
+    if on_commit is not None:
+        on_commit(total)
+    return SegmentBuilder(ix, fast=fast)
 
 
 def delete_documents(path: str | os.PathLike[str], message_ids: Iterable[str]) -> int:
@@ -104,15 +122,14 @@ def delete_documents(path: str | os.PathLike[str], message_ids: Iterable[str]) -
         ix.close()
 
 
-def rebuild_index(path: str | os.PathLike[str], docs: Iterable[IndexDoc], *, procs: int = 2,
-                  batch: int = DEFAULT_BATCH,
-                  on_batch: Callable[[int], None] | None = None) -> int:
+def rebuild_index(path: str | os.PathLike[str], docs: Iterable[IndexDoc],
+                  on_commit: Callable[[int], None] | None = None) -> int:
     """Build a fresh index beside `path`, then swap it in (readers of the old one go on)."""
     path = Path(path)
     fresh = path.with_name(path.name + ".new")
     old = path.with_name(path.name + ".old")
     shutil.rmtree(fresh, ignore_errors=True)
-    count = index_documents(fresh, docs, procs=procs, batch=batch, on_batch=on_batch)
+    count = index_documents(fresh, docs, on_commit=on_commit)
     shutil.rmtree(old, ignore_errors=True)
     if path.exists():
         path.rename(old)

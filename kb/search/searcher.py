@@ -36,6 +36,7 @@ class Hit:
     score: float | None  # None when sorted by date (no scoring)
     snippet: str  # a window of the message's own text around the first match
     highlights: tuple[tuple[int, int], ...]  # [start, end) spans of matched words in snippet
+    revisions: int = 1  # with `threads`: revisions of the patch series folded into this hit
 
 
 @dataclass(frozen=True)
@@ -105,50 +106,52 @@ class IndexSearcher:
             self._dates = dates
         return self._dates
 
-    def _top_by_date(self, docnums: set[int], limit: int, threads: bool) -> list[int]:
+    def _top_by_date(self, docnums: set[int], limit: int, threads: bool) -> list[tuple[int, int]]:
         dates = self._load_dates()
         if not threads:
-            return heapq.nlargest(limit, docnums, key=dates.__getitem__)
-        threads_col = self.searcher.reader().column_reader("thread_id")
-        seen: set[str] = set()
-        top: list[int] = []
-        for docnum in sorted(docnums, key=dates.__getitem__, reverse=True):
-            thread = threads_col[docnum]
-            if thread not in seen:
-                seen.add(thread)
-                top.append(docnum)
-                if len(top) == limit:
-                    break
-        return top
+            return [(d, 1) for d in heapq.nlargest(limit, docnums, key=dates.__getitem__)]
+        return self._fold(sorted(docnums, key=dates.__getitem__, reverse=True), limit)
 
     def _top_by_score(self, q: wq.Query, docnums: set[int], limit: int,
-                      threads: bool) -> list[tuple[int, float]]:
+                      threads: bool) -> tuple[list[tuple[int, int]], dict[int, float]]:
         scores = self._docsets().rank(q, docnums)
         if not scores:
-            return []
+            return [], scores
         dates = self._load_dates()
 
         def key(docnum: int) -> tuple[float, int]:
             return scores.get(docnum, 0.0), dates[docnum]
 
         # docs matched only through dates/OR branches without words score 0, newest first
-        order = sorted(docnums, key=key, reverse=True) if threads else heapq.nlargest(limit, docnums, key=key)
         if not threads:
-            return [(d, scores.get(d, 0.0)) for d in order]
-        threads_col = self.searcher.reader().column_reader("thread_id")
-        seen: set[str] = set()
-        top = []
+            return [(d, 1) for d in heapq.nlargest(limit, docnums, key=key)], scores
+        return self._fold(sorted(docnums, key=key, reverse=True), limit), scores
+
+    def _fold(self, order: list[int], limit: int) -> list[tuple[int, int]]:
+        """One (docnum, revisions) per thread, and per patch series across its revisions.
+
+        Groups keep the rank of their best hit; a series shows its best hit of the latest
+        matched revision, with the number of its revisions that matched.
+        """
+        reader = self.searcher.reader()
+        threads, series, revision = (reader.column_reader(name) for name in ("thread_id", "series", "revision"))
+        shown: dict[object, int] = {}
+        seen: dict[object, set[int]] = {}
         for docnum in order:
-            if threads_col[docnum] not in seen:
-                seen.add(threads_col[docnum])
-                top.append((docnum, scores.get(docnum, 0.0)))
-                if len(top) == limit:
-                    break
-        return top
+            group = (b"s", series[docnum]) if series[docnum] else threads[docnum]
+            if group not in shown:
+                if len(shown) < limit:
+                    shown[group] = docnum
+                    seen[group] = {revision[docnum]}
+                continue
+            seen[group].add(revision[docnum])
+            if revision[docnum] > revision[shown[group]]:
+                shown[group] = docnum
+        return [(docnum, len(seen[group])) for group, docnum in shown.items()]
 
     def search(self, text: str, *, limit: int = 20, sort: str = "relevance",
                threads: bool = False) -> SearchResult:
-        """Parse and run `text`; `threads` keeps only the best hit of each thread."""
+        """Parse and run `text`; `threads` keeps the best hit of each thread or patch series."""
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r} (relevance or date)", query=text, position=0)
         limit = max(1, min(limit, MAX_LIMIT))
@@ -156,22 +159,19 @@ class IndexSearcher:
         schema = self.index.schema
         q = compile_whoosh(parsed, schema)
         docnums = self._docsets().find_ids(q)
-        scores: dict[int, float | None] = {}
-        scored = self._top_by_score(q, docnums, limit, threads) if sort == "relevance" and docnums else []
-        if scored:
-            top = [docnum for docnum, _score in scored]
-            scores = dict(scored)
-        else:  # sorted by date, or nothing to rank by (only dates / NOT)
-            top = self._top_by_date(docnums, limit, threads) if docnums else []
+        top, scores = self._top_by_score(q, docnums, limit, threads) if sort == "relevance" and docnums else ([], {})
+        if not top:  # sorted by date, or nothing to rank by (only dates / NOT)
+            top, scores = self._top_by_date(docnums, limit, threads) if docnums else [], {}
         words = find_highlight_words(parsed, schema)
-        hits = tuple(self._make_hit(docnum, scores.get(docnum), words) for docnum in top)
+        hits = tuple(self._make_hit(docnum, scores.get(docnum, 0.0) if scores else None, words, revisions)
+                     for docnum, revisions in top)
         return SearchResult(text, len(docnums), hits)
 
-    def _make_hit(self, docnum: int, score: float | None, words: frozenset[str]) -> Hit:
+    def _make_hit(self, docnum: int, score: float | None, words: frozenset[str], revisions: int) -> Hit:
         stored = self.searcher.stored_fields(docnum)
         snippet, spans = find_snippet(stored.get("excerpt", ""), words)
         return Hit(stored["message_id"], stored.get("thread_id", ""), stored.get("date"),
-                   stored.get("author", ""), stored.get("subject", ""), score, snippet, spans)
+                   stored.get("author", ""), stored.get("subject", ""), score, snippet, spans, revisions)
 
 
 def search_index(where: str | os.PathLike[str] | IndexSearcher, text: str, *, limit: int = 20,

@@ -1,0 +1,221 @@
+"""The one place that touches whoosh internals, each with a path through whoosh's public API.
+
+The fast paths were written against whoosh-reloaded `WRITTEN_FOR`:
+- reading: a term's posting blocks are decoded whole (`SegmentReader._terms`, the W3 leaf
+  matcher's block fields) instead of one matcher call per posting;
+- writing: a segment's postings come from kb's own `PostingPool` and are written block by
+  block through the W3 codec's postings writer (`SegmentWriter._flush_segment`,
+  `FieldWriter._postwriter`), with no external sort.
+
+They are used only when the installed whoosh is that version and has the attributes they
+read; otherwise (or when `KB_WHOOSH_PUBLIC=1`, or tests set `FORCE_PUBLIC`) every read goes
+through `reader.postings()` matchers and every write through `writer.add_document()`. Both
+paths give the same postings (tests compare them).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from array import array
+from collections.abc import Iterator
+from itertools import accumulate
+from typing import Any
+
+import whoosh
+from whoosh.fields import FieldType, Schema
+from whoosh.index import Index
+from whoosh.reading import IndexReader
+from whoosh.writing import SegmentWriter
+
+from kb.search.pool import PostingPool, TermPostings
+
+WRITTEN_FOR = "2.7.5"
+FORCE_PUBLIC = False  # tests flip this to run everything through the public API
+
+
+def is_fast_path_usable() -> bool:
+    """True when the installed whoosh is the one the fast paths were written for."""
+    if FORCE_PUBLIC or os.environ.get("KB_WHOOSH_PUBLIC") == "1":
+        return False
+    if whoosh.versionstring() != WRITTEN_FOR:
+        return False
+    try:
+        from whoosh.codec.whoosh3 import W3FieldWriter, W3LeafMatcher, W3PostingsWriter
+        from whoosh.reading import SegmentReader
+    except ImportError:
+        return False
+    return (all(hasattr(W3LeafMatcher, a) for a in ("_read_data", "_read_weights", "_next_block"))
+            and all(hasattr(W3PostingsWriter, a) for a in ("_write_block", "_new_block"))
+            and hasattr(W3FieldWriter, "start_term") and hasattr(SegmentReader, "deleted_docs_set")
+            and hasattr(SegmentWriter, "_flush_segment"))
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+Postings = tuple[list[int], list[float], list[Any]]
+
+
+def read_postings(leaf: IndexReader, field: str, text: str, within: list[int] | None = None) -> Postings:
+    """(leaf docnums ascending, weights, encoded values or []) of a term's live postings.
+
+    With `within` (leaf docnums, ascending) only those documents' postings are returned, and
+    posting blocks holding none of them are skipped undecoded.
+    """
+    fieldtype = leaf.schema[field]
+    btext = fieldtype.to_bytes(text)
+    if (field, btext) not in leaf or within == []:
+        return [], [], []
+    if is_fast_path_usable():
+        found = _read_blocks(leaf, field, btext, fieldtype, within)
+        if found is not None:
+            return found
+    return _read_matcher(leaf, field, btext, fieldtype, within)
+
+
+def _read_blocks(leaf: IndexReader, field: str, btext: bytes, fieldtype: FieldType,
+                 within: list[int] | None) -> Postings | None:
+    terms = getattr(leaf, "_terms", None)
+    if terms is None:
+        return None
+    m = terms.matcher(field, btext, fieldtype.format)
+    if not hasattr(m, "_read_data"):
+        return None
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[Any] = []
+    keep_values = m._fixedsize is None or m._fixedsize < 0
+    target = 0  # index into `within` of the next wanted docnum
+    while not m._atend:
+        if within is not None:
+            if target == len(within):
+                break
+            if within[target] > m._maxid:  # no wanted document in this block
+                m._next_block()
+                continue
+        m._read_data()
+        data = m._data
+        block_ids = data[0] if m._byteids else list(accumulate(data[0]))
+        m._read_weights()
+        if within is None:
+            ids.extend(block_ids)
+            weights.extend(m._weights)
+            if keep_values:
+                values.extend(data[2])
+        else:
+            wanted = set()
+            while target < len(within) and within[target] <= m._maxid:
+                wanted.add(within[target])
+                target += 1
+            for i, doc in enumerate(block_ids):
+                if doc in wanted:
+                    ids.append(doc)
+                    weights.append(m._weights[i])
+                    if keep_values:
+                        values.append(data[2][i])
+        m._next_block()
+    deleted = leaf.deleted_docs_set
+    if deleted:
+        keep = [i for i, d in enumerate(ids) if d not in deleted]
+        ids = [ids[i] for i in keep]
+        weights = [weights[i] for i in keep]
+        values = [values[i] for i in keep] if values else values
+    return ids, weights, values
+
+
+def _read_matcher(leaf: IndexReader, field: str, btext: bytes, fieldtype: FieldType,
+                  within: list[int] | None) -> Postings:
+    positional = fieldtype.format.supports("positions")
+    m = leaf.postings(field, btext)
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[Any] = []
+    for target in within if within is not None else [None]:
+        if target is not None:
+            if not m.is_active():
+                break
+            m.skip_to(target)
+        while m.is_active() and (target is None or m.id() == target):
+            ids.append(m.id())
+            weights.append(m.weight())
+            if positional:
+                values.append(m.value())
+            m.next()
+    return ids, weights, values
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+class _PoolWriter(SegmentWriter):
+    """A SegmentWriter whose postings come from a PostingPool (see kb.search.builder)."""
+
+    kb_pool: PostingPool
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        write_pool(self.fieldwriter, self.schema, self.kb_pool)
+        self.fieldwriter.close()
+
+
+def open_pool_writer(ix: Index) -> SegmentWriter | None:
+    """A writer for kb.search.builder's fast path, or None when only the public API is safe."""
+    if not is_fast_path_usable():
+        return None
+    writer = _PoolWriter(ix)
+    writer.kb_pool = PostingPool()
+    return writer
+
+
+def finish_pool_doc(writer: SegmentWriter) -> None:
+    """Mark one more document added (the per-document writer already holds its fields)."""
+    writer._added = True
+    writer.docnum += 1
+
+
+def write_pool(fieldwriter: Any, schema: Schema, pool: PostingPool) -> None:
+    """Every posting of `pool`, field by field, term by term, through the codec."""
+    for field in pool.iter_fields():
+        fieldobj = schema[field]
+        fieldwriter.start_field(field, fieldobj)
+        for term in pool.iter_terms(field):
+            fieldwriter.start_term(term.btext)
+            _write_term(fieldwriter._postwriter, fieldobj, term, pool, field)
+            fieldwriter.finish_term()
+        fieldwriter.finish_field()
+
+
+def _write_term(pw: Any, fieldobj: FieldType, term: TermPostings, pool: PostingPool, field: str) -> None:
+    """Fill the postings writer's block buffers directly, one block at a time.
+
+    Equivalent to `add_posting(doc, freq, value, length)` per posting: the last block stays
+    buffered for `finish_postings` to write.
+    """
+    limit = pw._blocklimit
+    fixed = fieldobj.format.fixed_value_size()
+    lengths = pool.lengths.get(field)
+    n = len(term.docs)
+    for start in range(0, n, limit):
+        if start:
+            pw._write_block()
+        docs = term.docs[start:start + limit]
+        weights = term.weights[start:start + limit]
+        pw._ids = array("I", docs)
+        pw._weights = array("f", weights)  # kb's formats have field_boost 1 (builder checks)
+        pw._maxweight = max(0, max(pw._weights))
+        if fixed == 0:
+            pw._values = []
+        elif term.values is None:  # kb's Frequency format: one packed uint per posting
+            pw._values = [struct.pack(f"!{len(weights)}I", *weights)]
+        elif fixed is None or fixed < 0:
+            pw._values = term.values[start:start + limit]
+        else:
+            pw._values = [b"".join(term.values[start:start + limit])]
+        if lengths is not None:
+            have = [lengths[d] for d in docs if d < len(lengths) and lengths[d]]
+            pw._minlength = min(have) if have else None
+            pw._maxlength = max(have) if have else 0
+
+
+def iter_leaves(reader: IndexReader) -> Iterator[tuple[IndexReader, int]]:
+    """(leaf reader, docnum offset) pairs; public API, here so callers need one import."""
+    return iter(reader.leaf_readers())

@@ -1,0 +1,85 @@
+"""Writing documents into one new index segment, in this process.
+
+The fast path (whoosh as `kb.search.adapter` expects it) tokenises each field of a message
+once with kb's own tokenizers and counts the terms into a `PostingPool`; the per-document
+data (stored fields, columns, field lengths) goes through whoosh's per-document writer.
+The public path is `writer.add_document()`. Either way the caller commits when `full`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh import formats
+from whoosh.index import Index
+
+from kb.search import adapter
+from kb.search.analysis import find_kb_tokenizer
+
+POOL_MB = 128  # estimated pool bytes before a segment is written (the process stays near 2x)
+WRITER_MB = 128  # whoosh's own pool on the public path
+
+
+class SegmentBuilder:
+    """Adds converted documents (`convert_doc` dicts) to one new segment."""
+
+    def __init__(self, ix: Index, *, fast: bool) -> None:
+        writer = adapter.open_pool_writer(ix) if fast else None
+        self.fast = writer is not None
+        self.writer: Any = writer if writer is not None else ix.writer(limitmb=WRITER_MB)
+        self.count = 0
+
+    @property
+    def full(self) -> bool:
+        return self.fast and self.writer.kb_pool.size > POOL_MB * 1024 * 1024
+
+    def delete(self, message_id: str) -> None:
+        """Delete an already committed version of this message."""
+        self.writer.delete_by_term("message_id", message_id)
+
+    def add(self, values: dict[str, Any]) -> None:
+        if self.fast:
+            self._add_pooled(values)
+        else:
+            self.writer.add_document(**values)
+        self.count += 1
+
+    def _add_pooled(self, values: dict[str, Any]) -> None:
+        writer = self.writer
+        pool = writer.kb_pool
+        perdoc = writer.perdocwriter
+        schema = writer.schema
+        docnum = writer.docnum
+        perdoc.start_doc(docnum)
+        for name, value in values.items():
+            field = schema[name]
+            length = 0
+            if field.indexed:
+                tokenizer = find_kb_tokenizer(field)
+                if tokenizer is not None:
+                    words = tokenizer.words(value)
+                    positional = isinstance(field.format, formats.Positions)
+                    pool.add_words(name, docnum, words, field.format.encode if positional else None)
+                    length = len(words)
+                else:
+                    items = list(field.index(value))
+                    pool.add_raw(name, docnum, items)
+                    length = sum(freq for _, freq, _, _ in items)
+                if field.scorable and length:
+                    pool.set_length(name, docnum, length)
+                else:
+                    length = 0
+            perdoc.add_field(name, field, value if field.stored else None, length)
+            column = field.column_type
+            if column is not None:
+                perdoc.add_column_value(name, column, field.to_column_value(value))
+        perdoc.finish_doc()
+        adapter.finish_pool_doc(writer)
+
+    def commit(self) -> None:
+        # the fast writer never merges segments (merging would go through whoosh's pool);
+        # the public one merges small segments as whoosh does by default
+        self.writer.commit(merge=False) if self.fast else self.writer.commit()
+
+    def cancel(self) -> None:
+        self.writer.cancel()

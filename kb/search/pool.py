@@ -1,0 +1,121 @@
+"""An in-memory posting pool: one message's terms counted once, postings kept in plain lists.
+
+whoosh's own pool sorts every posting through an external merge sort (pickled runs on disk);
+here postings are grouped by term as they arrive, and since documents arrive in docnum order
+each term's list is already sorted: writing a segment only sorts the terms.
+
+Per term a flat list `[doc, freq, doc, freq, ...]`, or `[doc, freq, value, ...]` for fields
+that keep positions (`value` is the field format's own encoding, bytes) and for the fields
+whoosh analyses itself (ids, dates: `[doc, weight, value, ...]`, keyed by term bytes).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+# rough CPython sizes: a new term (str key, dict slot, list) and one posting (list slots,
+# the positions bytes of a positional posting); only used to decide when to write a segment
+TERM_BYTES = 160
+POSTING_BYTES = 16
+POSITIONS_BYTES = 48
+
+
+@dataclass(frozen=True)
+class TermPostings:
+    """One term's postings in docnum order, as the codec writes them."""
+
+    btext: bytes
+    docs: list[int]
+    weights: list[float]  # term frequency (times the field boost)
+    values: list[bytes] | None  # encoded values, None for kb's frequency-only fields
+
+
+class PostingPool:
+    """Postings of one segment being built; `size` estimates the bytes held."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, dict[str, list]] = defaultdict(dict)
+        self.positional: set[str] = set()
+        self.raw: set[str] = set()
+        self.lengths: dict[str, array] = {}  # field -> per-doc token count (scorable fields)
+        self.size = 0
+        self._single: dict[object, dict[int, bytes]] = {}  # encode -> position -> encoded [position]
+
+    def add_words(self, field: str, docnum: int, words: list[str],
+                  encode: Callable[[list[int]], bytes] | None) -> None:
+        """Count `words` (one field of one message) into the pool; `encode` keeps positions."""
+        terms = self.fields[field]
+        added = 0
+        if encode is None:
+            counts: dict[str, int] = {}
+            for word in words:
+                counts[word] = counts.get(word, 0) + 1
+            for word, freq in counts.items():
+                postings = terms.get(word)
+                if postings is None:
+                    terms[word] = [docnum, freq]
+                    added += TERM_BYTES
+                else:
+                    postings += (docnum, freq)
+            self.size += added + POSTING_BYTES * len(counts)
+            return
+        self.positional.add(field)
+        poses: defaultdict[str, list[int]] = defaultdict(list)
+        for pos, word in enumerate(words):
+            poses[word].append(pos)
+        single = self._single.setdefault(encode, {})  # most words occur once: encode each position once
+        for word, poslist in poses.items():
+            if len(poslist) == 1:
+                value = single.get(poslist[0])
+                if value is None:
+                    value = single[poslist[0]] = encode(poslist)
+            else:
+                value = encode(poslist)
+            postings = terms.get(word)
+            if postings is None:
+                terms[word] = [docnum, len(poslist), value]
+                added += TERM_BYTES
+            else:
+                postings += (docnum, len(poslist), value)
+        self.size += added + (POSTING_BYTES + POSITIONS_BYTES) * len(poses)
+
+    def add_raw(self, field: str, docnum: int, items: Iterator[tuple[bytes, int, float, bytes]]) -> None:
+        """whoosh's own (term bytes, freq, weight, value) items of one field of one message."""
+        self.raw.add(field)
+        terms = self.fields[field]
+        for btext, _freq, weight, value in items:
+            postings = terms.get(btext)
+            if postings is None:
+                terms[btext] = [docnum, weight, value]
+                self.size += TERM_BYTES
+            else:
+                postings += (docnum, weight, value)
+            self.size += POSTING_BYTES + POSITIONS_BYTES
+
+    def set_length(self, field: str, docnum: int, length: int) -> None:
+        """Record a scorable field's token count (documents arrive in docnum order)."""
+        lengths = self.lengths.get(field)
+        if lengths is None:
+            lengths = self.lengths[field] = array("I")
+        lengths.extend([0] * (docnum - len(lengths)))
+        lengths.append(length)
+
+    def length(self, field: str, docnum: int) -> int:
+        lengths = self.lengths.get(field)
+        return lengths[docnum] if lengths is not None and docnum < len(lengths) else 0
+
+    def iter_fields(self) -> Iterator[str]:
+        return iter(sorted(self.fields))
+
+    def iter_terms(self, field: str) -> Iterator[TermPostings]:
+        """The field's terms in the codec's order (UTF-8 byte order = code point order)."""
+        terms = self.fields[field]
+        raw = field in self.raw
+        step = 3 if raw or field in self.positional else 2
+        for key in sorted(terms):
+            flat = terms[key]
+            yield TermPostings(key if raw else key.encode("utf-8"), flat[0::step], flat[1::step],
+                               flat[2::step] if step == 3 else None)

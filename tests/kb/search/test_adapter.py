@@ -1,0 +1,106 @@
+"""The whoosh adapter: its fast paths give exactly what whoosh's public API gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import whoosh
+
+import kb.search.adapter as adapter
+import kb.search.builder as builder_module
+import kb.search.index as index_module
+from kb.search import IndexSearcher, delete_documents, index_documents
+from tests.kb.test_search import COUNTED, CORPUS, make_corpus
+
+
+def test_installed_whoosh_is_the_one_the_fast_paths_were_written_for() -> None:
+    # fails on a whoosh upgrade: re-check kb.search.adapter's fast paths, then bump WRITTEN_FOR
+    assert whoosh.versionstring() == adapter.WRITTEN_FOR
+    assert adapter.is_fast_path_usable()
+
+
+def test_another_whoosh_version_takes_the_public_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(whoosh, "versionstring", lambda: "2.7.6")
+    assert not adapter.is_fast_path_usable()
+
+
+def test_public_path_is_forced_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KB_WHOOSH_PUBLIC", "1")
+    assert not adapter.is_fast_path_usable()
+
+
+def build(path: Path, monkeypatch: pytest.MonkeyPatch, *, public: bool, pool_mb: float = 0.02) -> Path:
+    with monkeypatch.context() as patch:
+        patch.setattr(adapter, "FORCE_PUBLIC", public)
+        patch.setattr(index_module, "MIN_FAST", 10)
+        patch.setattr(builder_module, "POOL_MB", pool_mb)
+        index_documents(path, CORPUS)
+    return path
+
+
+def dump_postings(path: Path) -> dict[tuple[str, bytes], object]:
+    """Every term of every field: its postings by message id and its term statistics."""
+    with IndexSearcher(path) as searcher:
+        reader = searcher.searcher.reader()
+        ids = {n: reader.stored_fields(n)["message_id"] for n in reader.all_doc_ids()}
+        out: dict[tuple[str, bytes], object] = {}
+        for field, btext in reader.all_terms():
+            fieldtype = reader.schema[field]
+            matcher = reader.postings(field, btext)
+            postings = []
+            while matcher.is_active():
+                value = matcher.value()
+                if fieldtype.format.supports("positions"):
+                    value = tuple(fieldtype.format.decode_positions(value))
+                postings.append((ids[matcher.id()], matcher.weight(), value))
+                matcher.next()
+            info = reader.term_info(field, btext)
+            out[field, btext] = (sorted(postings), info.doc_frequency(), info.weight(), info.max_weight(),
+                                     info.min_length(), info.max_length())
+        lengths = {(ids[n], f): reader.doc_field_length(n, f) for n in ids for f in reader.schema.scorable_names()}
+        return {"postings": out, "lengths": lengths, "stored": sorted(repr(sorted(d.items())) for d in reader.all_stored_fields())}
+
+
+def test_pooled_writer_writes_what_add_document_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = build(tmp_path / "fast", monkeypatch, public=False, pool_mb=64)  # one segment
+    public = build(tmp_path / "public", monkeypatch, public=True)
+    fast_dump, public_dump = dump_postings(fast), dump_postings(public)
+    assert fast_dump["postings"] and fast_dump == public_dump
+
+
+@pytest.mark.parametrize("public_reads", [False, True])
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_both_read_paths_give_the_same_hits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           public_reads: bool, sort: str) -> None:
+    path = build(tmp_path / "ix", monkeypatch, public=False)
+    with IndexSearcher(path) as searcher:
+        want = {text: [(h.message_id, h.score) for h in searcher.search(text, limit=1000, sort=sort).hits]
+                for text, _ in COUNTED}
+    monkeypatch.setattr(adapter, "FORCE_PUBLIC", public_reads)
+    with IndexSearcher(path) as searcher:
+        for text, predicate in COUNTED:
+            result = searcher.search(text, limit=1000, sort=sort)
+            assert result.total == sum(map(predicate, CORPUS)), text
+            assert [(h.message_id, h.score) for h in result.hits] == want[text], text
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_reading_within_skips_to_the_wanted_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      public: bool) -> None:
+    docs = make_corpus(400, seed=3)  # "tejun" is in every To: line: four posting blocks
+    with monkeypatch.context() as patch:
+        patch.setattr(index_module, "MIN_FAST", 10)
+        index_documents(tmp_path / "ix", docs)
+    delete_documents(tmp_path / "ix", [docs[5].message_id, docs[300].message_id])
+    monkeypatch.setattr(adapter, "FORCE_PUBLIC", public)
+    with IndexSearcher(tmp_path / "ix") as searcher:
+        (leaf, _offset), = searcher.searcher.reader().leaf_readers()
+        ids, weights, _ = adapter.read_postings(leaf, "to_addr", "tejun")
+        assert ids == [n for n in range(400) if n not in (5, 300)] and weights == [1.0] * 398
+        within = [0, 5, 6, 200, 255, 256, 300, 399]
+        assert adapter.read_postings(leaf, "to_addr", "tejun", within)[0] == [0, 6, 200, 255, 256, 399]
+        assert adapter.read_postings(leaf, "to_addr", "tejun", [])[0] == []
+        body = adapter.read_postings(leaf, "body_new", "the")
+        part = adapter.read_postings(leaf, "body_new", "the", body[0][::7])
+        assert part == (body[0][::7], body[1][::7], body[2][::7]) and part[2]

@@ -1,0 +1,54 @@
+"""kb.search.engine: finding prefixes compose per thread."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from kb.search import IndexDoc, IndexSearcher, index_documents
+
+
+def make_doc(n: int, thread: str, author: str, **findings: tuple[str, ...]) -> IndexDoc:
+    return IndexDoc(message_id=f"{n}@x", thread_id=thread, subject=f"message {n}", author_name=author,
+                    author_email=f"{author}@example.org", date=datetime(2024, 1, n), body_new="some text",
+                    **findings)
+
+
+# thread a: a READ_ONCE fix and a performance objection in two different messages
+# thread b: the fix only; thread c: the objection only
+DOCS = [
+    make_doc(1, "a", "ann", fixes=("use READ_ONCE for the flag",), has=("fix",)),
+    make_doc(2, "a", "bob", objections=("hurts performance on the fast path",), has=("objection",)),
+    make_doc(3, "a", "cat"),
+    make_doc(4, "b", "ann", fixes=("READ_ONCE and WRITE_ONCE",), has=("fix",)),
+    make_doc(5, "b", "cat"),
+    make_doc(6, "c", "bob", objections=("performance",), has=("objection",)),
+]
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> IndexSearcher:
+    path = tmp_path_factory.mktemp("engine") / "ix"
+    index_documents(path, DOCS)
+    with IndexSearcher(path) as searcher:
+        yield searcher
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("fix:READ_ONCE", {1, 4}),  # alone: the messages that carry the finding
+    ("fix:READ_ONCE objection:performance", {1, 2}),  # both hold in thread a only
+    ("objection:performance fix:READ_ONCE", {1, 2}),
+    ("has:fix has:objection", {1, 2}),
+    ("fix:READ_ONCE -objection:performance", {4}),  # thread a is dropped
+    ("fix:READ_ONCE f:cat", {3, 5}),  # cat's messages in threads with the fix
+    ("objection:performance f:cat", {3}),
+    ("fix:READ_ONCE objection:performance f:cat", {3}),
+    ("fix:READ_ONCE OR objection:performance", {1, 2, 4, 6}),
+    ("f:ann -has:objection", {4}),  # threads with an objection are left out
+    ("NOT has:objection", {1, 3, 4, 5}),  # a NOT alone is per message
+])
+def test_finding_prefixes_compose_per_thread(searcher: IndexSearcher, text: str, expected: set[int]) -> None:
+    hits = searcher.search(text, limit=100).hits
+    assert {int(h.message_id.split("@")[0]) for h in hits} == expected
