@@ -74,7 +74,10 @@ def test_a_dead_holder_never_blocks(sqlite_url: str, tmp_path: Path) -> None:
 
 def test_two_processes_opening_a_fresh_kb_both_migrate_it(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-    procs = [run_kb(url, "stats", "--json") for _ in range(2)]
+    maintainers = tmp_path / "MAINTAINERS"
+    maintainers.write_text("FOO DRIVER\nM:\tAnn <ann@example.org>\nF:\tdrivers/foo/\n")
+    # a command that may create a KB (read commands refuse a missing one); both open it at once
+    procs = [run_kb(url, "maintainers", "load", str(maintainers), "--no-reextract") for _ in range(2)]
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     engine = open_database(load_settings(url)).kw["bind"]
