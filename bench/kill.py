@@ -76,7 +76,8 @@ def run_clean(source: str, work: Path) -> tuple[dict[str, list[str]], list[tuple
 
 def interrupt(source: str, db: Path, at: float, sig: int) -> dict[str, object]:
     proc = subprocess.Popen(kb_args(db, "ingest", source, "--quiet"), cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,   # SIGINT as a terminal sends it, even if ignored here
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(at)
     if proc.poll() is None:
         os.kill(proc.pid, sig)

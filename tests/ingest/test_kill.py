@@ -29,11 +29,16 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, list
     return source, snapshot(db)
 
 
+def restore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def stop_in(source: str, db: Path, stage: str, sig: int) -> tuple[int, str]:
     """Start an ingest, send `sig` once its progress names `stage`; (exit status, stderr)."""
     env = dict(os.environ, KB_PROGRESS_INTERVAL="0.05")
+    # a pytest-xdist worker ignores SIGINT and a child would inherit that: give it Python's default
     proc = subprocess.Popen(kb_args(db, "ingest", source), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=restore_interrupts)
     assert proc.stderr is not None
     seen = []
     for line in proc.stderr:
