@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -32,7 +33,7 @@ def print_text(text: str, style: str | None = None) -> None:
 
 def print_raw(data: bytes) -> None:
     """A message's original bytes: as they are into a pipe or file, cleaned on a terminal."""
-    out = click.get_binary_stream("stdout")
+    out = sys.stdout.buffer
     if out.isatty():
         click.echo(clean_terminal_text(data.decode("utf-8", "replace")))
     else:
