@@ -8,13 +8,13 @@ holding the index's write lock.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
 import sys
 
-PR_SET_PDEATHSIG = 1
+from kb.child_processes import set_parent_death_signal
+
 _guarded = False
 
 
@@ -22,10 +22,7 @@ def protect_child() -> None:
     """In a freshly forked child: Ctrl-C is the parent's; die with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):  # no prctl: the child outlives a killed parent, as before
-            pass
+        set_parent_death_signal()
 
 
 def guard_children() -> None:

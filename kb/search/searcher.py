@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.index import Index
@@ -133,21 +136,34 @@ class IndexSearcher:
         Groups keep the rank of their best hit; a series shows its best hit of the latest
         matched revision, with the number of its revisions that matched.
         """
-        reader = self.searcher.reader()
-        threads, series, revision = (reader.column_reader(name) for name in ("thread_id", "series", "revision"))
+        threads, series, revision = (self._read_column(name) for name in ("thread_id", "series", "revision"))
         shown: dict[object, int] = {}
         seen: dict[object, set[int]] = {}
         for docnum in order:
-            group = (b"s", series[docnum]) if series[docnum] else threads[docnum]
+            group = (b"s", series(docnum)) if series(docnum) else threads(docnum)
             if group not in shown:
                 if len(shown) < limit:
                     shown[group] = docnum
-                    seen[group] = {revision[docnum]}
+                    seen[group] = {revision(docnum) or 0}
                 continue
-            seen[group].add(revision[docnum])
-            if revision[docnum] > revision[shown[group]]:
+            seen[group].add(revision(docnum) or 0)
+            if (revision(docnum) or 0) > (revision(shown[group]) or 0):
                 shown[group] = docnum
         return [(docnum, len(seen[group])) for group, docnum in shown.items()]
+
+    def _read_column(self, name: str) -> Callable[[int], Any]:
+        """docnum -> the column's value, per segment: a segment in which no document has the
+        column (no message of a series, say) gives None, where whoosh's multi-segment column
+        reader would shift every later segment's documents onto the wrong one."""
+        leaves = self.searcher.reader().leaf_readers()
+        offsets = [offset for _, offset in leaves]
+        columns = [leaf.column_reader(name) if leaf.has_column(name) else None for leaf, _ in leaves]
+
+        def read(docnum: int) -> Any:
+            i = bisect.bisect_right(offsets, docnum) - 1
+            column = columns[i]
+            return None if column is None else column[docnum - offsets[i]]
+        return read
 
     def search(self, text: str, *, limit: int = 20, sort: str = "relevance",
                threads: bool = False) -> SearchResult:
