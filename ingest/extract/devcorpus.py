@@ -13,12 +13,12 @@ import email.utils
 import gzip
 import mailbox
 import re
-from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 from ingest.extract.types import MessageText, ThreadText
+from ingest.thread import group_components
 
 _MID_RE = re.compile(r"<([^<>\s]+)>")
 _DIFF_FILE_RE = re.compile(r"^(?:diff --git a/(\S+) b/\S+|\+\+\+ b/(\S+))", re.MULTILINE)
@@ -93,28 +93,11 @@ def iter_mbox_messages(path: str | Path) -> Iterator[tuple[MessageText, list[str
 def group_threads(items: list[tuple[MessageText, list[str]]], list_name: str) -> list[ThreadText]:
     """Union-find over Message-ID / In-Reply-To / References; root = a present message none
     of whose parents is present (most referenced first)."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
-
     msgs = {m.message_id: (m, ps) for m, ps in items}
-    for mid, (_, ps) in msgs.items():
-        parent.setdefault(mid, mid)
-        for p in ps:
-            parent.setdefault(p, p)
-            ra, rb = find(p), find(mid)
-            if ra != rb:
-                parent[rb] = ra
-    groups: dict[str, list[str]] = defaultdict(list)
-    for mid in msgs:
-        groups[find(mid)].append(mid)
+    groups = group_components({mid: ps for mid, (_, ps) in msgs.items()})
     threads = []
     epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
-    for members in groups.values():
+    for members in groups:
         mset = set(members)
         roots = [m for m in members if not any(p in mset for p in msgs[m][1])]
         refcount = {m: sum(1 for o in members if m in msgs[o][1]) for m in roots}

@@ -9,31 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ingest.thread import group_components
+
 
 def group_threads(msgs: dict[str, dict]) -> dict[str, list[str]]:
     """{root message-id: [member message-ids in reply order]} for every component."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    for mid, rec in msgs.items():
-        parent.setdefault(mid, mid)
-        for p in rec["refs"] + rec["irt"]:
-            parent.setdefault(p, p)
-            ra, rb = find(p), find(mid)
-            if ra != rb:
-                parent[rb] = ra
-    groups: dict[str, list[str]] = defaultdict(list)
-    for mid in msgs:
-        groups[find(mid)].append(mid)
+    groups = group_components({mid: rec["refs"] + rec["irt"] for mid, rec in msgs.items()})
     out = {}
-    for members in groups.values():
+    for members in groups:
         root = choose_root(msgs, members)
         out[root] = [m for m, _ in order_thread(msgs, members)]
     return out

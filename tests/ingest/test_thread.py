@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ingest.thread import ThreadLink, ThreadTree, thread_messages
+from ingest.thread import ThreadLink, ThreadTree, group_components, thread_messages
 from tests.conftest import require_shared
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -196,3 +196,14 @@ def test_gold_threads_are_kb_threads(gold_trees: tuple[ThreadTree, ...]) -> None
         tree = gold_trees[homes.pop()]
         assert tree.root_id == thread["thread_id"]
         assert list(tree.members) == thread["message_ids"]
+
+
+@pytest.mark.parametrize("parents, expected", [
+    ({"a": [], "b": ["a"], "c": ["b"]}, [["a", "b", "c"]]),
+    ({"b": ["ghost"], "c": ["ghost"], "d": []}, [["b", "c"], ["d"]]),   # a ghost parent joins its children
+    ({"c": ["b"], "a": [], "b": ["a"]}, [["c", "a", "b"]]),             # members keep the input order
+    ({"a": ["b"], "b": ["a"]}, [["a", "b"]]),                           # a reference cycle is one component
+    ({}, []),
+])
+def test_group_components(parents: dict[str, list[str]], expected: list[list[str]]) -> None:
+    assert group_components(parents) == expected
