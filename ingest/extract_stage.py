@@ -7,11 +7,13 @@ ledger rows that say so. A thread whose findings changed waits for the index aga
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,10 +52,24 @@ def extract_one(thread: ThreadText) -> ThreadFindings:
 
 
 def find_extract_version(session: Session) -> str:
-    """The extractors' versions and the loaded MAINTAINERS data: when either changes, every
-    thread waits for extraction again."""
+    """The extractors' versions, a digest of their code, cue lists and model, and the loaded
+    MAINTAINERS data: when any changes, every thread waits for extraction again (an upgraded kb
+    never leaves findings of an older extractor behind, whether or not someone bumped VERSION)."""
     return (f"races {race_rules.VERSION}, fixes {fix_rules.VERSION}, objections {objection_rules.VERSION}, "
-            f"nlp {nlp.VERSION}, maintainers {load_maintainers_digest(session)}")
+            f"nlp {nlp.VERSION}, code {digest_extractor()}, maintainers {load_maintainers_digest(session)}")
+
+
+@functools.cache
+def digest_extractor() -> str:
+    """sha1 (12 hex) over the extractor's sources and the data it reads (cues, entity patterns,
+    the textcat model), in path order."""
+    package = Path(race_rules.__file__).parent
+    files = sorted(package.glob("*.py")) + sorted(p for p in nlp.DATA_DIR.glob("patterns/*") if p.is_file())
+    files += sorted(p for p in nlp.MODEL_DIR.rglob("*") if p.is_file())
+    digest = hashlib.sha1()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def digest_findings(found: ThreadFindings) -> str:

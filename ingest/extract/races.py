@@ -27,10 +27,14 @@ _FUNC_RE = re.compile(r"\b(_*[a-z][a-z0-9_]*[a-z0-9])\(\)")
 _IDENT_RE = re.compile(r"\b(_*[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]|[a-z_][\w]*->[\w>.-]*\w|"
                        r"[A-Z][A-Z0-9]*_[A-Z0-9_]+)\b")
 _BETWEEN_RE = re.compile(r"\brac\w*\s+(?:\w+\s+){0,3}?(?:between|of)\s+(.{3,80}?)\s+(?:and|vs\.?|with"
-                         r"|against)\s+(.{3,80}?)(?:[,.;:]|\s+(?:on|in|where|when|which|that)\b|$)",
+                         r"|against)\s+(.{3,80}?)(?:[,.;:?!]|\s+(?:on|in|where|when|which|that)\b|$)",
                          re.IGNORECASE)
 _SUBJECT_KCSAN_RE = re.compile(r"(?:KCSAN: )?data-race in (\S+) / (\S+)")
 _CODE_NAME_RE = re.compile(r"\w_\w|\w\(\)|->|\w\.\w")   # a side of "race between A and B" is code
+# a patch title naming one racing path: "fix race in foo()", "fix race when skipping swapcache"
+_SUBJECT_PATH_RE = re.compile(r"\brac(?:e|es|y|ing)\s+(?:condition\s+)?(?:in|when|while|during|with|at)\s+"
+                              r"(?:the\s+)?([\w()>.-]+(?:\s+[\w()>.-]+){0,4}?)"
+                              r"(?=\s*[,;:]|\s+(?:on|for|if|and|by|to|of)\b|\s*$)", re.IGNORECASE)
 _STEP_LIST_RE = re.compile(r"^\s*(?:\d+[.)]|[a-z]\d+[.:)]?|[-*])\s+\S", re.MULTILINE)
 
 
@@ -112,7 +116,10 @@ def find_participants(texts: list[str], subject: str = "") -> list[str]:
         if b and any(_CODE_NAME_RE.search(side) for side in b.groups()):
             return [b.group(1).strip(), b.group(2).strip()]
     funcs = Counter(f for t in texts for f in _FUNC_RE.findall(t))
-    return [f for f, _ in funcs.most_common(2)]
+    if funcs:
+        return [f for f, _ in funcs.most_common(2)]
+    path = _SUBJECT_PATH_RE.search(_SUBJECT_PREFIX.sub("", subject))
+    return [path.group(1).strip()] if path else []
 
 
 def find_object(texts: list[str], symbols: list[str]) -> str:

@@ -80,6 +80,39 @@ def test_new_maintainers_data_makes_every_thread_wait_for_extraction(tmp_path: P
     assert find_pending(factory, index) == Pending(0, 0, 2)
 
 
+def test_an_upgraded_extractor_makes_every_thread_wait_for_extraction(tmp_path: Path, monkeypatch) -> None:
+    """A new kb whose extractor code changed re-extracts, even when nobody bumped its VERSION."""
+    import ingest.extract_stage as stage
+
+    factory, index = make_kb(tmp_path)
+    run_ingest(factory, [str(write_mbox(tmp_path / "a.mbox", [mail("1@x"), mail("3@x")]))], workers=0,
+               index_dir=index)
+    assert find_pending(factory, index).extract == 0
+    monkeypatch.setattr(stage, "digest_extractor", lambda: "another-code")
+    assert find_pending(factory, index).extract == 2
+
+
+def test_the_extractor_digest_covers_code_cues_and_model(tmp_path: Path, monkeypatch) -> None:
+    import ingest.extract_stage as stage
+
+    def digest_with(data_dir: Path) -> str:
+        stage.digest_extractor.cache_clear()
+        monkeypatch.setattr(stage.nlp, "DATA_DIR", data_dir)
+        monkeypatch.setattr(stage.nlp, "MODEL_DIR", data_dir / "models" / "textcat")
+        return stage.digest_extractor()
+
+    (tmp_path / "patterns").mkdir()
+    (tmp_path / "patterns" / "cues.json").write_text("{}")
+    before = digest_with(tmp_path)
+    (tmp_path / "patterns" / "cues.json").write_text('{"race": []}')
+    after_cues = digest_with(tmp_path)
+    (tmp_path / "models" / "textcat").mkdir(parents=True)
+    (tmp_path / "models" / "textcat" / "model").write_bytes(b"w")
+    after_model = digest_with(tmp_path)
+    stage.digest_extractor.cache_clear()
+    assert len({before, after_cues, after_model}) == 3
+
+
 def test_a_removed_index_makes_every_thread_wait_for_indexing(tmp_path: Path) -> None:
     import shutil
 

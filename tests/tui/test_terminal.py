@@ -100,9 +100,6 @@ def start_tmux(session: str, command: str) -> None:
     subprocess.run([TMUX, "resize-window", "-t", session, "-x", "160", "-y", "50"], check=True)
 
 
-@pytest.mark.xfail(strict=True, reason="the demo's first race is now the subject-only race of seed003 "
-                   "('mm/swap: fix race when skipping swapcache', extractor races.subject) with no "
-                   "participants: issue 16 stays open until the extractor finds the race in its body")
 def test_demo_first_race_has_participants(demo_kb: Any) -> None:
     from kb.config import load_settings
     from kb.library import Library
@@ -129,15 +126,15 @@ def test_make_demo_tui_opens_the_first_race_with_title_date_and_participants(tmp
         wait_screen(session, " races", timeout=120)
         library = Library(load_settings(str(db)), create=False)
         first = library.list_histories()[0].races[0]
-        view = library.show_race(first.id)   # participants: see test_demo_first_race_has_participants
+        view = library.show_race(first.id)
         subprocess.run([TMUX, "send-keys", "-t", session, "Enter"], check=True)
         screen = wait_screen(session, f"Race #{first.id}")
         flat = " ".join(screen.split())
         assert " ".join(first.summary.split())[:40] in flat
         assert " ".join(first.thread_subject.split())[:40] in flat
         assert f"last activity {format_date(first.last_activity)[:10]}" in flat
-        if view.participants:
-            assert f"participants {', '.join(view.participants)}" in flat
+        assert view.participants, "the demo's first race names no racing path"
+        assert f"participants {', '.join(view.participants)}" in flat
         assert "?" * 4 not in screen and ".txt" not in screen
         subprocess.run([TMUX, "send-keys", "-t", session, "?"], check=True)
         screen = wait_screen(session, "the mail did not give")   # the help's last line: the whole box is drawn

@@ -124,3 +124,29 @@ def test_titles_never_repeat_a_name(participants, obj, subject, summary):
     from ingest.extract.types import Evidence
     ev = [Evidence("m", 0, 19, "the first sentence.", "races.prose", "t", 1.0)]
     assert summarise_race(participants, obj, "use-after-free", subject, ev) == summary
+
+
+@pytest.mark.parametrize("subject,texts,participants", [
+    # functions named in the race sentences win
+    ("[PATCH] mm: fix race in a_b()", ["c_d() frees it while e_f() reads it, c_d() again"], ["c_d", "e_f"]),
+    # "race between A and B" in the title names both sides
+    ("[PATCH] fix race between a_b() and c_d()", [], ["a_b()", "c_d()"]),
+    # a title naming one racing path: the path, without an article or what follows "on"/"for"
+    ("[PATCH v2] mm/swap: fix race when skipping swapcache", [], ["skipping swapcache"]),
+    ("[PATCH] mm: fix a race condition in the foo_bar() on teardown", [], ["foo_bar()"]),
+    ("[PATCH] block: fix race with blk_freeze, really", [], ["blk_freeze"]),
+    # a title with no racing path names nobody
+    ("[PATCH] io_uring: fix racy access", [], []),
+    ("[PATCH] cgroup: use-after-free in teardown", [], []),
+])
+def test_participants_from_sentences_then_title(subject, texts, participants):
+    from ingest.extract.races import find_participants
+    assert find_participants(texts, subject) == participants
+
+
+def test_subject_only_race_names_its_path():
+    """A patch whose body never describes its race still names the path its title gives."""
+    subject = "[PATCH] mm: fix race when splitting the huge page"
+    thread = make_thread(subject, make_message("<p@x>", "Fix it by taking the lock first.", subject=subject))
+    races = extract_races(thread)
+    assert [r.participants for r in races] == [("splitting the huge page",)]
