@@ -68,9 +68,15 @@ def test_escape_on_home_does_not_quit_and_q_does(library: Any) -> None:
         await pilot.press("escape", "escape")
         await pilot.pause(0.05)
         assert app.is_running and isinstance(app.screen, RacesScreen)
-        await pilot.press("tab", "question_mark", "escape", "j")
+        await pilot.press("tab", "question_mark", "escape")
         await pilot.pause(0.05)
-        assert app.is_running
+        focused = app.focused
+        assert isinstance(focused, KbList) and focused.option_count > 1    # Esc closed the help, focus kept
+        before = focused.highlighted_id
+        await pilot.press("j")
+        await pilot.pause(0.05)
+        assert app.is_running and app.focused is focused
+        assert focused.highlighted_id not in (None, before)               # j moved to the next race
         await pilot.press("q")
         await pilot.pause(0.05)
         assert not app.is_running
@@ -87,3 +93,28 @@ def test_help_explains_every_badge_and_chip() -> None:
         assert kind in HELP
     for chip in ("fix", "obj", "open", "–", "●", "✗", "resolved", "races.prose 0.8"):
         assert chip in HELP
+
+
+def test_on_a_race_tab_help_escape_then_j_moves_down_the_race(library: Any) -> None:
+    """On a race, Esc closes the help without leaving the race, and j still moves visibly."""
+    from tui.screens.race import RaceScreen
+
+    app = KbApp(library)
+
+    async def script(pilot: Any) -> None:
+        await open_home(pilot, app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RaceScreen) and app.screen.view is not None)
+        race = app.screen
+        await pilot.press("tab", "question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is race)
+        items = race.query_one("#race-items", KbList)
+        assert app.focused is items and items.option_count > 1
+        before = items.highlighted_id
+        await pilot.press("j")
+        await pilot.pause(0.05)
+        assert app.screen is race and items.highlighted_id not in (None, before)
+
+    run_pilot(app, script)
