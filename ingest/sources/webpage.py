@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from ingest.sources.webpage_authors import (Attribution, Person, find_attribution, find_cc_names,
+from ingest.sources.webpage_authors import (Attribution, PageAuthor, find_attribution, find_cc_names,
                                             find_greeting_name, find_mentioned_names,
                                             find_sign_off, find_signature_name, parse_date_text,
                                             parse_person, resolve_name)
@@ -60,7 +60,7 @@ class RecoveredPage:
     content_hash: str                # sha1 of the page text
     flattened: bool                  # newlines collapsed, markers inline
     subject: str
-    page_author: Person
+    page_author: PageAuthor
     messages: tuple[RecoveredMessage, ...]   # depth 0 first, then older and older
 
 
@@ -110,7 +110,7 @@ def parse_page(text: str, source: str) -> RecoveredPage:
             author_source=source_kind, author_rule=rule,
             parent_index=index + 1 if index + 1 < len(drafts) else None,
             subject=header.subject if draft.depth == 0 else "", extent="heuristic"))
-    page_author = people[drafts[0].depth][0] if drafts and drafts[0].depth == 0 else Person("", "", "")
+    page_author = people[drafts[0].depth][0] if drafts and drafts[0].depth == 0 else PageAuthor("", "", "")
     return RecoveredPage(source, content_hash, any(r.inline for r in runs), header.subject,
                          page_author, tuple(messages))
 
@@ -217,10 +217,10 @@ def _cut_spans(parts: list[tuple[int, int, int]], begin: int, end: int) -> tuple
 # ---------------------------------------------------------------- authors
 
 def _assign_authors(drafts: list[_Draft], attributions: dict[int, Attribution],
-                    from_text: str) -> dict[int, tuple[Person, str, str]]:
+                    from_text: str) -> dict[int, tuple[PageAuthor, str, str]]:
     """depth -> (person, author_source, rule). Unknown authors stay unknown, never guessed."""
     by_depth = {d.depth: d for d in drafts}
-    people: dict[int, tuple[Person, str, str]] = {}
+    people: dict[int, tuple[PageAuthor, str, str]] = {}
     for depth, found in attributions.items():
         people[depth] = (found.person, "attribution", found.form)
     if from_text:
@@ -239,7 +239,7 @@ def _assign_authors(drafts: list[_Draft], attributions: dict[int, Attribution],
             continue
         guess = _infer_author(depth, by_depth, people, known, mentioned)
         if guess is None:
-            people[depth] = (Person("", "", ""), "unknown", "none")
+            people[depth] = (PageAuthor("", "", ""), "unknown", "none")
         else:
             name, rule = guess
             if name in mentioned:
@@ -248,7 +248,7 @@ def _assign_authors(drafts: list[_Draft], attributions: dict[int, Attribution],
     return people
 
 
-def _infer_author(depth: int, by_depth: dict[int, _Draft], people: dict[int, tuple[Person, str, str]],
+def _infer_author(depth: int, by_depth: dict[int, _Draft], people: dict[int, tuple[PageAuthor, str, str]],
                   known: list[str], mentioned: list[str]) -> tuple[str, str] | None:
     def name_at(d: int) -> str:
         return people[d][0].name if d in people else ""
@@ -277,9 +277,9 @@ def _infer_author(depth: int, by_depth: dict[int, _Draft], people: dict[int, tup
     return None
 
 
-def _known_person(name: str, people: dict[int, tuple[Person, str, str]]) -> Person:
-    """The fullest Person already seen under this name (keeps email and hint)."""
+def _known_person(name: str, people: dict[int, tuple[PageAuthor, str, str]]) -> PageAuthor:
+    """The fullest PageAuthor already seen under this name (keeps email and hint)."""
     for person, _, _ in people.values():
         if person.name == name and (person.email or person.email_hint):
             return person
-    return Person(name, "", "")
+    return PageAuthor(name, "", "")

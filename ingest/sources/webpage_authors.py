@@ -15,7 +15,7 @@ from email.utils import parsedate_to_datetime
 
 
 @dataclass(frozen=True)
-class Person:
+class PageAuthor:
     name: str          # as on the page ("Huang, Ying", "Hugh Dickins")
     email: str         # "" when unknown or obfuscated
     email_hint: str    # visible part of an obfuscated address ("hughd@"), else ""
@@ -23,7 +23,7 @@ class Person:
 
 @dataclass(frozen=True)
 class Attribution:
-    person: Person
+    person: PageAuthor
     date_text: str     # as written, "" when the line has none
     start: int         # offsets of the attribution inside the searched text
     end: int
@@ -142,8 +142,8 @@ def _has_digit_outside_address(text: str) -> bool:
 _OBFUSCATED = re.compile(r"^(?P<local>[^@\s]+)@(?:x{3,}[x.]*|\.\.\.|\[[^\]]*\]|\*+)$", re.I)
 
 
-def parse_person(text: str) -> Person:
-    """'Hugh Dickins <hughd@xxxxxxxxxx>' -> Person('Hugh Dickins', '', 'hughd@')."""
+def parse_person(text: str) -> PageAuthor:
+    """'Hugh Dickins <hughd@xxxxxxxxxx>' -> PageAuthor('Hugh Dickins', '', 'hughd@')."""
     text = text.strip().strip(",")
     address = ""
     found = re.search(r"<([^<>\s]+)>", text)
@@ -159,7 +159,7 @@ def parse_person(text: str) -> Person:
         else:
             name = re.sub(r"\s*\([^()]*\)\s*$", "", text)
     name = name.strip().strip('"').strip()
-    return Person(name, *classify_address(address))
+    return PageAuthor(name, *classify_address(address))
 
 
 def classify_address(address: str) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from tui.screens.base import KbScreen
 from tui.widgets.lists import KbList
-from tui.widgets.mail_body import Mark, Segment, normalise_segments
+from tui.widgets.mail_body import Mark, PaneSegment, normalise_segments
 from tui.widgets.message_pane import MessagePane
 from tui.widgets.text import clip_line, format_day, join_text
 
@@ -59,7 +59,7 @@ class ThreadScreen(KbScreen):
         self.start_message = message_id
         self.given_marks = {message_id: list(marks)} if message_id else {}
         self.messages: tuple[Any, ...] = ()
-        self.loaded: dict[str, tuple[Any, list[Segment] | None, list[Mark]]] = {}
+        self.loaded: dict[str, tuple[Any, list[PaneSegment] | None, list[Mark]]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -115,7 +115,7 @@ class ThreadScreen(KbScreen):
         event.stop()
         self.query_one(MessagePane).focus()
 
-    def read_message(self, message_id: str) -> tuple[Any, list[Segment] | None, list[Mark]]:
+    def read_message(self, message_id: str) -> tuple[Any, list[PaneSegment] | None, list[Mark]]:
         """Runs in a worker: the message with its stored segments and fact marks."""
         message = self.library.show_message(message_id)
         stored = message.segments
@@ -123,7 +123,7 @@ class ThreadScreen(KbScreen):
         marks = make_marks(message.marks) or make_marks(self.given_marks.get(message_id, []))
         return message, segments, marks
 
-    def show_message(self, loaded: tuple[Any, list[Segment] | None, list[Mark]]) -> None:
+    def show_message(self, loaded: tuple[Any, list[PaneSegment] | None, list[Mark]]) -> None:
         self.loaded[loaded[0].summary.message_id] = loaded
         self.query_one(MessagePane).show(*loaded)
 

@@ -17,7 +17,7 @@ _DIFF_HEADER = re.compile(r"^(diff --git |index |--- |\+\+\+ )")
 
 
 @dataclass(frozen=True)
-class Segment:
+class PaneSegment:
     kind: str
     start: int
     end: int
@@ -30,15 +30,15 @@ class Mark:
     label: str
 
 
-def normalise_segments(items: Iterable[object]) -> list[Segment]:
+def normalise_segments(items: Iterable[object]) -> list[PaneSegment]:
     """Library SegmentViews (or anything with kind/start/end) as local Segments, sorted."""
-    return sorted((Segment(str(s.kind), int(s.start), int(s.end))
+    return sorted((PaneSegment(str(s.kind), int(s.start), int(s.end))
                    for s in items), key=lambda s: (s.start, s.end))
 
 
-def find_segments(body: str) -> list[Segment]:
+def find_segments(body: str) -> list[PaneSegment]:
     """A display-only fallback when the Library has no segments: quotes, attributions, patch, signature."""
-    segments: list[Segment] = []
+    segments: list[PaneSegment] = []
     pos, kind_after_sig, in_patch = 0, False, False
     lines = body.splitlines(keepends=True)
     for index, line in enumerate(lines):
@@ -60,27 +60,27 @@ def find_segments(body: str) -> list[Segment]:
             kind, in_patch = "text", False
         end = pos + len(line)
         if segments and segments[-1].kind == kind and segments[-1].end == pos:
-            segments[-1] = Segment(kind, segments[-1].start, end)
+            segments[-1] = PaneSegment(kind, segments[-1].start, end)
         else:
-            segments.append(Segment(kind, pos, end))
+            segments.append(PaneSegment(kind, pos, end))
         pos = end
     return segments
 
 
-def fill_gaps(segments: Sequence[Segment], length: int) -> list[Segment]:
+def fill_gaps(segments: Sequence[PaneSegment], length: int) -> list[PaneSegment]:
     """Cover the whole body: text segments between and after the given ones; overlaps trimmed."""
-    out: list[Segment] = []
+    out: list[PaneSegment] = []
     pos = 0
     for seg in segments:
         start, end = max(seg.start, pos), min(seg.end, length)
         if start >= end:
             continue
         if start > pos:
-            out.append(Segment("text", pos, start))
-        out.append(Segment(seg.kind, start, end))
+            out.append(PaneSegment("text", pos, start))
+        out.append(PaneSegment(seg.kind, start, end))
         pos = end
     if pos < length:
-        out.append(Segment("text", pos, length))
+        out.append(PaneSegment("text", pos, length))
     return out
 
 
@@ -104,7 +104,7 @@ def style_patch_line(line: str) -> str:
     return ""
 
 
-def render_body(body: str, segments: Sequence[Segment] | None, marks: Sequence[Mark] = (),
+def render_body(body: str, segments: Sequence[PaneSegment] | None, marks: Sequence[Mark] = (),
                 fold_quotes: bool = True) -> Text:
     """The body as Text: folded quotes show one line, patches coloured per line, marks highlighted."""
     out = Text(end="")

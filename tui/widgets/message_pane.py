@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from tui.widgets.mail_body import Mark, Segment, render_body
+from tui.widgets.mail_body import Mark, PaneSegment, render_body
 from tui.widgets.text import join_text, make_text
 
 
@@ -49,14 +49,14 @@ class MessagePane(VerticalScroll, can_focus=True):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.message: Any = None
-        self.segments: list[Segment] | None = None
+        self.segments: list[PaneSegment] | None = None
         self.marks: list[Mark] = []
 
     def compose(self) -> ComposeResult:
         yield Static(Text("select a message", style="dim"), id="message-head", markup=False)
         yield Static("", id="message-body", markup=False)
 
-    def show(self, message: Any, segments: list[Segment] | None, marks: list[Mark]) -> None:
+    def show(self, message: Any, segments: list[PaneSegment] | None, marks: list[Mark]) -> None:
         self.message, self.segments, self.marks = message, segments, marks
         with self.app.batch_update():
             self.query_one("#message-head", Static).update(make_headers(message, marks))
