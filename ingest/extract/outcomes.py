@@ -106,7 +106,7 @@ def find_status(cues: list[StatusCues], index: int, ids: list[str]) -> str:
         elif later.applies:
             status = "applied"
         elif later.naks and status != "applied":
-            status = "naked"
+            status = "nacked"
         elif later.acks and status == "proposed":
             status = "acked"
     return status

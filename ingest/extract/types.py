@@ -15,7 +15,7 @@ Span = tuple[int, int]
 CONSEQUENCES = ("use-after-free", "data-race", "deadlock", "lost-update", "wrong-result",
                 "memory-leak", "other")
 FIX_KINDS = ("patch", "prose")
-FIX_STATUSES = ("proposed", "withdrawn", "revised", "acked", "applied", "naked")
+FIX_STATUSES = ("proposed", "withdrawn", "revised", "acked", "applied", "nacked")
 OBJECTION_REASONS = ("performance", "correctness", "complexity", "scalability",
                      "stable-backport", "style", "nak", "other")
 ROLES = ("author", "reviewer", "reporter", "tester", "maintainer")

@@ -34,8 +34,8 @@ V2 = "[PATCH v2] mm: fix foo race"
     ([(BOB, RE, "> Acked-by: Carl <c@x>\n\nHmm.", "p")], "proposed"),        # quoted ack
     ([(BOB, RE, "Applied to for-6.1, thanks.", "p")], "applied"),
     ([(BOB, RE, "Queued, thanks.", "p")], "applied"),
-    ([(BOB, RE, "NAK, this does not fix the race.", "p")], "naked"),
-    ([(BOB, RE, "Nacked-by: Bob Maint <bob@example.org>", "p")], "naked"),
+    ([(BOB, RE, "NAK, this does not fix the race.", "p")], "nacked"),
+    ([(BOB, RE, "Nacked-by: Bob Maint <bob@example.org>", "p")], "nacked"),
     ([(BOB, RE, "I do not know the word snack.", "p")], "proposed"),
     ([(ANN, RE, "Please ignore this one, it is wrong.", "p")], "withdrawn"),
     ([(ANN_WORK, RE, "Please ignore this one, it is wrong.", "p")], "withdrawn"),  # same name
