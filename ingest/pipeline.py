@@ -37,7 +37,7 @@ from ingest.intake import BATCH, Prepared, Tally, flush, ingest_page, iter_jobs,
 from ingest.sources.detect import SourceSpec, find_sources
 from ingest.store import Skipped, Store
 from ingest.store.merge import merge_recovered
-from ingest.store.series import rebuild_series
+from ingest.series import rebuild_series
 from ingest.store.threads import load_thread_links, save_threads
 from ingest.thread import thread_messages
 

@@ -6,6 +6,8 @@ import gzip
 import re
 from pathlib import Path
 
+import pytest
+
 from ingest.pipeline import run_ingest
 from kb.config import load_settings
 from kb.library import Library
@@ -139,3 +141,23 @@ def test_change_ids_of_the_real_corpus_group_revisions(tmp_path: Path) -> None:
         (3, "memcg_kmem hooks refactoring")]
     assert [s.version for s in revisions[lru].series] == [1, 2]
     assert revisions[slab].series[0].first_message_id == "20240301-slab-memcg-v1-0-359328a46596@suse.cz"
+
+
+@pytest.mark.parametrize("stored,changed", [
+    # one change-id known for a title + author: the series without one adopts it
+    ([(1, "t", "a@x", "cid", "change-id:cid"), (2, "t", "a@x", None, "t|a@x")], {2: "change-id:cid"}),
+    # two change-ids for one title + author (a reused title): each keeps its own, the third its title
+    ([(1, "t", "a@x", "c1", "change-id:c1"), (2, "t", "a@x", "c2", "change-id:c2"),
+      (3, "t", "a@x", None, "t|a@x")], {}),
+    # a stale key is corrected, a right one left alone
+    ([(1, "t", "a@x", "c1", "t|a@x"), (2, "u", "b@x", None, "u|b@x")], {1: "change-id:c1"}),
+    # another author's series never adopts the change-id
+    ([(1, "t", "a@x", "cid", "change-id:cid"), (2, "t", "b@x", None, "t|b@x")], {}),
+])
+def test_revision_keys_follow_the_rule_whatever_the_order(stored, changed):
+    from ingest.series import choose_revision_keys
+    from ingest.store.series import SeriesRevision
+
+    revisions = [SeriesRevision(*row) for row in stored]
+    assert choose_revision_keys(revisions) == changed
+    assert choose_revision_keys(list(reversed(revisions))) == changed
