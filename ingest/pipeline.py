@@ -36,7 +36,7 @@ from ingest.extract_stage import ExtractReport, find_extract_version, link_histo
 from ingest.intake import BATCH, Prepared, Tally, flush, ingest_page, iter_jobs, prepare_stream, save_cursor
 from ingest.sources.detect import SourceSpec, find_sources
 from ingest.store import Skipped, Store
-from ingest.store.merge import merge_recovered
+from ingest.merge_pages import merge_recovered
 from ingest.series import rebuild_series
 from ingest.store.threads import load_thread_links, save_threads
 from ingest.thread import thread_messages

@@ -94,17 +94,17 @@ def realign_page(session: Session, page: RecoveredPage, text: str) -> list[str]:
     return changed
 
 
-def hand_on_page_raw(session: Session, row: Message) -> None:
-    """Before `row` is merged away: give the page bytes it holds to a recovered row that stays."""
-    raw = session.scalar(select(Message.raw).where(Message.id == row.id, Message.raw_size > 0))
-    loaded = load_page(raw, row.source) if raw else None
+def hand_on_page_raw(session: Session, pk: int, message_id: str, source: str) -> None:
+    """Before row `pk` is merged away: give the page bytes it holds to a recovered row that stays."""
+    raw = session.scalar(select(Message.raw).where(Message.id == pk, Message.raw_size > 0))
+    loaded = load_page(raw, source) if raw else None
     if loaded is None:
         return
-    ids = [m.message_id for m in loaded[0].messages if m.message_id != row.message_id]
+    ids = [m.message_id for m in loaded[0].messages if m.message_id != message_id]
     heir = session.scalar(select(Message.id).where(Message.recovered, Message.message_id.in_(ids))
                           .order_by(Message.id).limit(1))
     if heir is not None:
-        size = session.scalar(select(Message.raw_size).where(Message.id == row.id))
+        size = session.scalar(select(Message.raw_size).where(Message.id == pk))
         session.execute(update(Message).where(Message.id == heir).values(raw=raw, raw_size=size))
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
+
+import pytest
 
 from sqlalchemy import func, select
 
 from ingest.pipeline import run_ingest
+from ingest.store.merge import MailRow
 from kb.config import load_settings
 from kb.db import open_database
 from kb.models import Message, MessageAlias
@@ -36,3 +40,33 @@ def test_recovered_message_merges_with_the_real_one(tmp_path: Path) -> None:
         assert real.thread_id == reply.thread_id
     again = run_ingest(factory, [str(tmp_path / "page.txt")], workers=0)
     assert again.stored == 0 and again.present == 2
+
+
+def make_row(pk: int, mid: str, name: str, email: str, body: str, day: int | None = 1) -> MailRow:
+    date = datetime(2024, 2, day, tzinfo=timezone.utc) if day else None
+    return MailRow(pk, mid, name, email, date, body, "page.txt")
+
+
+WORDS = "the race happens when two tasks both drop the last reference"
+
+
+@pytest.mark.parametrize("recovered,real,matched", [
+    # same address, same day, first words in the real message's own lines
+    (make_row(1, "r@kb", "Ann", "ann@x", WORDS), make_row(2, "a@x", "Ann", "ann@x", "Hi,\n" + WORDS), "a@x"),
+    # the page hides the address: the name decides, in any case
+    (make_row(1, "r@kb", "Ann Dev", "", WORDS), make_row(2, "a@x", "ann dev", "ann@x", WORDS), "a@x"),
+    # the words only in the real message's quotes: no match (people quote their own mail)
+    (make_row(1, "r@kb", "Ann", "ann@x", WORDS), make_row(2, "a@x", "Ann", "ann@x", "> " + WORDS), None),
+    # two days apart: no match; an unknown date does not block one
+    (make_row(1, "r@kb", "Ann", "ann@x", WORDS, 1), make_row(2, "a@x", "Ann", "ann@x", WORDS, 3), None),
+    (make_row(1, "r@kb", "Ann", "ann@x", WORDS, None), make_row(2, "a@x", "Ann", "ann@x", WORDS, 3), "a@x"),
+    # another author with the same words: no match
+    (make_row(1, "r@kb", "Ann", "ann@x", WORDS), make_row(2, "b@x", "Bob", "bob@x", WORDS), None),
+    # a recovered message without words matches nothing
+    (make_row(1, "r@kb", "Ann", "ann@x", "> > ---"), make_row(2, "a@x", "Ann", "ann@x", "> > ---"), None),
+])
+def test_recovered_messages_match_their_real_counterpart(recovered, real, matched):
+    from ingest.merge_pages import match_recovered
+
+    found = match_recovered([recovered], [real])
+    assert [mid for _, mid in found] == ([matched] if matched else [])
