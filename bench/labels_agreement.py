@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     if not rows_a:
         print("kb: labels_agreement: no thread labelled by both", file=sys.stderr)
         return 2
-    name_a, name_b = rows_label(args.pair, 0), rows_label(args.pair, 1)
+    name_a, name_b = rows_label(rows_a, 0), rows_label(rows_b, 1)
     print_scores(f"{name_b} scored against {name_a}", score_against(rows_a, rows_b, evaluate))
     print_scores(f"{name_a} scored against {name_b}", score_against(rows_b, rows_a, evaluate))
     ra = [t["is_race_discussion"] for t in rows_a]
@@ -101,10 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def rows_label(pairs: list[list[str]], side: int) -> str:
-    """The labeller id recorded in the first thread of the first pair's file on one side."""
-    rows = read_jsonl(Path(pairs[0][side]))
-    return rows[0].get("labeller", "AB"[side]) if rows else "AB"[side]
+def rows_label(rows: list[dict], side: int) -> str:
+    """The labeller ids of the paired threads on one side, joined with '+' (A/B when none)."""
+    return "+".join(sorted({row.get("labeller", "AB"[side]) for row in rows})) or "AB"[side]
 
 
 if __name__ == "__main__":
