@@ -48,8 +48,11 @@ def find_report_text(s: Session, race: Race) -> tuple[str, str]:
                           .order_by(Evidence.id)))
     if race.source_kind in ("diagram", "prose"):
         for ev in rows:
-            if len(HEADER_RE.findall(ev.quote.split("\n", 3)[0] + "\n" + "\n".join(ev.quote.split("\n")[:4]))) >= 2:
-                return ev.quote[:MAX_REPORT], ev.message_id
+            if len(HEADER_RE.findall("\n".join(ev.quote.split("\n")[:4]))) >= 2:
+                # the quote stops at the first blank line; the diagram's later phases follow it in the body
+                body = load_body(s, ev.message_id)
+                start = body.find(ev.quote[:60]) if ev.quote else -1
+                return (body[start:start + MAX_REPORT] if start >= 0 else ev.quote[:MAX_REPORT]), ev.message_id
         return "", rows[0].message_id if rows else ""
     word = EVIDENCE_WORDS.get(race.source_kind, "")
     for ev in rows:

@@ -14,7 +14,7 @@ from kb.config import load_settings
 from kb.db import open_database
 from kb.models import Fix, Message, Race, Thread
 from kb.models.findings import Evidence
-from tests.kb.scenarios.test_drafts import DIAGRAM_PROSE, KCSAN, KCSAN_FIX
+from tests.kb.scenarios.test_drafts import DIAGRAM_PHASES, DIAGRAM_PROSE, KCSAN, KCSAN_FIX
 
 register_commands()
 
@@ -83,3 +83,16 @@ def test_an_incomplete_draft_is_refused_unless_draft_and_never_gives_a_verdict(k
     assert code == 2 and "no verdict: incomplete draft" in err
     code, _, err = run(kb_db, "scenario", "check", str(out_file))
     assert code == 2 and "no verdict: incomplete draft" in err
+
+
+def test_a_diagram_quote_cut_at_its_first_blank_line_is_read_whole_from_the_message(tmp_path: Path) -> None:
+    from kb.scenario_drafts import draft_one
+
+    url = f"sqlite:///{tmp_path / 'kb.sqlite'}"
+    factory = open_database(load_settings(url, str(tmp_path / "idx")))
+    first_phase = DIAGRAM_PHASES[DIAGRAM_PHASES.index("CPU1"):DIAGRAM_PHASES.index("\n\n", DIAGRAM_PHASES.index("CPU1"))]
+    with factory() as s:
+        add_race(s, "r3@x", "diagram", "use-after-free", DIAGRAM_PHASES, first_phase)
+        s.commit()
+        draft = draft_one(s, 1)
+    assert draft.complete and "kfree(w);" in draft.text and "READ_ONCE(pos->ref);" in draft.text

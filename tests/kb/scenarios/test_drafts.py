@@ -155,6 +155,51 @@ DIAGRAM_DEADLOCK = """  CPU A                        CPU B
   mutex_lock(&hub->big);
 """
 
+# a diagram in phases separated by blank lines; a pointer stored by cmpxchg and loaded back; prose after it
+DIAGRAM_PHASES = """So the sequence is:
+
+CPU1                                    CPU2
+
+widget_scan()
+    w = pick_widget(root);
+    cmpxchg(&slot->cur, old, w);
+
+                                        widget_destroy(w);
+                                        kfree(w);
+
+widget_scan()
+    pos = READ_ONCE(slot->cur);
+    widget_tryget(&pos->ref)  <- use after free
+
+This is fixed by clearing slot->cur in widget_destroy() before the free.
+
+Signed-off-by: A Developer <dev@example.org>
+"""
+# one column observes a location NULL that the other column cleared
+DIAGRAM_NULL = """task 1                              task 2
+gadget_setup
+ spin_lock(&g->lock);
+ gadget_check -> ok
+ spin_unlock(&g->lock);
+                                    gadget_teardown
+                                     g->ops = NULL;
+ spin_lock(&g->lock);
+  gadget_start
+   ->start_fn -> g->ops is NULL
+ spin_unlock(&g->lock);
+"""
+# a middle column that is only a call chain: left out, kept as comments
+DIAGRAM_CHAIN = """T1              T2              T3
+//remove dev
+sprocket_del
+ kfree(spr)
+                queue_release
+                 call_rcu
+                                sprocket_cb
+                                 spin_lock_irqsave
+                                  ->spr is freed
+"""
+
 
 def facts(kind: str, consequence: str, text: str, fixes=()) -> RaceFacts:
     return RaceFacts(7, kind, consequence, (), "", (), text, "abc@example.org", tuple(fixes))
@@ -176,6 +221,12 @@ CASES = [
     ("diagram-prose", facts("diagram", "use-after-free", DIAGRAM_PROSE), False, None,
      ["do_something_big", "do_other_thing"]),
     ("kcsan-no-title", facts("kcsan", "data-race", "no report here"), False, None, ["nothing_drafted"]),
+    ("diagram-phases", facts("diagram", "use-after-free", DIAGRAM_PHASES), True, "Sometimes", ["widget_scan", "cpu2"]),
+    ("diagram-null", facts("diagram", "other", DIAGRAM_NULL), True, "Sometimes", ["gadget_setup", "gadget_teardown"]),
+    ("diagram-chain", facts("diagram", "use-after-free", DIAGRAM_CHAIN), True, "Sometimes", ["t1", "sprocket_cb"]),
+    # one mapped column is not a race: the chain column stays and the draft is incomplete
+    ("diagram-one-column", facts("diagram", "use-after-free", DIAGRAM_CHAIN.replace(" kfree(spr)", " spr_gone")),
+     False, None, ["t1", "queue_release", "sprocket_cb"]),
 ]
 
 
@@ -227,3 +278,22 @@ def test_a_fix_elsewhere_is_not_a_variant() -> None:
 def test_report_noise_is_ignored() -> None:
     draft = draft_race(facts("lockdep", "deadlock", LOCKDEP_IRQ))
     assert "local_irq_disable" not in draft.text.split("{", 2)[2].split("// local_irq_disable")[0]
+
+
+def test_diagram_phases_end_at_prose_and_the_pointer_is_dereferenced() -> None:
+    text = draft_race(facts("diagram", "use-after-free", DIAGRAM_PHASES)).text
+    assert "WRITE_ONCE(slot.cur, w);" in text and "READ_ONCE(pos->ref);" in text
+    assert "This is fixed" not in text and "Signed-off-by" not in text
+
+
+def test_a_null_observation_starts_non_null_and_needs_a_writer() -> None:
+    text = draft_race(facts("diagram", "other", DIAGRAM_NULL)).text
+    assert "g.ops = 1;" in text and "exists (0:r0=0)" in text
+    alone = draft_race(facts("diagram", "other", DIAGRAM_NULL.replace("g->ops = NULL;", "g->ops = NULL_OPS;")))
+    assert "exists (0:r0=0)" not in alone.text
+
+
+def test_a_dropped_column_is_named_in_the_draft() -> None:
+    text = draft_race(facts("diagram", "use-after-free", DIAGRAM_CHAIN)).text
+    assert "// left out: queue_release (no line maps to a primitive)" in text
+    assert "//\tcall_rcu" in text
