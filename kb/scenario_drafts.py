@@ -53,6 +53,8 @@ def find_report_text(s: Session, race: Race) -> tuple[str, str]:
                 body = load_body(s, ev.message_id)
                 start = body.find(ev.quote[:60]) if ev.quote else -1
                 return (body[start:start + MAX_REPORT] if start >= 0 else ev.quote[:MAX_REPORT]), ev.message_id
+        if race.source_kind == "prose":  # the race's sentences, for the prose drafter
+            return "\n".join(ev.quote for ev in rows)[:MAX_REPORT], rows[0].message_id if rows else ""
         return "", rows[0].message_id if rows else ""
     word = EVIDENCE_WORDS.get(race.source_kind, "")
     for ev in rows:

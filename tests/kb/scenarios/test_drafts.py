@@ -199,10 +199,15 @@ sprocket_del
                                  spin_lock_irqsave
                                   ->spr is freed
 """
+# races told in prose: a freed object and the side that frees it, or not
+PROSE_GONE = ("The danger is that the gizmo_ctx we hold has gone through gizmo_teardown() while we dropped "
+              "gizmo_mutex: once we drop it, it could go away at any moment.")
+PROSE_BETWEEN = "What protects gizmo_state destroying when a race happens between gizmo truncation and gizmo_poll?"
+PROSE_VAGUE = "This can lead to use-after-free issues when gizmo_poll and gizmo_close race."
 
 
-def facts(kind: str, consequence: str, text: str, fixes=()) -> RaceFacts:
-    return RaceFacts(7, kind, consequence, (), "", (), text, "abc@example.org", tuple(fixes))
+def facts(kind: str, consequence: str, text: str, fixes=(), participants=(), obj: str = "") -> RaceFacts:
+    return RaceFacts(7, kind, consequence, tuple(participants), obj, (), text, "abc@example.org", tuple(fixes))
 
 
 CASES = [
@@ -224,6 +229,15 @@ CASES = [
     ("diagram-phases", facts("diagram", "use-after-free", DIAGRAM_PHASES), True, "Sometimes", ["widget_scan", "cpu2"]),
     ("diagram-null", facts("diagram", "other", DIAGRAM_NULL), True, "Sometimes", ["gadget_setup", "gadget_teardown"]),
     ("diagram-chain", facts("diagram", "use-after-free", DIAGRAM_CHAIN), True, "Sometimes", ["t1", "sprocket_cb"]),
+    ("prose-gone-through", facts("prose", "other", PROSE_GONE, participants=["gizmo_teardown"], obj="gizmo_mutex"),
+     True, "Sometimes", ["gizmo_teardown", "other_side"]),
+    ("prose-between", facts("prose", "other", PROSE_BETWEEN, participants=["gizmo truncation", "gizmo_poll"],
+                            obj="gizmo_state"), True, "Sometimes", ["gizmo_truncation", "gizmo_poll"]),
+    # "use-after-free issues" names no object, and neither side's name says it frees
+    ("prose-vague", facts("prose", "use-after-free", PROSE_VAGUE, participants=["gizmo_poll", "gizmo_close"]),
+     False, None, ["nothing_drafted"]),
+    ("prose-no-freer", facts("prose", "other", PROSE_BETWEEN, participants=["gizmo_read", "gizmo_poll"]),
+     False, None, ["nothing_drafted"]),
     # one mapped column is not a race: the chain column stays and the draft is incomplete
     ("diagram-one-column", facts("diagram", "use-after-free", DIAGRAM_CHAIN.replace(" kfree(spr)", " spr_gone")),
      False, None, ["t1", "queue_release", "sprocket_cb"]),
@@ -297,3 +311,9 @@ def test_a_dropped_column_is_named_in_the_draft() -> None:
     text = draft_race(facts("diagram", "use-after-free", DIAGRAM_CHAIN)).text
     assert "// left out: queue_release (no line maps to a primitive)" in text
     assert "//\tcall_rcu" in text
+
+
+def test_a_prose_draft_says_it_is_a_template_of_the_sentence() -> None:
+    text = draft_race(facts("prose", "other", PROSE_GONE, participants=["gizmo_teardown"])).text
+    assert "object gizmo_ctx;" in text and "kfree(gizmo_ctx);" in text and "use(gizmo_ctx);" in text
+    assert "a template of the sentence's claim" in text
