@@ -203,6 +203,10 @@ sprocket_del
 PROSE_GONE = ("The danger is that the gizmo_ctx we hold has gone through gizmo_teardown() while we dropped "
               "gizmo_mutex: once we drop it, it could go away at any moment.")
 PROSE_BETWEEN = "What protects gizmo_state destroying when a race happens between gizmo truncation and gizmo_poll?"
+PROSE_STEPS = ("It can still race: the entry is read on one CPU, while another CPU clears it from the old table "
+               "then inserts it into the new table.")
+PROSE_STEPS_FREE = "Then the buffer is used on one thread, while another thread frees it."
+PROSE_ONE_STEP = "Nothing stops it: the flag is checked on one CPU, while another CPU sets it."
 PROSE_VAGUE = "This can lead to use-after-free issues when gizmo_poll and gizmo_close race."
 
 
@@ -233,6 +237,10 @@ CASES = [
      True, "Sometimes", ["gizmo_teardown", "other_side"]),
     ("prose-between", facts("prose", "other", PROSE_BETWEEN, participants=["gizmo truncation", "gizmo_poll"],
                             obj="gizmo_state"), True, "Sometimes", ["gizmo_truncation", "gizmo_poll"]),
+    ("prose-steps", facts("prose", "other", PROSE_STEPS), True, "Sometimes", ["one_side", "other_side"]),
+    ("prose-steps-free", facts("prose", "other", PROSE_STEPS_FREE), True, "Sometimes", ["one_side", "other_side"]),
+    # a single step on the other side leaves no window between two of its writes
+    ("prose-one-step", facts("prose", "other", PROSE_ONE_STEP), False, None, ["one_side", "other_side"]),
     # "use-after-free issues" names no object, and neither side's name says it frees
     ("prose-vague", facts("prose", "use-after-free", PROSE_VAGUE, participants=["gizmo_poll", "gizmo_close"]),
      False, None, ["nothing_drafted"]),
@@ -317,3 +325,10 @@ def test_a_prose_draft_says_it_is_a_template_of_the_sentence() -> None:
     text = draft_race(facts("prose", "other", PROSE_GONE, participants=["gizmo_teardown"])).text
     assert "object gizmo_ctx;" in text and "kfree(gizmo_ctx);" in text and "use(gizmo_ctx);" in text
     assert "a template of the sentence's claim" in text
+
+
+def test_prose_steps_map_by_their_verbs() -> None:
+    text = draft_race(facts("prose", "other", PROSE_STEPS)).text
+    assert "r0 = READ_ONCE(entry.state);" in text and "entry.state = 1;" in text
+    assert "WRITE_ONCE(entry.state, 0);" in text and "WRITE_ONCE(entry.state, 2);" in text
+    assert "exists (0:r0=0)" in text
