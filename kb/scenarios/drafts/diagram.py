@@ -35,10 +35,12 @@ END_RE = re.compile(r"^(?:Signed-off-by:|Fixes:|Reported-by:|Suggested-by:|Link:
 PROSE_WORD = re.compile(r"^[A-Za-z][A-Za-z'’,.:!?]*$")
 
 
-def is_prose(text: str) -> bool:
-    """A sentence at the left margin: six or more words, nearly all plain words, no code punctuation."""
+def is_prose(text: str, margin: int = 0) -> bool:
+    """A sentence at the diagram's left margin (the header's indentation): six or more words, nearly
+    all plain words, no code punctuation."""
     words = text.split()
-    if text[:1].isspace() or len(words) < 6 or any(mark in text for mark in (";", "=", "{", "}")):
+    indent = len(text) - len(text.lstrip())
+    if indent > margin or len(words) < 6 or any(mark in text for mark in (";", "=", "{", "}")):
         return False
     return sum(1 for word in words if PROSE_WORD.match(word)) >= 0.75 * len(words)
 
@@ -46,9 +48,11 @@ def is_prose(text: str) -> bool:
 def find_diagram_end(lines: list[str], head: int) -> int:
     """Where the diagram after its header line stops: a trailer, a patch, a second header, or a
     sentence at the left margin (blank lines inside a diagram separate its phases)."""
+    header = lines[head].expandtabs(8)
+    margin = len(header) - len(header.lstrip())
     for index in range(head + 1, len(lines)):
         text = lines[index].expandtabs(8).rstrip()
-        if END_RE.match(text) or len(HEADER_RE.findall(text)) >= 2 or is_prose(text):
+        if END_RE.match(text.lstrip()) or len(HEADER_RE.findall(text)) >= 2 or is_prose(text, margin):
             return index
     return len(lines)
 

@@ -332,3 +332,9 @@ def test_prose_steps_map_by_their_verbs() -> None:
     assert "r0 = READ_ONCE(entry.state);" in text and "entry.state = 1;" in text
     assert "WRITE_ONCE(entry.state, 0);" in text and "WRITE_ONCE(entry.state, 2);" in text
     assert "exists (0:r0=0)" in text
+
+
+def test_an_indented_diagram_ends_at_prose_at_its_own_margin() -> None:
+    indented = "\n".join("    " + line if line else line for line in DIAGRAM_PHASES.splitlines())
+    draft = draft_race(facts("diagram", "use-after-free", indented))
+    assert draft.complete and "This is fixed" not in draft.text
