@@ -118,3 +118,20 @@ def test_seed_threads_get_automatic_drafts_that_reproduce_their_races(demo_kb: P
                 reproduced.append(draft.text.split("\n", 1)[0])
     engine.dispose()
     assert len(reproduced) >= 3, reproduced
+
+
+def test_a_race_with_an_abstract_and_a_concrete_diagram_is_drafted_from_the_concrete_one(tmp_path: Path) -> None:
+    from kb.scenario_drafts import draft_one
+    from tests.kb.scenarios.test_drafts import DIAGRAM_LIST
+
+    url = f"sqlite:///{tmp_path / 'kb.sqlite'}"
+    factory = open_database(load_settings(url, str(tmp_path / "idx")))
+    body = "In general:\n" + DIAGRAM_PROSE + "\nHere:\n" + DIAGRAM_LIST
+    with factory() as s:
+        add_race(s, "r4@x", "diagram", "other", body, DIAGRAM_PROSE.strip("\n"))
+        start = body.find(DIAGRAM_LIST.strip("\n"))
+        s.add(Evidence(fact_kind="race", fact_id=1, message_id="r4@x", start=start, end=len(body),
+                       quote=DIAGRAM_LIST.strip("\n")))
+        s.commit()
+        draft = draft_one(s, 1)
+    assert draft.complete and "P0(frob_move)" in draft.text
