@@ -4,8 +4,8 @@
 
 KCSAN reports, lockdep splats and KASAN use-after-free reports are mechanical shapes
 (sanitizers.py, lockdep.py); CPU column diagrams are split by position and mapped line by line
-(diagram.py); a race told in prose is drafted only when it names a freed object and the side that frees it
-(prose.py). Fix patches that change the racing functions become +fix-N/-fix-N variants (fixes.py).
+(diagram.py); a race told in prose is drafted only when its steps are explicit, or when it names a freed
+object and the side that frees it (prose.py). Fix patches that change the racing functions become +fix-N/-fix-N variants (fixes.py).
 A draft is complete when every thread has a mapped statement, the condition refers to what the
 threads touch, and the text compiles; anything else is marked incomplete and never yields a verdict.
 """

@@ -269,6 +269,8 @@ def draft_diagram(facts: RaceFacts) -> DraftModel:
         model.condition = choose_null_condition(model, mapper)
     model.condition = model.condition or choose_condition(facts.consequence, model)
     model.abstraction = "the diagram's columns as threads; lines that map to no primitive are kept as comments."
+    if model.dropped:
+        model.abstraction += " Left out (no line maps to a primitive): " + ", ".join(t.label for t in model.dropped) + "."
     return model
 
 

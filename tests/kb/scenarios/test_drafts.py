@@ -318,6 +318,7 @@ def test_a_null_observation_starts_non_null_and_needs_a_writer() -> None:
 def test_a_dropped_column_is_named_in_the_draft() -> None:
     text = draft_race(facts("diagram", "use-after-free", DIAGRAM_CHAIN)).text
     assert "// left out: queue_release (no line maps to a primitive)" in text
+    assert "Left out (no line maps to a primitive): queue_release." in text
     assert "//\tcall_rcu" in text
 
 
