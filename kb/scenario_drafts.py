@@ -17,6 +17,7 @@ from kb.scenarios.drafts.diagram import HEADER_RE
 
 MAX_REPORT = 20_000
 MAX_DIFF = 60_000
+MAX_DIAGRAMS = 8  # diagrams tried per race
 EVIDENCE_WORDS = {"kcsan": "KCSAN", "kasan": "KASAN", "lockdep": "WARNING:"}
 DIFF_RE = re.compile(r"^(?:diff --git |--- a/|Index: )", re.M)
 
@@ -42,23 +43,33 @@ def load_body(s: Session, message_id: str) -> str:
     return s.scalar(select(Message.body).where(Message.message_id == message_id)) or ""
 
 
-def find_report_text(s: Session, race: Race) -> tuple[str, str]:
-    """(text, message-id): the report or diagram the race was extracted from."""
+def find_report_texts(s: Session, race: Race) -> list[tuple[str, str]]:
+    """(text, message-id) of each report or diagram the race was extracted from, first one first;
+    [("", message-id)] when there is none."""
     rows = list(s.scalars(select(Evidence).where(Evidence.fact_kind == "race", Evidence.fact_id == race.id)
                           .order_by(Evidence.id)))
+    first = rows[0].message_id if rows else ""
     if race.source_kind in ("diagram", "prose"):
+        out = []
         for ev in rows:
-            if len(HEADER_RE.findall(ev.quote.split("\n", 3)[0] + "\n" + "\n".join(ev.quote.split("\n")[:4]))) >= 2:
-                return ev.quote[:MAX_REPORT], ev.message_id
-        return "", rows[0].message_id if rows else ""
+            if len(HEADER_RE.findall("\n".join(ev.quote.split("\n")[:4]))) >= 2:
+                # the quote stops at the first blank line; the diagram's later phases follow it in the body
+                body = load_body(s, ev.message_id)
+                start = body.find(ev.quote[:60]) if ev.quote else -1
+                out.append(((body[start:start + MAX_REPORT] if start >= 0 else ev.quote[:MAX_REPORT]), ev.message_id))
+        if out:
+            return out
+        if race.source_kind == "prose":  # the race's sentences, for the prose drafter
+            return [("\n".join(ev.quote for ev in rows)[:MAX_REPORT], first)]
+        return [("", first)]
     word = EVIDENCE_WORDS.get(race.source_kind, "")
     for ev in rows:
         if word and word in ev.quote:
             body = load_body(s, ev.message_id)
             start = body.find(ev.quote[:60]) if ev.quote else -1
             start = start if start >= 0 else ev.start
-            return body[max(0, start - 200):start + MAX_REPORT], ev.message_id
-    return "", rows[0].message_id if rows else ""
+            return [(body[max(0, start - 200):start + MAX_REPORT], ev.message_id)]
+    return [("", first)]
 
 
 def find_fix_facts(s: Session, race: Race) -> tuple[FixFacts, ...]:
@@ -73,20 +84,32 @@ def find_fix_facts(s: Session, race: Race) -> tuple[FixFacts, ...]:
     return tuple(out)
 
 
-def find_race_facts(s: Session, race: Race) -> RaceFacts:
-    report, message_id = find_report_text(s, race)
+def find_race_facts(s: Session, race: Race, report: tuple[str, str] | None = None) -> RaceFacts:
+    """The race's facts, drafted from `report` (text, message-id) or from its first report or diagram."""
+    text, message_id = report or find_report_texts(s, race)[0]
     root = s.scalar(select(Thread.root_message_id).where(Thread.id == race.thread_id)) if race.thread_id else ""
     steps = tuple((str(step[0]).split(":", 1)[0], str(step[0]).split(":", 1)[-1].strip()) if len(step) == 1
                   else (str(step[0]), str(step[1])) for step in (race.interleaving or []) if step)
     return RaceFacts(race.id, race.source_kind or "prose", race.consequence or "other", tuple(race.participants or ()),
-                     race.object or "", steps, report, message_id or root or "", find_fix_facts(s, race))
+                     race.object or "", steps, text, message_id or root or "", find_fix_facts(s, race))
+
+
+def draft_best(s: Session, race: Race) -> Draft:
+    """A race quoted with several diagrams (an abstract one, then the concrete one) is drafted from the
+    first that gives a complete draft, else from the first."""
+    drafts = []
+    for report in find_report_texts(s, race)[:MAX_DIAGRAMS]:
+        drafts.append(draft_race(find_race_facts(s, race, report)))
+        if drafts[-1].complete:
+            return drafts[-1]
+    return drafts[0]
 
 
 def draft_one(s: Session, race_id: int) -> Draft:
     race = s.get(Race, race_id)
     if race is None:
         raise NotFoundError("no such race", place=str(race_id))
-    return draft_race(find_race_facts(s, race))
+    return draft_best(s, race)
 
 
 def find_scenario_races(s: Session) -> set[int]:
@@ -117,7 +140,7 @@ def draft_all_races(s: Session, timeout: float = 5.0, max_states: int = 200_000)
             continue
         cov = coverage.by_source.setdefault(race.source_kind or "prose", SourceCoverage())
         cov.races += 1
-        draft = draft_race(find_race_facts(s, race))
+        draft = draft_best(s, race)
         cov.fixes += sum(1 for fix in race.fixes if fix.kind == "patch")
         if not draft.complete:
             continue

@@ -42,6 +42,8 @@ class ThreadCompiler:
                         raise self.fail(f"register {name} shadows object {name}", st)
                     if name not in self.registers:
                         self.registers[name] = self.layout.add_slot(f"{self.tid}:{name}")
+            elif isinstance(st, Assign) and self.is_implicit_register(st.target):
+                self.registers[st.target.name] = self.layout.add_slot(f"{self.tid}:{st.target.name}")
             elif isinstance(st, Block):
                 stack.extend(st.body)
             elif isinstance(st, If):
@@ -50,6 +52,13 @@ class ThreadCompiler:
                 stack.append(st.body)
             elif isinstance(st, Either):
                 stack.extend(st.choices)
+
+    def is_implicit_register(self, target: Expr) -> bool:
+        """herd7 reads an undeclared name assigned in a litmus process (`P1(int *x)`) as a local, not a
+        shared location: only parameters and init-block declarations are shared there."""
+        return (bool(self.proc.params) and isinstance(target, Name) and target.name not in self.registers
+                and target.name not in self.proc.params and target.name not in self.layout.locs
+                and target.name not in self.layout.objects)
 
     def compile_body(self, budget: int) -> list[Instr]:
         self.budget = min(budget, MAX_THREAD_INSTRS)

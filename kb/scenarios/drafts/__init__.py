@@ -4,7 +4,8 @@
 
 KCSAN reports, lockdep splats and KASAN use-after-free reports are mechanical shapes
 (sanitizers.py, lockdep.py); CPU column diagrams are split by position and mapped line by line
-(diagram.py). Fix patches that change the racing functions become +fix-N/-fix-N variants (fixes.py).
+(diagram.py); a race told in prose is drafted only when its steps are explicit, or when it names a freed
+object and the side that frees it (prose.py). Fix patches that change the racing functions become +fix-N/-fix-N variants (fixes.py).
 A draft is complete when every thread has a mapped statement, the condition refers to what the
 threads touch, and the text compiles; anything else is marked incomplete and never yields a verdict.
 """
@@ -16,11 +17,12 @@ from kb.scenarios.drafts.diagram import draft_diagram
 from kb.scenarios.drafts.fixes import apply_fix
 from kb.scenarios.drafts.lockdep import draft_lockdep
 from kb.scenarios.drafts.model import Draft, DraftModel, FixFacts, RaceFacts
+from kb.scenarios.drafts.prose import draft_prose
 from kb.scenarios.drafts.render import find_missing, render_draft
 from kb.scenarios.drafts.sanitizers import draft_kasan, draft_kcsan
 
 DRAFTERS = {"kcsan": draft_kcsan, "lockdep": draft_lockdep, "kasan": draft_kasan, "diagram": draft_diagram,
-            "prose": draft_diagram}
+            "prose": draft_prose}
 
 __all__ = ["Draft", "FixFacts", "RaceFacts", "draft_race"]
 

@@ -25,7 +25,36 @@ LIST_WRITE = re.compile(r"^(?:list_del\w*|list_add\w*|list_move\w*|hlist_del\w*|
 BARE_LOCK = re.compile(r"^(lock|unlock|spin_lock|spin_unlock|mutex_lock|mutex_unlock)\b\s*(?:\((.*)\))?\s*;?$")
 COMMENT_RE = re.compile(r"^(?:#|//|/\*|\*|\.\.\.|…|<|\[)")
 BULLET_RE = re.compile(r"^(?:[-*•]\s+|\d+[.)]\s+)")
-NOTE_RE = re.compile(r"\s*(?://.*|/\*.*|\[[^\]]*\]|\((?:freed|UAF|uaf|race|here|blocks?)\))\s*$")
+NOTE_RE = re.compile(r"\s*(?://.*|/\*.*|<-+.*|<=+.*|\[[^\]]*\]|\((?:freed|UAF|uaf|race|here|blocks?)\))\s*$")
+NULL_SEEN = re.compile(r"([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)+)\s+(?:is|==|becomes|still)\s+(?:NULL|null)\b")
+CMPXCHG_RE = re.compile(r"^(?:try_)?cmpxchg\w*$")
+
+
+END_RE = re.compile(r"^(?:Signed-off-by:|Fixes:|Reported-by:|Suggested-by:|Link:|Cc:|diff --git |--- a/|---?\s*$|"
+                    r"On .* wrote:$|(?:Thanks|Regards|Cheers|Best regards)\b|[A-Z][A-Za-z ]+:$)")
+PROSE_WORD = re.compile(r"^[A-Za-z][A-Za-z'’,.:!?]*$")
+
+
+def is_prose(text: str, margin: int = 0) -> bool:
+    """A sentence at the diagram's left margin (the header's indentation): six or more words, nearly
+    all plain words, no code punctuation."""
+    words = text.split()
+    indent = len(text) - len(text.lstrip())
+    if indent > margin or len(words) < 6 or any(mark in text for mark in (";", "=", "{", "}")):
+        return False
+    return sum(1 for word in words if PROSE_WORD.match(word)) >= 0.75 * len(words)
+
+
+def find_diagram_end(lines: list[str], head: int) -> int:
+    """Where the diagram after its header line stops: a trailer, a patch, a second header, or a
+    sentence at the left margin (blank lines inside a diagram separate its phases)."""
+    header = lines[head].expandtabs(8)
+    margin = len(header) - len(header.lstrip())
+    for index in range(head + 1, len(lines)):
+        text = lines[index].expandtabs(8).rstrip()
+        if END_RE.match(text.lstrip()) or len(HEADER_RE.findall(text)) >= 2 or is_prose(text, margin):
+            return index
+    return len(lines)
 
 
 def split_columns(lines: list[str]) -> tuple[list[str], list[list[str]]]:
@@ -37,7 +66,7 @@ def split_columns(lines: list[str]) -> tuple[list[str], list[list[str]]]:
     starts = [m.start() for m in HEADER_RE.finditer(header)]
     names = [m.group(0) for m in HEADER_RE.finditer(header)]
     columns: list[list[str]] = [[] for _ in starts]
-    for raw in lines[head + 1:]:
+    for raw in lines[head + 1:find_diagram_end(lines, head)]:
         text = raw.expandtabs(8).rstrip()
         if not text.strip():
             continue
@@ -56,6 +85,8 @@ class LineMapper:
     def __init__(self) -> None:
         self.objects: dict[str, str] = {}
         self.locks: set[str] = set()
+        self.observed: list[tuple[DraftThread, str, str]] = []  # (thread, register, location) seen NULL
+        self.nulled: set[str] = set()  # locations some line sets to NULL
 
     def object_of(self, arg: str) -> str:
         match = PATH_RE.match(arg.strip())
@@ -70,17 +101,30 @@ class LineMapper:
         parts = [make_ident(part, "f") for part in re.split(r"->|\.", path) if part.strip()]
         return ".".join(parts[-3:]) or "loc"
 
-    def find_deref(self, text: str) -> str:
-        """The first `obj->field` in a line whose obj is an object some line frees, else ""."""
+    def find_deref(self, text: str, thread: DraftThread | None = None) -> str:
+        """The first `obj->field` in a line whose obj is an object some line frees, or a pointer register
+        the thread loaded from a shared location (`pos = READ_ONCE(iter->pos)` ... `pos->css`), else ""."""
+        pointers = thread.pointers if thread is not None else set()
         for match in re.finditer(r"\b([A-Za-z_]\w*)->([A-Za-z_]\w*)", text):
-            if match.group(1) in self.objects:
+            if match.group(1) in self.objects or match.group(1) in pointers:
                 return f"{match.group(1)}->{match.group(2)}"
         return ""
 
     def map_deref(self, cell: str, thread: DraftThread) -> list[Line]:
-        """A line that reads a freed object's field (a condition, an argument, a bare expression)."""
-        path = self.find_deref(cell)
+        """A line that reads a freed object's field (a condition, an argument, a bare expression), or
+        names a freed object as a member (`->ioc is freed`), or sees a location NULL (`q->elevator is NULL`)."""
+        path = self.find_deref(cell, thread)
         if not path:
+            member = next((m.group(1) for m in re.finditer(r"->\s*([A-Za-z_]\w*)\b", cell) if m.group(1) in self.objects), "")
+            if member:
+                return [Line(f"use({member});   // {cell}", True, "use")]
+            seen = NULL_SEEN.search(cell)
+            if seen and not self.find_deref(seen.group(1)):
+                reg = f"r{len(thread.registers)}"
+                thread.registers.append(reg)
+                loc = self.location(seen.group(1))
+                self.observed.append((thread, reg, loc))
+                return [Line(f"{reg} = READ_ONCE({loc});   // {cell}", True, "read")]
             return [Line(f"// {cell}", False)]
         reg = f"r{len(thread.registers)}"
         thread.registers.append(reg)
@@ -133,16 +177,16 @@ class LineMapper:
             thread.registers.append(reg)
             return [Line(f"{reg} = READ_ONCE({self.location(first)});   // {cell}", True, "read")]
         if name in ("WRITE_ONCE", "rcu_assign_pointer", "smp_store_release") and "," in args:
-            value = args.split(",", 1)[1].strip()
-            value = value if re.fullmatch(r"-?\d+|NULL", value) else "1"
-            return [Line(f"WRITE_ONCE({self.location(first)}, {value});   // {cell}", True, "write")]
+            return self.map_store(first, args.split(",", 1)[1].strip(), cell)
+        if CMPXCHG_RE.match(name) and args.count(",") == 2:  # the exchange as it succeeds in the diagram
+            return self.map_store(first, args.rsplit(",", 1)[1].strip(), cell)
         if not first:
             return [Line(f"// {cell}", False)]
         if FREE_RE.match(name) or name in ("kfree_rcu", "call_rcu"):
             obj = self.object_of(first if name != "kmem_cache_free" else args.split(",")[-1])
             call = "kfree_rcu" if name in ("kfree_rcu", "call_rcu") else "kfree"
             return [Line(f"{call}({obj});   // {cell}", True, "free")]
-        if self.find_deref(args) and not (FREE_RE.match(name) or PUT_RE.match(name) or GET_RE.match(name)):
+        if self.find_deref(args, thread) and not (FREE_RE.match(name) or PUT_RE.match(name) or GET_RE.match(name)):
             return self.map_deref(cell, thread)
         if TRYGET_RE.match(name):
             reg = f"r{len(thread.registers)}"
@@ -154,21 +198,36 @@ class LineMapper:
             return [Line(f"get({self.object_of(first)});   // {cell}", True, "use")]
         return [Line(f"// {cell}", False)]
 
+    def map_store(self, target: str, value: str, cell: str) -> list[Line]:
+        """A marked store of a constant or of a known object's pointer (any other value becomes 1)."""
+        loc = self.location(target)
+        if value in self.objects:
+            return [Line(f"WRITE_ONCE({loc}, {value});   // {cell}", True, "write")]
+        value = value if re.fullmatch(r"-?\d+|NULL", value) else "1"
+        if value in ("0", "NULL"):
+            self.nulled.add(loc)
+        return [Line(f"WRITE_ONCE({loc}, {value});   // {cell}", True, "write")]
+
     def map_assign(self, target: str, value: str, cell: str, thread: DraftThread) -> list[Line]:
         if target in self.objects:  # `ctx = of->priv`: fetching the object's pointer; the object stays `ctx`
             return [Line(f"// {cell}", False)]
         if "->" in target or "." in target:
             if VALUE_RE.match(value) and ("->" not in value and "." not in value):
                 plain = value if re.fullmatch(r"-?\d+|NULL|true|false", value) else "1"
-                return [Line(f"{self.deref_target(target)} = {plain};   // {cell}", True, "write")]
+                plain = value if value in self.objects else plain
+                target = self.deref_target(target)
+                if plain in ("0", "NULL"):
+                    self.nulled.add(target)
+                return [Line(f"{target} = {plain};   // {cell}", True, "write")]
             return [Line(f"// {cell}", False)]
         source = re.match(r"^(?:READ_ONCE\()?\s*([A-Za-z_]\w*(?:->|\.)[A-Za-z_]\w*(?:(?:->|\.)\w+)*)\)?$", value)
         if source:
             reg = make_ident(target, "r")
-            if self.find_deref(value):
+            if self.find_deref(value, thread):
                 return self.map_deref(cell, thread)
             if reg not in thread.registers:
                 thread.registers.append(reg)
+            thread.pointers.add(reg)
             marked = value.startswith("READ_ONCE")
             loc = self.deref_target(source.group(1))
             return [Line(f"{reg} = {'READ_ONCE(' + loc + ')' if marked else loc};   // {cell}", True, "read")]
@@ -193,23 +252,57 @@ def draft_diagram(facts: RaceFacts) -> DraftModel:
     mapper = LineMapper()
     # two passes: objects freed anywhere are known before any line dereferences them
     for cells in columns:
+        scratch = DraftThread("scratch")
         for cell in cells:
-            mapper.map(cell, DraftThread("scratch"))
+            mapper.map(cell, scratch)
+    mapper.observed = []
     for name, cells in zip(names, columns):
-        head = cells[0].rstrip(";").removesuffix("()") if cells else ""
-        is_function = bool(re.fullmatch(r"[A-Za-z_]\w*", head)) and find_primitive(head) is None \
-            and not BARE_LOCK.match(head) and not LIST_READ.match(head) and not LIST_WRITE.match(head)
-        label = head if is_function else make_ident(name, "cpu").lower()
-        thread = DraftThread(label)
+        thread = DraftThread(label_column(name, cells))
         for cell in cells:
             thread.lines += mapper.map(cell, thread)
         release_held_locks(thread)
         model.threads.append(thread)
+    drop_unmapped_columns(model)
     model.init += [f"object {obj};" for obj in mapper.objects]
     model.init += [f"spinlock_t {lock};" for lock in sorted(mapper.locks)]
-    model.condition = choose_condition(facts.consequence, model)
+    if facts.consequence not in ("use-after-free", "deadlock"):  # a NULL the diagram points at comes first
+        model.condition = choose_null_condition(model, mapper)
+    model.condition = model.condition or choose_condition(facts.consequence, model)
     model.abstraction = "the diagram's columns as threads; lines that map to no primitive are kept as comments."
+    if model.dropped:
+        model.abstraction += " Left out (no line maps to a primitive): " + ", ".join(t.label for t in model.dropped) + "."
     return model
+
+
+def label_column(name: str, cells: list[str]) -> str:
+    """The column's first line when it names a function (`blkg_conf_prep`), else its header (`cpu1`)."""
+    head = cells[0].rstrip(";").removesuffix("()") if cells else ""
+    is_function = bool(re.fullmatch(r"[A-Za-z_]\w*", head)) and find_primitive(head) is None \
+        and not BARE_LOCK.match(head) and not LIST_READ.match(head) and not LIST_WRITE.match(head)
+    return head if is_function else make_ident(name, "cpu").lower()
+
+
+def drop_unmapped_columns(model: DraftModel) -> None:
+    """A column none of whose lines maps to a primitive (a bare call chain) leaves the model when two
+    or more mapped columns remain; its lines are kept as comments and the abstraction says so."""
+    kept = [thread for thread in model.threads if thread.mapped]
+    if len(kept) < 2 or len(kept) == len(model.threads):
+        return
+    model.dropped = [thread for thread in model.threads if not thread.mapped]
+    model.threads = kept
+
+
+def choose_null_condition(model: DraftModel, mapper: LineMapper) -> str:
+    """`q->elevator is NULL` in one column after another column sets it to NULL: the location starts
+    non-NULL and the condition is that the observing thread reads NULL."""
+    for thread, reg, loc in mapper.observed:
+        writers = [t for t in model.threads if t is not thread and any(
+            line.mapped and line.role == "write" and re.match(rf"(?:WRITE_ONCE\()?{re.escape(loc)}\b", line.code)
+            for line in t.lines)]
+        if loc in mapper.nulled and writers and thread in model.threads:
+            model.init.append(f"{loc} = 1;   // not NULL until a thread clears it")
+            return f"{model.threads.index(thread)}:{reg}=0"
+    return ""
 
 
 def release_held_locks(thread: DraftThread) -> None:

@@ -54,6 +54,7 @@ class DraftThread:
     lines: list[Line] = field(default_factory=list)
     registers: list[str] = field(default_factory=list)
     note: str = ""
+    pointers: set[str] = field(default_factory=set)  # registers loaded from a shared location
 
     @property
     def mapped(self) -> int:
@@ -70,6 +71,7 @@ class DraftModel:
     missing: list[str] = field(default_factory=list)
     variants: list[tuple[str, str]] = field(default_factory=list)  # (name, description)
     abstraction: str = ""
+    dropped: list[DraftThread] = field(default_factory=list)  # columns with nothing mapped, kept as comments
 
 
 IDENT_RE = re.compile(r"[A-Za-z_]\w*")

@@ -41,6 +41,11 @@ def render_draft(model: DraftModel, facts: RaceFacts, missing: list[str]) -> str
         out.append(f" * Abstraction: {clean(model.abstraction)}")
     out += [" * Review every line before trusting a verdict: this model was drafted by a program.", " *)", "", "{"]
     out += [f"\t{decl}" for decl in model.init] + ["}", ""]
+    for thread in model.dropped:
+        out.append(f"// left out: {clean(thread.label)} (no line maps to a primitive)")
+        out += [f"//\t{clean(line.code.removeprefix('// '))}" for line in thread.lines]
+    if model.dropped:
+        out.append("")
     if not model.threads:
         out += ["P0(nothing_drafted)", "{", "}", ""]
     for index, thread in enumerate(model.threads):

@@ -155,9 +155,63 @@ DIAGRAM_DEADLOCK = """  CPU A                        CPU B
   mutex_lock(&hub->big);
 """
 
+# a diagram in phases separated by blank lines; a pointer stored by cmpxchg and loaded back; prose after it
+DIAGRAM_PHASES = """So the sequence is:
 
-def facts(kind: str, consequence: str, text: str, fixes=()) -> RaceFacts:
-    return RaceFacts(7, kind, consequence, (), "", (), text, "abc@example.org", tuple(fixes))
+CPU1                                    CPU2
+
+widget_scan()
+    w = pick_widget(root);
+    cmpxchg(&slot->cur, old, w);
+
+                                        widget_destroy(w);
+                                        kfree(w);
+
+widget_scan()
+    pos = READ_ONCE(slot->cur);
+    widget_tryget(&pos->ref)  <- use after free
+
+This is fixed by clearing slot->cur in widget_destroy() before the free.
+
+Signed-off-by: A Developer <dev@example.org>
+"""
+# one column observes a location NULL that the other column cleared
+DIAGRAM_NULL = """task 1                              task 2
+gadget_setup
+ spin_lock(&g->lock);
+ gadget_check -> ok
+ spin_unlock(&g->lock);
+                                    gadget_teardown
+                                     g->ops = NULL;
+ spin_lock(&g->lock);
+  gadget_start
+   ->start_fn -> g->ops is NULL
+ spin_unlock(&g->lock);
+"""
+# a middle column that is only a call chain: left out, kept as comments
+DIAGRAM_CHAIN = """T1              T2              T3
+//remove dev
+sprocket_del
+ kfree(spr)
+                queue_release
+                 call_rcu
+                                sprocket_cb
+                                 spin_lock_irqsave
+                                  ->spr is freed
+"""
+# races told in prose: a freed object and the side that frees it, or not
+PROSE_GONE = ("The danger is that the gizmo_ctx we hold has gone through gizmo_teardown() while we dropped "
+              "gizmo_mutex: once we drop it, it could go away at any moment.")
+PROSE_BETWEEN = "What protects gizmo_state destroying when a race happens between gizmo truncation and gizmo_poll?"
+PROSE_STEPS = ("It can still race: the entry is read on one CPU, while another CPU clears it from the old table "
+               "then inserts it into the new table.")
+PROSE_STEPS_FREE = "Then the buffer is used on one thread, while another thread frees it."
+PROSE_ONE_STEP = "Nothing stops it: the flag is checked on one CPU, while another CPU sets it."
+PROSE_VAGUE = "This can lead to use-after-free issues when gizmo_poll and gizmo_close race."
+
+
+def facts(kind: str, consequence: str, text: str, fixes=(), participants=(), obj: str = "") -> RaceFacts:
+    return RaceFacts(7, kind, consequence, tuple(participants), obj, (), text, "abc@example.org", tuple(fixes))
 
 
 CASES = [
@@ -176,6 +230,25 @@ CASES = [
     ("diagram-prose", facts("diagram", "use-after-free", DIAGRAM_PROSE), False, None,
      ["do_something_big", "do_other_thing"]),
     ("kcsan-no-title", facts("kcsan", "data-race", "no report here"), False, None, ["nothing_drafted"]),
+    ("diagram-phases", facts("diagram", "use-after-free", DIAGRAM_PHASES), True, "Sometimes", ["widget_scan", "cpu2"]),
+    ("diagram-null", facts("diagram", "other", DIAGRAM_NULL), True, "Sometimes", ["gadget_setup", "gadget_teardown"]),
+    ("diagram-chain", facts("diagram", "use-after-free", DIAGRAM_CHAIN), True, "Sometimes", ["t1", "sprocket_cb"]),
+    ("prose-gone-through", facts("prose", "other", PROSE_GONE, participants=["gizmo_teardown"], obj="gizmo_mutex"),
+     True, "Sometimes", ["gizmo_teardown", "other_side"]),
+    ("prose-between", facts("prose", "other", PROSE_BETWEEN, participants=["gizmo truncation", "gizmo_poll"],
+                            obj="gizmo_state"), True, "Sometimes", ["gizmo_truncation", "gizmo_poll"]),
+    ("prose-steps", facts("prose", "other", PROSE_STEPS), True, "Sometimes", ["one_side", "other_side"]),
+    ("prose-steps-free", facts("prose", "other", PROSE_STEPS_FREE), True, "Sometimes", ["one_side", "other_side"]),
+    # a single step on the other side leaves no window between two of its writes
+    ("prose-one-step", facts("prose", "other", PROSE_ONE_STEP), False, None, ["one_side", "other_side"]),
+    # "use-after-free issues" names no object, and neither side's name says it frees
+    ("prose-vague", facts("prose", "use-after-free", PROSE_VAGUE, participants=["gizmo_poll", "gizmo_close"]),
+     False, None, ["nothing_drafted"]),
+    ("prose-no-freer", facts("prose", "other", PROSE_BETWEEN, participants=["gizmo_read", "gizmo_poll"]),
+     False, None, ["nothing_drafted"]),
+    # one mapped column is not a race: the chain column stays and the draft is incomplete
+    ("diagram-one-column", facts("diagram", "use-after-free", DIAGRAM_CHAIN.replace(" kfree(spr)", " spr_gone")),
+     False, None, ["t1", "queue_release", "sprocket_cb"]),
 ]
 
 
@@ -227,3 +300,42 @@ def test_a_fix_elsewhere_is_not_a_variant() -> None:
 def test_report_noise_is_ignored() -> None:
     draft = draft_race(facts("lockdep", "deadlock", LOCKDEP_IRQ))
     assert "local_irq_disable" not in draft.text.split("{", 2)[2].split("// local_irq_disable")[0]
+
+
+def test_diagram_phases_end_at_prose_and_the_pointer_is_dereferenced() -> None:
+    text = draft_race(facts("diagram", "use-after-free", DIAGRAM_PHASES)).text
+    assert "WRITE_ONCE(slot.cur, w);" in text and "READ_ONCE(pos->ref);" in text
+    assert "This is fixed" not in text and "Signed-off-by" not in text
+
+
+def test_a_null_observation_starts_non_null_and_needs_a_writer() -> None:
+    text = draft_race(facts("diagram", "other", DIAGRAM_NULL)).text
+    assert "g.ops = 1;" in text and "exists (0:r0=0)" in text
+    alone = draft_race(facts("diagram", "other", DIAGRAM_NULL.replace("g->ops = NULL;", "g->ops = NULL_OPS;")))
+    assert "exists (0:r0=0)" not in alone.text
+
+
+def test_a_dropped_column_is_named_in_the_draft() -> None:
+    text = draft_race(facts("diagram", "use-after-free", DIAGRAM_CHAIN)).text
+    assert "// left out: queue_release (no line maps to a primitive)" in text
+    assert "Left out (no line maps to a primitive): queue_release." in text
+    assert "//\tcall_rcu" in text
+
+
+def test_a_prose_draft_says_it_is_a_template_of_the_sentence() -> None:
+    text = draft_race(facts("prose", "other", PROSE_GONE, participants=["gizmo_teardown"])).text
+    assert "object gizmo_ctx;" in text and "kfree(gizmo_ctx);" in text and "use(gizmo_ctx);" in text
+    assert "a template of the sentence's claim" in text
+
+
+def test_prose_steps_map_by_their_verbs() -> None:
+    text = draft_race(facts("prose", "other", PROSE_STEPS)).text
+    assert "r0 = READ_ONCE(entry.state);" in text and "entry.state = 1;" in text
+    assert "WRITE_ONCE(entry.state, 0);" in text and "WRITE_ONCE(entry.state, 2);" in text
+    assert "exists (0:r0=0)" in text
+
+
+def test_an_indented_diagram_ends_at_prose_at_its_own_margin() -> None:
+    indented = "\n".join("    " + line if line else line for line in DIAGRAM_PHASES.splitlines())
+    draft = draft_race(facts("diagram", "use-after-free", indented))
+    assert draft.complete and "This is fixed" not in draft.text
