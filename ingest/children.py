@@ -9,9 +9,11 @@ holding the index's write lock.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.pool
 import os
 import signal
 import sys
+import threading
 
 from kb.child_processes import set_parent_death_signal
 
@@ -31,6 +33,24 @@ def guard_children() -> None:
     if not _guarded:
         os.register_at_fork(after_in_child=protect_child)
         _guarded = True
+
+
+def start_pool(workers: int) -> multiprocessing.pool.Pool:
+    """A pool of `workers` forked processes whose start no Ctrl-C slips through. Python ignores an
+    exception raised in an at-fork hook, so a KeyboardInterrupt raised while the workers fork would
+    be lost and the ingest would run on: while they fork, Ctrl-C is only noted, then raised."""
+    if threading.current_thread() is not threading.main_thread():
+        return multiprocessing.get_context("fork").Pool(workers)
+    noted: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: noted.append(signum))
+    try:
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if noted:
+        pool.terminate()
+        raise KeyboardInterrupt
+    return pool
 
 
 def stop_children(timeout: float = 5.0) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import multiprocessing
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kb.ledger import EXTRACT, INDEX, forget_threads, list_pending, load_digests, record_done
 
+from ingest.children import start_pool
 from ingest.extract import fixes as fix_rules, nlp, objections as objection_rules, races as race_rules
 from ingest.extract.maintainers import Maintainers
 from ingest.extract.thread import extract_thread
@@ -87,7 +87,7 @@ def run_extraction(factory: sessionmaker[Session], thread_ids: Iterable[int] | N
     races = fixes = objections = done = 0
     parallel = workers > 0 and len(ids) >= 20
     # one pool for the whole run: each worker loads spaCy once, not once per batch
-    with multiprocessing.get_context("fork").Pool(workers) if parallel else nullcontext() as pool:
+    with start_pool(workers) if parallel else nullcontext() as pool:
         for batch in iter_chunks(ids, THREADS_PER_BATCH):
             with factory() as session:
                 texts = load_thread_texts(session, batch)

@@ -4,7 +4,6 @@ and store (prepared messages -> rows, one commit per batch)."""
 from __future__ import annotations
 
 import io
-import multiprocessing
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kb.errors import SourceError
 
+from ingest.children import start_pool
 from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw, prepare_batch
 from ingest.sources import maildir, mbox, public_inbox
 from ingest.sources.base import RawMail
@@ -105,7 +105,7 @@ def prepare_stream(jobs: Iterable[Job], workers: int) -> Iterator[Prepared]:
         finally:
             public_inbox.close_readers()
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with start_pool(workers) as pool:
         yield from pool.imap(prepare_job, jobs)
 
 
