@@ -1,6 +1,9 @@
 """Extraction throughput over a whole archive (default: cgroups-2024.mbox.gz).
 
-    .venv/bin/python bench/extract_speed.py [MBOX] [--limit N]
+    .venv/bin/python bench/extract_speed.py [MBOX | EPOCH.git] [--limit N]
+
+A directory is read as a public-inbox epoch (e.g. the cgroups epoch /work/kb-cgroups/cgroups-0.git,
+a bare clone of ../shared/corpus/cgroups-0.bundle).
 Prints messages/s for extraction alone (threads are built first, not timed): wall and CPU
 time of one cold pass (each thread once, as the ingest pipeline calls it).
 """
@@ -16,11 +19,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.extract import extract_thread  # noqa: E402
 from ingest.extract.devcorpus import group_threads, iter_mbox_messages  # noqa: E402
+from ingest.extract.labelled import build_message  # noqa: E402
+from ingest.labels.archive import iter_records  # noqa: E402
 from ingest.extract.maintainers import load_maintainers  # noqa: E402
 from ingest.extract.cues import load_cue_sets  # noqa: E402
 from ingest.extract.nlp import get_nlp  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def iter_epoch_messages(git_dir: Path):
+    """(MessageText, parent ids) of every message of a public-inbox epoch."""
+    for _, rec in iter_records(git_dir):
+        if rec is not None:
+            yield build_message(rec)
 
 
 def main() -> None:
@@ -31,7 +43,7 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     items = []
-    for item in iter_mbox_messages(args.mbox):
+    for item in (iter_epoch_messages(args.mbox) if args.mbox.is_dir() else iter_mbox_messages(args.mbox)):
         items.append(item)
         if args.limit and len(items) >= args.limit:
             break
