@@ -33,6 +33,9 @@ from ingest.extract.types import ThreadText
 EPOCHS = 5
 POSITIVE_WEIGHT = 3         # each positive example is seen this many times per epoch
 MIN_LISTS = 3               # a word is read when candidates of this many lists use it
+# threshold and per-message cap: the best mean F1 of in-process leave-one-list-out runs over the
+# labelled lists (never the shared gold); "force": a posted patch that addresses the race keeps its
+# best sentence; "keep": what the hand rules pick stays (the model adds to it)
 DEFAULTS = {"fixes": {"threshold": 0.3, "per_message": 1, "force": "__addresses", "keep": "__rule"},
             "objections": {"threshold": 0.2, "per_message": 2, "force": "", "keep": "__rule"}}
 
