@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kb.ledger import EXTRACT, INDEX, forget_threads, list_pending, load_digests, record_done
 
 from ingest.children import start_pool
-from ingest.extract import fixes as fix_rules, nlp, objections as objection_rules, races as race_rules
+from ingest.extract import fixes as fix_rules, learned, nlp, objections as objection_rules, races as race_rules
 from ingest.extract.maintainers import Maintainers
 from ingest.extract.thread import extract_thread
 from ingest.extract.types import ThreadFindings, ThreadText
@@ -62,10 +62,10 @@ def find_extract_version(session: Session) -> str:
 @functools.cache
 def digest_extractor() -> str:
     """sha1 (12 hex) over the extractor's sources and the data it reads (cues, entity patterns,
-    the textcat model), in path order."""
+    the textcat model, the learned fix and objection models), in path order."""
     package = Path(race_rules.__file__).parent
     files = sorted(package.glob("*.py")) + sorted(p for p in nlp.DATA_DIR.glob("patterns/*") if p.is_file())
-    files += sorted(p for p in nlp.MODEL_DIR.rglob("*") if p.is_file())
+    files += sorted(p for p in nlp.MODEL_DIR.rglob("*") if p.is_file()) + learned.list_model_files()
     digest = hashlib.sha1()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())

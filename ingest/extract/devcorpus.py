@@ -50,7 +50,7 @@ def read_body(msg) -> str:
         return payload.decode("utf-8", "replace")
 
 
-def _parse_date(value) -> datetime | None:
+def parse_date(value) -> datetime | None:
     try:
         d = email.utils.parsedate_to_datetime(str(value))
     except Exception:
@@ -85,7 +85,7 @@ def iter_mbox_messages(path: str | Path) -> Iterator[tuple[MessageText, list[str
         except Exception:
             continue
         yield (MessageText(message_id=mids[0], author_name=name, author_email=addr.lower(),
-                           date=_parse_date(msg.get("Date")), subject=str(msg.get("Subject", "")),
+                           date=parse_date(msg.get("Date")), subject=str(msg.get("Subject", "")),
                            in_reply_to=irt[0] if irt else None, body=body,
                            patch_files=find_patch_files(body)), refs + irt)
 

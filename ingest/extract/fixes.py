@@ -228,10 +228,7 @@ def find_patch_fixes(thread: ThreadText, races: list[RaceFinding], scan: ThreadS
                      cues: list[StatusCues]) -> list[tuple[int, FixFinding]]:
     """(message index, fix) of every patch that addresses a race; the revisions of one patch
     are one fix whose evidence runs v1..vN and whose status is the last revision's."""
-    functions = find_racing_functions(races)
-    race_messages = {e.message_id for r in races for e in r.evidence}
-    postings = [i for i, ms in enumerate(scan.messages) if is_patch_posting(ms.message)
-                and addresses_race(ms.message, ms.low, functions, race_messages, i == 0)]
+    postings = sorted(find_addressing_postings(thread, races, scan))
     ids = [m.message_id for m in thread.messages]
     out = []
     for group in group_revisions(postings, cues):
@@ -279,6 +276,14 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
                                     msg.message_id, ev.quote, "prose", (ev,), "proposed", 0.6))
             count += 1
     return fixes
+
+
+def find_addressing_postings(thread: ThreadText, races: list[RaceFinding], scan: ThreadScan) -> set[int]:
+    """Indexes of the patch postings that address a race (addresses_race)."""
+    functions = find_racing_functions(races)
+    race_messages = {e.message_id for r in races for e in r.evidence}
+    return {i for i, ms in enumerate(scan.messages) if is_patch_posting(ms.message)
+            and addresses_race(ms.message, ms.low, functions, race_messages, i == 0)}
 
 
 def shorten_summary(text: str, limit: int = 120) -> str:

@@ -254,8 +254,10 @@ def load_training(directory: Path | None = None) -> list[tuple[str, str]]:
     return rows
 
 
-def train_textcat(rows: list[tuple[str, str]] | None = None, epochs: int = EPOCHS):
-    """A blank pipeline with kernel tokenizer, entity_ruler and a trained exclusive textcat."""
+def train_textcat(rows: list[tuple[str, str]] | None = None, epochs: int = EPOCHS,
+                  labels: tuple[str, ...] = LABELS, ruler: bool = True, length: int = 1 << 14):
+    """A blank pipeline with kernel tokenizer, a trained exclusive bag-of-words textcat over
+    `labels` and (with `ruler`) the entity_ruler. Deterministic: fixed seed, fixed order."""
     import spacy
     from spacy.training import Example
 
@@ -263,13 +265,13 @@ def train_textcat(rows: list[tuple[str, str]] | None = None, epochs: int = EPOCH
     rows = rows if rows is not None else load_training()
     nlp = create_blank()
     config = {"model": {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
-                        "ngram_size": 2, "no_output_layer": False, "length": 1 << 14}}
+                        "ngram_size": 2, "no_output_layer": False, "length": length}}
     textcat = nlp.add_pipe("textcat", config=config)
-    for label in LABELS:
+    for label in labels:
         textcat.add_label(label)
     examples = []
     for text, label in rows:
-        cats = {lab: float(lab == label) for lab in LABELS}
+        cats = {lab: float(lab == label) for lab in labels}
         examples.append(Example.from_dict(nlp.make_doc(text), {"cats": cats}))
     optimizer = nlp.initialize(lambda: examples)
     rng = random.Random(SEED)
@@ -278,5 +280,32 @@ def train_textcat(rows: list[tuple[str, str]] | None = None, epochs: int = EPOCH
             rng.shuffle(examples)
             for i in range(0, len(examples), 16):
                 nlp.update(examples[i:i + 16], sgd=optimizer, drop=0.1)
-    add_entity_ruler(nlp)      # after initialize(), which would clear its patterns
+    if ruler:
+        add_entity_ruler(nlp)      # after initialize(), which would clear its patterns
     return nlp
+
+
+def load_textcat(directory: Path):
+    """A pipeline saved by `save_textcat` (None when `directory` holds none or is unreadable)."""
+    import spacy
+    if not (directory / "config.cfg").exists():
+        return None
+    try:
+        nlp = spacy.load(directory)
+    except Exception:
+        return None
+    set_kernel_tokenizer(nlp)
+    return nlp
+
+
+def save_textcat(nlp, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(directory)
+
+
+def score_texts(nlp, texts: list[str], label: str) -> list[float]:
+    """The textcat's probability of `label` for each text (one batch through the pipeline)."""
+    if not texts:
+        return []
+    disable = [p for p in nlp.pipe_names if p != "textcat"]
+    return [doc.cats[label] for doc in nlp.pipe(texts, disable=disable, batch_size=256)]
