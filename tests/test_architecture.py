@@ -113,3 +113,22 @@ def test_cli_help_does_not_load_ingest_tui_or_spacy() -> None:
 def test_find_imports_sees_every_form(source: str, where: str, found: str) -> None:
     """The layer rules see `from X import name`, relative imports and importlib, not only `import X`."""
     assert found in parse_imports(source, Path(where))
+
+
+def find_classes(paths: list[Path], dataclasses_only: bool) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and (not dataclasses_only or any(
+                    "dataclass" in ast.unparse(d) for d in node.decorator_list)):
+                found[node.name] = path.relative_to(ROOT)
+    return found
+
+
+def test_no_dataclass_shares_a_name_with_an_orm_class() -> None:
+    """A reader must never wonder whether `Evidence` is a row or a finding."""
+    orm = find_classes(sorted((ROOT / "kb" / "models").glob("*.py")), dataclasses_only=False)
+    code = [p for package in ("kb", "ingest", "tui") for p in iter_modules(package) if "models" not in p.parts]
+    clashes = {name: str(path) for name, path in find_classes(code, dataclasses_only=True).items() if name in orm}
+    assert not clashes
+    assert {"Evidence", "Scenario", "Segment", "Person"} <= set(orm)   # the check sees the ORM classes

@@ -12,7 +12,7 @@ from ingest.extract.outcomes import (
     REPLY_RE, StatusCues, find_status, find_status_cues, is_revision_of, patch_title,
 )
 from ingest.extract.races import make_evidence
-from ingest.extract.types import Evidence, FixFinding, MessageText, RaceFinding, ThreadText
+from ingest.extract.types import EvidenceSpan, FixFinding, MessageText, RaceFinding, ThreadText
 
 VERSION = "0.1"
 MAX_PROSE_PER_MESSAGE = 3
@@ -200,7 +200,7 @@ def addresses_race(msg: MessageText, prose_low: str, functions: set[str], race_m
     return touches_racing_code(msg, functions)
 
 
-def find_patch_evidence(msg: MessageText) -> tuple[str, Evidence]:
+def find_patch_evidence(msg: MessageText) -> tuple[str, EvidenceSpan]:
     """(quote, evidence) of a patch fix: the changelog sentence that states the fix, else the
     patch subject (an empty span: the subject is not part of the body)."""
     span = _changelog_quote(msg)
@@ -208,7 +208,7 @@ def find_patch_evidence(msg: MessageText) -> tuple[str, Evidence]:
         ev = make_evidence(msg, span[0], span[1], "fixes.patch", 0.8)
         return ev.quote, ev
     title = patch_title(msg.subject) or (msg.subject or "").strip()
-    return title, Evidence(msg.message_id, 0, 0, title, "fixes.subject", VERSION, 0.7)
+    return title, EvidenceSpan(msg.message_id, 0, 0, title, "fixes.subject", VERSION, 0.7)
 
 
 def group_revisions(postings: list[int], cues: list[StatusCues]) -> list[list[int]]:

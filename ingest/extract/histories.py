@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ingest.extract.types import Evidence, MessageText, RaceFinding, ThreadText
+from ingest.extract.types import EvidenceSpan, MessageText, RaceFinding, ThreadText
 
 VERSION = "0.2"
 EXTRACTOR = "races.identity"
@@ -52,11 +52,11 @@ def find_identity_keys(line: str) -> list[str]:
     return keys
 
 
-def find_identity_evidence(thread: ThreadText) -> tuple[Evidence, ...]:
+def find_identity_evidence(thread: ThreadText) -> tuple[EvidenceSpan, ...]:
     """The lines of the thread's own text that name a bug identity, as race evidence (the
     first occurrence of each key; at most MAX_IDENTITY_LINES)."""
     seen: set[str] = set()
-    out: list[Evidence] = []
+    out: list[EvidenceSpan] = []
     for msg in thread.messages:
         for start, end in msg.own_spans:
             if not _may_name_identity(msg, start, end):
@@ -67,7 +67,7 @@ def find_identity_evidence(thread: ThreadText) -> tuple[Evidence, ...]:
                     continue
                 seen.update(keys)
                 a = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
-                out.append(Evidence(msg.message_id, a, m.end(), msg.body[a:m.end()], EXTRACTOR,
+                out.append(EvidenceSpan(msg.message_id, a, m.end(), msg.body[a:m.end()], EXTRACTOR,
                                     VERSION, 0.9))
                 if len(out) >= MAX_IDENTITY_LINES:
                     return tuple(out)

@@ -22,7 +22,7 @@ from ingest.extract.objection_features import build_context, find_objection_feat
 from ingest.extract.objections import classify_reason, extract_objections, find_target_fix
 from ingest.extract.outcomes import find_status, find_status_cues, patch_title
 from ingest.extract.races import make_evidence
-from ingest.extract.types import Evidence, FixFinding, ObjectionFinding, RaceFinding, ThreadText
+from ingest.extract.types import EvidenceSpan, FixFinding, ObjectionFinding, RaceFinding, ThreadText
 
 RULE = "__rule"
 
@@ -76,7 +76,7 @@ def extract_learned_fixes(thread: ThreadText, races: list[RaceFinding], scan: Th
         msg = thread.messages[cand.index]
         conf = round(score, 2)
         if cand.start == cand.end:
-            ev = Evidence(msg.message_id, 0, 0, cand.quote, "fixes.subject", VERSION, conf)
+            ev = EvidenceSpan(msg.message_id, 0, 0, cand.quote, "fixes.subject", VERSION, conf)
         else:
             ev = make_evidence(msg, cand.start, cand.end, "fixes.learned", conf)
         patch = is_patch_posting(msg)

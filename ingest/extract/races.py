@@ -16,7 +16,7 @@ from ingest.extract.diagrams import find_diagrams
 from ingest.extract.gate import ThreadScan, has_weak_race_cue, scan_message, scan_thread
 from ingest.extract.mailkind import is_machine_mail
 from ingest.extract.reports import Report, find_reports
-from ingest.extract.types import Evidence, MessageText, RaceFinding, ThreadText
+from ingest.extract.types import EvidenceSpan, MessageText, RaceFinding, ThreadText
 
 __all__ = ["extract_races", "find_diagrams", "find_race_sentences", "make_evidence"]
 
@@ -132,7 +132,7 @@ def find_object(texts: list[str], symbols: list[str]) -> str:
     return fields[0] if fields else (symbols[0] if symbols else "")
 
 
-def make_evidence(msg: MessageText, start: int, end: int, extractor: str, conf: float) -> Evidence:
+def make_evidence(msg: MessageText, start: int, end: int, extractor: str, conf: float) -> EvidenceSpan:
     text = msg.body[start:end]
     words = text.split()
     if len(words) > MAX_EVIDENCE_WORDS:     # keep the first 80 words, still an exact substring
@@ -141,12 +141,12 @@ def make_evidence(msg: MessageText, start: int, end: int, extractor: str, conf: 
             m = re.compile(r"\s*\S+").match(msg.body, cut)
             cut = m.end() if m else end
         end = cut
-    return Evidence(msg.message_id, start, end, msg.body[start:end], extractor, VERSION, conf)
+    return EvidenceSpan(msg.message_id, start, end, msg.body[start:end], extractor, VERSION, conf)
 
 
 def race_from_report(msg: MessageText, report: Report) -> RaceFinding:
     start = report.start + max(0, msg.body[report.start:report.end].find(report.title[:10]))
-    ev = Evidence(msg.message_id, start, report.end, msg.body[start:report.end].rstrip(),
+    ev = EvidenceSpan(msg.message_id, start, report.end, msg.body[start:report.end].rstrip(),
                   f"reports.{report.kind}", VERSION, 0.95)
     summary = summarise_race(list(report.functions), report.object, report.consequence, "", [])
     summary = f"{report.kind.upper()}: {summary}" if summary != "race" else report.title
@@ -227,7 +227,7 @@ def find_subject_race(thread: ThreadText) -> list[RaceFinding]:
     cues = load_cue_sets()
     if not cues["race_strong"].search_lower(low) or cues["race_negative"].search_lower(low):
         return []
-    ev = Evidence(first.message_id, 0, 0, title, "races.subject", VERSION, 0.6)
+    ev = EvidenceSpan(first.message_id, 0, 0, title, "races.subject", VERSION, 0.6)
     symbols = find_symbols([title])
     return [RaceFinding(title, tuple(find_participants([], title)), tuple(symbols),
                         find_object([title], symbols), classify_consequence([title]), (ev,),
@@ -238,7 +238,7 @@ _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw)\s*:\s*|\s*\[[^\]]*\]\s*)+",
 
 
 def summarise_race(participants: list[str], obj: str, consequence: str, subject: str,
-                   evidence: list[Evidence]) -> str:
+                   evidence: list[EvidenceSpan]) -> str:
     """One line a reader can scan: "A races with B on OBJ, causing C" when both racing paths
     are known (no name twice: an object that is one of the paths is left out, one function on
     both sides is "concurrent A calls"), else the thread's (patch) title, else the first

@@ -86,7 +86,7 @@ class ThreadText:
 
 
 @dataclass(frozen=True)
-class Evidence:
+class EvidenceSpan:
     message_id: str
     start: int
     end: int
@@ -106,7 +106,7 @@ class RaceFinding:
     symbols: tuple[str, ...]
     object: str
     consequence: str        # one of CONSEQUENCES
-    evidence: tuple[Evidence, ...]
+    evidence: tuple[EvidenceSpan, ...]
     steps: tuple[str, ...] = ()     # interleaving steps ("CPU0: lock(A)", ...)
     source: str = "prose"           # prose | diagram | kcsan | kasan | lockdep | syzbot
     confidence: float = 0.5
@@ -126,7 +126,7 @@ class FixFinding:
     message_id: str
     quote: str
     kind: str                # patch | prose
-    evidence: tuple[Evidence, ...]
+    evidence: tuple[EvidenceSpan, ...]
     status: str = "proposed"  # one of FIX_STATUSES
     confidence: float = 0.5
 
@@ -143,7 +143,7 @@ class ObjectionFinding:
     message_id: str
     quote: str
     reason: str              # one of OBJECTION_REASONS
-    evidence: tuple[Evidence, ...]
+    evidence: tuple[EvidenceSpan, ...]
     confidence: float = 0.5
     addressed: bool = False  # a later revision, the author's answer or a withdrawal followed
 

@@ -25,7 +25,7 @@ from kb.models import (
 from ingest.extract.maintainers import Maintainers, build_index, parse_maintainers
 from ingest.extract.histories import EXTRACTOR as IDENTITY_EXTRACTOR
 from ingest.extract.histories import link_race_histories
-from ingest.extract.types import Evidence as EvidenceFinding
+from ingest.extract.types import EvidenceSpan
 from ingest.extract.types import MessageText, RaceFinding, ThreadFindings, ThreadText
 
 def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, ThreadText]:
@@ -128,7 +128,7 @@ def correct(kind: str, key: str, corrections: dict[tuple[str, str], Correction],
     return {**values, **allowed}
 
 
-def find_first_key(evidence: tuple[EvidenceFinding, ...]) -> str:
+def find_first_key(evidence: tuple[EvidenceSpan, ...]) -> str:
     return make_key(evidence[0].message_id, evidence[0].quote) if evidence else ""
 
 
@@ -205,7 +205,7 @@ def store_findings(session: Session, found: dict[int, ThreadFindings]) -> None:
     store_roles(session, found)
 
 
-def make_evidence_row(kind: str, fact_id: int, e: EvidenceFinding) -> dict[str, object]:
+def make_evidence_row(kind: str, fact_id: int, e: EvidenceSpan) -> dict[str, object]:
     return {"fact_kind": kind, "fact_id": fact_id, "message_id": e.message_id, "start": e.start, "end": e.end,
             "quote": e.quote, "extractor": e.extractor, "version": e.version, "confidence": e.confidence}
 
@@ -228,10 +228,10 @@ def relink_histories(session: Session) -> int:
     rows = session.execute(select(Race.id, Race.thread_id, Race.ordinal, Race.summary, Race.participants,
                                   Race.symbols, Race.object, Race.consequence, Thread.last_date)
                            .join(Thread, Thread.id == Race.thread_id).order_by(Race.id)).all()
-    identity: dict[int, list[EvidenceFinding]] = defaultdict(list)
+    identity: dict[int, list[EvidenceSpan]] = defaultdict(list)
     for fact_id, mid, quote in session.execute(select(Evidence.fact_id, Evidence.message_id, Evidence.quote).where(
             Evidence.fact_kind == "race", Evidence.extractor == IDENTITY_EXTRACTOR)):
-        identity[fact_id].append(EvidenceFinding(mid, 0, len(quote), quote, IDENTITY_EXTRACTOR, "", 1.0))
+        identity[fact_id].append(EvidenceSpan(mid, 0, len(quote), quote, IDENTITY_EXTRACTOR, "", 1.0))
     owners = [(r.thread_id, RaceFinding(r.summary, tuple(r.participants), tuple(r.symbols), r.object,
                                         r.consequence, tuple(identity.get(r.id, ())))) for r in rows]
     session.execute(Race.__table__.update().values(history_id=None))

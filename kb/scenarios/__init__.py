@@ -2,8 +2,8 @@
 
 Public API (the CLI, DB and TUI layers call only these):
 
-    parse_scenario(text, filename) -> Scenario
-    load_scenario(path) -> Scenario
+    parse_scenario(text, filename) -> ParsedScenario
+    load_scenario(path) -> ParsedScenario
     check_scenario(scenario, variant=None, max_states=..., timeout=...) -> CheckReport
     render_report(report, expectations=None) -> str
     report_to_json(report) -> dict
@@ -15,7 +15,7 @@ Public API (the CLI, DB and TUI layers call only these):
 """
 
 from kb.scenarios.library import draft_scenario, find_library_scenarios
-from kb.scenarios.model import Expectation, Scenario
+from kb.scenarios.model import Expectation, ParsedScenario
 from kb.scenarios.litmus import export_litmus
 from kb.scenarios.promela import export_promela
 from kb.scenarios.report import (
@@ -26,7 +26,7 @@ from kb.scenarios.scenario import load_scenario, parse_scenario
 from kb.scenarios.witness import Witness, WitnessStep
 
 __all__ = [
-    "CheckReport", "ConditionResult", "Expectation", "Mismatch", "Scenario", "VariantResult", "Witness",
+    "CheckReport", "ConditionResult", "Expectation", "Mismatch", "ParsedScenario", "VariantResult", "Witness",
     "WitnessStep", "check_scenario", "compare_expectations", "draft_scenario", "export_litmus", "export_promela",
     "find_library_scenarios", "load_scenario", "parse_scenario", "render_report", "report_to_json",
 ]

@@ -14,7 +14,7 @@ import difflib
 import re
 
 from kb.scenarios.lexer import filter_variant, find_line_tags
-from kb.scenarios.model import Program, Scenario
+from kb.scenarios.model import Program, ParsedScenario
 from kb.scenarios.parser import parse_variant
 from kb.scenarios.weakmem import find_locksets
 
@@ -24,7 +24,7 @@ SPINNING = re.compile(r"\b(spin_lock\w*|raw_spin_lock\w*|read_lock\w*|write_lock
 DATA_OPS = frozenset(("load", "store", "rmw", "is_locked"))
 
 
-def find_warnings(scenario: Scenario, variant: str = "base") -> list[str]:
+def find_warnings(scenario: ParsedScenario, variant: str = "base") -> list[str]:
     """Warnings for one variant, each `FILE:LINE: text`, in line order."""
     program = scenario.find_program(variant)
     text = filter_variant(scenario.text, variant, find_line_tags(scenario.text))

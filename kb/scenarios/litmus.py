@@ -13,7 +13,7 @@ from kb.errors import ScenarioError
 from kb.scenarios.lexer import filter_variant, find_line_tags
 from kb.scenarios.model import (
     Assign, Binary, Block, Call, CallStmt, Declare, Expr, Field, If, Name, Num, PAnd, PCompare, PConst, PFlag,
-    PNot, POr, Process, Prop, Scenario, Stmt, Unary,
+    PNot, POr, Process, Prop, ParsedScenario, Stmt, Unary,
 )
 from kb.scenarios.parser import parse_variant
 from kb.scenarios.primitives import find_primitive
@@ -33,7 +33,7 @@ class NotExportable(ScenarioError):
     pass
 
 
-def export_litmus(scenario: Scenario, variant: str = "base", condition: str | None = None) -> str:
+def export_litmus(scenario: ParsedScenario, variant: str = "base", condition: str | None = None) -> str:
     """herd7 C-litmus text for one variant and one condition (herd7 has a single final condition;
     default: the first). Raises ScenarioError when the model cannot be said exactly."""
     scenario.find_program(variant)
@@ -47,7 +47,7 @@ def export_litmus(scenario: Scenario, variant: str = "base", condition: str | No
 
 
 class LitmusWriter:
-    def __init__(self, scenario: Scenario, source) -> None:
+    def __init__(self, scenario: ParsedScenario, source) -> None:
         self.scenario = scenario
         self.source = source
         self.objects = {d.name: d for d in source.init if d.kind == "object"}

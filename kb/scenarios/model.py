@@ -261,7 +261,7 @@ class Expectation:
 
 
 @dataclass(frozen=True)
-class Scenario:
+class ParsedScenario:
     name: str
     filename: str
     text: str

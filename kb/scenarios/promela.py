@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from kb.errors import ScenarioError
-from kb.scenarios.model import FLAG_BITS, LOC_BASE, PTR_BASE, Instr, Program, Scenario
+from kb.scenarios.model import FLAG_BITS, LOC_BASE, PTR_BASE, Instr, Program, ParsedScenario
 from kb.scenarios.promela_ops import render_instr
 
 UAF = FLAG_BITS["uaf"]
@@ -25,7 +25,7 @@ never nfull np_ od of pc_value pid printf priority proctype provided run select 
 typedef unless unsigned xr xs NT PENDING rmw_old CHECK_ALWAYS""".split())
 
 
-def export_promela(scenario: Scenario, variant: str = "base", condition: str | None = None,
+def export_promela(scenario: ParsedScenario, variant: str = "base", condition: str | None = None,
                    check_always: bool = False, probe: bool = False) -> str:
     """Promela model of one variant checking one condition (default: the first).
 
@@ -41,7 +41,7 @@ def export_promela(scenario: Scenario, variant: str = "base", condition: str | N
 
 
 class PromelaWriter:
-    def __init__(self, scenario: Scenario, program: Program) -> None:
+    def __init__(self, scenario: ParsedScenario, program: Program) -> None:
         self.scenario = scenario
         self.p = program
         self.watched = {j for rows in program.races for pairs in rows for j, _ in pairs}

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 
 from kb.errors import ScenarioError
 from kb.scenarios.explore import compile_prop, explore, find_witnesses
-from kb.scenarios.model import Expectation, Program, Scenario
+from kb.scenarios.model import Expectation, Program, ParsedScenario
 from kb.scenarios.weakmem import is_weak_memory_sensitive
 from kb.scenarios.witness import Witness, build_witness, render_witness
 
@@ -71,7 +71,7 @@ class Mismatch:
         return f"Result[{self.variant}{cond}] (line {self.line}): expected {self.expected}, got {self.actual}"
 
 
-def check_scenario(scenario: Scenario, variant: str | None = None, max_states: int = DEFAULT_MAX_STATES,
+def check_scenario(scenario: ParsedScenario, variant: str | None = None, max_states: int = DEFAULT_MAX_STATES,
                    timeout: float = DEFAULT_TIMEOUT, witnesses: bool = True) -> CheckReport:
     """Explore every (or one) variant; bounded by max_states and timeout (then inconclusive).
     An incomplete draft (`Draft: incomplete` in its header) never yields a verdict."""
@@ -89,7 +89,7 @@ def check_scenario(scenario: Scenario, variant: str | None = None, max_states: i
     return CheckReport(scenario.name, scenario.filename, source, tuple(results), time.monotonic() - started)
 
 
-def check_program(scenario: Scenario, program: Program, max_states: int, timeout: float, witnesses: bool) -> VariantResult:
+def check_program(scenario: ParsedScenario, program: Program, max_states: int, timeout: float, witnesses: bool) -> VariantResult:
     result = explore(program, max_states=max_states, timeout=timeout)
     conditions = []
     targets = []
@@ -113,7 +113,7 @@ def check_program(scenario: Scenario, program: Program, max_states: int, timeout
                          not result.complete, result.reason, sc_only, program.orderings, tuple(out))
 
 
-def is_incomplete_draft(scenario: Scenario) -> bool:
+def is_incomplete_draft(scenario: ParsedScenario) -> bool:
     return any(v.lower().startswith("incomplete") for v in scenario.find_metadata("Draft"))
 
 
@@ -152,7 +152,7 @@ def find_target(kind: str, tree: tuple, filt: tuple | None):
     return lambda s, fl: f(s, fl) and prop(s, fl)
 
 
-def compare_expectations(scenario: Scenario, report: CheckReport) -> list[Mismatch]:
+def compare_expectations(scenario: ParsedScenario, report: CheckReport) -> list[Mismatch]:
     """Result[variant,condition] headers vs the report; variants not checked are skipped."""
     by_key = {(v.variant, c.name): (v, c) for v in report.variants for c in v.conditions}
     out = []

@@ -1,4 +1,4 @@
-"""parse_scenario: text -> Scenario (every variant parsed and compiled up front)."""
+"""parse_scenario: text -> ParsedScenario (every variant parsed and compiled up front)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from pathlib import Path
 from kb.errors import ScenarioError
 from kb.scenarios.compiler import compile_variant
 from kb.scenarios.lexer import filter_variant, find_line_tags
-from kb.scenarios.model import Expectation, Scenario
+from kb.scenarios.model import Expectation, ParsedScenario
 from kb.scenarios.parser import parse_variant
 from kb.scenarios.props import parse_header
 
 MAX_VARIANTS = 32
 
 
-def parse_scenario(text: str, filename: str = "<scenario>") -> Scenario:
+def parse_scenario(text: str, filename: str = "<scenario>") -> ParsedScenario:
     """Parse and compile a .kscen text; raises ScenarioError with place FILE:LINE:COL."""
     if "\x00" in text:
         raise ScenarioError("binary file (NUL byte)", place=f"{filename}:1:1")
@@ -60,14 +60,14 @@ def parse_scenario(text: str, filename: str = "<scenario>") -> Scenario:
         if exp.condition not in names:
             shown = exp.condition or "(unnamed)"
             raise ScenarioError(f"Result names unknown condition {shown!r}", place=f"{filename}:{exp.line}:1")
-    return Scenario(
+    return ParsedScenario(
         name=name, filename=filename, text=text, metadata=tuple(metadata), description=description,
         variants=tuple(variants), programs=tuple(programs), expectations=tuple(expectations),
         variant_lines=tuple((v, tuple(lines)) for v, lines in tagged.items()),
     )
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path) -> ParsedScenario:
     """Read and parse a .kscen file (SourceError-free: unreadable files are ScenarioErrors)."""
     p = Path(path)
     try:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from kb.errors import ScenarioError
-from kb.scenarios.model import Scenario
+from kb.scenarios.model import ParsedScenario
 from kb.scenarios.promela import export_promela
 
 PROBE_RE = re.compile(r"^KBPROBE (\d+) ([01])$", re.M)
@@ -60,7 +60,7 @@ def first_line(text: str) -> str:
     return "(no output)"
 
 
-def check_variant_with_spin(scenario: Scenario, variant: str, timeout: float = 120.0) -> dict[str, str]:
+def check_variant_with_spin(scenario: ParsedScenario, variant: str, timeout: float = 120.0) -> dict[str, str]:
     """Verdict per condition name from one probed pan run (Never/Sometimes/Always)."""
     out = run_pan(export_promela(scenario, variant, probe=True), timeout=timeout)
     errors = int(ERRORS_RE.search(out).group(1))
@@ -75,7 +75,7 @@ def check_variant_with_spin(scenario: Scenario, variant: str, timeout: float = 1
     return verdicts
 
 
-def check_condition_with_spin(scenario: Scenario, variant: str, condition: str | None = None,
+def check_condition_with_spin(scenario: ParsedScenario, variant: str, condition: str | None = None,
                               timeout: float = 120.0) -> str:
     """The classic two-build check: assert !(filter && P), then -DCHECK_ALWAYS."""
     reach = run_pan(export_promela(scenario, variant, condition), timeout=timeout)

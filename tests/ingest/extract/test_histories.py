@@ -4,7 +4,7 @@ from ingest.extract.histories import (
     EXTRACTOR, MAX_KEY_RACES, find_identity_evidence, find_identity_keys, find_race_keys,
     link_race_histories,
 )
-from ingest.extract.types import Evidence, RaceFinding
+from ingest.extract.types import EvidenceSpan, RaceFinding
 from tests.ingest.extract.helpers import make_message, make_thread
 
 
@@ -40,7 +40,7 @@ def test_identity_evidence_is_own_text_once_per_key():
 
 
 def race(participants=("foo_get", "foo_put"), obj="foo->ref", quotes=()):
-    ev = tuple(Evidence("m", 0, len(q), q, EXTRACTOR, "t", 1.0) for q in quotes)
+    ev = tuple(EvidenceSpan("m", 0, len(q), q, EXTRACTOR, "t", 1.0) for q in quotes)
     return RaceFinding("s", participants, ("foo_get", "foo_put", "foo->ref"), obj, "other", ev)
 
 

@@ -121,8 +121,8 @@ def test_single_task_kasan_is_no_race(freed, expect):
 ])
 def test_titles_never_repeat_a_name(participants, obj, subject, summary):
     from ingest.extract.races import summarise_race
-    from ingest.extract.types import Evidence
-    ev = [Evidence("m", 0, 19, "the first sentence.", "races.prose", "t", 1.0)]
+    from ingest.extract.types import EvidenceSpan
+    ev = [EvidenceSpan("m", 0, 19, "the first sentence.", "races.prose", "t", 1.0)]
     assert summarise_race(participants, obj, "use-after-free", subject, ev) == summary
 
 
