@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -62,10 +63,17 @@ def build_inbox(epoch: Path, work: Path) -> float | None:
     return round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
 
 
+def to_public_inbox_dates(query: str) -> str:
+    """public-inbox's d: ranges take YYYYMMDD (or git's approxidate), not ISO dates with dashes."""
+    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", r"\1\2\3", query)
+
+
 def count_public_inbox(inbox: Path, queries: list[str]) -> list[int]:
-    out = subprocess.run(["perl", "-e", COUNT_PERL, str(inbox), *queries], check=True, capture_output=True,
-                         text=True).stdout
-    return [int(line) for line in out.split()]
+    done = subprocess.run(["perl", "-e", COUNT_PERL, str(inbox), *map(to_public_inbox_dates, queries)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"search_lore: public-inbox's search failed: {done.stderr.strip().splitlines()[-1:]}")
+    return [int(line) for line in done.stdout.split()]
 
 
 def main() -> None:
