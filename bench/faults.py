@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -32,13 +31,16 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "bench"))   # after ROOT: bench/ingest.py is no package
+
+from mail_files import MBOX_2024, iter_mails, write_mbox  # noqa: E402
 
 SCENARIOS = ("seed002_truncate_isolate", "seed002_swapoff_swap_ops")
 CORRECTION = "summary=corrected by the fault bench"
@@ -85,26 +87,6 @@ class Kb:
 
 def run_kb(kb: Kb, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(kb.args(*args), cwd=ROOT, env=kb.env, capture_output=True, text=True, check=check)
-
-
-def iter_mails(source: Path) -> Iterator[bytes]:
-    """The bytes of every whole message of an mbox (plain or .gz)."""
-    from ingest.sources.mbox import iter_mbox
-
-    for mail in iter_mbox(source):
-        if mail.damage is None:
-            yield mail.data
-
-
-def write_mbox(path: Path, mails: Iterable[bytes]) -> Path:
-    """An mboxrd file: `>*From ` lines in bodies escaped with one more `>`."""
-    escape = re.compile(rb"^(>*From )", re.MULTILINE)
-    with path.open("wb") as out:
-        for data in mails:
-            body = escape.sub(rb">\1", data)
-            out.write(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + body + (b"" if body.endswith(b"\n") else b"\n")
-                      + b"\n")
-    return path
 
 
 def split_halves(source: Path, work: Path) -> tuple[Path, Path]:
@@ -169,21 +151,32 @@ def wait_for_group(pgid: int, seconds: float = 10.0) -> bool:
     return False
 
 
-def kill_and_rerun(kb: Kb, source: Path | str, at: float, group: bool) -> dict[str, object]:
-    """Start an ingest in its own process group, SIGKILL it (or its group) after `at` s, run it again."""
-    proc = subprocess.Popen(kb.args("ingest", str(source), "--quiet"), cwd=ROOT, env=kb.env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(at)
+def kill_and_rerun(kb: Kb, source: Path | str, at: float | str, group: bool) -> dict[str, object]:
+    """Start an ingest in its own process group, SIGKILL it (or its group) after `at` seconds or
+    when its progress names the stage `at`, then run it again."""
+    quiet = () if isinstance(at, str) else ("--quiet",)   # progress lines only when they are read
+    env = dict(kb.env, KB_PROGRESS_INTERVAL="0.05")
+    proc = subprocess.Popen(kb.args("ingest", str(source), *quiet), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stderr is not None
+    seen = ""
+    if isinstance(at, str):
+        for line in proc.stderr:
+            seen += line
+            if line.startswith(f"kb: ingest: {at} "):
+                break
+    else:
+        time.sleep(at)
     finished = proc.poll() is not None
     if not finished:
         (os.killpg if group else os.kill)(proc.pid, signal.SIGKILL)
-    _, err = proc.communicate()
+    err = seen + proc.communicate()[1]
     gone = wait_for_group(proc.pid)
     if not gone:   # the bench must not leave them either
         os.killpg(proc.pid, signal.SIGKILL)
     rerun = run_kb(kb, "ingest", str(source), "--quiet", check=False)
-    return {"at_s": round(at, 2), "target": "group" if group else "main", "finished_first": finished,
-            "left_over": not gone, "rerun_exit": rerun.returncode,
+    return {"at": at if isinstance(at, str) else round(at, 2), "target": "group" if group else "main",
+            "finished_first": finished, "left_over": not gone, "rerun_exit": rerun.returncode,
             "lock_error": lock_trouble(err + rerun.stderr), "rerun_stderr": rerun.stderr.strip()[-300:]}
 
 
@@ -214,12 +207,12 @@ def load_race_keys(kb: Kb) -> dict[tuple[str, str], tuple[int, str]]:
         engine.dispose()
 
 
-def pick_races(before: dict[tuple[str, str], tuple[int, str]], after: dict[tuple[str, str], tuple[int, str]],
-               count: int = 3) -> list[tuple[str, str]]:
+def pick_races(before: dict[tuple[str, str], tuple[int, str]],
+               after: dict[tuple[str, str], tuple[int, str]]) -> list[tuple[str, str]]:
     """Races of the first half that the clean KB also has: re-rooted ones first."""
     common = sorted(key for key in before if key in after)
     moved = [key for key in common if before[key][1] != after[key][1]]
-    return (moved + [key for key in common if key not in moved])[:count]
+    return moved + [key for key in common if key not in moved]
 
 
 def annotate(kb: Kb, keys: list[tuple[str, str]]) -> None:
@@ -259,13 +252,16 @@ def run_halves(halves: tuple[Path, Path], clean_kb: Kb, new_kb) -> dict[str, obj
     """The clean KB gets the same annotations: call this last."""
     kb = new_kb("halves")
     ingest(kb, halves[0])
-    keys = pick_races(load_race_keys(kb), load_race_keys(clean_kb))
+    before, after = load_race_keys(kb), load_race_keys(clean_kb)
+    keys = pick_races(before, after)[:2]
     if len(keys) < 2:
         return {"ok": False, "reason": "fewer than 2 races in the first half"}
-    annotate(kb, keys[:2])
+    annotate(kb, keys)
     ingest(kb, halves[1])
-    annotate(clean_kb, keys[:2])
-    return verdict(snapshot(clean_kb), kb, races_annotated=len(keys[:2]))
+    annotate(clean_kb, keys)
+    moved = sum(before[key][1] != after[key][1] for key in before if key in after)
+    return verdict(snapshot(clean_kb), kb, races_annotated=len(keys), races_rerooted=moved,
+                   annotated_rerooted=sum(before[key][1] != after[key][1] for key in keys))
 
 
 class Backend:
@@ -334,7 +330,7 @@ def all_ok(result: dict[str, object]) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", nargs="?", type=Path,
-                        default=ROOT.parent / "shared" / "corpus" / "cgroups-2024.mbox.gz")
+                        default=MBOX_2024)
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--only", default="kills,concurrent,halves")
