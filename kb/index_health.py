@@ -20,6 +20,8 @@ from kb.errors import KbError
 
 DAMAGE = (EOFError, zlib.error, struct.error, pickle.UnpicklingError, OSError, ValueError, KeyError, IndexError)
 DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
+DATABASE_DISK_ERRORS = ("database or disk is full", "disk i/o error")   # SQLite: ENOSPC, EFBIG
+DISK_SQLSTATE = "53"   # PostgreSQL: insufficient resources (disk full, out of memory)
 WHOOSH_DIR = f"{os.sep}whoosh{os.sep}"
 
 
@@ -35,11 +37,17 @@ def passes_through_whoosh(tb: TracebackType | None) -> bool:
     return False
 
 
-def describe_failure(exc: BaseException) -> str | None:
-    """One line for a full disk, a read-only file or a damaged index; None for anything else."""
+def describe_failure(exc: BaseException, database: str = "database") -> str | None:
+    """One line for a full disk, a read-only file or a damaged index; None for anything else.
+    `database` names the KB's database for a disk that filled under it."""
     reason = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
         return f"{exc.filename or 'disk'}: {exc.strerror or reason}"
+    driver = getattr(exc, "orig", None)   # what the database driver said, under SQLAlchemy's wrapper
+    if driver is not None and (any(words in str(driver).lower() for words in DATABASE_DISK_ERRORS)
+                               or str(getattr(driver, "sqlstate", "") or "").startswith(DISK_SQLSTATE)):
+        said = str(driver).strip().splitlines()[0] if str(driver).strip() else type(driver).__name__
+        return f"{database}: {said}: no room to write; what was committed is kept, re-run to continue"
     if isinstance(exc, DAMAGE) and passes_through_whoosh(exc.__traceback__):
         return f"search index damaged: run kb reindex ({type(exc).__name__}: {reason})"
     return None

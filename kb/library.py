@@ -303,7 +303,8 @@ class Library:
     def correct_fact(self, kind: str, fact_id: int, action: str, changes: dict[str, object], note: str = "") -> None:
         """Record a person's correction (delete, or set fields) of a race, fix or objection.
 
-        Stored apart from the findings, keyed by the fact's evidence, so it survives re-extraction.
+        Stored apart from the findings, keyed by the fact's evidence, so it survives re-extraction;
+        the thread's index entries are rewritten (`kb check` stays clean).
         """
         from kb.corrections import validate_changes
 
@@ -321,6 +322,7 @@ class Library:
             key = f"{evidence.message_id}\n{' '.join(evidence.quote.split())}" if evidence else ""
             s.add(Correction(fact_kind=kind, thread_root=root, key=key, action=action, changes=values, note=note,
                              created_at=datetime.now(timezone.utc)))
+            thread_id = fact.thread_id
             if action == "delete":
                 s.execute(delete(Evidence).where(Evidence.fact_kind == kind, Evidence.fact_id == fact_id))
                 s.delete(fact)
@@ -328,6 +330,7 @@ class Library:
                 for name, value in values.items():
                     setattr(fact, name, value)
             s.commit()
+        self.refresh_index([thread_id])   # its messages' race:/fix: terms changed with it
 
 
     def link_library_scenarios(self, run: bool = True) -> list[ScenarioLinkView]:

@@ -3,6 +3,8 @@
 `save_threads` writes every thread in one transaction (messages never sit in a half-written
 thread), with each member's place in the reply order (`thread_rank`, `thread_depth`) that the
 readers show, and forgets the ledger rows of every thread whose membership or shape changed.
+A thread that is no longer one hands its facts to the thread that took its messages
+(`ingest/store/follow.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from kb.ledger import forget_threads
 from kb.models import Message, Thread
 
+from ingest.store.follow import retire_threads
 from ingest.thread import ThreadLink, ThreadTree
 
 
@@ -98,8 +101,8 @@ def save_threads(session: Session, stored: StoredLinks, trees: Sequence[ThreadTr
         table = Message.__table__
         conn.execute(update(table).where(table.c.id == bindparam("p_pk")), updates)
     stale = set(threads.values()) - {threads[root] for root in values}
-    if stale:
-        conn.execute(Thread.__table__.delete().where(Thread.__table__.c.id.in_(stale)))
+    home = {m: threads[tree.root_id] for tree in trees if tree.root_id in threads for m in tree.members}
+    retire_threads(session, sorted(stale), by_id, home)
     changed = (changed | {threads[root] for root in new_roots}) - stale
     forget_threads(session, changed)
     return Rethreaded(len(values), frozenset(changed))

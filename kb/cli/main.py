@@ -32,7 +32,7 @@ class KbGroup(click.Group):
         except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
             from kb.index_health import describe_failure
 
-            known = describe_failure(exc)  # a full disk, a read-only file, a damaged index
+            known = describe_failure(exc, name_database(ctx))  # a full disk, a read-only file, a damaged index
             if known and not os.environ.get("KB_DEBUG"):
                 click.echo(f"kb: {known}", err=True)
                 sys.exit(2)
@@ -40,6 +40,18 @@ class KbGroup(click.Group):
                 traceback.print_exc()
             click.echo(f"kb: internal error: {describe_exception(exc)} (KB_DEBUG=1 shows the traceback)", err=True)
             sys.exit(3)
+
+
+def name_database(ctx: click.Context) -> str:
+    """The KB's database as a user named it (a SQLite file's path, else the URL)."""
+    from kb.config import load_settings
+    from kb.db import find_sqlite_path
+
+    try:
+        url = load_settings((ctx.obj or {}).get("db")).db_url
+    except KbError:
+        return "database"
+    return str(find_sqlite_path(url) or url)
 
 
 @click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
