@@ -2,10 +2,11 @@
 
 The fast paths were written against whoosh-reloaded `WRITTEN_FOR`:
 - reading: a term's posting blocks are decoded whole (`SegmentReader._terms`, the W3 leaf
-  matcher's block fields) instead of one matcher call per posting;
-- writing: a segment's postings come from kb's own `PostingPool` and are written block by
-  block through the W3 codec's postings writer (`SegmentWriter._flush_segment`,
-  `FieldWriter._postwriter`), with no external sort.
+  matcher's block fields) instead of one matcher call per posting, and postings inlined
+  into the term table are read from the term info;
+- writing: a segment's postings come from kb's own `PostingPool` and are written in the W3
+  codec's format by `kb.search.codec` (this module's helper, called from
+  `SegmentWriter._flush_segment`), with no external sort.
 
 They are used only when the installed whoosh is that version and has the attributes they
 read; otherwise (or when `KB_WHOOSH_PUBLIC=1`, or tests set `FORCE_PUBLIC`) every read goes

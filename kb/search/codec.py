@@ -62,7 +62,7 @@ class _Out:
             self.chunks, self.held = [], 0
 
 
-def _md5_low32(key: bytes) -> int:
+def _hash_md5_low32(key: bytes) -> int:
     """filetables.md5_hash without the hex round trip."""
     return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
 
@@ -70,7 +70,7 @@ def _md5_low32(key: bytes) -> int:
 def write_segment_postings(fieldwriter: Any, schema: Schema, pool: PostingPool, blocklimit: int) -> None:
     """Every term of `pool`, in key order, into the W3 field writer's term table and postings file."""
     tindex = fieldwriter._tindex
-    hashfn = _md5_low32 if tindex.hashtype == 0 else tindex.hashfn
+    hashfn = _hash_md5_low32 if tindex.hashtype == 0 else tindex.hashfn
     buckets = tindex.buckets
     fieldmap = fieldwriter._fieldmap
     terms_out, posts_out = _Out(tindex.dbfile), _Out(fieldwriter._postfile)
@@ -88,7 +88,7 @@ def write_segment_postings(fieldwriter: Any, schema: Schema, pool: PostingPool, 
                 values = [struct.pack("!I", int(w)) for w in weights]
             weights = [float(w) for w in weights]
             if len(docs) <= INLINE_MAX:
-                value = _inline(docs, weights, values, fixed, lengths)
+                value = _encode_inlined(docs, weights, values, fixed, lengths)
             else:
                 value = _write_blocks(posts_out, docs, weights, values, fixed, lengths, blocklimit)
             key = prefix + btext
@@ -103,7 +103,7 @@ def write_segment_postings(fieldwriter: Any, schema: Schema, pool: PostingPool, 
         tindex.lastkey = key
 
 
-def _length_stats(docs: list[int], lengths: Any) -> tuple[int, int]:
+def _find_length_bytes(docs: list[int], lengths: Any) -> tuple[int, int]:
     """(min, max) field length of these documents, as W3's length bytes (0: none recorded).
 
     A scorable field's length is recorded for every document holding one of its terms.
@@ -114,16 +114,16 @@ def _length_stats(docs: list[int], lengths: Any) -> tuple[int, int]:
     return length_to_byte(min(have)), length_to_byte(max(have))
 
 
-def _info(inlined: bool, docs: list[int], weights: list[float], lengths: Any) -> bytes:
-    minlength, maxlength = _length_stats(docs, lengths)
+def _encode_info(inlined: bool, docs: list[int], weights: list[float], lengths: Any) -> bytes:
+    minlength, maxlength = _find_length_bytes(docs, lengths)
     return _INFO.pack(inlined, sum(weights), len(docs), minlength, maxlength, max(weights), docs[0], docs[-1])
 
 
-def _inline(docs: list[int], weights: list[float], values: list[Any], fixed: int | None, lengths: Any) -> bytes:
+def _encode_inlined(docs: list[int], weights: list[float], values: list[Any], fixed: int | None, lengths: Any) -> bytes:
     """A term-table value holding the postings themselves (W3TermInfo.set_inlined's layout)."""
     if fixed == 0:  # as W3's block reader gives them
         values = [None] * len(docs)
-    return _info(True, docs, weights, lengths) + dumps((tuple(docs), tuple(weights), tuple(values)), 2)
+    return _encode_info(True, docs, weights, lengths) + dumps((tuple(docs), tuple(weights), tuple(values)), 2)
 
 
 def _write_blocks(out: _Out, docs: list[int], weights: list[float], values: list[bytes], fixed: int | None,
@@ -153,8 +153,8 @@ def _write_blocks(out: _Out, docs: list[int], weights: list[float], values: list
         comp = COMPRESSION if len(data) >= COMPRESS_FROM else 0
         if comp:
             data = zlib.compress(data, comp)
-        minlength, maxlength = _length_stats(ids, lengths)
+        minlength, maxlength = _find_length_bytes(ids, lengths)
         info = dumps((len(ids), ids[-1], max(block_weights), comp, minlength, maxlength), 2)
         size = len(info) + len(data)
         out.write(_BLOCK_LENGTH.pack(-size if first + blocklimit >= n else size) + info + data)
-    return _info(False, docs, weights, lengths) + _EXTENT.pack(start, out.pos - start)
+    return _encode_info(False, docs, weights, lengths) + _EXTENT.pack(start, out.pos - start)
