@@ -38,6 +38,7 @@ _LENGTHS = struct.Struct("!ii")  # filetables: key and value length before each 
 _EXTENT = struct.Struct("!qi")  # offset and length of postings outside the term table
 _BLOCK_LENGTH = struct.Struct("!i")
 _FIELD_ID = struct.Struct("!H")
+_UINT = struct.Struct("!I")
 
 
 class _Out:
@@ -84,9 +85,6 @@ def write_segment_postings(fieldwriter: Any, schema: Schema, pool: PostingPool, 
         fixed = schema[field].format.fixed_value_size()
         lengths = pool.lengths.get(field)
         for btext, docs, weights, values in pool.iter_terms(field):
-            if values is None:  # kb's frequency-only fields: W3's Frequency value is the packed count
-                values = [struct.pack("!I", int(w)) for w in weights]
-            weights = [float(w) for w in weights]
             if len(docs) <= INLINE_MAX:
                 value = _encode_inlined(docs, weights, values, fixed, lengths)
             else:
@@ -119,14 +117,17 @@ def _encode_info(inlined: bool, docs: list[int], weights: list[float], lengths: 
     return _INFO.pack(inlined, sum(weights), len(docs), minlength, maxlength, max(weights), docs[0], docs[-1])
 
 
-def _encode_inlined(docs: list[int], weights: list[float], values: list[Any], fixed: int | None, lengths: Any) -> bytes:
+def _encode_inlined(docs: list[int], weights: list[float], values: list[Any] | None, fixed: int | None, lengths: Any) -> bytes:
     """A term-table value holding the postings themselves (W3TermInfo.set_inlined's layout)."""
     if fixed == 0:  # as W3's block reader gives them
         values = [None] * len(docs)
-    return _encode_info(True, docs, weights, lengths) + dumps((tuple(docs), tuple(weights), tuple(values)), 2)
+    elif values is None:  # kb's frequency-only fields: W3's Frequency value is the packed count
+        values = [_UINT.pack(int(w)) for w in weights]
+    return (_encode_info(True, docs, weights, lengths)
+            + dumps((tuple(docs), tuple(map(float, weights)), tuple(values)), 2))
 
 
-def _write_blocks(out: _Out, docs: list[int], weights: list[float], values: list[bytes], fixed: int | None,
+def _write_blocks(out: _Out, docs: list[int], weights: list[float], values: list[bytes] | None, fixed: int | None,
                   lengths: Any, blocklimit: int) -> bytes:
     """The term's posting blocks as W3PostingsWriter writes them; returns the term-table value."""
     start = out.pos
@@ -139,22 +140,23 @@ def _write_blocks(out: _Out, docs: list[int], weights: list[float], values: list
         if all(w == 1.0 for w in block_weights):
             mini_weights: Any = None
         elif all(w == block_weights[0] for w in block_weights):
-            mini_weights = block_weights[0]
+            mini_weights = float(block_weights[0])
         else:
-            mini_weights = tuple(block_weights)
-        block_values = values[first:first + blocklimit]
-        if fixed is None or fixed < 0:
-            mini_values: Any = tuple(block_values)
-        elif fixed == 0:
-            mini_values = None
+            mini_weights = tuple(map(float, block_weights))
+        if fixed == 0:
+            mini_values: Any = None
+        elif values is None:  # kb's frequency-only fields: the packed counts
+            mini_values = struct.pack(f"!{len(ids)}I", *map(int, block_weights))
+        elif fixed is None or fixed < 0:
+            mini_values = tuple(values[first:first + blocklimit])
         else:
-            mini_values = b"".join(block_values)
+            mini_values = b"".join(values[first:first + blocklimit])
         data = dumps((mini_ids, mini_weights, mini_values), 2)
         comp = COMPRESSION if len(data) >= COMPRESS_FROM else 0
         if comp:
             data = zlib.compress(data, comp)
         minlength, maxlength = _find_length_bytes(ids, lengths)
-        info = dumps((len(ids), ids[-1], max(block_weights), comp, minlength, maxlength), 2)
+        info = dumps((len(ids), ids[-1], float(max(block_weights)), comp, minlength, maxlength), 2)
         size = len(info) + len(data)
         out.write(_BLOCK_LENGTH.pack(-size if first + blocklimit >= n else size) + info + data)
     return _encode_info(False, docs, weights, lengths) + _EXTENT.pack(start, out.pos - start)
