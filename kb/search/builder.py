@@ -2,8 +2,8 @@
 
 The fast path (whoosh as `kb.search.adapter` expects it) tokenises each field of a message
 once with kb's own tokenizers (a `_stem` field stems the words its exact field split) and
-counts the terms into a `PostingPool`; the per-document
-data (stored fields, columns, field lengths) goes through whoosh's per-document writer.
+counts the terms into a `PostingPool`; the per-document data (stored fields, columns, field
+lengths) goes through whoosh's per-document writer.
 The public path is `writer.add_document()`. Either way the caller commits when `full`.
 """
 
