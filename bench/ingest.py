@@ -119,13 +119,16 @@ def run_whole(source: str, workers: int, kb_root: Path) -> dict[str, object]:
 
 
 def find_stage_at(stages: list[dict[str, object]], at: float, wall: float) -> str:
-    """The stage running `at` seconds into the run (read and parse stream inside store's time).
+    """The stage running `at` seconds into the run.
 
-    Stages run one after another after the interpreter starts; the start-up is what the
-    report's stages leave of the whole wall time, counted before the first stage.
+    read, parse and store stream together: their window is parse's wall plus store's (with
+    workers, reading runs beside the parse wait and is inside parse's wall). The stages run
+    after the interpreter starts; start-up is what the stages leave of the whole wall time.
     """
-    timed = [(str(s["stage"]), float(s["wall_s"])) for s in stages if s["stage"] not in ("read", "parse")]
-    clock = wall - sum(w for _, w in timed)
+    walls = {str(s["stage"]): float(s["wall_s"]) for s in stages}
+    timed = [("read+parse+store", walls.get("parse", 0.0) + walls.get("store", 0.0))]
+    timed += [(name, spent) for name, spent in walls.items() if name not in ("read", "parse", "store")]
+    clock = wall - sum(spent for _, spent in timed)
     if at < clock:
         return "start-up"
     for name, spent in timed:
