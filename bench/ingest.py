@@ -121,12 +121,11 @@ def run_whole(source: str, workers: int, kb_root: Path) -> dict[str, object]:
 def find_stage_at(stages: list[dict[str, object]], at: float, wall: float) -> str:
     """The stage running `at` seconds into the run.
 
-    read, parse and store stream together: their window is parse's wall plus store's (with
-    workers, reading runs beside the parse wait and is inside parse's wall). The stages run
-    after the interpreter starts; start-up is what the stages leave of the whole wall time.
+    read, parse and store stream together: their window is the sum of their walls. The stages
+    run after the interpreter starts; start-up is what the stages leave of the whole wall time.
     """
     walls = {str(s["stage"]): float(s["wall_s"]) for s in stages}
-    timed = [("read+parse+store", walls.get("parse", 0.0) + walls.get("store", 0.0))]
+    timed = [("read+parse+store", sum(walls.get(name, 0.0) for name in ("read", "parse", "store")))]
     timed += [(name, spent) for name, spent in walls.items() if name not in ("read", "parse", "store")]
     clock = wall - sum(spent for _, spent in timed)
     if at < clock:
