@@ -3,8 +3,8 @@
 Runs `python -m kb --db FRESH ingest SOURCE --json` as a child process, samples the resident
 memory of its whole process tree (workers and whoosh sub-writers included) every 0.1 s, and
 prints one JSON object: messages, wall and CPU seconds of the whole tree, the peak RSS of the
-tree, and every stage's wall and CPU seconds and share of the run's wall time (from the
-report's `stages`).
+tree and the stage it was reached in, and every stage's wall and CPU seconds and share of the
+run's wall time (from the report's `stages`).
 
     python bench/ingest.py [SOURCE] [--workers N] [--kb-root DIR]
     python bench/ingest.py [SOURCE] --partial [--extract] [--no-anatomy]   # opt-in: no index
@@ -83,7 +83,7 @@ def run_whole(source: str, workers: int, kb_root: Path) -> dict[str, object]:
     env = dict(os.environ, PYTHONPATH=str(kb_root), KB_INDEX=str(tmp / "kb.index"))
     args = [sys.executable, "-m", "kb", "--db", str(tmp / "kb.sqlite"), "ingest", source, "--json",
             "--workers", str(workers)]
-    peak = 0
+    peak, peak_at = 0, 0.0
     try:
         wall0 = time.perf_counter()
         proc = subprocess.Popen(args, cwd=kb_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -93,7 +93,9 @@ def run_whole(source: str, workers: int, kb_root: Path) -> dict[str, object]:
         for reader in readers:
             reader.start()
         while proc.poll() is None:
-            peak = max(peak, measure_tree_rss(proc.pid))
+            rss = measure_tree_rss(proc.pid)
+            if rss > peak:
+                peak, peak_at = rss, time.perf_counter() - wall0
             time.sleep(0.1)
         wall = time.perf_counter() - wall0
         for reader in readers:
@@ -110,9 +112,29 @@ def run_whole(source: str, workers: int, kb_root: Path) -> dict[str, object]:
         "threads": report["threads"], "wall_s": round(wall, 2),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "peak_tree_rss_mb": round(peak / 2**20, 1),
         "largest_process_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_rss_at_s": round(peak_at, 1), "peak_rss_stage": find_stage_at(stages, peak_at, wall),
         "stages": [dict(s, share=round(s["wall_s"] / wall, 3)) for s in stages],
         "extracted": report.get("extracted"),
     }
+
+
+def find_stage_at(stages: list[dict[str, object]], at: float, wall: float) -> str:
+    """The stage running `at` seconds into the run.
+
+    read, parse and store stream together: their window is the sum of their walls. The stages
+    run after the interpreter starts; start-up is what the stages leave of the whole wall time.
+    """
+    walls = {str(s["stage"]): float(s["wall_s"]) for s in stages}
+    timed = [("read+parse+store", sum(walls.get(name, 0.0) for name in ("read", "parse", "store")))]
+    timed += [(name, spent) for name, spent in walls.items() if name not in ("read", "parse", "store")]
+    clock = wall - sum(spent for _, spent in timed)
+    if at < clock:
+        return "start-up"
+    for name, spent in timed:
+        clock += spent
+        if at <= clock:
+            return name
+    return "exit"
 
 
 def measure_partial(source: str, db: str | None, workers: int, extract: bool) -> dict[str, object]:

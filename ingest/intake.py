@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
@@ -26,6 +28,7 @@ from ingest.store.isolate import store_isolated
 
 BATCH = 1000
 CHUNK = 100
+AHEAD = 2 * BATCH // CHUNK  # parse jobs out at a time: two store batches ahead of the store stage
 Job = list[RawMail] | public_inbox.EpochChunk
 Prepared = list[PreparedMessage | RejectedMessage]
 
@@ -105,8 +108,16 @@ def prepare_stream(jobs: Iterable[Job], workers: int) -> Iterator[Prepared]:
         finally:
             public_inbox.close_readers()
         return
+    # not pool.imap: its feeder hands out every job at once, so results the store stage has
+    # not taken yet pile up in this process; here at most AHEAD jobs are out at a time
     with start_pool(workers) as pool:
-        yield from pool.imap(prepare_job, jobs)
+        out: deque[AsyncResult] = deque()
+        for job in jobs:
+            out.append(pool.apply_async(prepare_job, (job,)))
+            if len(out) >= AHEAD:
+                yield out.popleft().get()
+        while out:
+            yield out.popleft().get()
 
 
 def flush(store: Store, items: Prepared, list_name: str | None, tally: Tally) -> None:

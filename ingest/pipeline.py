@@ -179,8 +179,8 @@ def stream_sources(run: Run) -> None:
             store_batch(run, writer, pending, store)
             save_cursor(run.factory, spec)
     wall, cpu = time.perf_counter() - wall0 - store.wall, measure_cpu() - cpu0 - store.cpu
-    # with workers, reading runs in the pool's feeder thread, beside the parse wait
-    run.meter("parse").add(wall - (read.wall if run.workers <= 0 else 0.0), cpu - read.cpu)
+    # reading runs in this thread, between handing out parse jobs and storing (intake.prepare_stream)
+    run.meter("parse").add(wall - read.wall, cpu - read.cpu)
 
 
 def store_batch(run: Run, writer: Store, pending: Prepared, meter: Meter) -> None:

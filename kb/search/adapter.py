@@ -2,10 +2,11 @@
 
 The fast paths were written against whoosh-reloaded `WRITTEN_FOR`:
 - reading: a term's posting blocks are decoded whole (`SegmentReader._terms`, the W3 leaf
-  matcher's block fields) instead of one matcher call per posting;
-- writing: a segment's postings come from kb's own `PostingPool` and are written block by
-  block through the W3 codec's postings writer (`SegmentWriter._flush_segment`,
-  `FieldWriter._postwriter`), with no external sort.
+  matcher's block fields) instead of one matcher call per posting, and postings inlined
+  into the term table are read from the term info;
+- writing: a segment's postings come from kb's own `PostingPool` and are written in the W3
+  codec's format by `kb.search.codec` (this module's helper, called from
+  `SegmentWriter._flush_segment`), with no external sort.
 
 They are used only when the installed whoosh is that version and has the attributes they
 read; otherwise (or when `KB_WHOOSH_PUBLIC=1`, or tests set `FORCE_PUBLIC`) every read goes
@@ -16,8 +17,6 @@ paths give the same postings (tests compare them).
 from __future__ import annotations
 
 import os
-import struct
-from array import array
 from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any
@@ -28,7 +27,8 @@ from whoosh.index import Index
 from whoosh.reading import IndexReader
 from whoosh.writing import SegmentWriter
 
-from kb.search.pool import PostingPool, TermPostings
+from kb.search.codec import write_segment_postings
+from kb.search.pool import PostingPool
 
 WRITTEN_FOR = "2.7.5"
 FORCE_PUBLIC = False  # tests flip this to run everything through the public API
@@ -41,13 +41,15 @@ def is_fast_path_usable() -> bool:
     if whoosh.versionstring() != WRITTEN_FOR:
         return False
     try:
-        from whoosh.codec.whoosh3 import W3FieldWriter, W3LeafMatcher, W3PostingsWriter
+        from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3TermInfo
+        from whoosh.filedb.filetables import OrderedHashWriter
         from whoosh.reading import SegmentReader
     except ImportError:
         return False
     return (all(hasattr(W3LeafMatcher, a) for a in ("_read_data", "_read_weights", "_next_block"))
-            and all(hasattr(W3PostingsWriter, a) for a in ("_write_block", "_new_block"))
-            and hasattr(W3FieldWriter, "start_term") and hasattr(SegmentReader, "deleted_docs_set")
+            and all(hasattr(W3TermInfo, a) for a in ("_struct", "is_inlined", "inlined_postings"))
+            and all(hasattr(OrderedHashWriter, a) for a in ("add", "_write_extras"))
+            and hasattr(W3Codec, "postings_writer") and hasattr(SegmentReader, "deleted_docs_set")
             and hasattr(SegmentWriter, "_flush_segment"))
 
 
@@ -78,13 +80,35 @@ def _read_blocks(leaf: IndexReader, field: str, btext: bytes, fieldtype: FieldTy
     terms = getattr(leaf, "_terms", None)
     if terms is None:
         return None
-    m = terms.matcher(field, btext, fieldtype.format)
-    if not hasattr(m, "_read_data"):
-        return None
+    fixed = fieldtype.format.fixed_value_size()
+    keep_values = fixed is None or fixed < 0
+    info = terms.term_info(field, btext)
+    if info.is_inlined():  # kb.search.codec inlines short posting lists into the term table
+        inlined_ids, inlined_weights, inlined_values = info.inlined_postings()
+        found = _select(list(inlined_ids), list(inlined_weights), list(inlined_values) if keep_values else [],
+                        None if within is None else set(within).__contains__)
+    else:
+        m = terms.matcher(field, btext, fieldtype.format)
+        if not hasattr(m, "_read_data"):
+            return None
+        found = _read_block_data(m, keep_values, within)
+    deleted = leaf.deleted_docs_set
+    return _select(*found, deleted.__contains__ if deleted else None, keep=False)
+
+
+def _select(ids: list[int], weights: list[float], values: list[Any], test: Any, keep: bool = True) -> Postings:
+    """The postings whose docnum passes `test` (keep=True) or fails it (keep=False); None: all."""
+    if test is None:
+        return ids, weights, values
+    chosen = [i for i, d in enumerate(ids) if bool(test(d)) == keep]
+    return [ids[i] for i in chosen], [weights[i] for i in chosen], [values[i] for i in chosen] if values else values
+
+
+def _read_block_data(m: Any, keep_values: bool, within: list[int] | None) -> Postings:
+    """A W3 leaf matcher's postings, block by block (blocks without a wanted docnum skipped)."""
     ids: list[int] = []
     weights: list[float] = []
     values: list[Any] = []
-    keep_values = m._fixedsize is None or m._fixedsize < 0
     target = 0  # index into `within` of the next wanted docnum
     while not m._atend:
         if within is not None:
@@ -114,12 +138,6 @@ def _read_blocks(leaf: IndexReader, field: str, btext: bytes, fieldtype: FieldTy
                     if keep_values:
                         values.append(data[2][i])
         m._next_block()
-    deleted = leaf.deleted_docs_set
-    if deleted:
-        keep = [i for i, d in enumerate(ids) if d not in deleted]
-        ids = [ids[i] for i in keep]
-        weights = [weights[i] for i in keep]
-        values = [values[i] for i in keep] if values else values
     return ids, weights, values
 
 
@@ -173,47 +191,8 @@ def finish_pool_doc(writer: SegmentWriter) -> None:
 
 
 def write_pool(fieldwriter: Any, schema: Schema, pool: PostingPool) -> None:
-    """Every posting of `pool`, field by field, term by term, through the codec."""
-    for field in pool.iter_fields():
-        fieldobj = schema[field]
-        fieldwriter.start_field(field, fieldobj)
-        for term in pool.iter_terms(field):
-            fieldwriter.start_term(term.btext)
-            _write_term(fieldwriter._postwriter, fieldobj, term, pool, field)
-            fieldwriter.finish_term()
-        fieldwriter.finish_field()
-
-
-def _write_term(pw: Any, fieldobj: FieldType, term: TermPostings, pool: PostingPool, field: str) -> None:
-    """Fill the postings writer's block buffers directly, one block at a time.
-
-    Equivalent to `add_posting(doc, freq, value, length)` per posting: the last block stays
-    buffered for `finish_postings` to write.
-    """
-    limit = pw._blocklimit
-    fixed = fieldobj.format.fixed_value_size()
-    lengths = pool.lengths.get(field)
-    n = len(term.docs)
-    for start in range(0, n, limit):
-        if start:
-            pw._write_block()
-        docs = term.docs[start:start + limit]
-        weights = term.weights[start:start + limit]
-        pw._ids = array("I", docs)
-        pw._weights = array("f", weights)  # kb's formats have field_boost 1 (builder checks)
-        pw._maxweight = max(0, max(pw._weights))
-        if fixed == 0:
-            pw._values = []
-        elif term.values is None:  # kb's Frequency format: one packed uint per posting
-            pw._values = [struct.pack(f"!{len(weights)}I", *weights)]
-        elif fixed is None or fixed < 0:
-            pw._values = term.values[start:start + limit]
-        else:
-            pw._values = [b"".join(term.values[start:start + limit])]
-        if lengths is not None:
-            have = [lengths[d] for d in docs if d < len(lengths) and lengths[d]]
-            pw._minlength = min(have) if have else None
-            pw._maxlength = max(have) if have else 0
+    """Every posting of `pool`, field by field, term by term, in the W3 codec's files."""
+    write_segment_postings(fieldwriter, schema, pool, fieldwriter._codec._blocklimit)
 
 
 def iter_leaves(reader: IndexReader) -> Iterator[tuple[IndexReader, int]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sized
 from functools import lru_cache
 
 from whoosh import columns, fields, formats
@@ -34,6 +34,8 @@ MIN_STEM_LENGTH = 4
 MAX_TERM_LENGTH = 64
 
 _WORD = re.compile(r"\w+")
+# a whole run of word characters, only when it is at most MAX_TERM_LENGTH long (\b on both sides)
+_TERM = re.compile(r"\b\w{1,%d}\b" % MAX_TERM_LENGTH)
 _ADDRESS = re.compile(r"[\w.+=-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -76,7 +78,7 @@ class WordTokenizer(_KbTokenizer):
     """Words of running text."""
 
     def words(self, value: str, query: bool = False) -> list[str]:
-        return [w for w in _WORD.findall(value.lower()) if len(w) <= MAX_TERM_LENGTH]
+        return split_words(value)
 
     def spans(self, value: str, query: bool = False) -> Iterator[tuple[str, int, int]]:
         for match in _WORD.finditer(value):
@@ -85,17 +87,35 @@ class WordTokenizer(_KbTokenizer):
                 yield word, match.start(), match.end()
 
 
+def split_words(value: str) -> list[str]:
+    """The lower-cased words of running text (runs of `\\w` of at most MAX_TERM_LENGTH)."""
+    return _TERM.findall(value.lower())
+
+
 @lru_cache(maxsize=1 << 18)
 def stem_word(word: str) -> str:
     """The English (Porter) stem of an alphabetic word; other words (identifiers, numbers) as is."""
     return porter_stem(word) if len(word) >= MIN_STEM_LENGTH and word.isalpha() else word
 
 
+def count_stems(occurrences: Mapping[str, Sized]) -> dict[str, int]:
+    """Stem -> how often, from word -> its occurrences (positions), for stems that differ from their word.
+
+    What StemTokenizer.words indexes, counted from words already split (one pass per text).
+    """
+    counts: dict[str, int] = {}
+    for word, found in occurrences.items():
+        stem = stem_word(word)
+        if stem != word:
+            counts[stem] = counts.get(stem, 0) + len(found)
+    return counts
+
+
 class StemTokenizer(_KbTokenizer):
     """Stems of running text that differ from their word (indexing), every word's stem (query)."""
 
     def words(self, value: str, query: bool = False) -> list[str]:
-        words = [w for w in _WORD.findall(value.lower()) if len(w) <= MAX_TERM_LENGTH]
+        words = split_words(value)
         if query:
             return [stem_word(w) for w in words]
         return [s for w in words if (s := stem_word(w)) != w]

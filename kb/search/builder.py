@@ -1,20 +1,23 @@
 """Writing documents into one new index segment, in this process.
 
 The fast path (whoosh as `kb.search.adapter` expects it) tokenises each field of a message
-once with kb's own tokenizers and counts the terms into a `PostingPool`; the per-document
-data (stored fields, columns, field lengths) goes through whoosh's per-document writer.
+once with kb's own tokenizers (a `_stem` field stems the words its exact field split) and
+counts the terms into a `PostingPool`; the per-document data (stored fields, columns, field
+lengths) goes through whoosh's per-document writer.
 The public path is `writer.add_document()`. Either way the caller commits when `full`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from whoosh import formats
 from whoosh.index import Index
 
 from kb.search import adapter
-from kb.search.analysis import find_kb_tokenizer
+from kb.search.analysis import StemTokenizer, WordTokenizer, count_stems, find_kb_tokenizer, split_words
+from kb.search.pool import group_positions
 
 POOL_MB = 128  # estimated pool bytes before a segment is written (the process stays near 2x)
 WRITER_MB = 128  # whoosh's own pool on the public path
@@ -51,15 +54,26 @@ class SegmentBuilder:
         schema = writer.schema
         docnum = writer.docnum
         perdoc.start_doc(docnum)
+        split: dict[str, dict[str, list[int]]] = {}  # text -> its words' positions (for its stem field)
         for name, value in values.items():
             field = schema[name]
             length = 0
             if field.indexed:
                 tokenizer = find_kb_tokenizer(field)
-                if tokenizer is not None:
+                if isinstance(tokenizer, StemTokenizer):  # from the words its exact field split
+                    positions = split.get(value)
+                    stems = count_stems(positions if positions is not None else group_positions(split_words(value)))
+                    pool.add_counts(name, docnum, stems)
+                    length = sum(stems.values())
+                elif tokenizer is not None:
                     words = tokenizer.words(value)
-                    positional = isinstance(field.format, formats.Positions)
-                    pool.add_words(name, docnum, words, field.format.encode if positional else None)
+                    if isinstance(field.format, formats.Positions):
+                        positions = group_positions(words)
+                        pool.add_positions(name, docnum, positions, field.format.encode)
+                        if isinstance(tokenizer, WordTokenizer):
+                            split[value] = positions
+                    else:
+                        pool.add_counts(name, docnum, Counter(words))
                     length = len(words)
                 else:
                     items = list(field.index(value))

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from typing import NamedTuple
 
 # rough CPython sizes: a new term (str key, dict slot, list) and one posting (list slots,
 # the positions bytes of a positional posting); only used to decide when to write a segment
@@ -23,8 +23,15 @@ POSTING_BYTES = 16
 POSITIONS_BYTES = 48
 
 
-@dataclass(frozen=True)
-class TermPostings:
+def group_positions(words: list[str]) -> dict[str, list[int]]:
+    """Each distinct word -> its positions in `words`, ascending."""
+    positions: defaultdict[str, list[int]] = defaultdict(list)
+    for pos, word in enumerate(words):
+        positions[word].append(pos)
+    return positions
+
+
+class TermPostings(NamedTuple):
     """One term's postings in docnum order, as the codec writes them."""
 
     btext: bytes
@@ -44,30 +51,27 @@ class PostingPool:
         self.size = 0
         self._single: dict[object, dict[int, bytes]] = {}  # encode -> position -> encoded [position]
 
-    def add_words(self, field: str, docnum: int, words: list[str],
-                  encode: Callable[[list[int]], bytes] | None) -> None:
-        """Count `words` (one field of one message) into the pool; `encode` keeps positions."""
+    def add_counts(self, field: str, docnum: int, counts: Mapping[str, int]) -> None:
+        """Term -> frequency of one field of one message (a field without positions)."""
         terms = self.fields[field]
         added = 0
-        if encode is None:
-            counts: dict[str, int] = {}
-            for word in words:
-                counts[word] = counts.get(word, 0) + 1
-            for word, freq in counts.items():
-                postings = terms.get(word)
-                if postings is None:
-                    terms[word] = [docnum, freq]
-                    added += TERM_BYTES
-                else:
-                    postings += (docnum, freq)
-            self.size += added + POSTING_BYTES * len(counts)
-            return
+        for word, freq in counts.items():
+            postings = terms.get(word)
+            if postings is None:
+                terms[word] = [docnum, freq]
+                added += TERM_BYTES
+            else:
+                postings += (docnum, freq)
+        self.size += added + POSTING_BYTES * len(counts)
+
+    def add_positions(self, field: str, docnum: int, positions: Mapping[str, list[int]],
+                      encode: Callable[[list[int]], bytes]) -> None:
+        """Term -> its positions (`group_positions`) in one field of one message."""
         self.positional.add(field)
-        poses: defaultdict[str, list[int]] = defaultdict(list)
-        for pos, word in enumerate(words):
-            poses[word].append(pos)
+        terms = self.fields[field]
+        added = 0
         single = self._single.setdefault(encode, {})  # most words occur once: encode each position once
-        for word, poslist in poses.items():
+        for word, poslist in positions.items():
             if len(poslist) == 1:
                 value = single.get(poslist[0])
                 if value is None:
@@ -80,7 +84,7 @@ class PostingPool:
                 added += TERM_BYTES
             else:
                 postings += (docnum, len(poslist), value)
-        self.size += added + (POSTING_BYTES + POSITIONS_BYTES) * len(poses)
+        self.size += added + (POSTING_BYTES + POSITIONS_BYTES) * len(positions)
 
     def add_raw(self, field: str, docnum: int, items: Iterator[tuple[bytes, int, float, bytes]]) -> None:
         """whoosh's own (term bytes, freq, weight, value) items of one field of one message."""

@@ -11,6 +11,7 @@ import kb.search.adapter as adapter
 import kb.search.builder as builder_module
 import kb.search.index as index_module
 from kb.search import IndexSearcher, delete_documents, index_documents
+from kb.search.codec import INLINE_MAX
 from tests.kb.test_search import COUNTED, CORPUS, make_corpus
 
 
@@ -104,3 +105,28 @@ def test_reading_within_skips_to_the_wanted_documents(tmp_path: Path, monkeypatc
         body = adapter.read_postings(leaf, "body_new", "the")
         part = adapter.read_postings(leaf, "body_new", "the", body[0][::7])
         assert part == (body[0][::7], body[1][::7], body[2][::7]) and part[2]
+
+
+def count_inlined(path: Path) -> tuple[int, int]:
+    """(terms whose postings sit in the term table, terms with posting blocks)."""
+    with IndexSearcher(path) as searcher:
+        inlined = blocks = 0
+        for leaf, _offset in searcher.searcher.reader().leaf_readers():
+            for field, btext in leaf.all_terms():
+                if leaf.term_info(field, btext).is_inlined():
+                    inlined += 1
+                else:
+                    blocks += 1
+        return inlined, blocks
+
+
+def test_the_pooled_writer_inlines_short_posting_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = build(tmp_path / "fast", monkeypatch, public=False, pool_mb=64)
+    public = build(tmp_path / "public", monkeypatch, public=True)
+    fast_inlined, fast_blocks = count_inlined(fast)
+    public_inlined, public_blocks = count_inlined(public)
+    assert public_inlined == 0 and fast_inlined and fast_blocks  # both kinds, and the same postings (above)
+    with IndexSearcher(fast) as searcher:
+        reader = searcher.searcher.reader()
+        for field, btext in reader.all_terms():
+            assert reader.term_info(field, btext).is_inlined() == (reader.doc_frequency(field, btext) <= INLINE_MAX)

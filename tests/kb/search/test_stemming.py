@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 from kb.query import parse_query
 from kb.query.ast import Term
 from kb.search import IndexDoc, IndexSearcher, index_documents
-from kb.search.analysis import stem_word
+from kb.search.analysis import MAX_TERM_LENGTH, StemTokenizer, WordTokenizer, count_stems, split_words, stem_word
+from kb.search.pool import group_positions
 
 DOCS = [
     IndexDoc(message_id="1@x", thread_id="1@x", subject="online resizing races", author_name="a",
@@ -68,3 +70,26 @@ def test_stems_are_english_and_identifiers_stay_whole() -> None:
 ])
 def test_the_equals_form_parses_as_exact(text: str, term: Term) -> None:
     assert parse_query(text).root == term
+
+
+LONG = "x" * (MAX_TERM_LENGTH + 1)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Use-after-free in mem_cgroup_charge()", ["use", "after", "free", "in", "mem_cgroup_charge"]),
+    (f"a {LONG} b", ["a", "b"]),  # a word longer than a term may be is left out whole, not cut
+    (f"{'y' * MAX_TERM_LENGTH}.", ["y" * MAX_TERM_LENGTH]),
+    (f"{LONG}", []),
+    ("Größe ÉTÉ", ["größe", "été"]),
+    ("", []),
+])
+def test_words_are_whole_runs_of_word_characters(text: str, words: list[str]) -> None:
+    assert split_words(text) == words == WordTokenizer().words(text)
+
+
+@pytest.mark.parametrize("text", [
+    "the resizing path races with resizing readers", "Resized resize RESIZING", "read_once 42 races", "",
+])
+def test_stems_counted_from_split_words_are_what_the_stem_tokenizer_indexes(text: str) -> None:
+    counted = count_stems(group_positions(split_words(text)))
+    assert counted == Counter(StemTokenizer().words(text))

@@ -1,0 +1,162 @@
+"""A PostingPool written as whoosh's W3 terms and postings files (kb.search.adapter's fast path).
+
+The bytes are W3's own, so every whoosh reader (and kb's block reader) reads them; only the
+work differs from W3's field writer, which costs a syscall (`tell`), a pickle and a zlib call
+per term and per block:
+- a term with at most INLINE_MAX postings is inlined into its term-table entry (W3's reader
+  supports inlined postings; W3's writer cannot write them: `set_inline` is misnamed);
+- file positions are counted here and writes go out in chunks of about FLUSH_BYTES;
+- a block's pickle is compressed only from COMPRESS_FROM bytes on (zlib adds 6 bytes and
+  rarely saves any below), its level recorded in the block as W3 expects.
+
+Written against whoosh-reloaded 2.7.5 (`kb.search.adapter.WRITTEN_FOR`); the adapter calls
+this only when `is_fast_path_usable()`.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from hashlib import md5
+from itertools import pairwise
+from pickle import dumps
+from typing import Any
+
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.fields import Schema
+from whoosh.util.numeric import length_to_byte
+
+from kb.search.pool import PostingPool
+
+INLINE_MAX = 4
+COMPRESS_FROM = 64
+COMPRESSION = 3  # W3's level
+FLUSH_BYTES = 1 << 20
+
+_INFO = W3TermInfo._struct  # W3's term info header
+_LENGTHS = struct.Struct("!ii")  # filetables: key and value length before each entry
+_EXTENT = struct.Struct("!qi")  # offset and length of postings outside the term table
+_BLOCK_LENGTH = struct.Struct("!i")
+_FIELD_ID = struct.Struct("!H")
+_UINT = struct.Struct("!I")
+
+
+class _Out:
+    """Buffered appends to a whoosh StructFile whose position is counted, not asked for."""
+
+    def __init__(self, dbfile: Any) -> None:
+        self.dbfile = dbfile
+        self.pos = dbfile.tell()
+        self.chunks: list[bytes] = []
+        self.held = 0
+
+    def write(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.pos += len(data)
+        self.held += len(data)
+        if self.held >= FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.chunks:
+            self.dbfile.write(b"".join(self.chunks))
+            self.chunks, self.held = [], 0
+
+
+def _hash_md5_low32(key: bytes) -> int:
+    """filetables.md5_hash without the hex round trip."""
+    return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+
+
+def write_segment_postings(fieldwriter: Any, schema: Schema, pool: PostingPool, blocklimit: int) -> None:
+    """Every term of `pool`, in key order, into the W3 field writer's term table and postings file."""
+    tindex = fieldwriter._tindex
+    hashfn = _hash_md5_low32 if tindex.hashtype == 0 else tindex.hashfn
+    buckets = tindex.buckets
+    fieldmap = fieldwriter._fieldmap
+    terms_out, posts_out = _Out(tindex.dbfile), _Out(fieldwriter._postfile)
+    starts: list[int] = []
+    key = b""
+    for field in pool.iter_fields():
+        if field in fieldmap:
+            raise ValueError(f"field {field} written twice")
+        prefix = _FIELD_ID.pack(len(fieldmap))
+        fieldmap[field] = len(fieldmap)
+        fixed = schema[field].format.fixed_value_size()
+        lengths = pool.lengths.get(field)
+        for btext, docs, weights, values in pool.iter_terms(field):
+            if len(docs) <= INLINE_MAX:
+                value = _encode_inlined(docs, weights, values, fixed, lengths)
+            else:
+                value = _write_blocks(posts_out, docs, weights, values, fixed, lengths, blocklimit)
+            key = prefix + btext
+            starts.append(terms_out.pos)
+            hashed = hashfn(key)
+            buckets[hashed & 255].append((hashed, terms_out.pos))
+            terms_out.write(_LENGTHS.pack(len(key), len(value)) + key + value)
+    terms_out.flush()
+    posts_out.flush()
+    tindex.index.extend(starts)
+    if key:
+        tindex.lastkey = key
+
+
+def _find_length_bytes(docs: list[int], lengths: Any) -> tuple[int, int]:
+    """(min, max) field length of these documents, as W3's length bytes (0: none recorded).
+
+    A scorable field's length is recorded for every document holding one of its terms.
+    """
+    if lengths is None:
+        return 0, 0
+    have = list(map(lengths.__getitem__, docs))
+    return length_to_byte(min(have)), length_to_byte(max(have))
+
+
+def _encode_info(inlined: bool, docs: list[int], weights: list[float], lengths: Any) -> bytes:
+    minlength, maxlength = _find_length_bytes(docs, lengths)
+    return _INFO.pack(inlined, sum(weights), len(docs), minlength, maxlength, max(weights), docs[0], docs[-1])
+
+
+def _encode_inlined(docs: list[int], weights: list[float], values: list[Any] | None, fixed: int | None, lengths: Any) -> bytes:
+    """A term-table value holding the postings themselves (W3TermInfo.set_inlined's layout)."""
+    if fixed == 0:  # as W3's block reader gives them
+        values = [None] * len(docs)
+    elif values is None:  # kb's frequency-only fields: W3's Frequency value is the packed count
+        values = [_UINT.pack(int(w)) for w in weights]
+    return (_encode_info(True, docs, weights, lengths)
+            + dumps((tuple(docs), tuple(map(float, weights)), tuple(values)), 2))
+
+
+def _write_blocks(out: _Out, docs: list[int], weights: list[float], values: list[bytes] | None, fixed: int | None,
+                  lengths: Any, blocklimit: int) -> bytes:
+    """The term's posting blocks as W3PostingsWriter writes them; returns the term-table value."""
+    start = out.pos
+    out.write(WHOOSH3_HEADER_MAGIC)
+    n = len(docs)
+    for first in range(0, n, blocklimit):
+        ids = docs[first:first + blocklimit]
+        block_weights = weights[first:first + blocklimit]
+        mini_ids = (ids[0], *(b - a for a, b in pairwise(ids)))
+        if all(w == 1.0 for w in block_weights):
+            mini_weights: Any = None
+        elif all(w == block_weights[0] for w in block_weights):
+            mini_weights = float(block_weights[0])
+        else:
+            mini_weights = tuple(map(float, block_weights))
+        if fixed == 0:
+            mini_values: Any = None
+        elif values is None:  # kb's frequency-only fields: the packed counts
+            mini_values = struct.pack(f"!{len(ids)}I", *map(int, block_weights))
+        elif fixed is None or fixed < 0:
+            mini_values = tuple(values[first:first + blocklimit])
+        else:
+            mini_values = b"".join(values[first:first + blocklimit])
+        data = dumps((mini_ids, mini_weights, mini_values), 2)
+        comp = COMPRESSION if len(data) >= COMPRESS_FROM else 0
+        if comp:
+            data = zlib.compress(data, comp)
+        minlength, maxlength = _find_length_bytes(ids, lengths)
+        info = dumps((len(ids), ids[-1], float(max(block_weights)), comp, minlength, maxlength), 2)
+        size = len(info) + len(data)
+        out.write(_BLOCK_LENGTH.pack(-size if first + blocklimit >= n else size) + info + data)
+    return _encode_info(False, docs, weights, lengths) + _EXTENT.pack(start, out.pos - start)
