@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ingest.extract.types import MessageText, ThreadText
+from ingest.labels.archive import read_body
 from ingest.thread import group_components
 
 _MID_RE = re.compile(r"<([^<>\s]+)>")
@@ -32,22 +33,6 @@ def find_patch_files(body: str) -> tuple[str, ...]:
 
 def _ids(value) -> list[str]:
     return _MID_RE.findall(str(value)) if value else []
-
-
-def read_body(msg) -> str:
-    try:
-        part = msg.get_body(preferencelist=("plain",))
-    except Exception:
-        part = None
-    if part is None:
-        if msg.get_content_type() != "text/plain":
-            return ""
-        part = msg
-    try:
-        return part.get_content()
-    except Exception:
-        payload = part.get_payload(decode=True) or b""
-        return payload.decode("utf-8", "replace")
 
 
 def parse_date(value) -> datetime | None:

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.labels.archive import ArchiveError, load_cache, write_cache
@@ -73,35 +74,29 @@ def run_point(args) -> int:
     msgs, _ = open_cache(Path(args.cache))
     extra = {k: v for k, v in (("archive", args.archive), ("labeller", args.labeller),
                                ("labelled_from", "reading")) if v}
-    out, failures = [], 0
-    for thread in read_jsonl(Path(args.goldlike)):
-        try:
-            out.append(point_thread(thread, msgs, extra))
-        except LabelError as exc:
-            print(f"kb: point: {exc}", file=sys.stderr)
-            failures += 1
-    if failures:
-        print(f"kb: point: {failures} thread(s) failed; nothing written", file=sys.stderr)
-        return 2
-    write_jsonl(Path(args.out), out)
-    print(f"{len(out)} threads -> {args.out}", file=sys.stderr)
-    return 0
+    return convert_threads("point", Path(args.goldlike), Path(args.out), lambda t: point_thread(t, msgs, extra))
 
 
 def run_materialise(args) -> int:
     msgs, _ = open_cache(Path(args.cache))
-    out, failures = [], 0
-    for thread in read_jsonl(Path(args.labels)):
+    return convert_threads("materialise", Path(args.labels), Path(args.out), lambda t: materialise_thread(t, msgs))
+
+
+def convert_threads(command: str, source: Path, out: Path, convert: Callable[[dict], dict]) -> int:
+    """Convert every thread of `source` into `out`; a thread that fails is one line, and then
+    nothing is written."""
+    converted, failures = [], 0
+    for thread in read_jsonl(source):
         try:
-            out.append(materialise_thread(thread, msgs))
+            converted.append(convert(thread))
         except LabelError as exc:
-            print(f"kb: materialise: {exc}", file=sys.stderr)
+            print(f"kb: {command}: {exc}", file=sys.stderr)
             failures += 1
     if failures:
-        print(f"kb: materialise: {failures} thread(s) failed; nothing written", file=sys.stderr)
+        print(f"kb: {command}: {failures} thread(s) failed; nothing written", file=sys.stderr)
         return 2
-    write_jsonl(Path(args.out), out)
-    print(f"{len(out)} threads -> {args.out}", file=sys.stderr)
+    write_jsonl(out, converted)
+    print(f"{len(converted)} threads -> {out}", file=sys.stderr)
     return 0
 
 

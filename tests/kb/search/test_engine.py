@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from kb.search import IndexDoc, IndexSearcher, index_documents
+from kb.search import IndexDoc, IndexSearcher
+from tests.kb.search.helpers import open_module_searcher
 
 
 def make_doc(n: int, thread: str, author: str, **findings: tuple[str, ...]) -> IndexDoc:
@@ -29,11 +31,8 @@ DOCS = [
 
 
 @pytest.fixture(scope="module")
-def searcher(tmp_path_factory: pytest.TempPathFactory) -> IndexSearcher:
-    path = tmp_path_factory.mktemp("engine") / "ix"
-    index_documents(path, DOCS)
-    with IndexSearcher(path) as searcher:
-        yield searcher
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexSearcher]:
+    yield from open_module_searcher(tmp_path_factory, "engine", DOCS)
 
 
 @pytest.mark.parametrize(("text", "expected"), [

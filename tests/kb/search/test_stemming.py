@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import pytest
 
 from kb.query import parse_query
 from kb.query.ast import Term
-from kb.search import IndexDoc, IndexSearcher, index_documents
+from kb.search import IndexDoc, IndexSearcher
 from kb.search.analysis import MAX_TERM_LENGTH, StemTokenizer, WordTokenizer, count_stems, split_words, stem_word
 from kb.search.pool import group_positions
+from tests.kb.search.helpers import open_module_searcher
 
 DOCS = [
     IndexDoc(message_id="1@x", thread_id="1@x", subject="online resizing races", author_name="a",
@@ -27,11 +29,8 @@ DOCS = [
 
 
 @pytest.fixture(scope="module")
-def searcher(tmp_path_factory: pytest.TempPathFactory) -> IndexSearcher:
-    path = tmp_path_factory.mktemp("stem") / "ix"
-    index_documents(path, DOCS)
-    with IndexSearcher(path) as searcher:
-        yield searcher
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexSearcher]:
+    yield from open_module_searcher(tmp_path_factory, "stem", DOCS)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
