@@ -3,7 +3,7 @@
 Runs `python -m kb --db FRESH ingest SOURCE --json` as a child process, samples the resident
 memory of its whole process tree (workers and whoosh sub-writers included) every 0.1 s, and
 prints one JSON object: messages, wall and CPU seconds of the whole tree, the peak RSS of the
-tree and the stage it was reached in, and every stage's wall and CPU seconds and share of the
+tree and the stage it was reached in, the peak PSS of the tree (shared pages counted once), and every stage's wall and CPU seconds and share of the
 run's wall time (from the report's `stages`).
 
     python bench/ingest.py [SOURCE] [--workers N] [--kb-root DIR]
@@ -63,19 +63,31 @@ def list_children() -> dict[int, list[int]]:
     return children
 
 
-def measure_tree_rss(pid: int) -> int:
-    """Resident bytes of `pid` and all its descendants now."""
+def measure_tree_memory(pid: int) -> tuple[int, int]:
+    """(resident, proportional) bytes of `pid` and all its descendants now.
+
+    Resident sums each process's RSS, so pages a forked worker shares with its parent count
+    twice; proportional (PSS, /proc/PID/smaps_rollup) splits each shared page among its users.
+    """
     children = list_children()
-    total, stack = 0, [pid]
+    rss = pss = 0
+    stack = [pid]
     while stack:
         node = stack.pop()
         stack.extend(children.get(node, ()))
         try:
             with open(f"/proc/{node}/statm") as f:
-                total += int(f.read().split()[1]) * PAGE
-        except OSError:
+                rss += int(f.read().split()[1]) * PAGE
+            with open(f"/proc/{node}/smaps_rollup") as f:
+                pss += next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+        except (OSError, StopIteration):
             continue
-    return total
+    return rss, pss
+
+
+def measure_tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants now (bench/batch_growth.py)."""
+    return measure_tree_memory(pid)[0]
 
 
 def run_whole(source: str, workers: int, kb_root: Path) -> dict[str, object]:
@@ -83,7 +95,7 @@ def run_whole(source: str, workers: int, kb_root: Path) -> dict[str, object]:
     env = dict(os.environ, PYTHONPATH=str(kb_root), KB_INDEX=str(tmp / "kb.index"))
     args = [sys.executable, "-m", "kb", "--db", str(tmp / "kb.sqlite"), "ingest", source, "--json",
             "--workers", str(workers)]
-    peak, peak_at = 0, 0.0
+    peak, peak_at, peak_pss = 0, 0.0, 0
     try:
         wall0 = time.perf_counter()
         proc = subprocess.Popen(args, cwd=kb_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -93,7 +105,8 @@ def run_whole(source: str, workers: int, kb_root: Path) -> dict[str, object]:
         for reader in readers:
             reader.start()
         while proc.poll() is None:
-            rss = measure_tree_rss(proc.pid)
+            rss, pss = measure_tree_memory(proc.pid)
+            peak_pss = max(peak_pss, pss)
             if rss > peak:
                 peak, peak_at = rss, time.perf_counter() - wall0
             time.sleep(0.1)
@@ -111,6 +124,7 @@ def run_whole(source: str, workers: int, kb_root: Path) -> dict[str, object]:
         "source": source, "code": str(kb_root), "workers": workers, "messages": report["read"],
         "threads": report["threads"], "wall_s": round(wall, 2),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "peak_tree_rss_mb": round(peak / 2**20, 1),
+        "peak_tree_pss_mb": round(peak_pss / 2**20, 1),
         "largest_process_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "peak_rss_at_s": round(peak_at, 1), "peak_rss_stage": find_stage_at(stages, peak_at, wall),
         "stages": [dict(s, share=round(s["wall_s"] / wall, 3)) for s in stages],

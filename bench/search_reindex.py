@@ -20,6 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kb.config import find_default_index_dir  # noqa: E402
+
 
 def list_tree(root: int) -> list[int]:
     """root and its descendants, from /proc/*/stat parent links."""
@@ -67,7 +71,7 @@ def main() -> None:
         text = Path(report.name).read_text()
     grab = {key: float(re.search(rf"{key}[^:]*: ([\d.]+)", text).group(1))
             for key in ("User time", "System time", "Maximum resident set size")}
-    index = Path(args.db).with_name("kb.index")
+    index = find_default_index_dir(args.db if "://" in args.db else f"sqlite:///{Path(args.db).resolve()}")
     print(json.dumps({
         "exit": proc.returncode, "wall_s": round(time.monotonic() - started, 1),
         "cpu_s": round(grab["User time"] + grab["System time"], 1),

@@ -222,10 +222,12 @@ def link_all_histories(run: Run) -> None:
 def index_pending(run: Run) -> None:
     """Index the threads that wait for it, a commit (index, then ledger) per INDEX_THREADS."""
     from kb.indexing import index_threads
+    from kb.search import drop_outdated_index
 
     if run.index_dir is None:
         return
     version = find_index_version()
+    drop_outdated_index(run.index_dir)  # written by another kb: all of it is due again
     with run.factory() as session:
         if not has_index(run.index_dir):  # no index (yet, or removed): all of it is due
             forget_stage(session, INDEX)

@@ -18,6 +18,10 @@ from kb.search import IndexDoc
 
 CHUNK = 2000
 _QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
+# a patch's added and removed lines (not its +++/--- file lines), each without its sign
+_ADDED = re.compile(r"^\+(?!\+\+)(.*)$", re.MULTILINE)
+_REMOVED = re.compile(r"^-(?!--)(.*)$", re.MULTILINE)
+_CHANGED = re.compile(r"^(?:\+(?!\+\+)|-(?!--)).*(?:\n|$)", re.MULTILINE)
 EXTRACTION_VERSION = "1"
 
 
@@ -33,13 +37,9 @@ def split_body(body: str, segments: Sequence[tuple[str, int, int]]) -> tuple[str
         if kind == "quote":
             quoted.append(_QUOTE_MARKS.sub("", text))
         elif kind == "patch":
-            for line in text.split("\n"):
-                if line.startswith("+") and not line.startswith("+++"):
-                    added.append(line[1:])
-                elif line.startswith("-") and not line.startswith("---"):
-                    removed.append(line[1:])
-                else:
-                    own.append(line + "\n")
+            added += _ADDED.findall(text)
+            removed += _REMOVED.findall(text)
+            own.append(_CHANGED.sub("", text) + "\n")
         else:
             own.append(text)
     if not segments:
@@ -80,9 +80,14 @@ def iter_index_docs(s: Session, message_pks: Sequence[int] | None = None) -> Ite
         yield from build_chunk(s, pks[start:start + CHUNK])
 
 
+# what a document needs of a message row (not the raw bytes, nor JSON it does not show)
+_DOC_COLUMNS = (Message.id, Message.message_id, Message.thread_id, Message.subject, Message.author_name,
+                Message.author_email, Message.date, Message.to_addrs, Message.cc_addrs, Message.body)
+
+
 def build_chunk(s: Session, pks: Sequence[int]) -> Iterable[IndexDoc]:
     conn = s.connection()
-    rows = conn.execute(select(Message.__table__).where(Message.id.in_(pks))).all()
+    rows = conn.execute(select(*_DOC_COLUMNS).where(Message.id.in_(pks))).all()
     segments: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
     for pk, kind, start, end in conn.execute(select(Segment.message_pk, Segment.kind, Segment.start, Segment.end)
                                              .where(Segment.message_pk.in_(pks)).order_by(Segment.start)):

@@ -58,30 +58,31 @@ def is_fast_path_usable() -> bool:
 Postings = tuple[list[int], list[float], list[Any]]
 
 
-def read_postings(leaf: IndexReader, field: str, text: str, within: list[int] | None = None) -> Postings:
+def read_postings(leaf: IndexReader, field: str, text: str, within: list[int] | None = None,
+                  values: bool = False) -> Postings:
     """(leaf docnums ascending, weights, encoded values or []) of a term's live postings.
 
     With `within` (leaf docnums, ascending) only those documents' postings are returned, and
-    posting blocks holding none of them are skipped undecoded.
+    posting blocks holding none of them are skipped undecoded. Values (positions) only when
+    asked for and the field keeps them.
     """
     fieldtype = leaf.schema[field]
     btext = fieldtype.to_bytes(text)
     if (field, btext) not in leaf or within == []:
         return [], [], []
+    values = values and fieldtype.format.supports("positions")
     if is_fast_path_usable():
-        found = _read_blocks(leaf, field, btext, fieldtype, within)
+        found = _read_blocks(leaf, field, btext, fieldtype, within, values)
         if found is not None:
             return found
-    return _read_matcher(leaf, field, btext, fieldtype, within)
+    return _read_matcher(leaf, field, btext, within, values)
 
 
 def _read_blocks(leaf: IndexReader, field: str, btext: bytes, fieldtype: FieldType,
-                 within: list[int] | None) -> Postings | None:
+                 within: list[int] | None, keep_values: bool) -> Postings | None:
     terms = getattr(leaf, "_terms", None)
     if terms is None:
         return None
-    fixed = fieldtype.format.fixed_value_size()
-    keep_values = fixed is None or fixed < 0
     info = terms.term_info(field, btext)
     if info.is_inlined():  # kb.search.codec inlines short posting lists into the term table
         inlined_ids, inlined_weights, inlined_values = info.inlined_postings()
@@ -120,10 +121,10 @@ def _read_block_data(m: Any, keep_values: bool, within: list[int] | None) -> Pos
         m._read_data()
         data = m._data
         block_ids = data[0] if m._byteids else list(accumulate(data[0]))
-        m._read_weights()
+        block_weights = _expand_weights(data[1], len(block_ids))
         if within is None:
             ids.extend(block_ids)
-            weights.extend(m._weights)
+            weights.extend(block_weights)
             if keep_values:
                 values.extend(data[2])
         else:
@@ -134,16 +135,25 @@ def _read_block_data(m: Any, keep_values: bool, within: list[int] | None) -> Pos
             for i, doc in enumerate(block_ids):
                 if doc in wanted:
                     ids.append(doc)
-                    weights.append(m._weights[i])
+                    weights.append(block_weights[i])
                     if keep_values:
                         values.append(data[2][i])
         m._next_block()
     return ids, weights, values
 
 
-def _read_matcher(leaf: IndexReader, field: str, btext: bytes, fieldtype: FieldType,
-                  within: list[int] | None) -> Postings:
-    positional = fieldtype.format.supports("positions")
+def _expand_weights(minified: Any, count: int) -> Any:
+    """A block's weights as W3's `_read_weights` expands them (None: all 1, a float: all equal),
+    without its one-generator-step-per-posting array."""
+    if minified is None:
+        return [1.0] * count
+    if isinstance(minified, float):
+        return [minified] * count
+    return minified
+
+
+def _read_matcher(leaf: IndexReader, field: str, btext: bytes, within: list[int] | None,
+                  positional: bool) -> Postings:
     m = leaf.postings(field, btext)
     ids: list[int] = []
     weights: list[float] = []

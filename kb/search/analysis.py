@@ -16,17 +16,20 @@ rebuild); querying and highlighting go through the ordinary analyzer protocol.
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sized
 from functools import lru_cache
 
+import numpy as np
 from whoosh import columns, fields, formats
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.porter import stem as porter_stem
 
 from kb.query.fields import FIELDS, FieldKind
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 STORED_FIELDS = frozenset({"subject"})  # shown in hits
 STEMMED = ("subject", "body_new", "body_quoted", "race", "fix", "objection")
 STEM_SUFFIX = "_stem"
@@ -34,8 +37,8 @@ MIN_STEM_LENGTH = 4
 MAX_TERM_LENGTH = 64
 
 _WORD = re.compile(r"\w+")
-# a whole run of word characters, only when it is at most MAX_TERM_LENGTH long (\b on both sides)
-_TERM = re.compile(r"\b\w{1,%d}\b" % MAX_TERM_LENGTH)
+_SWAP = sys.byteorder != "little"  # positions are stored little-endian
+_WIDE = b"\xff"  # marks positions stored 4 bytes each
 _ADDRESS = re.compile(r"[\w.+=-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -89,7 +92,10 @@ class WordTokenizer(_KbTokenizer):
 
 def split_words(value: str) -> list[str]:
     """The lower-cased words of running text (runs of `\\w` of at most MAX_TERM_LENGTH)."""
-    return _TERM.findall(value.lower())
+    words = _WORD.findall(value.lower())
+    if words and max(map(len, words)) > MAX_TERM_LENGTH:  # rare: an encoded blob, a hash run
+        return [word for word in words if len(word) <= MAX_TERM_LENGTH]
+    return words
 
 
 @lru_cache(maxsize=1 << 18)
@@ -176,6 +182,61 @@ class LineTokenizer(_KbTokenizer):
 
 
 class _FastPositions(formats.Positions):
+    """Positions as they are, 2 bytes each, little-endian; when one exceeds 65535, a `_WIDE`
+    byte then 4 bytes each (so the length is odd). One C call encodes or decodes a list where
+    whoosh pickles its deltas behind a 4-byte count; the count is the length over the width."""
+
+    def encode(self, poslist: list[int]) -> bytes:  # ascending positions
+        wide = poslist[-1] > 0xFFFF
+        data = array("I" if wide else "H", poslist)
+        if _SWAP:
+            data.byteswap()
+        return _WIDE + data.tobytes() if wide else data.tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        wide = len(valuestring) % 2 == 1
+        data = array("I", valuestring[1:]) if wide else array("H", valuestring)
+        if _SWAP:
+            data.byteswap()
+        return data.tolist()
+
+    def match_phrase(self, columns: list[list[bytes]]) -> list[bool]:
+        """Which candidate documents hold the phrase: `columns[k][i]` is the encoded positions
+        of the phrase's word k in candidate i. Word k must sit at a position of word 0 plus k.
+
+        One pass of sorted-array intersections over every candidate at once: each position
+        becomes the key (candidate << 32 | position - k); a document whose value is wide is
+        checked on its own."""
+        count = len(columns[0])
+        lengths = [np.fromiter(map(len, values), np.int64, count) for values in columns]
+        wide = np.zeros(count, bool)
+        for length in lengths:
+            wide |= (length & 1).astype(bool)
+        keys: np.ndarray | None = None
+        for k, (values, length) in enumerate(zip(columns, lengths)):
+            narrow = [v for v, w in zip(values, wide) if not w] if wide.any() else values
+            found = np.frombuffer(b"".join(narrow), dtype="<u2").astype(np.int64) - k
+            owner = np.repeat(np.flatnonzero(~wide), length[~wide] // 2)
+            key = (owner << 32) | found
+            key = key[found >= 0]
+            keys = key if keys is None else np.intersect1d(keys, key, assume_unique=k > 1)
+        matched = np.zeros(count, bool)
+        if keys is not None and keys.size:
+            matched[np.unique(keys >> 32)] = True
+        for i in np.flatnonzero(wide).tolist():
+            matched[i] = self._match_one([column[i] for column in columns])
+        return matched.tolist()
+
+    def _match_one(self, values: list[bytes]) -> bool:
+        later = [set(self.decode_positions(v)) for v in values[1:]]
+        return any(all(p + k + 1 in later[k] for k in range(len(later))) for p in self.decode_positions(values[0]))
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return (len(valuestring) - 1) // 4 if len(valuestring) % 2 == 1 else len(valuestring) // 2
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return self.decode_frequency(valuestring) * self.field_boost
+
     def word_values(self, value, analyzer, **kwargs):  # noqa: ANN001, ANN201 - whoosh API
         tokenizer = _fast_tokenizer(analyzer)
         if tokenizer is None:

@@ -83,7 +83,8 @@ class SegmentBuilder:
                     pool.set_length(name, docnum, length)
                 else:
                     length = 0
-            perdoc.add_field(name, field, value if field.stored else None, length)
+            if field.stored or length:  # whoosh's add_field does nothing else
+                perdoc.add_field(name, field, value if field.stored else None, length)
             column = field.column_type
             if column is not None:
                 perdoc.add_column_value(name, column, field.to_column_value(value))

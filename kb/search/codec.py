@@ -1,8 +1,11 @@
 """A PostingPool written as whoosh's W3 terms and postings files (kb.search.adapter's fast path).
 
-The bytes are W3's own, so every whoosh reader (and kb's block reader) reads them; only the
-work differs from W3's field writer, which costs a syscall (`tell`), a pickle and a zlib call
-per term and per block:
+The layout is W3's own, so every whoosh reader (and kb's block reader) reads it; what differs
+is the work, since W3's field writer costs a syscall (`tell`), a pickle and a zlib call per term
+and per block, and the block contents, each a type W3's reader takes because it only iterates
+or indexes them:
+- a block's id deltas are an array, its term counts bytes, and its positions one
+  `PackedValues` (reading a block unpickles a few objects, not one per posting);
 - a term with at most INLINE_MAX postings is inlined into its term-table entry (W3's reader
   supports inlined postings; W3's writer cannot write them: `set_inline` is misnamed);
 - file positions are counted here and writes go out in chunks of about FLUSH_BYTES;
@@ -17,8 +20,11 @@ from __future__ import annotations
 
 import struct
 import zlib
+from array import array
+from collections.abc import Iterator
 from hashlib import md5
-from itertools import pairwise
+from itertools import accumulate, chain
+from operator import sub
 from pickle import dumps
 from typing import Any
 
@@ -30,8 +36,9 @@ from kb.search.pool import PostingPool
 
 INLINE_MAX = 4
 COMPRESS_FROM = 64
-COMPRESSION = 3  # W3's level
+COMPRESSION = 1
 FLUSH_BYTES = 1 << 20
+PROTOCOL = 5  # blocks' pickles: arrays and bytes as they are (protocol 2 spells arrays out as lists)
 
 _INFO = W3TermInfo._struct  # W3's term info header
 _LENGTHS = struct.Struct("!ii")  # filetables: key and value length before each entry
@@ -63,6 +70,38 @@ class _Out:
             self.chunks, self.held = [], 0
 
 
+class PackedValues:
+    """A block's variable-size values (positions) as one bytes object and their end offsets.
+
+    W3's reader only indexes a block's values (`values[i]`), so this stands in for its tuple
+    of bytes: unpickling it is two copies instead of one object per posting."""
+
+    __slots__ = ("blob", "ends")
+
+    def __init__(self, blob: bytes, ends: array) -> None:
+        self.blob = blob
+        self.ends = ends
+
+    @classmethod
+    def pack(cls, values: list[bytes]) -> PackedValues:
+        return cls(b"".join(values), array("I", accumulate(map(len, values))))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, i: int) -> bytes:
+        if i < 0:
+            i += len(self.ends)
+        return self.blob[self.ends[i - 1] if i else 0:self.ends[i]]
+
+    def __iter__(self) -> Iterator[bytes]:
+        blob = self.blob
+        return map(blob.__getitem__, map(slice, chain((0,), self.ends), self.ends))
+
+    def __reduce__(self) -> tuple[type, tuple[bytes, array]]:
+        return PackedValues, (self.blob, self.ends)
+
+
 def _hash_md5_low32(key: bytes) -> int:
     """filetables.md5_hash without the hex round trip."""
     return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
@@ -83,7 +122,7 @@ def write_segment_postings(fieldwriter: Any, schema: Schema, pool: PostingPool, 
         prefix = _FIELD_ID.pack(len(fieldmap))
         fieldmap[field] = len(fieldmap)
         fixed = schema[field].format.fixed_value_size()
-        lengths = pool.lengths.get(field)
+        lengths = _to_length_bytes(pool.lengths.get(field))
         for btext, docs, weights, values in pool.iter_terms(field):
             if len(docs) <= INLINE_MAX:
                 value = _encode_inlined(docs, weights, values, fixed, lengths)
@@ -101,15 +140,20 @@ def write_segment_postings(fieldwriter: Any, schema: Schema, pool: PostingPool, 
         tindex.lastkey = key
 
 
-def _find_length_bytes(docs: list[int], lengths: Any) -> tuple[int, int]:
-    """(min, max) field length of these documents, as W3's length bytes (0: none recorded).
+def _find_length_bytes(docs: list[int], lengths: bytes | None) -> tuple[int, int]:
+    """(min, max) field length byte of these documents (0: none recorded; see `_to_length_bytes`).
 
     A scorable field's length is recorded for every document holding one of its terms.
     """
     if lengths is None:
         return 0, 0
     have = list(map(lengths.__getitem__, docs))
-    return length_to_byte(min(have)), length_to_byte(max(have))
+    return min(have), max(have)
+
+
+def _to_length_bytes(lengths: Any) -> bytes | None:
+    """Each document's field length as W3's length byte (monotonic, so min/max commute with it)."""
+    return None if lengths is None else bytes(map(length_to_byte, lengths))
 
 
 def _encode_info(inlined: bool, docs: list[int], weights: list[float], lengths: Any) -> bytes:
@@ -127,6 +171,17 @@ def _encode_inlined(docs: list[int], weights: list[float], values: list[Any] | N
             + dumps((tuple(docs), tuple(map(float, weights)), tuple(values)), 2))
 
 
+def _minify_weights(weights: list[float]) -> Any:
+    """A block's weights as W3's reader takes them: None (all 1), one float (all equal), else a
+    sequence: bytes when every weight is a whole number below 256 (term counts), floats otherwise."""
+    first = weights[0]
+    if all(w == first for w in weights):
+        return None if first == 1.0 else float(first)
+    if all(w == int(w) and 0 <= w < 256 for w in weights):
+        return bytes(map(int, weights))
+    return tuple(map(float, weights))
+
+
 def _write_blocks(out: _Out, docs: list[int], weights: list[float], values: list[bytes] | None, fixed: int | None,
                   lengths: Any, blocklimit: int) -> bytes:
     """The term's posting blocks as W3PostingsWriter writes them; returns the term-table value."""
@@ -136,22 +191,17 @@ def _write_blocks(out: _Out, docs: list[int], weights: list[float], values: list
     for first in range(0, n, blocklimit):
         ids = docs[first:first + blocklimit]
         block_weights = weights[first:first + blocklimit]
-        mini_ids = (ids[0], *(b - a for a, b in pairwise(ids)))
-        if all(w == 1.0 for w in block_weights):
-            mini_weights: Any = None
-        elif all(w == block_weights[0] for w in block_weights):
-            mini_weights = float(block_weights[0])
-        else:
-            mini_weights = tuple(map(float, block_weights))
+        mini_ids = array("I", (ids[0], *map(sub, ids[1:], ids)))  # W3 reads the deltas by iterating
+        mini_weights = _minify_weights(block_weights)
         if fixed == 0:
             mini_values: Any = None
         elif values is None:  # kb's frequency-only fields: the packed counts
             mini_values = struct.pack(f"!{len(ids)}I", *map(int, block_weights))
         elif fixed is None or fixed < 0:
-            mini_values = tuple(values[first:first + blocklimit])
+            mini_values = PackedValues.pack(values[first:first + blocklimit])
         else:
             mini_values = b"".join(values[first:first + blocklimit])
-        data = dumps((mini_ids, mini_weights, mini_values), 2)
+        data = dumps((mini_ids, mini_weights, mini_values), PROTOCOL)
         comp = COMPRESSION if len(data) >= COMPRESS_FROM else 0
         if comp:
             data = zlib.compress(data, comp)

@@ -5,8 +5,8 @@ by leapfrogging intersections. Here a term's postings are read once per query in
 (`kb.search.adapter`: whole blocks on the whoosh it was written for, matchers otherwise);
 boolean operators are set operations, a date range is a bisect over the date column. A
 phrase reads its rarest word first and, for the other words, only the posting blocks of
-documents still in the running; positions are decoded only for documents holding every
-word. Relevance is a saturating TF-IDF read for the matched documents only.
+documents still in the running; positions are read only for phrases, and checked for
+every document holding every word at once (`_FastPositions.match_phrase`). Relevance is a saturating TF-IDF read for the matched documents only.
 """
 
 from __future__ import annotations
@@ -61,11 +61,12 @@ class DocSets:
                 total += leaf.doc_frequency(field, btext)
         return total
 
-    def postings(self, field: str, text: str, within: list[int] | None = None) -> Postings:
-        """A term's postings; with `within` (global docnums, ascending) only those documents'."""
+    def postings(self, field: str, text: str, within: list[int] | None = None, positions: bool = False) -> Postings:
+        """A term's postings; with `within` (global docnums, ascending) only those documents';
+        with `positions` their encoded positions too (phrases)."""
         key = (field, text)
-        if key in self._memo:
-            full = self._memo[key]
+        full = self._memo.get(key)
+        if full is not None and (full.values or not positions or not full.ids):
             return full if within is None else _select(full, within)
         ids: list[int] = []
         weights: list[float] = []
@@ -75,7 +76,7 @@ class DocSets:
             if within is not None:
                 end = offset + leaf.doc_count_all()
                 local = [d - offset for d in within[bisect_left(within, offset):bisect_left(within, end)]]
-            leaf_ids, leaf_weights, leaf_values = adapter.read_postings(leaf, field, text, local)
+            leaf_ids, leaf_weights, leaf_values = adapter.read_postings(leaf, field, text, local, positions)
             ids.extend(d + offset for d in leaf_ids)
             weights.extend(leaf_weights)
             values.extend(leaf_values)
@@ -86,26 +87,24 @@ class DocSets:
 
     def phrase_ids(self, field: str, words: list[str]) -> set[int]:
         order = sorted(set(words), key=lambda w: self.doc_frequency(field, w))
-        found: dict[str, Postings] = {order[0]: self.postings(field, order[0])}
+        positions = len(words) > 1
+        found: dict[str, Postings] = {order[0]: self.postings(field, order[0], positions=positions)}
         candidates = set(found[order[0]].ids)
         for word in order[1:]:
             if not candidates:
                 return set()
             if self.doc_frequency(field, word) <= FULL_READ_SHARE * len(candidates):
-                found[word] = self.postings(field, word)
+                found[word] = self.postings(field, word, positions=positions)
             else:
-                found[word] = self.postings(field, word, sorted(candidates))
+                found[word] = self.postings(field, word, sorted(candidates), positions=positions)
             candidates &= set(found[word].ids)
         if not candidates or len(words) < 2:
             return candidates
-        decode = self.searcher.schema[field].format.decode_positions
-        encoded = {w: {d: v for d, v in zip(p.ids, p.values) if d in candidates} for w, p in found.items()}
-        matched = set()
-        for doc in candidates:
-            later = [set(decode(encoded[w][doc])) for w in words[1:]]
-            if any(all(p + k + 1 in later[k] for k in range(len(later))) for p in decode(encoded[words[0]][doc])):
-                matched.add(doc)
-        return matched
+        # each word's positions for the candidates, in docnum order (postings are ascending)
+        encoded = {w: [v for d, v in zip(p.ids, p.values) if d in candidates] for w, p in found.items()}
+        docs = sorted(candidates)
+        matched = self.searcher.schema[field].format.match_phrase([encoded[w] for w in words])
+        return {doc for doc, hit in zip(docs, matched) if hit}
 
     def date_ids(self, field: str, start: Any, end: Any, endexcl: bool) -> set[int]:
         if field != "date":
@@ -186,15 +185,19 @@ class DocSets:
         total = max(1, len(self.live()))
         scores: dict[int, float] = {}
         get = scores.get
-        within = sorted(docnums)
+        within: list[int] | None = None
         for field, word in sorted(set(iter_scoring_terms(q))):
             frequency = self.doc_frequency(field, word)
             if not frequency:
                 continue
             idf = math.log(1 + total / frequency) * FIELD_BOOSTS.get(field, 1.0)
-            postings = self.postings(field, word, within)
+            postings = self._memo.get((field, word))  # read whole while matching: filter here
+            if postings is None:
+                within = sorted(docnums) if within is None else within
+                postings = self.postings(field, word, within)
             for doc, tf in zip(postings.ids, postings.weights):
-                scores[doc] = get(doc, 0.0) + idf * tf / (tf + 1.2)
+                if doc in docnums:
+                    scores[doc] = get(doc, 0.0) + idf * tf / (tf + 1.2)
         return scores
 
 

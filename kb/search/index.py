@@ -28,6 +28,18 @@ def _check_version(path: Path) -> None:
                           place=str(path))
 
 
+def drop_outdated_index(path: str | os.PathLike[str]) -> bool:
+    """Remove an index written for another schema version (derived data: rebuilt from the DB)."""
+    path = Path(path)
+    if not windex.exists_in(str(path)):
+        return False
+    marker = path / VERSION_FILE
+    if marker.exists() and marker.read_text().strip() == str(SCHEMA_VERSION):
+        return False
+    shutil.rmtree(path)
+    return True
+
+
 def open_index(path: str | os.PathLike[str], *, create: bool = True) -> Index:
     """Open the index at `path`, creating an empty one when missing (unless create=False)."""
     path = Path(path)

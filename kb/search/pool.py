@@ -25,9 +25,14 @@ POSITIONS_BYTES = 48
 
 def group_positions(words: list[str]) -> dict[str, list[int]]:
     """Each distinct word -> its positions in `words`, ascending."""
-    positions: defaultdict[str, list[int]] = defaultdict(list)
+    positions: dict[str, list[int]] = {}
+    get = positions.get
     for pos, word in enumerate(words):
-        positions[word].append(pos)
+        found = get(word)
+        if found is None:
+            positions[word] = [pos]
+        else:
+            found.append(pos)
     return positions
 
 
@@ -49,7 +54,7 @@ class PostingPool:
         self.raw: set[str] = set()
         self.lengths: dict[str, array] = {}  # field -> per-doc token count (scorable fields)
         self.size = 0
-        self._single: dict[object, dict[int, bytes]] = {}  # encode -> position -> encoded [position]
+        self._single: dict[object, list[bytes]] = {}  # encode -> encoded [position], by position
 
     def add_counts(self, field: str, docnum: int, counts: Mapping[str, int]) -> None:
         """Term -> frequency of one field of one message (a field without positions)."""
@@ -69,22 +74,24 @@ class PostingPool:
         """Term -> its positions (`group_positions`) in one field of one message."""
         self.positional.add(field)
         terms = self.fields[field]
-        added = 0
-        single = self._single.setdefault(encode, {})  # most words occur once: encode each position once
+        get = terms.get
+        single = self._single.setdefault(encode, [])  # most words occur once: encode each position once
+        if len(single) < len(positions):  # positions of n distinct words reach at least n - 1
+            single.extend(encode([pos]) for pos in range(len(single), 2 * len(positions)))
+        new = 0
         for word, poslist in positions.items():
-            if len(poslist) == 1:
-                value = single.get(poslist[0])
-                if value is None:
-                    value = single[poslist[0]] = encode(poslist)
+            count = len(poslist)
+            if count == 1 and poslist[0] < len(single):
+                value = single[poslist[0]]
             else:
                 value = encode(poslist)
-            postings = terms.get(word)
+            postings = get(word)
             if postings is None:
-                terms[word] = [docnum, len(poslist), value]
-                added += TERM_BYTES
+                terms[word] = [docnum, count, value]
+                new += 1
             else:
-                postings += (docnum, len(poslist), value)
-        self.size += added + (POSTING_BYTES + POSITIONS_BYTES) * len(positions)
+                postings += (docnum, count, value)
+        self.size += new * TERM_BYTES + (POSTING_BYTES + POSITIONS_BYTES) * len(positions)
 
     def add_raw(self, field: str, docnum: int, items: Iterator[tuple[bytes, int, float, bytes]]) -> None:
         """whoosh's own (term bytes, freq, weight, value) items of one field of one message."""

@@ -135,6 +135,21 @@ def test_a_stale_index_version_makes_every_thread_wait(tmp_path: Path) -> None:
     assert find_pending(factory, index).index == 2
 
 
+def test_an_index_of_another_schema_is_rebuilt_by_the_next_ingest(tmp_path: Path) -> None:
+    from kb.search.index import VERSION_FILE
+
+    factory, index = make_kb(tmp_path)
+    run_ingest(factory, [str(write_mbox(tmp_path / "a.mbox", [mail("1@x"), mail("3@x")]))], workers=0,
+               index_dir=index)
+    (index / VERSION_FILE).write_text("0\n")  # as an older kb left it
+    with factory() as s:
+        s.execute(update(StageLedger).where(StageLedger.stage == INDEX).values(version="schema 0"))
+        s.commit()
+    assert run_ingest(factory, [], workers=0, index_dir=index).indexed == 2
+    assert set(list_indexed(index)) == {"1@x", "3@x"}
+    assert find_pending(factory, index).index == 0
+
+
 @pytest.mark.parametrize("loaded", [False, True])
 def test_maintainers_digest_names_the_loaded_data(tmp_path: Path, loaded: bool) -> None:
     from ingest.store.findings import load_maintainers_digest

@@ -102,9 +102,11 @@ def test_reading_within_skips_to_the_wanted_documents(tmp_path: Path, monkeypatc
         within = [0, 5, 6, 200, 255, 256, 300, 399]
         assert adapter.read_postings(leaf, "to_addr", "tejun", within)[0] == [0, 6, 200, 255, 256, 399]
         assert adapter.read_postings(leaf, "to_addr", "tejun", [])[0] == []
-        body = adapter.read_postings(leaf, "body_new", "the")
-        part = adapter.read_postings(leaf, "body_new", "the", body[0][::7])
+        body = adapter.read_postings(leaf, "body_new", "the", values=True)
+        part = adapter.read_postings(leaf, "body_new", "the", body[0][::7], values=True)
         assert part == (body[0][::7], body[1][::7], body[2][::7]) and part[2]
+        assert adapter.read_postings(leaf, "body_new", "the")[:2] == body[:2]  # positions only when asked
+        assert adapter.read_postings(leaf, "body_new", "the")[2] == []
 
 
 def count_inlined(path: Path) -> tuple[int, int]:
