@@ -17,6 +17,7 @@ paths give the same postings (tests compare them).
 from __future__ import annotations
 
 import os
+from bisect import bisect_right
 from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any
@@ -128,16 +129,14 @@ def _read_block_data(m: Any, keep_values: bool, within: list[int] | None) -> Pos
             if keep_values:
                 values.extend(data[2])
         else:
-            wanted = set()
-            while target < len(within) and within[target] <= m._maxid:
-                wanted.add(within[target])
-                target += 1
-            for i, doc in enumerate(block_ids):
-                if doc in wanted:
-                    ids.append(doc)
-                    weights.append(block_weights[i])
-                    if keep_values:
-                        values.append(data[2][i])
+            end = bisect_right(within, m._maxid, target)
+            wanted = set(within[target:end])
+            target = end
+            chosen = [i for i, doc in enumerate(block_ids) if doc in wanted]
+            ids.extend(map(block_ids.__getitem__, chosen))
+            weights.extend(map(block_weights.__getitem__, chosen))
+            if keep_values:
+                values.extend(map(data[2].__getitem__, chosen))
         m._next_block()
     return ids, weights, values
 

@@ -205,8 +205,8 @@ class _FastPositions(formats.Positions):
         of the phrase's word k in candidate i. Word k must sit at a position of word 0 plus k.
 
         One pass of sorted-array intersections over every candidate at once: each position
-        becomes the key (candidate << 32 | position - k); a document whose value is wide is
-        checked on its own."""
+        becomes the key (candidate << 32 | position - k), ascending since candidates and their
+        positions are; a document whose value is wide is checked on its own."""
         count = len(columns[0])
         lengths = [np.fromiter(map(len, values), np.int64, count) for values in columns]
         wide = np.zeros(count, bool)
@@ -219,10 +219,10 @@ class _FastPositions(formats.Positions):
             owner = np.repeat(np.flatnonzero(~wide), length[~wide] // 2)
             key = (owner << 32) | found
             key = key[found >= 0]
-            keys = key if keys is None else np.intersect1d(keys, key, assume_unique=k > 1)
+            keys = key if keys is None else _intersect_sorted(keys, key)
         matched = np.zeros(count, bool)
-        if keys is not None and keys.size:
-            matched[np.unique(keys >> 32)] = True
+        if keys is not None:
+            matched[keys >> 32] = True
         for i in np.flatnonzero(wide).tolist():
             matched[i] = self._match_one([column[i] for column in columns])
         return matched.tolist()
@@ -248,6 +248,14 @@ class _FastPositions(formats.Positions):
         boost = self.field_boost
         for word, poslist in poses.items():
             yield word, len(poslist), len(poslist) * boost, self.encode(poslist)
+
+
+def _intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The values in both ascending arrays of distinct values (a binary search per value of a)."""
+    if not a.size or not b.size:
+        return a[:0]
+    at = np.minimum(np.searchsorted(b, a), b.size - 1)
+    return a[b[at] == a]
 
 
 class _FastFrequency(formats.Frequency):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh import index as windex
 from whoosh import query as wq
 
-from kb.search.analysis import MAX_TERM_LENGTH, build_schema, split_words
+from kb.search.analysis import MAX_TERM_LENGTH, _intersect_sorted, build_schema, split_words
 
 
 def positions_format():  # noqa: ANN201 - whoosh's Format
@@ -69,3 +70,10 @@ def test_match_phrase_checks_every_candidate_at_once(documents: list[list[int]],
         same = [j for j, other in enumerate(phrase) if other == word]
         columns[k] = [fmt.encode(sorted({doc[j] for j in same})) for doc in documents]
     assert fmt.match_phrase(columns) == matched
+
+
+@pytest.mark.parametrize("a, b", [([], [1]), ([1, 5, 9], [5]), ([2, 4], [1, 3, 5]), ([1, 2, 3], [1, 2, 3]),
+                                  ([7, 8, 1 << 40], [0, 8, 1 << 40, 1 << 41])])
+def test_intersect_sorted_keeps_the_values_in_both(a: list[int], b: list[int]) -> None:
+    found = _intersect_sorted(np.array(a, np.int64), np.array(b, np.int64))
+    assert found.tolist() == sorted(set(a) & set(b))
