@@ -77,7 +77,7 @@ class DocSets:
                 end = offset + leaf.doc_count_all()
                 local = [d - offset for d in within[bisect_left(within, offset):bisect_left(within, end)]]
             leaf_ids, leaf_weights, leaf_values = adapter.read_postings(leaf, field, text, local, positions)
-            ids.extend(d + offset for d in leaf_ids)
+            ids.extend(map(offset.__add__, leaf_ids) if offset else leaf_ids)
             weights.extend(leaf_weights)
             values.extend(leaf_values)
         result = Postings(ids, weights, values)

@@ -122,13 +122,12 @@ class IndexSearcher:
             return [], scores
         dates = self._load_dates()
 
-        def key(docnum: int) -> tuple[float, int]:
-            return scores.get(docnum, 0.0), dates[docnum]
-
+        get = scores.get
         # docs matched only through dates/OR branches without words score 0, newest first
+        ranked = [(get(d, 0.0), dates[d], d) for d in docnums]
         if not threads:
-            return [(d, 1) for d in heapq.nlargest(limit, docnums, key=key)], scores
-        return self._fold(sorted(docnums, key=key, reverse=True), limit), scores
+            return [(d, 1) for _score, _date, d in heapq.nlargest(limit, ranked)], scores
+        return self._fold([d for _score, _date, d in sorted(ranked, reverse=True)], limit), scores
 
     def _fold(self, order: list[int], limit: int) -> list[tuple[int, int]]:
         """One (docnum, revisions) per thread, and per patch series across its revisions.
