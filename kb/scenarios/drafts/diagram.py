@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from kb.scenarios.drafts.columns import find_leaves, split_cells
-from kb.scenarios.drafts.kernel_names import DEFAULT_BITS, BitAccess, find_bit_access, find_lifetime, is_uaf_marked
+from kb.scenarios.drafts.kernel_names import (DEFAULT_BITS, BitAccess, find_bit_access, find_lifetime,
+                                              find_lock_wrapper, is_uaf_marked)
 from kb.scenarios.drafts.model import DraftModel, DraftThread, Line, RaceFacts, make_ident
 from kb.scenarios.drafts.text import clean_report
 from kb.scenarios.primitives import find_primitive
@@ -171,6 +172,13 @@ class LineMapper:
         access = find_bit_access(name, [arg.strip() for arg in args.split(",")] if args.strip() else [])
         if access is not None:
             return self.map_bit(access, cell, thread)
+        wrapper = find_lock_wrapper(name) if prim is None else ("", "")
+        if wrapper[0]:  # `cgroup_lock()`, `inode_lock(inode)`: an exclusive lock of its own
+            loc = f"{self.location(first)}.lock" if first else f"{make_ident(wrapper[1], 'lock')}_lock"
+            if wrapper[0] == "unlock" and not is_held(thread, loc):
+                return [Line(f"// {cell}", False)]
+            self.locks.add(loc)
+            return [Line(f"spin_{wrapper[0]}(&{loc});   // {cell}", True, "lock")]
         if not first:
             return self.map_by_name(name, cell, thread, leaf)
         if FREE_RE.match(name) or name in ("kfree_rcu", "call_rcu"):
@@ -328,7 +336,7 @@ def label_column(name: str, cells: list[str]) -> str:
     head = cells[0].rstrip(";").removesuffix("()") if cells else ""
     is_function = bool(re.fullmatch(r"[A-Za-z_]\w*", head)) and find_primitive(head) is None \
         and not BARE_LOCK.match(head) and not LIST_READ.match(head) and not LIST_WRITE.match(head) \
-        and find_bit_access(head, []) is None
+        and find_bit_access(head, []) is None and not find_lock_wrapper(head)[0]
     return head if is_function else make_ident(name, "cpu").lower()
 
 
@@ -353,6 +361,12 @@ def choose_null_condition(model: DraftModel, mapper: LineMapper) -> str:
             model.init.append(f"{loc} = 1;   // not NULL until a thread clears it")
             return f"{model.threads.index(thread)}:{reg}=0"
     return ""
+
+
+def is_held(thread: DraftThread, lock: str) -> bool:
+    codes = [line.code for line in thread.lines if line.mapped]
+    return sum(code.startswith(f"spin_lock(&{lock})") for code in codes) > \
+        sum(code.startswith(f"spin_unlock(&{lock})") for code in codes)
 
 
 def release_held_locks(thread: DraftThread) -> None:

@@ -6,6 +6,8 @@
   the kernel keeps that bit.
 - Lifetime verbs in a function's name: `X_free`, `X_destroy`, `X_release`, `free_X` free an X;
   `X_put`/`put_X` drop a reference, `X_get`/`get_X` take one, `X_tryget` tries to.
+- Lock wrappers named `X_lock`/`X_unlock` (`cgroup_lock()`, `inode_lock(inode)`) take and release
+  an exclusive lock of their own; read-side ones (`X_read_lock`) are left alone.
 - A line that says it is where freed memory is used: "use after free", "UAF", "<- use-after-free".
 """
 
@@ -22,6 +24,7 @@ MAPPING_FLAGS = {"anon", "ksm", "movable"}  # kept in page->mapping's low bits, 
 LIFETIME_SUFFIX = re.compile(r"^_*([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*?)_(free|destroy|release|put|get|tryget)$")
 LIFETIME_PREFIX = re.compile(r"^_*(free|destroy|release|put|get)_([A-Za-z][A-Za-z0-9_]*)$")
 LIFETIME_KIND = {"free": "free", "destroy": "free", "release": "free", "put": "put", "get": "get", "tryget": "tryget"}
+LOCK_WRAPPER = re.compile(r"^_*([A-Za-z][A-Za-z0-9_]*?)_(lock|unlock)(?:_irq|_irqsave|_irqrestore|_bh)?$")
 UAF_MARK = re.compile(r"\b(?:use[- ]after[- ]free|UAF)\b", re.I)
 DEFAULT_BITS = "flags.bit"  # the one bit a diagram names by its operations alone (`clear_bit`, `test_bit()`)
 
@@ -75,6 +78,14 @@ def find_lifetime(name: str) -> tuple[str, str]:
     if prefix:
         return LIFETIME_KIND[prefix.group(1)], prefix.group(2)
     return "", ""
+
+
+def find_lock_wrapper(name: str) -> tuple[str, str]:
+    """(lock | unlock, the lock's owner) for a wrapper named `X_lock`/`X_unlock`, else ("", "")."""
+    match = LOCK_WRAPPER.match(name)
+    if not match or match.group(1) == "read" or match.group(1).endswith(("_read", "_try", "_is")):
+        return "", ""
+    return match.group(2), match.group(1)
 
 
 def is_uaf_marked(cell: str) -> bool:

@@ -50,6 +50,12 @@ DIAGRAM_CUT = """  CPU A                                   CPU B
                                           mutex_lock(&dev->io   <== waits for CPU A
   mutex_lock(&hub->big   <== waits for CPU B
 """
+# lock wrappers taken in opposite orders; an unlock of a lock the column does not hold stays a comment
+DIAGRAM_WRAPPERS = """CPU0                          CPU1
+gizmo_lock(g)                 hub_unlock()
+hub_lock()                    hub_lock()
+                              gizmo_lock(g)
+"""
 # the marked line could mean either of two freed objects: it stays a comment
 DIAGRAM_AMBIGUOUS = """CPU0                          CPU1
 poll_events                   kfree(gadget)
@@ -78,6 +84,7 @@ CASES = [
     ("page-flags-plain", facts("data-race", DIAGRAM_FLAGS.replace("SetPage", "__SetPage")), True, "Always",
      ["frob_add_page", "frob_scan"]),
     ("cut-calls", facts("deadlock", DIAGRAM_CUT), True, "Sometimes", ["cpu_a", "cpu_b"]),
+    ("lock-wrappers", facts("deadlock", DIAGRAM_WRAPPERS), True, "Sometimes", ["cpu0", "cpu1"]),
     ("ambiguous-marker", facts("use-after-free", DIAGRAM_AMBIGUOUS), False, None, ["poll_events", "cpu1"]),
     ("caller-only", facts("use-after-free", DIAGRAM_CALLER_ONLY), False, None, ["frob_destroy", "frob_read"]),
 ]
@@ -136,3 +143,9 @@ def test_bare_bit_operations_share_the_diagram_s_one_bit() -> None:
     diagram = "CPU0                 CPU1\nclear_bit            test_and_set_bit\n"
     text = draft_race(facts("other", diagram)).text
     assert "WRITE_ONCE(flags.bit, 0);" in text and "r0 = xchg(flags.bit, 1);" in text
+
+
+def test_lock_wrappers_take_locks_of_their_own() -> None:
+    text = draft_race(facts("deadlock", DIAGRAM_WRAPPERS)).text
+    assert "spinlock_t g.lock;" in text and "spinlock_t hub_lock;" in text
+    assert text.count("spin_lock(&g.lock);") == 2 and "// hub_unlock()" in text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.scenarios.drafts.kernel_names import BitAccess, find_bit_access, find_lifetime, is_uaf_marked
+from kb.scenarios.drafts.kernel_names import BitAccess, find_bit_access, find_lifetime, find_lock_wrapper, is_uaf_marked
 
 
 @pytest.mark.parametrize("name,args,expected", [
@@ -45,6 +45,19 @@ def test_bit_operations_and_flags_are_found_by_name(name: str, args: list[str], 
 ])
 def test_lifetime_verbs_are_read_from_a_function_name(name: str, expected: tuple[str, str]) -> None:
     assert find_lifetime(name) == expected
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("cgroup_lock", ("lock", "cgroup")),
+    ("gizmo_unlock_irqrestore", ("unlock", "gizmo")),
+    ("thread_group_lock", ("lock", "thread_group")),
+    ("cpus_read_lock", ("", "")),  # a read-side lock: shared, not modelled from a name
+    ("read_lock", ("", "")),
+    ("gizmo_lock_work", ("", "")),
+    ("lock", ("", "")),
+])
+def test_lock_wrappers_are_read_from_a_function_name(name: str, expected: tuple[str, str]) -> None:
+    assert find_lock_wrapper(name) == expected
 
 
 @pytest.mark.parametrize("cell,expected", [
