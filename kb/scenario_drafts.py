@@ -13,7 +13,7 @@ from kb.errors import NotFoundError
 from kb.models import Message, Race, ScenarioLink, Thread
 from kb.models.findings import Evidence
 from kb.scenarios.drafts import Draft, FixFacts, RaceFacts, draft_race
-from kb.scenarios.drafts.diagram import HEADER_RE
+from kb.scenarios.drafts.columns import HEADER_RE
 
 MAX_REPORT = 20_000
 MAX_DIFF = 60_000

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-from kb.scenarios.drafts.diagram import draft_diagram, split_columns
+from kb.scenarios.drafts.columns import split_columns
+from kb.scenarios.drafts.diagram import draft_diagram
 from kb.scenarios.drafts.model import DraftModel, DraftThread, Line, RaceFacts, make_ident, make_label
 from kb.scenarios.drafts.text import clean_report
 
