@@ -27,7 +27,8 @@ _NOT_PROSE_RE = re.compile(r"^\s*(?:\[\s*\d+\.\d+\]|\[[A-Z]+\]\s*$|v\d+\s*(?:->|
 
 def score_fix_statement(text: str) -> int:
     """How strongly one changelog sentence states the fix (0: not at all)."""
-    if text.rstrip().endswith("?") or _NOT_PROSE_RE.match(text) or not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
+    if text.rstrip().endswith("?") or _NOT_PROSE_RE.match(text) \
+            or not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
         return 0
     if nlp.classify_line(text.splitlines()[0]) == "code":
         return 0
@@ -43,12 +44,12 @@ def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
     """(start, end) of the own changelog sentence (before the diff) that best states the fix;
     the later one on a tie (changelogs state the problem first), None below MIN_SCORE."""
     limit = nlp.find_patch_start(msg.body)
-    best, best_score = None, MIN_SCORE - 1
+    best, best_score = None, MIN_SCORE
     for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
         if b > limit:
             break
         score = score_fix_statement(text)
-        if score >= best_score and score > MIN_SCORE - 1:
+        if score >= best_score:
             best, best_score = (a, b), score
     return best
 

@@ -272,7 +272,8 @@ def find_addressing_postings(thread: ThreadText, races: list[RaceFinding], scan:
     functions = find_racing_functions(races)
     race_messages = {e.message_id for r in races for e in r.evidence}
     return {i for i, ms in enumerate(scan.messages) if is_patch_posting(ms.message)
-            and not is_machine_mail(ms.message) and addresses_race(ms.message, ms.low, functions, race_messages, i == 0)}
+            and not is_machine_mail(ms.message)
+            and addresses_race(ms.message, ms.low, functions, race_messages, i == 0)}
 
 
 def shorten_summary(text: str, limit: int = 120) -> str:

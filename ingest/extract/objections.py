@@ -17,6 +17,7 @@ from ingest.extract.types import FixFinding, MessageText, ObjectionFinding, Thre
 
 VERSION = "0.1"
 MAX_PER_MESSAGE = 2     # no message of the labelled corpus holds more than two objections
+SENTENCE_CUES = ("objection", "objection_challenge", "objection_review")   # a sentence needs one
 REASON_ORDER = ("stable-backport", "style", "scalability", "performance", "complexity",
                 "correctness")
 
@@ -85,7 +86,7 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
         msg = ms.message
         own = fold_text(msg.own_text())
         if ctx.order[msg.message_id] < first_fix or not any(
-                cues[name].may_match_lower(own) for name in ("objection", "objection_challenge", "objection_review")):
+                cues[name].may_match_lower(own) for name in SENTENCE_CUES):
             continue
         decided: list[tuple[int, int, str, int, dict]] = []
         pending: list[tuple[int, int, str, int, dict]] = []
@@ -96,9 +97,10 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
             low = fold_text(text)
             if not cues["objection"].search_lower(low) and not cues["objection_review"].search_lower(low) \
                     and not (text.rstrip().endswith("?") and cues["objection_challenge"].search_lower(low)):
-                continue
+                continue    # no pushback word, and no challenging question
             target, quoted = find_target_fix(msg, thread, fixes, text, a, folded)
-            if target is None or (fixes[target].message_id, fixes[target].evidence[0].start) == (msg.message_id, a):
+            if target is None or (fixes[target].message_id, fixes[target].evidence[0].start) == \
+                    (msg.message_id, a):
                 continue    # a counter-proposal objects to an earlier fix, never to itself
             features = find_objection_features(ctx, msg, a, text, fixes[target], quoted)
             if is_objection(features):
