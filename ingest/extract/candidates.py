@@ -113,8 +113,8 @@ def find_fix_candidates(thread: ThreadText, scan: ThreadScan, branch: set[str],
     return out
 
 
-OBJECTION_CUES = ("objection", "objection_strong", "objection_challenge", "objection_negative",
-                  "objection_etiquette", "fix_prose", "fix_mechanism")
+OBJECTION_CUES = ("objection", "objection_strong", "objection_challenge", "objection_review",
+                  "objection_negative", "objection_etiquette", "fix_prose", "fix_mechanism")
 _STRUCTURE_KEYS = ("under_quoted_hunk", "under_quoted_fix", "sender_is_author", "fix_is_patch",
                    "message_acks", "message_applies", "revised_after", "author_replied")
 

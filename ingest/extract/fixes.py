@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 from ingest.extract import nlp
+from ingest.extract.changelog import find_diff_intro, find_fix_statement
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan, has_subject_race, scan_thread
+from ingest.extract.mailkind import is_machine_mail
 from ingest.extract.outcomes import (
     REPLY_RE, StatusCues, find_status, find_status_cues, is_revision_of, patch_title,
 )
@@ -44,20 +46,6 @@ def is_patch_posting(msg: MessageText) -> bool:
         return True
     own = msg.own_text()
     return bool(_DIFF_RE.search(own))
-
-
-def _changelog_quote(msg: MessageText) -> tuple[int, int] | None:
-    """The changelog sentence that says how the patch fixes the problem."""
-    cues = load_cue_sets()
-    limit = nlp.find_patch_start(msg.body)
-    sentences = [s for s in nlp.iter_own_sentences(msg.body, msg.own_spans) if s[1] <= limit]
-    for a, b, text in sentences:
-        if cues["patch_changelog_fix"].search(text) and cues["fix_mechanism"].search(text):
-            return a, b
-    for a, b, text in sentences:
-        if cues["fix_prose"].search(text) and nlp.classify_line(text.splitlines()[0]) != "code":
-            return a, b
-    return None
 
 
 def find_race_index(text: str, races: list[RaceFinding]) -> int | None:
@@ -201,9 +189,10 @@ def addresses_race(msg: MessageText, prose_low: str, functions: set[str], race_m
 
 
 def find_patch_evidence(msg: MessageText) -> tuple[str, EvidenceSpan]:
-    """(quote, evidence) of a patch fix: the changelog sentence that states the fix, else the
-    patch subject (an empty span: the subject is not part of the body)."""
-    span = _changelog_quote(msg)
+    """(quote, evidence) of a patch fix: the changelog sentence that states the fix, else (a
+    diff in a reply) the sentence offering the diff, else the patch subject (an empty span: the
+    subject is not part of the body; a reply's subject names the patch it answers)."""
+    span = find_fix_statement(msg) or (find_diff_intro(msg) if REPLY_RE.match(msg.subject or "") else None)
     if span:
         ev = make_evidence(msg, span[0], span[1], "fixes.patch", 0.8)
         return ev.quote, ev
@@ -283,6 +272,7 @@ def find_addressing_postings(thread: ThreadText, races: list[RaceFinding], scan:
     functions = find_racing_functions(races)
     race_messages = {e.message_id for r in races for e in r.evidence}
     return {i for i, ms in enumerate(scan.messages) if is_patch_posting(ms.message)
+            and not is_machine_mail(ms.message)
             and addresses_race(ms.message, ms.low, functions, race_messages, i == 0)}
 
 

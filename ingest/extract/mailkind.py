@@ -1,7 +1,7 @@
 """Mail that is nobody's own word about a race: robots (syzbot, build and test robots, bots of
 patchwork and pr-tracker), backports (AUTOSEL, stable review series, `[PATCH 6.1.y]`) and pull
-requests. Their prose starts no race (a sanitizer report they carry still does), and they
-neither propose fixes nor object.
+requests. Their prose starts no race, and they neither propose fixes nor object. A sanitizer
+report a robot sends still starts one; a report restated in a backport's changelog does not.
 """
 
 from __future__ import annotations
@@ -36,8 +36,12 @@ def is_backport_or_pull_subject(subject: str) -> bool:
     return bool(_BACKPORT_TAG_RE.search(tag) or _PULL_TAG_RE.search(tag))
 
 
+def is_backport_posting(msg: MessageText) -> bool:
+    """A backport or pull request posting (not a human reply to one): the changelogs it carries,
+    sanitizer reports included, restate commits made elsewhere."""
+    return not _REPLY_RE.match(msg.subject or "") and is_backport_or_pull_subject(msg.subject)
+
+
 def is_machine_mail(msg: MessageText) -> bool:
     """A robot's mail, or a backport or pull request posting (not a human reply to one)."""
-    if is_robot_sender(msg.author_name, msg.author_email):
-        return True
-    return not _REPLY_RE.match(msg.subject or "") and is_backport_or_pull_subject(msg.subject)
+    return is_robot_sender(msg.author_name, msg.author_email) or is_backport_posting(msg)

@@ -66,6 +66,7 @@ def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, te
         "cue_strong": bool(cues["objection_strong"].search_lower(low)),
         "cue_any": bool(cues["objection"].search_lower(low)),
         "cue_challenge": bool(cues["objection_challenge"].search_lower(low)),
+        "cue_review": bool(cues["objection_review"].search_lower(low)),
         "cue_negative": bool(cues["objection_negative"].search_lower(low)),
         "cue_etiquette": bool(cues["objection_etiquette"].search_lower(low)),
         "question": text.rstrip().endswith("?"),
@@ -91,7 +92,9 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
     that applies the patch; the fix's own author only with a strong cue against a prose
     alternative (never against his patch); a strong cue is enough; an ack's weak cues
     count only under the quoted patch; a challenging question counts under the quoted patch or
-    with another cue; a weak cue needs the text classifier's score (`model_score`)."""
+    with another cue; review pushback ("only hides the race", "still hangs", "rather than")
+    counts placed under a posted patch (not in a discussion of prose ideas); a weak cue needs
+    the text classifier's score (`model_score`)."""
     if f["sender_is_robot"] or f["own_posting"] or f["cue_etiquette"] or f["message_applies"] \
             or f["cue_negative"]:
         return False
@@ -104,6 +107,8 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
         return False        # an ack's asides are not objections unless aimed at the patch text
     challenge = f["cue_challenge"] and f["question"]
     if challenge and (placed or f["cue_any"]):
+        return True
+    if f["cue_review"] and placed and f["fix_is_patch"]:
         return True
     return f["cue_any"] and (challenge or (model_score is not None and model_score >= threshold))
 

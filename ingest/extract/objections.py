@@ -16,7 +16,8 @@ from ingest.extract.races import make_evidence
 from ingest.extract.types import FixFinding, MessageText, ObjectionFinding, ThreadText
 
 VERSION = "0.1"
-MAX_PER_MESSAGE = 4
+MAX_PER_MESSAGE = 2     # no message of the labelled corpus holds more than two objections
+SENTENCE_CUES = ("objection", "objection_challenge", "objection_review")   # a sentence needs one
 REASON_ORDER = ("stable-backport", "style", "scalability", "performance", "complexity",
                 "correctness")
 
@@ -76,15 +77,16 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
     cues = load_cue_sets()
     ctx = build_context(thread, scan)
     first_fix = min(ctx.order.get(f.message_id, 0) for f in fixes)
-    fix_spans = {(f.message_id, e.start) for f in fixes for e in f.evidence}
+    # a patch's changelog is no objection; a prose counter-proposal ("rather than X, ...") can be
+    fix_spans = {(f.message_id, e.start) for f in fixes if f.kind == "patch" for e in f.evidence}
     out: list[ObjectionFinding] = []
     # a web page holding a whole quoted discussion is one "message": more per message
     per_message = MAX_PER_MESSAGE if len(thread.messages) > 1 else 3 * MAX_PER_MESSAGE
     for ms in scan.messages:
         msg = ms.message
         own = fold_text(msg.own_text())
-        if ctx.order[msg.message_id] < first_fix or not (
-                cues["objection"].may_match_lower(own) or cues["objection_challenge"].may_match_lower(own)):
+        if ctx.order[msg.message_id] < first_fix or not any(
+                cues[name].may_match_lower(own) for name in SENTENCE_CUES):
             continue
         decided: list[tuple[int, int, str, int, dict]] = []
         pending: list[tuple[int, int, str, int, dict]] = []
@@ -93,12 +95,13 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
             if a >= limit or (msg.message_id, a) in fix_spans:
                 continue
             low = fold_text(text)
-            if not cues["objection"].search_lower(low) and not (
-                    text.rstrip().endswith("?") and cues["objection_challenge"].search_lower(low)):
-                continue
+            if not cues["objection"].search_lower(low) and not cues["objection_review"].search_lower(low) \
+                    and not (text.rstrip().endswith("?") and cues["objection_challenge"].search_lower(low)):
+                continue    # no pushback word, and no challenging question
             target, quoted = find_target_fix(msg, thread, fixes, text, a, folded)
-            if target is None:
-                continue
+            if target is None or (fixes[target].message_id, fixes[target].evidence[0].start) == \
+                    (msg.message_id, a):
+                continue    # a counter-proposal objects to an earlier fix, never to itself
             features = find_objection_features(ctx, msg, a, text, fixes[target], quoted)
             if is_objection(features):
                 decided.append((a, b, text, target, features))

@@ -14,7 +14,7 @@ from ingest.extract import nlp
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.diagrams import find_diagrams
 from ingest.extract.gate import ThreadScan, has_weak_race_cue, scan_message, scan_thread
-from ingest.extract.mailkind import is_machine_mail
+from ingest.extract.mailkind import is_backport_posting, is_machine_mail
 from ingest.extract.reports import Report, find_reports
 from ingest.extract.types import EvidenceSpan, MessageText, RaceFinding, ThreadText
 
@@ -163,8 +163,8 @@ def extract_races(thread: ThreadText, use_model: bool = True,
         return races
     seen_keys: set = set()
     for ms in scan.messages:
-        if not ms.report_cue:
-            continue
+        if not ms.report_cue or is_backport_posting(ms.message):
+            continue    # a backport restates an upstream changelog's report: nobody reports here
         msg = ms.message
         for rep in find_reports(msg.body):
             if rep.kind == "kasan" and len(rep.functions) < 2:

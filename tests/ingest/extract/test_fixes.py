@@ -139,3 +139,31 @@ def test_whole_thread_is_branch_when_its_root_reports_the_race():
                              author="Cy", email="cy@x.org", reply_to=parent))
     t = make_thread("race in foo", *msgs)
     assert {f.message_id for f in extract_fixes(t, extract_races(t))} == {"far@x"}
+
+
+DRAFT = ("diff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n"
+         "@@ -1,2 +1,3 @@ void foo_put(struct foo *f)\n+\tspin_lock(&foo_lock);\n")
+
+
+@pytest.mark.parametrize("reply,quote,extractor", [
+    ("I see it now.\nSomething like this (untested):\n\n" + DRAFT, "Something like this (untested):",
+     "fixes.patch"),                                       # the sentence offering the diff
+    (DRAFT, "foo: fix race", "fixes.subject"),            # nothing before the diff: the subject
+])
+def test_a_replys_draft_diff_is_stated_by_its_own_text(reply, quote, extractor):
+    t = make_thread("[PATCH] foo: fix race",
+                    make_message("p@x", RACE + "\nFix this by taking foo_lock in foo_get().\n---\n" + DRAFT,
+                                 subject="[PATCH] foo: fix race"),
+                    make_message("r@x", reply, author="Bob", email="bob@x.org",
+                                 subject="Re: [PATCH] foo: fix race", reply_to="p@x"))
+    (fix,) = [f for f in extract_fixes(t, extract_races(t)) if f.message_id == "r@x"]
+    assert fix.kind == "patch" and fix.quote == quote and fix.evidence[0].extractor == extractor
+
+
+def test_a_backport_posting_proposes_no_fix():
+    subject = "[PATCH AUTOSEL 6.1 03/09] foo: fix race in foo_put"
+    body = RACE + "\nFix this by taking foo_lock in foo_put().\n---\n" + DRAFT
+    t = make_thread(subject, make_message("b@x", body, "Sasha Levin", "sasha@example.org", subject=subject),
+                    make_message("r@x", RACE + "I think foo_put() is racy here too.", author="Bob",
+                                 email="bob@x.org", subject="Re: " + subject, reply_to="b@x"))
+    assert [f for f in extract_fixes(t, extract_races(t)) if f.message_id == "b@x"] == []

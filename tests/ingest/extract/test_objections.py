@@ -121,3 +121,40 @@ def test_author_changelog_is_no_objection():
     t = make_thread("[PATCH] foo: fix race",
                     make_message("p@x", body, *ANN, subject="[PATCH] foo: fix race"))
     assert extract_objections(t, extract_fixes(t, extract_races(t))) == []
+
+
+PROSE_ROOT = ("There is a race between foo_get() and foo_put() on foo->ref.\n"
+              "How about we take foo_lock in foo_get() instead?\n")
+
+
+@pytest.mark.parametrize("thread_kind,is_objection", [
+    ("patch", True),       # review pushback placed under a posted patch
+    ("prose", False),      # the same words in a discussion of a prose idea
+])
+def test_review_pushback_counts_under_a_posted_patch(thread_kind, is_objection):
+    reply = "> Fix this by taking foo_lock in foo_get().\n\nA lock there only hides the race."
+    if thread_kind == "patch":
+        t = patch_thread(QUOTED_HUNK + reply)
+    else:
+        t = make_thread("race in foo", make_message("p@x", PROSE_ROOT, *ANN),
+                        make_message("r@x", "> How about we take foo_lock in foo_get() instead?\n\n"
+                                     "A lock there only hides the race.", *BOB, reply_to="p@x"))
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert bool(objs) is is_objection
+
+
+def test_at_most_two_objections_per_message():
+    reply = QUOTED_HUNK + ("NAK, that doesn't fix the race. This is overkill. "
+                           "I'm not convinced the lock helps. The lock is too costly on the fault path.")
+    t = patch_thread(reply)
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert len(objs) == 2 and objs[0].quote.startswith("NAK")
+
+
+def test_a_counter_proposal_is_a_fix_and_an_objection_to_the_earlier_fix():
+    reply = QUOTED_HUNK + "We could use READ_ONCE() in foo_get() instead, I would rather not take the lock."
+    t = patch_thread(reply)
+    fixes = extract_fixes(t, extract_races(t))
+    objs = [o for o in extract_objections(t, fixes) if o.message_id == "r@x"]
+    assert any(f.message_id == "r@x" and f.kind == "prose" for f in fixes)
+    assert objs and fixes[objs[0].against_fix].message_id == "p@x"

@@ -150,3 +150,13 @@ def test_subject_only_race_names_its_path():
     thread = make_thread(subject, make_message("<p@x>", "Fix it by taking the lock first.", subject=subject))
     races = extract_races(thread)
     assert [r.participants for r in races] == [("splitting the huge page",)]
+
+
+@pytest.mark.parametrize("author,email,subject,expect", [
+    ("syzbot", "syzbot+0a1b2c3d@example.com", "KASAN: slab-use-after-free in foo_read", True),
+    ("Sasha Levin", "sasha@example.org", "[PATCH AUTOSEL 6.1 03/09] foo: fix uaf in foo_read", False),
+])
+def test_a_report_restated_in_a_backport_starts_no_race(author, email, subject, expect):
+    freed = "Freed by task 2:\n kfree+0x1/0x2\n foo_release+0x1/0x2\n\n"
+    t = make_thread(subject, make_message("k@x", KASAN + freed, author, email, subject=subject))
+    assert bool([r for r in extract_races(t) if r.source == "kasan"]) is expect

@@ -1,0 +1,62 @@
+"""The sentence of a patch's changelog that states the fix ("Fix this by ...", "So add ...",
+"To solve this, we take ..."), chosen by a score over cue sets, not by the first cue hit.
+
+A changelog first describes the problem and then says what the patch does; the sentence that
+says it carries a fix verb in the imperative, "this patch", "to fix/avoid ...", "instead", or a
+"should/need to" remedy, and names a mechanism (lock, barrier, reference ...). Report lines,
+questions, version notes ("v1->v2: ...") and code never state the fix. Without a sentence that
+scores at least MIN_SCORE the caller falls back to the patch subject.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.extract import nlp
+from ingest.extract.cues import fold_text, load_cue_sets
+from ingest.extract.types import MessageText
+
+MIN_SCORE = 3
+MIN_WORDS, MAX_WORDS = 4, 60     # "Add it." names nothing; a paragraph is not one statement
+# (cue set, weight): the evidence that a sentence says what the patch does
+WEIGHTS = (("patch_changelog_fix", 3), ("fix_prose", 2), ("changelog_fix_verb", 3),
+           ("changelog_fix_remedy", 2), ("fix_mechanism", 1))
+_NOT_PROSE_RE = re.compile(r"^\s*(?:\[\s*\d+\.\d+\]|\[[A-Z]+\]\s*$|v\d+\s*(?:->|:|-)|changes? (?:in|since)\b|"
+                           r"call trace|[A-Z]+:\s+\S+\+0x)", re.IGNORECASE)
+
+
+def score_fix_statement(text: str) -> int:
+    """How strongly one changelog sentence states the fix (0: not at all)."""
+    if text.rstrip().endswith("?") or _NOT_PROSE_RE.match(text) \
+            or not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
+        return 0
+    if nlp.classify_line(text.splitlines()[0]) == "code":
+        return 0
+    cues = load_cue_sets()
+    low = fold_text(text)
+    hits = [w for name, w in WEIGHTS if cues[name].search_lower(low)]
+    if not hits or hits == [1]:
+        return 0        # a mechanism word alone describes the problem as often as the fix
+    return sum(hits)
+
+
+def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
+    """(start, end) of the own changelog sentence (before the diff) that best states the fix;
+    the later one on a tie (changelogs state the problem first), None below MIN_SCORE."""
+    limit = nlp.find_patch_start(msg.body)
+    best, best_score = None, MIN_SCORE
+    for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
+        if b > limit:
+            break
+        score = score_fix_statement(text)
+        if score >= best_score:
+            best, best_score = (a, b), score
+    return best
+
+
+def find_diff_intro(msg: MessageText) -> tuple[int, int] | None:
+    """(start, end) of the last own sentence before a reply's diff (the sentence that offers
+    it: "Something like this (untested):"), None when the diff comes first."""
+    limit = nlp.find_diff_start(msg.body)
+    before = [(a, b) for a, b, _ in nlp.iter_own_sentences(msg.body, msg.own_spans) if b <= limit]
+    return before[-1] if before else None

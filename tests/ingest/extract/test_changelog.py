@@ -1,0 +1,45 @@
+import pytest
+
+from ingest.extract.changelog import MIN_SCORE, find_diff_intro, find_fix_statement, score_fix_statement
+from tests.ingest.extract.helpers import make_message
+
+PROBLEM = ("foo_put() can free foo while foo_get() still reads foo->ref, and the reader then\n"
+           "dereferences freed memory.\n\n")
+DIFF = "---\ndiff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n@@ -1 +1 @@\n+\tspin_lock(&l);\n"
+
+
+@pytest.mark.parametrize("sentence,states_fix", [
+    ("Fix this by taking foo_lock in foo_put().", True),           # "Fix this by" + mechanism
+    ("So add a refcount to foo for the async release path.", True),  # imperative after "So"
+    ("Move the check under foo_lock.", True),                       # bare imperative
+    ("To close the window, recheck foo->ref after taking foo_lock.", True),  # "To fix ..., VERB"
+    ("It is recommended to add READ_ONCE and WRITE_ONCE to the reads.", True),
+    ("foo_put() should hold foo_lock as foo_get() does.", True),    # a "should" remedy
+    ("Add it.", False),                                              # names nothing
+    ("Should we take foo_lock in foo_put()?", False),                # a question proposes nothing here
+    ("v2 -> v3: add the lock and reword the changelog.", False),     # a version note
+    ("The lock in foo_get() is not held when foo_put() runs.", False),  # a mechanism word alone
+])
+def test_score_fix_statement(sentence, states_fix):
+    assert (score_fix_statement(sentence) >= MIN_SCORE) is states_fix
+
+
+def test_the_best_statement_wins_and_ties_go_to_the_later_one():
+    body = (PROBLEM + "Take foo_lock in foo_get().\nTake foo_lock in foo_put() as well.\n"
+            "A comment explains the locking.\n" + DIFF)
+    a, b = find_fix_statement(make_message("p@x", body, subject="[PATCH] foo: fix race"))
+    assert body[a:b] == "Take foo_lock in foo_put() as well."
+
+
+def test_no_statement_before_the_diff_is_none():
+    body = PROBLEM + "Signed-off-by: Ann Dev <ann@example.org>\n" + DIFF + "+ Fix this by taking foo_lock.\n"
+    assert find_fix_statement(make_message("p@x", body, subject="[PATCH] foo: fix race")) is None
+
+
+@pytest.mark.parametrize("body,intro", [
+    ("I see, foo_put() is the problem.\nSomething like this (untested):\n\n" + DIFF[4:], "Something like this (untested):"),
+    (DIFF[4:], None),                                                 # the diff comes first
+])
+def test_find_diff_intro(body, intro):
+    span = find_diff_intro(make_message("r@x", body, subject="Re: [PATCH] foo: fix race"))
+    assert (body[span[0]:span[1]] if span else None) == intro
