@@ -69,7 +69,7 @@ class SegmentBuilder:
                     words = tokenizer.words(value)
                     if isinstance(field.format, formats.Positions):
                         positions = group_positions(words)
-                        pool.add_positions(name, docnum, positions, field.format.encode)
+                        pool.add_positions(name, docnum, positions, field.format.encode, len(words))
                         if isinstance(tokenizer, WordTokenizer):
                             split[value] = positions
                     else:

@@ -35,7 +35,7 @@ from whoosh.util.numeric import length_to_byte
 from kb.search.pool import PostingPool
 
 INLINE_MAX = 4
-COMPRESS_FROM = 64
+COMPRESS_FROM = 1024
 COMPRESSION = 1
 FLUSH_BYTES = 1 << 20
 PROTOCOL = 5  # blocks' pickles: arrays and bytes as they are (protocol 2 spells arrays out as lists)
@@ -168,17 +168,17 @@ def _encode_inlined(docs: list[int], weights: list[float], values: list[Any] | N
     elif values is None:  # kb's frequency-only fields: W3's Frequency value is the packed count
         values = [_UINT.pack(int(w)) for w in weights]
     return (_encode_info(True, docs, weights, lengths)
-            + dumps((tuple(docs), tuple(map(float, weights)), tuple(values)), 2))
+            + dumps((tuple(docs), tuple(weights), tuple(values)), PROTOCOL))
 
 
 def _minify_weights(weights: list[float]) -> Any:
     """A block's weights as W3's reader takes them: None (all 1), one float (all equal), else a
     sequence: bytes when every weight is a whole number below 256 (term counts), floats otherwise."""
     first = weights[0]
-    if all(w == first for w in weights):
+    if weights.count(first) == len(weights):
         return None if first == 1.0 else float(first)
-    if all(w == int(w) and 0 <= w < 256 for w in weights):
-        return bytes(map(int, weights))
+    if all(type(w) is int for w in weights) and 0 <= min(weights) and max(weights) < 256:  # noqa: E721
+        return bytes(weights)
     return tuple(map(float, weights))
 
 

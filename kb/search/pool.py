@@ -70,21 +70,18 @@ class PostingPool:
         self.size += added + POSTING_BYTES * len(counts)
 
     def add_positions(self, field: str, docnum: int, positions: Mapping[str, list[int]],
-                      encode: Callable[[list[int]], bytes]) -> None:
-        """Term -> its positions (`group_positions`) in one field of one message."""
+                      encode: Callable[[list[int]], bytes], length: int) -> None:
+        """Term -> its positions (`group_positions`) in one field of one message of `length` words."""
         self.positional.add(field)
         terms = self.fields[field]
         get = terms.get
         single = self._single.setdefault(encode, [])  # most words occur once: encode each position once
-        if len(single) < len(positions):  # positions of n distinct words reach at least n - 1
-            single.extend(encode([pos]) for pos in range(len(single), 2 * len(positions)))
+        if len(single) < length:
+            single.extend(encode([pos]) for pos in range(len(single), length))
         new = 0
         for word, poslist in positions.items():
             count = len(poslist)
-            if count == 1 and poslist[0] < len(single):
-                value = single[poslist[0]]
-            else:
-                value = encode(poslist)
+            value = single[poslist[0]] if count == 1 else encode(poslist)
             postings = get(word)
             if postings is None:
                 terms[word] = [docnum, count, value]
