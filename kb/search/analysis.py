@@ -300,8 +300,7 @@ def _make_field(name: str) -> fields.FieldType:
         return fields.ID(stored=True, unique=True, sortable=True)
     field = fields.TEXT(analyzer=_TOKENIZERS[spec.kind](), phrase=spec.phrases, stored=name in STORED_FIELDS)
     field.format = (_FastPositions if spec.phrases else _FastFrequency)(field_boost=1.0)
-    if spec.kind in (FieldKind.KEYWORD, FieldKind.PATH):
-        field.scorable = False
+    field.scorable = False  # kb ranks without field lengths (kb.search.engine): none are stored
     return field
 
 
@@ -320,5 +319,6 @@ def build_schema() -> fields.Schema:
     for name in STEMMED:
         stems = fields.TEXT(analyzer=StemTokenizer(), phrase=False)
         stems.format = _FastFrequency(field_boost=1.0)
+        stems.scorable = False
         schema.add(name + STEM_SUFFIX, stems)
     return schema
