@@ -46,6 +46,7 @@ class DocSets:
         self._live: set[int] | None = None
         self._threads: list[str] | None = None
         self._memo: dict[tuple[str, str], Postings] = {}
+        self._frequencies: dict[tuple[str, str], int] = {}
 
     def live(self) -> set[int]:
         if self._live is None:
@@ -53,12 +54,16 @@ class DocSets:
         return self._live
 
     def doc_frequency(self, field: str, text: str) -> int:
-        """Postings of the term (deleted documents included): cheap, from the term info."""
-        total = 0
-        for leaf, _offset in self.leaves:
-            btext = leaf.schema[field].to_bytes(text)
-            if (field, btext) in leaf:
-                total += leaf.doc_frequency(field, btext)
+        """Postings of the term (deleted documents included): from the term info, once a query."""
+        key = (field, text)
+        total = self._frequencies.get(key)
+        if total is None:
+            total = 0
+            for leaf, _offset in self.leaves:
+                btext = leaf.schema[field].to_bytes(text)
+                if (field, btext) in leaf:
+                    total += leaf.doc_frequency(field, btext)
+            self._frequencies[key] = total
         return total
 
     def postings(self, field: str, text: str, within: list[int] | None = None, positions: bool = False) -> Postings:
@@ -120,7 +125,7 @@ class DocSets:
 
     def find_ids(self, q: wq.Query) -> set[int]:
         """The live docnums matching `q` (a query built by kb.query.to_whoosh)."""
-        self._memo = {}
+        self._memo, self._frequencies = {}, {}
         try:
             return self._find(q)
         except LookupError:
