@@ -139,3 +139,21 @@ def test_upgrade_to_0004_fills_message_refs_and_hands_unranked_messages_back(db_
     assert [tuple(r) for r in refs] == [(2, "a@x"), (2, "b@x"), (3, "a@x"), (3, "m2@x")]
     assert [tuple(r) for r in homes] == [(1, 1), (2, 2), (3, None)]
     engine.dispose()
+
+
+def test_datetimes_read_back_in_timezone_utc(db_url: str) -> None:
+    """One tzinfo on every backend (PostgreSQL's driver gives ZoneInfo('Etc/UTC')): values that
+    feed digests, such as the search index's, must not differ by backend."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from kb.models import Thread
+
+    factory = open_database(load_settings(db_url))
+    with factory() as s:
+        s.add(Thread(root_message_id="r@x", first_date=datetime(2024, 1, 1, 10, tzinfo=timezone(timedelta(hours=2)))))
+        s.commit()
+    with factory() as s:
+        got = s.scalar(select(Thread.first_date))
+    assert got == datetime(2024, 1, 1, 8, tzinfo=timezone.utc) and got.tzinfo is timezone.utc
