@@ -2,8 +2,9 @@
 
 Each batch is one `kb ingest SLICE.mbox --json` (slices of the cgroups epoch in commit order,
 written outside the repository). Prints each batch's wall and CPU seconds (the whole process
-tree), the peak RSS of the tree and each stage's CPU, then the last batch's CPU and RSS as ratios
-of the first's (the bar: at most 1.3). Exit 1 above the bar.
+tree), the peak RSS of the tree, each stage's CPU and the main process's peak RSS when each
+stage ended (a high-water mark: the stage that raises it is the one that grew), then the last
+batch's CPU and RSS as ratios of the first's (the bar: at most 1.3). Exit 1 above the bar.
 
     python bench/batch_growth.py [--batches 20] [--size 1000] [--epoch /work/kb-cgroups/cgroups-0.git]
 """
@@ -68,7 +69,8 @@ def ingest_batch(db: Path, path: Path, measure_tree_rss) -> dict[str, object]:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"batch": path.stem, "stored": report["stored"], "threads": report["threads"], "wall_s": round(wall, 1),
             "cpu_s": round(cpu, 1), "peak_tree_rss_mb": round(peak / 2**20),
-            "stage_cpu_s": {s["stage"]: round(s["cpu_s"], 1) for s in report.get("stages", [])}}
+            "stage_cpu_s": {s["stage"]: round(s["cpu_s"], 1) for s in report.get("stages", [])},
+            "stage_max_rss_mb": {s["stage"]: s.get("max_rss_mb") for s in report.get("stages", [])}}
 
 
 def main() -> None:

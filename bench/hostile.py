@@ -251,16 +251,27 @@ def count_rows(db: Path) -> dict[str, int]:
 
 def show_every_message(db: Path) -> dict[str, object]:
     """`kb show MESSAGE-ID` of every stored message through the CLI in this process; a --json and
-    a --raw of every 50th."""
+    a --raw of every 50th. The calls share one opened KB (as the TUI does): opening it again for
+    each of 20,000 calls (engine, migration check, statement cache) would cost hours."""
     import sqlite3
 
     from click.testing import CliRunner
 
-    from kb.cli.main import cli, register_commands
+    from kb.cli import mail_commands
+    from kb.cli.main import cli, open_library, register_commands
 
     register_commands()
     with sqlite3.connect(db) as conn:
         ids = [row[0] for row in conn.execute("select message_id from messages order by id")]
+    library = None
+
+    def open_once(ctx: object, create: bool = False) -> object:
+        nonlocal library
+        if library is None:
+            library = open_library(ctx, create)  # type: ignore[arg-type]
+        return library
+
+    mail_commands.open_library = open_once  # type: ignore[assignment]
     runner, failures, started = CliRunner(), [], time.monotonic()
     for n, message_id in enumerate(ids):
         for extra in ([], ["--json"], ["--raw"]) if n % 50 == 0 else ([],):

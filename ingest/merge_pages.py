@@ -29,6 +29,7 @@ DATE_SLACK = timedelta(days=1)
 class Merged:
     merged: int                     # recovered messages replaced by their real counterpart
     realigned: tuple[str, ...]      # recovered messages whose text or extent alignment changed
+    threads: frozenset[int] = frozenset()   # threads of both sides of each merge: to thread again
 
 
 def merge_recovered(session: Session) -> Merged:
@@ -39,9 +40,11 @@ def merge_recovered(session: Session) -> Merged:
     candidates = load_merge_candidates(session, {m.author_name for m in recovered if m.author_name},
                                        {m.author_email for m in recovered if m.author_email})
     matches = match_recovered(recovered, candidates)
+    real_threads = {m.message_id: m.thread_id for m in candidates}
     for message, real_id in matches:
         replace_message(session, message, real_id)
-    return Merged(len(matches), tuple(realign_pages(session, {m.source for m, _ in matches})))
+    threads = {t for m, real_id in matches for t in (m.thread_id, real_threads.get(real_id)) if t is not None}
+    return Merged(len(matches), tuple(realign_pages(session, {m.source for m, _ in matches})), frozenset(threads))
 
 
 def match_recovered(recovered: Sequence[MailRow], candidates: Sequence[MailRow]) -> list[tuple[MailRow, str]]:

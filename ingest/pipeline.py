@@ -1,8 +1,10 @@
-"""The visible list of ingest stages, run in order and timed (wall and CPU, workers included):
+"""The visible list of ingest stages, run in order and timed (wall and CPU, workers included;
+the main process's peak memory as each ends):
 
     read -> parse -> store       streaming: sources -> jobs -> prepared messages (workers) -> rows
     merge pages                  recovered page messages -> their real counterparts; pages re-cut
-    thread                       every message's thread, parent and place in the reply order
+    thread                       the threads new messages join (found by index): each member's
+                                 thread, parent and place in the reply order
     series                       patch series and revisions of the threads that changed
     extract                      findings of the threads the ledger says wait for extraction
     link histories               races grouped across threads
@@ -57,6 +59,7 @@ class StageTime:
     stage: str
     wall_s: float
     cpu_s: float   # this process and the workers it waited for
+    max_rss_mb: float = 0.0   # this process's peak resident memory so far, when the stage ended
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,8 @@ class IngestReport:
             "threads": self.threads, "extracted": asdict(self.extracted) if self.extracted else None,
             "histories": self.histories, "indexed": self.indexed,
             "seconds": round(self.seconds, 3), "sources": list(self.sources), "reused_ids": self.reused,
-            "stages": [{"stage": s.stage, "wall_s": round(s.wall_s, 3), "cpu_s": round(s.cpu_s, 3)}
-                       for s in self.stages],
+            "stages": [{"stage": s.stage, "wall_s": round(s.wall_s, 3), "cpu_s": round(s.cpu_s, 3),
+                        "max_rss_mb": round(s.max_rss_mb)} for s in self.stages],
         }
 
 
@@ -98,6 +101,7 @@ class Meter:
 
     wall: float = 0.0
     cpu: float = 0.0
+    max_rss_mb: float = 0.0
 
     def add(self, wall: float, cpu: float) -> None:
         self.wall += wall
@@ -120,6 +124,7 @@ class Run:
     session: Session | None = None
     threads: int = 0
     changed: frozenset[int] = frozenset()
+    merged_threads: frozenset[int] = frozenset()   # the merge-pages stage's, for the thread stage
     extracted: ExtractReport | None = None
     histories: int = 0
     indexed: int = 0
@@ -191,12 +196,12 @@ def store_batch(run: Run, writer: Store, pending: Prepared, meter: Meter) -> Non
 
 
 def merge_pages(run: Run) -> None:
-    merge_recovered(run.open_session())
+    run.merged_threads = merge_recovered(run.open_session()).threads
 
 
 def thread_all(run: Run) -> None:
     session = run.open_session()
-    stored = load_thread_links(session)
+    stored = load_thread_links(session, run.merged_threads)
     rethreaded = save_threads(session, stored, thread_messages(stored.links))
     run.threads, run.changed = rethreaded.threads, rethreaded.changed
 
@@ -293,6 +298,7 @@ def run_stages(run: Run, stages: Sequence[Stage]) -> None:
         if not stage.streaming:
             run.meter(stage.name).add(time.perf_counter() - wall0, measure_cpu() - cpu0)
         for name in names:
+            run.meter(name).max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             if run.progress:
                 run.progress.finish(name)
 
@@ -317,5 +323,6 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
     return IngestReport(
         tally.read, tally.stored, tally.present, tuple(tally.skipped), run.threads, run.extracted,
         time.monotonic() - started, tuple("<stdin>" if s is None else str(s.path) for s in specs),
-        tuple(StageTime(s.name, run.meter(s.name).wall, run.meter(s.name).cpu) for s in STAGES),
+        tuple(StageTime(s.name, run.meter(s.name).wall, run.meter(s.name).cpu, run.meter(s.name).max_rss_mb)
+              for s in STAGES),
         run.histories, run.indexed, tally.reused)

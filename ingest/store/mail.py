@@ -19,6 +19,7 @@ from kb.models import (
 
 from ingest.store.merge import find_aliases
 from ingest.store.realign import realign_pages
+from ingest.store.refs import insert_refs, make_ref_rows
 from ingest.store.reused import rename_reused_ids
 from ingest.store.quotes import make_segment_rows
 from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw
@@ -122,6 +123,8 @@ class Store:
         if rows:
             self.conn.execute(insert(Message.__table__), rows)
             pks.update(self.find_message_pks([str(row["message_id"]) for row in rows]))
+            insert_refs(self.conn, (ref for row in rows for ref in make_ref_rows(
+                pks[str(row["message_id"])], str(row["message_id"]), row["in_reply_to"], row["references"])))
 
     def store_batch(self, items: Sequence[PreparedMessage | RejectedMessage], list_name: str | None) -> BatchCounts:
         counts = BatchCounts()

@@ -9,9 +9,10 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from kb.models import Message, MessageAlias
+from kb.models import Message, MessageAlias, MessageRef
 
 from ingest.store.realign import hand_on_page_raw
+from ingest.store.refs import refresh_refs
 
 
 @dataclass(frozen=True)
@@ -24,15 +25,16 @@ class MailRow:
     date: datetime | None
     body: str
     source: str
+    thread_id: int | None = None
 
 
 MAIL_COLUMNS = (Message.id, Message.message_id, Message.author_name, Message.author_email, Message.date,
-                Message.body, Message.source)
+                Message.body, Message.source, Message.thread_id)
 
 
 def make_rows(rows: Iterable) -> list[MailRow]:
-    return [MailRow(pk, mid, name or "", email or "", date, body or "", source or "")
-            for pk, mid, name, email, date, body, source in rows]
+    return [MailRow(pk, mid, name or "", email or "", date, body or "", source or "", thread_id)
+            for pk, mid, name, email, date, body, source, thread_id in rows]
 
 
 def load_recovered(session: Session) -> list[MailRow]:
@@ -56,6 +58,7 @@ def find_aliases(session: Session, ids: list[str]) -> dict[str, str]:
 def replace_message(session: Session, recovered: MailRow, real_id: str) -> None:
     """The recovered row becomes an alias of the real message; its replies hang under the real one."""
     old = recovered.message_id
+    naming = list(session.scalars(select(MessageRef.message_pk).where(MessageRef.ref == old)))
     session.execute(update(Message).where(Message.in_reply_to == old).values(in_reply_to=real_id))
     for child in session.scalars(select(Message).where(Message.recovered, Message.references.isnot(None))):
         if old in (child.references or []):
@@ -64,3 +67,4 @@ def replace_message(session: Session, recovered: MailRow, real_id: str) -> None:
     hand_on_page_raw(session, recovered.pk, recovered.message_id, recovered.source)
     session.execute(delete(Message).where(Message.id == recovered.pk))
     session.flush()
+    refresh_refs(session.connection(), [pk for pk in naming if pk != recovered.pk])

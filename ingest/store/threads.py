@@ -1,7 +1,9 @@
 """Threads in and out of the database: the messages' links out, the thread stage's trees in.
 
-`save_threads` writes every thread in one transaction (messages never sit in a half-written
-thread), with each member's place in the reply order (`thread_rank`, `thread_depth`) that the
+Only the threads new messages join are loaded and threaded again (`load_thread_links`: found
+through `message_refs` by index, so the stage's cost follows the batch, not the KB).
+`save_threads` writes them in one transaction (messages never sit in a half-written thread),
+with each member's place in the reply order (`thread_rank`, `thread_depth`) that the
 readers show, and forgets the ledger rows of every thread whose membership or shape changed.
 A thread that is no longer one hands its facts to the thread that took its messages
 (`ingest/store/follow.py`).
@@ -9,23 +11,24 @@ A thread that is no longer one hands its facts to the thread that took its messa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kb.ledger import forget_threads
 from kb.models import Message, Thread
 
 from ingest.store.follow import retire_threads
-from ingest.thread import ThreadLink, ThreadTree
+from ingest.store.refs import find_naming
+from ingest.thread import ThreadLink, ThreadTree, build_chain
 
 
 @dataclass(frozen=True)
 class Rethreaded:
-    threads: int
+    threads: int             # in the KB
     changed: frozenset[int]  # thread ids whose membership or shape changed
 
 
@@ -33,17 +36,46 @@ class Rethreaded:
 class StoredLinks:
     links: tuple[ThreadLink, ...]
     rows: dict[str, Any]  # message-id -> (id, message_id, subject, date, thread_id, parent, rank, depth)
+    threads: frozenset[int] = frozenset()  # the stored threads these messages make up (all or part)
 
 
-def load_thread_links(session: Session) -> StoredLinks:
-    """Every message's threading headers, and where it sits now."""
+LINK_CHUNK = 500   # ids per IN (...) lookup
+
+
+def load_thread_links(session: Session, also: Iterable[int] = ()) -> StoredLinks:
+    """The messages to thread, with their threading headers and where they sit now: those no
+    thread holds yet (new, or handed back), and every message of the threads they join, or of
+    `also` (threads whose messages' links another stage changed).
+
+    A stored thread is a connected component of the reply graph, ghosts included, so a new
+    message joins exactly the threads that hold an id of its chain or its own id, as a message
+    or as a ghost (named in a member's chain), and those whose root it is (a thread whose
+    messages were all handed back): found by index, whatever the size of the KB. Rows come in
+    storage order, the input order threading breaks ties by."""
+    conn = session.connection()
     table = Message.__table__
-    rows = session.connection().execute(select(
-        table.c.id, table.c.message_id, table.c.in_reply_to, table.c.references, table.c.subject, table.c.date,
-        table.c.thread_id, table.c.parent_message_id, table.c.thread_rank, table.c.thread_depth)).all()
+    columns = (table.c.id, table.c.message_id, table.c.in_reply_to, table.c.references, table.c.subject,
+               table.c.date, table.c.thread_id, table.c.parent_message_id, table.c.thread_rank, table.c.thread_depth)
+    rows = list(conn.execute(select(*columns).where(table.c.thread_id.is_(None))).all())
+    ids = sorted({mid for row in rows for mid in (row.message_id, *make_chain(row))})
+    threads = set(also)
+    for start in range(0, len(ids), LINK_CHUNK):
+        chunk = ids[start:start + LINK_CHUNK]
+        threads.update(t for t in conn.execute(select(table.c.thread_id).distinct().where(
+            table.c.message_id.in_(chunk), table.c.thread_id.isnot(None))).scalars())
+        threads.update(find_naming(conn, chunk))
+        threads.update(conn.execute(select(Thread.id).where(Thread.root_message_id.in_(chunk))).scalars())
+    members = sorted(threads)
+    for start in range(0, len(members), LINK_CHUNK):
+        rows.extend(conn.execute(select(*columns).where(table.c.thread_id.in_(members[start:start + LINK_CHUNK]))))
+    rows.sort(key=lambda r: r.id)
     links = tuple(ThreadLink(r.message_id, r.in_reply_to, tuple(r.references or ()), r.subject, r.date)
                   for r in rows)
-    return StoredLinks(links, {r.message_id: r for r in rows})
+    return StoredLinks(links, {r.message_id: r for r in rows}, frozenset(threads))
+
+
+def make_chain(row: Any) -> list[str]:
+    return build_chain(ThreadLink(row.message_id, row.in_reply_to, tuple(row.references or ()), "", None))
 
 
 def find_depths(tree: ThreadTree) -> dict[str, int]:
@@ -60,10 +92,14 @@ def find_depths(tree: ThreadTree) -> dict[str, int]:
 
 
 def save_threads(session: Session, stored: StoredLinks, trees: Sequence[ThreadTree]) -> Rethreaded:
-    """Write the trees: thread rows, each member's thread, parent and place; stale threads go."""
+    """Write the trees of `stored`'s messages: thread rows, each member's thread, parent and place;
+    the stored threads they replace go. Threads they do not touch stay as they are."""
     conn = session.connection()
     by_id = stored.rows
-    old = conn.execute(select(Thread.root_message_id, Thread.id, Thread.message_count)).all()
+    touched = sorted(stored.threads)
+    old = [row for start in range(0, len(touched), LINK_CHUNK) for row in conn.execute(
+        select(Thread.root_message_id, Thread.id, Thread.message_count)
+        .where(Thread.id.in_(touched[start:start + LINK_CHUNK])))]
     threads = {root: pk for root, pk, _ in old}
     counts = {root: count for root, _, count in old}
     values: dict[str, dict[str, object]] = {}
@@ -105,4 +141,5 @@ def save_threads(session: Session, stored: StoredLinks, trees: Sequence[ThreadTr
     retire_threads(session, sorted(stale), by_id, home)
     changed = (changed | {threads[root] for root in new_roots}) - stale
     forget_threads(session, changed)
-    return Rethreaded(len(values), frozenset(changed))
+    return Rethreaded(conn.execute(select(func.count()).select_from(Thread.__table__)).scalar_one(),
+                      frozenset(changed))

@@ -38,8 +38,10 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(timezone.utc)
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+        """Always `timezone.utc`: PostgreSQL's driver gives ZoneInfo('Etc/UTC'), the same instant with
+        another repr, which made every search-index digest differ from SQLite's."""
+        if value is not None:
+            value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
         return value
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.models.base import Base, MailText, CompressedText, UtcDateTime
@@ -48,7 +48,10 @@ class Thread(Base):
 
 class Message(Base):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_thread_date", "thread_id", "date"),)
+    __table_args__ = (Index("ix_messages_thread_date", "thread_id", "date"),
+                      # partial: the few recovered messages, never the planner's choice for the rest
+                      Index("ix_messages_recovered", "recovered", sqlite_where=text("recovered = 1"),
+                            postgresql_where=text("recovered")))
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(MailText, unique=True)
     synthetic_id: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -78,6 +81,16 @@ class Message(Base):
     source: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[str] = mapped_column(Text, default="")
     ingested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MessageRef(Base):
+    """One id of a message's reference chain (References, then In-Reply-To; its own id left out):
+    which messages name an id, present or a ghost, so the thread stage finds, by index, the
+    threads a new message joins."""
+
+    __tablename__ = "message_refs"
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    ref: Mapped[str] = mapped_column(MailText, primary_key=True, index=True)
 
 
 REUSED_ID = "reused-id"  # MessageAlias.method of a message kept under an id derived from a reused one
