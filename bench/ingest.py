@@ -6,7 +6,7 @@ prints one JSON object: messages, wall and CPU seconds of the whole tree, the pe
 tree and the stage it was reached in, the peak PSS of the tree (shared pages counted once), and every stage's wall and CPU seconds and share of the
 run's wall time (from the report's `stages`).
 
-    python bench/ingest.py [SOURCE] [--workers N] [--kb-root DIR]
+    python bench/ingest.py [SOURCE] [--workers N] [--kb-root DIR] [--keep NEW_DIR]
     python bench/ingest.py [SOURCE] --partial [--extract] [--no-anatomy]   # opt-in: no index
     python bench/ingest.py [SOURCE] --compare-anatomy N                    # opt-in: no index
 
@@ -90,8 +90,11 @@ def measure_tree_rss(pid: int) -> int:
     return measure_tree_memory(pid)[0]
 
 
-def run_whole(source: str, workers: int, kb_root: Path) -> dict[str, object]:
-    tmp = Path(tempfile.mkdtemp(prefix="kb-ingest-bench-"))
+def run_whole(source: str, workers: int, kb_root: Path, keep: Path | None = None) -> dict[str, object]:
+    if keep is not None and keep.exists():
+        raise SystemExit(f"--keep {keep}: already exists")
+    tmp = keep or Path(tempfile.mkdtemp(prefix="kb-ingest-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONPATH=str(kb_root), KB_INDEX=str(tmp / "kb.index"))
     args = [sys.executable, "-m", "kb", "--db", str(tmp / "kb.sqlite"), "ingest", source, "--json",
             "--workers", str(workers)]
@@ -115,7 +118,8 @@ def run_whole(source: str, workers: int, kb_root: Path) -> dict[str, object]:
             reader.join()
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
     if proc.returncode:
         raise SystemExit(f"kb ingest failed ({proc.returncode}): {out.get('err', b'').decode()[-2000:]}")
     report = json.loads(out["out"])
@@ -184,6 +188,7 @@ def main() -> None:
     parser.add_argument("source", nargs="?")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--kb-root", type=Path, default=ROOT, help="Checkout whose code runs (whole runs).")
+    parser.add_argument("--keep", type=Path, help="Whole runs: build the KB in this new directory and keep it.")
     parser.add_argument("--partial", action="store_true", help="Opt-in: no index, in this process.")
     parser.add_argument("--db", help="With --partial: the database URL (default: a fresh SQLite file).")
     parser.add_argument("--extract", action="store_true", help="With --partial: also run extraction.")
@@ -202,7 +207,7 @@ def main() -> None:
             prepare.find_anatomy = without_anatomy
         print(json.dumps(measure_partial(source, args.db, args.workers, args.extract)))
     else:
-        print(json.dumps(run_whole(source, args.workers, args.kb_root.resolve())))
+        print(json.dumps(run_whole(source, args.workers, args.kb_root.resolve(), args.keep)))
 
 
 def without_anatomy(body: str) -> object:
