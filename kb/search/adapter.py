@@ -188,7 +188,7 @@ def open_pool_writer(ix: Index) -> SegmentWriter | None:
     """A writer for kb.search.builder's fast path, or None when only the public API is safe."""
     if not is_fast_path_usable():
         return None
-    writer = _PoolWriter(ix)
+    writer = _PoolWriter(ix, compound=False)
     writer.kb_pool = PostingPool()
     return writer
 

@@ -27,9 +27,12 @@ class SegmentBuilder:
     """Adds converted documents (`convert_doc` dicts) to one new segment."""
 
     def __init__(self, ix: Index, *, fast: bool) -> None:
+        # segments are written as separate files, not whoosh's compound file: a reader of a
+        # compound segment copies each of its files into memory (BufferFile's BytesIO), so an
+        # update (whose deletes open every segment) grew with the whole index
         writer = adapter.open_pool_writer(ix) if fast else None
         self.fast = writer is not None
-        self.writer: Any = writer if writer is not None else ix.writer(limitmb=WRITER_MB)
+        self.writer: Any = writer if writer is not None else ix.writer(limitmb=WRITER_MB, compound=False)
         self.count = 0
 
     @property

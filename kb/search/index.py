@@ -124,7 +124,7 @@ def delete_documents(path: str | os.PathLike[str], message_ids: Iterable[str]) -
     """Remove messages by id; returns how many index entries were deleted."""
     ix = open_index(path)
     try:
-        writer = ix.writer()
+        writer = ix.writer(compound=False)  # see kb.search.builder.SegmentBuilder
         deleted = 0
         for message_id in message_ids:
             deleted += writer.delete_by_term("message_id", message_id)

@@ -132,3 +132,13 @@ def test_the_pooled_writer_inlines_short_posting_lists(tmp_path: Path, monkeypat
         reader = searcher.searcher.reader()
         for field, btext in reader.all_terms():
             assert reader.term_info(field, btext).is_inlined() == (reader.doc_frequency(field, btext) <= INLINE_MAX)
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_segments_are_separate_files_not_compound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 public: bool) -> None:
+    """A compound segment's reader copies each of its files into memory (whoosh's BufferFile):
+    an update, whose deletes open every segment, would hold the whole index."""
+    path = build(tmp_path / "ix", monkeypatch, public=public)
+    delete_documents(path, [CORPUS[0].message_id])
+    assert not list(path.glob("*.seg")) and list(path.glob("*.pst"))
