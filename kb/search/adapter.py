@@ -17,6 +17,7 @@ paths give the same postings (tests compare them).
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from bisect import bisect_right
 from collections.abc import Iterator
 from itertools import accumulate
@@ -39,8 +40,12 @@ def is_fast_path_usable() -> bool:
     """True when the installed whoosh is the one the fast paths were written for."""
     if FORCE_PUBLIC or os.environ.get("KB_WHOOSH_PUBLIC") == "1":
         return False
-    if whoosh.versionstring() != WRITTEN_FOR:
-        return False
+    return whoosh.versionstring() == WRITTEN_FOR and _has_internals()
+
+
+@lru_cache(maxsize=1)
+def _has_internals() -> bool:
+    """The classes and attributes the fast paths use (looked up once: read paths ask per term)."""
     try:
         from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3TermInfo
         from whoosh.filedb.filetables import OrderedHashWriter

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import sys
 from array import array
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sized
 from functools import lru_cache
 
@@ -28,6 +28,7 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.porter import stem as porter_stem
 
 from kb.query.fields import FIELDS, FieldKind
+from kb.search.pool import group_positions
 
 SCHEMA_VERSION = 4
 STORED_FIELDS = frozenset({"subject"})  # shown in hits
@@ -242,11 +243,8 @@ class _FastPositions(formats.Positions):
         if tokenizer is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        poses: defaultdict[str, list[int]] = defaultdict(list)
-        for pos, word in enumerate(tokenizer.words(value)):
-            poses[word].append(pos)
         boost = self.field_boost
-        for word, poslist in poses.items():
+        for word, poslist in group_positions(tokenizer.words(value)).items():
             yield word, len(poslist), len(poslist) * boost, self.encode(poslist)
 
 
@@ -264,11 +262,8 @@ class _FastFrequency(formats.Frequency):
         if tokenizer is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        freqs: defaultdict[str, int] = defaultdict(int)
-        for word in tokenizer.words(value):
-            freqs[word] += 1
         boost = self.field_boost
-        for word, freq in freqs.items():
+        for word, freq in Counter(tokenizer.words(value)).items():
             yield word, freq, freq * boost, formats.pack_uint(freq)
 
 

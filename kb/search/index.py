@@ -20,9 +20,14 @@ VERSION_FILE = "kb-schema-version"
 MIN_FAST = 500  # below this many docs whoosh's own writer (and segment merging) is used
 
 
-def _check_version(path: Path) -> None:
+def read_schema_version(path: Path) -> str:
+    """The schema version an index was written for ("?" when unmarked)."""
     marker = path / VERSION_FILE
-    found = marker.read_text().strip() if marker.exists() else "?"
+    return marker.read_text().strip() if marker.exists() else "?"
+
+
+def _check_version(path: Path) -> None:
+    found = read_schema_version(path)
     if found != str(SCHEMA_VERSION):
         raise ConfigError(f"search index schema {found}, this kb needs {SCHEMA_VERSION}: run `kb reindex`",
                           place=str(path))
@@ -31,10 +36,7 @@ def _check_version(path: Path) -> None:
 def drop_outdated_index(path: str | os.PathLike[str]) -> bool:
     """Remove an index written for another schema version (derived data: rebuilt from the DB)."""
     path = Path(path)
-    if not windex.exists_in(str(path)):
-        return False
-    marker = path / VERSION_FILE
-    if marker.exists() and marker.read_text().strip() == str(SCHEMA_VERSION):
+    if not windex.exists_in(str(path)) or read_schema_version(path) == str(SCHEMA_VERSION):
         return False
     shutil.rmtree(path)
     return True

@@ -111,10 +111,6 @@ class PostingPool:
         lengths.extend([0] * (docnum - len(lengths)))
         lengths.append(length)
 
-    def length(self, field: str, docnum: int) -> int:
-        lengths = self.lengths.get(field)
-        return lengths[docnum] if lengths is not None and docnum < len(lengths) else 0
-
     def iter_fields(self) -> Iterator[str]:
         return iter(sorted(self.fields))
 
