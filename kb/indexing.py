@@ -94,7 +94,8 @@ def build_chunk(s: Session, pks: Sequence[int]) -> Iterable[IndexDoc]:
         segments[pk].append((kind, start, end))
     patches: dict[int, list[tuple[str, list[str], str | None]]] = defaultdict(list)
     for pk, path, functions, patch_id in conn.execute(select(Patch.message_pk, Patch.path, Patch.functions,
-                                                             Patch.patch_id).where(Patch.message_pk.in_(pks))):
+                                                             Patch.patch_id).where(Patch.message_pk.in_(pks))
+                                                      .order_by(Patch.id)):
         patches[pk].append((path, functions, patch_id))
     series = dict(((pk, (key, version)) for pk, key, version in conn.execute(
         select(SeriesMessage.message_pk, Series.revision_key, Series.version)
@@ -102,7 +103,7 @@ def build_chunk(s: Session, pks: Sequence[int]) -> Iterable[IndexDoc]:
     lists: dict[int, list[str]] = defaultdict(list)
     for pk, name in conn.execute(select(MessageList.message_pk, MailingList.name)
                                  .join(MailingList, MailingList.id == MessageList.list_id)
-                                 .where(MessageList.message_pk.in_(pks))):
+                                 .where(MessageList.message_pk.in_(pks)).order_by(MailingList.name)):
         lists[pk].append(name)
     thread_ids = list({r.thread_id for r in rows if r.thread_id is not None})
     roots = dict(conn.execute(select(Thread.id, Thread.root_message_id).where(Thread.id.in_(thread_ids))).all())

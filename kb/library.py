@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from kb.config import Settings, load_settings
 from kb.db import open_database
@@ -41,11 +41,18 @@ def summarise_thread(row: Thread) -> ThreadSummary:
     return ThreadSummary(row.id, row.root_message_id, row.subject, row.message_count, row.first_date, row.last_date)
 
 
-def list_thread_messages(s: Session, thread_id: int) -> list[Message]:
+SUMMARY_COLUMNS = (Message.message_id, Message.author_name, Message.author_email, Message.date, Message.subject,
+                   Message.parent_message_id, Message.thread_depth, Message.recovered, Message.provenance)
+
+
+def list_thread_messages(s: Session, thread_id: int, *only: Any) -> list[Message]:
     """A thread's messages in the reply order the thread stage stored (`thread_rank`); messages
-    not yet placed (a KB not refreshed since it gained the column) follow, by id."""
-    return list(s.scalars(select(Message).where(Message.thread_id == thread_id)
-                          .order_by(Message.thread_rank.is_(None), Message.thread_rank, Message.id)))
+    not yet placed (a KB not refreshed since it gained the column) follow, by id. `only`: the
+    columns to load (bodies and raw bytes are large; a tree needs none of them)."""
+    query = select(Message).where(Message.thread_id == thread_id)
+    if only:
+        query = query.options(load_only(*only))
+    return list(s.scalars(query.order_by(Message.thread_rank.is_(None), Message.thread_rank, Message.id)))
 
 
 class Library:
@@ -86,7 +93,7 @@ class Library:
         with self.factory() as s:
             thread = s.get(Thread, self.find_thread_id(s, key))
             assert thread is not None
-            rows = list_thread_messages(s, thread.id)
+            rows = list_thread_messages(s, thread.id, *SUMMARY_COLUMNS)
             lists = s.scalars(select(MailingList.name).join(MessageList, MessageList.list_id == MailingList.id)
                               .where(MessageList.message_pk.in_([r.id for r in rows])).distinct()).all()
             messages = tuple(summarise_message(r, r.thread_depth or 0) for r in rows)

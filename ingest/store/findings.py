@@ -48,7 +48,8 @@ def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, 
                                            .where(Segment.message_pk.in_(chunk), Segment.kind.in_(OWN_SEGMENT_KINDS))
                                            .order_by(Segment.message_pk, Segment.start)):
             spans[pk].append((start, end))
-        for pk, path in conn.execute(select(Patch.message_pk, Patch.path).where(Patch.message_pk.in_(chunk))):
+        for pk, path in conn.execute(select(Patch.message_pk, Patch.path).where(Patch.message_pk.in_(chunk))
+                                  .order_by(Patch.id)):
             files[pk].append(path)
         for pk, name in conn.execute(select(MessageList.message_pk, MailingList.name)
                                      .join(MailingList, MailingList.id == MessageList.list_id)

@@ -147,7 +147,9 @@ def describe_recovery(recovery: Any) -> str:
 
 
 def print_patch(text: str) -> None:
-    for line in text.split("\n"):
+    """A patch coloured line by line, printed as one text (one console call per line costs ~0.4 ms)."""
+    out = Text()
+    for line in clean_terminal_text(text).split("\n"):
         if line.startswith(("diff --git", "+++", "---", "index ")):
             style = "bold"
         elif line.startswith("@@"):
@@ -157,5 +159,7 @@ def print_patch(text: str) -> None:
         elif line.startswith("-"):
             style = "red"
         else:
-            style = None
-        print_text(line, style)
+            style = ""
+        out.append(line + "\n", style)
+    out.rstrip()
+    get_console().print(out)

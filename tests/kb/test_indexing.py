@@ -1,0 +1,37 @@
+"""Index documents depend on what the KB holds, not on where the database keeps its rows: a
+PostgreSQL row rewritten (by an UPDATE, or into space a vacuum freed after a killed ingest) moves to
+the end of its table, and a query without ORDER BY then returns it last."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+
+from ingest.pipeline import run_ingest
+from kb.config import load_settings
+from kb.db import open_database
+from kb.indexing import iter_index_docs
+from kb.models import Patch
+
+FILES = ("mm/a.c", "mm/b.c", "mm/c.c")
+HUNK = "--- a/{0}\n+++ b/{0}\n@@ -1,1 +1,1 @@ static void f_{1}(void)\n-old\n+new\n"
+MAIL = ("From x Mon Jan  1 00:00:00 2024\nFrom: A <a@x.org>\nSubject: [PATCH] mm: three files\n"
+        "Message-ID: <p1@x>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\nChange three files.\n\n"
+        "Signed-off-by: A <a@x.org>\n---\n" + "".join(
+            f"diff --git a/{name} b/{name}\n" + HUNK.format(name, i) for i, name in enumerate(FILES)) + "\n")
+
+
+def test_patch_files_keep_the_order_of_the_mail_when_rows_move(db_url: str, tmp_path: Path) -> None:
+    box = tmp_path / "p.mbox"
+    box.write_text(MAIL)
+    factory = open_database(load_settings(db_url))
+    run_ingest(factory, [str(box)], "test", workers=0)
+    with factory() as s:
+        first = s.scalar(select(func.min(Patch.id)))
+        for path in ("moved", FILES[0]):   # an indexed column changes: new row versions, new index entries
+            s.execute(update(Patch).where(Patch.id == first).values(path=path))
+        s.commit()
+        docs = list(iter_index_docs(s))
+    assert [d.diff_files for d in docs] == [FILES]
+    assert [d.diff_hunks for d in docs] == [tuple(f"static void f_{i}(void)" for i in range(len(FILES)))]
