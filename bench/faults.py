@@ -11,9 +11,13 @@ unless KB_TEST_PG_URL names one), against a clean serial `kb ingest SOURCE`:
   and correction.
 Each KB is compared with the clean one (messages, threads, races, fixes, objections, evidence,
 index documents, links, corrections) and `kb check` must report nothing missing, stale, extra or
-waiting. Prints one JSON object; exit 1 when anything differs.
+waiting. With both backends, their clean KBs are compared too ("parity"), beside each clean
+ingest's wall and CPU seconds. Prints one JSON object; exit 1 when anything differs.
 
     python bench/faults.py [SOURCE] [--kills 20] [--db sqlite,postgresql] [--only kills,concurrent,halves]
+
+`--only none` runs the clean ingests alone (the PostgreSQL = SQLite comparison on a whole epoch:
+`python bench/faults.py /work/kb-cgroups/cgroups-0.git --only none`).
 
 SOURCE defaults to ../shared/corpus/cgroups-2024.mbox.gz (4,972 messages).
 """
@@ -24,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -303,22 +308,23 @@ def postgres_server() -> Iterator[str]:
 
 
 def run_backend(kind: str, source: Path, work: Path, pg_base: str | None, args: argparse.Namespace,
-                halves: tuple[Path, Path]) -> dict[str, object]:
+                halves: tuple[Path, Path] | None) -> dict[str, object]:
     backend = Backend(kind, work, pg_base)
     clean_kb = backend.new_kb("clean")
-    started = time.monotonic()
+    started, before = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     ingest(clean_kb, source)
-    wall = time.monotonic() - started
+    wall, after = time.monotonic() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
     clean = snapshot(clean_kb)
     out: dict[str, object] = {"clean_wall_s": round(wall, 1), "clean_counts": {k: len(v) for k, v in clean.items()},
-                              "clean_check": check_kb(clean_kb)}
+                              "clean_cpu_s": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 1),
+                              "clean_check": check_kb(clean_kb), "clean": clean}
     rng = random.Random(args.seed)
     if "kills" in args.only:
         out["kills"] = run_kills(source, clean, wall, backend.new_kb, args.kills, rng)
     if "concurrent" in args.only:
-        out["concurrent"] = run_concurrent(halves, clean, backend.new_kb)
+        out["concurrent"] = run_concurrent(halves, clean, backend.new_kb)   # type: ignore[arg-type]
     if "halves" in args.only:
-        out["halves"] = run_halves(halves, clean_kb, backend.new_kb)
+        out["halves"] = run_halves(halves, clean_kb, backend.new_kb)   # type: ignore[arg-type]
     return out
 
 
@@ -340,17 +346,22 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="kb-faults-bench-"))
     results: dict[str, object] = {"source": str(args.source)}
     try:
-        halves = split_halves(args.source, work)
+        halves = split_halves(args.source, work) if args.only & {"concurrent", "halves"} else None
         for kind in args.db.split(","):
             if kind == "postgresql":
                 with postgres_server() as base:
                     results[kind] = run_backend(kind, args.source, work, base, args, halves)
             else:
                 results[kind] = run_backend(kind, args.source, work, None, args, halves)
-            print(json.dumps({kind: results[kind]}), file=sys.stderr, flush=True)
+            print(json.dumps({kind: {k: v for k, v in results[kind].items() if k != "clean"}}),   # type: ignore[union-attr]
+                  file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    cleans = [results[kind].pop("clean") for kind in args.db.split(",")]   # type: ignore[union-attr]
     ok = all(all_ok(results[kind]) for kind in args.db.split(","))   # type: ignore[arg-type]
+    if len(cleans) == 2:   # the clean ingests of both backends hold the same facts and index documents
+        results["parity"] = compare(cleans[0], cleans[1])
+        ok = ok and not results["parity"]
     print(json.dumps({**results, "all_ok": ok}))
     sys.exit(0 if ok else 1)
 

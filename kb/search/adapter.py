@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from bisect import bisect_right
 from collections.abc import Iterator
-from itertools import accumulate
 from typing import Any
 
+import numpy as np
 import whoosh
 from whoosh.fields import FieldType, Schema
 from whoosh.index import Index
-from whoosh.reading import IndexReader
+from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.reading import IndexReader, TermInfo, TermNotFound
 from whoosh.writing import SegmentWriter
 
 from kb.search.codec import write_segment_postings
@@ -61,60 +61,90 @@ def _has_internals() -> bool:
 
 # -- reading ---------------------------------------------------------------------------------
 
-Postings = tuple[list[int], list[float], list[Any]]
+Postings = tuple[np.ndarray, np.ndarray, list[Any]]  # docnums (int64, ascending), weights (float64), values
 
 
-def read_postings(leaf: IndexReader, field: str, text: str, within: list[int] | None = None,
-                  values: bool = False) -> Postings:
+def find_term_info(leaf: IndexReader, field: str, text: str) -> TermInfo | None:
+    """The term's statistics in this segment (public API), None when the segment lacks it."""
+    try:
+        return leaf.term_info(field, text)
+    except TermNotFound:
+        return None
+
+
+def read_postings(leaf: IndexReader, field: str, text: str, within: np.ndarray | None = None,
+                  values: bool = False, info: TermInfo | None = None) -> Postings:
     """(leaf docnums ascending, weights, encoded values or []) of a term's live postings.
 
     With `within` (leaf docnums, ascending) only those documents' postings are returned, and
     posting blocks holding none of them are skipped undecoded. Values (positions) only when
-    asked for and the field keeps them.
+    asked for and the field keeps them. `info`: the term's `find_term_info` (looked up when
+    not given; None there means the segment lacks the term).
     """
+    info = info or find_term_info(leaf, field, text)
+    if info is None or (within is not None and not len(within)):
+        return _EMPTY_IDS, _EMPTY_WEIGHTS, []
     fieldtype = leaf.schema[field]
     btext = fieldtype.to_bytes(text)
-    if (field, btext) not in leaf or within == []:
-        return [], [], []
     values = values and fieldtype.format.supports("positions")
     if is_fast_path_usable():
-        found = _read_blocks(leaf, field, btext, fieldtype, within, values)
+        found = _read_blocks(leaf, field, btext, fieldtype, within, values, info)
         if found is not None:
             return found
     return _read_matcher(leaf, field, btext, within, values)
 
 
+_EMPTY_IDS = np.zeros(0, np.int64)
+_EMPTY_WEIGHTS = np.zeros(0, np.float64)
+
+
 def _read_blocks(leaf: IndexReader, field: str, btext: bytes, fieldtype: FieldType,
-                 within: list[int] | None, keep_values: bool) -> Postings | None:
+                 within: np.ndarray | None, keep_values: bool, info: Any) -> Postings | None:
     terms = getattr(leaf, "_terms", None)
-    if terms is None:
+    if terms is None or not isinstance(info, W3TermInfo):
         return None
-    info = terms.term_info(field, btext)
     if info.is_inlined():  # kb.search.codec inlines short posting lists into the term table
         inlined_ids, inlined_weights, inlined_values = info.inlined_postings()
-        found = _select(list(inlined_ids), list(inlined_weights), list(inlined_values) if keep_values else [],
-                        None if within is None else set(within).__contains__)
+        found = (np.array(inlined_ids, np.int64), np.array(inlined_weights, np.float64),
+                 list(inlined_values) if keep_values else [])
+        if within is not None:
+            found = _keep(found, mark_members(found[0], within))
     else:
-        m = terms.matcher(field, btext, fieldtype.format)
-        if not hasattr(m, "_read_data"):
+        codec, postfile = getattr(terms, "_codec", None), getattr(terms, "_postfile", None)
+        if codec is None or postfile is None:  # not W3's terms reader
+            return None
+        m = codec.postings_reader(postfile, info, fieldtype.format, term=(field, btext))  # no second lookup
+        if not hasattr(m, "_read_data") or m._byteids:
             return None
         found = _read_block_data(m, keep_values, within)
     deleted = leaf.deleted_docs_set
-    return _select(*found, deleted.__contains__ if deleted else None, keep=False)
+    if deleted:
+        found = _keep(found, ~mark_members(found[0], np.sort(np.fromiter(deleted, np.int64, len(deleted)))))
+    return found
 
 
-def _select(ids: list[int], weights: list[float], values: list[Any], test: Any, keep: bool = True) -> Postings:
-    """The postings whose docnum passes `test` (keep=True) or fails it (keep=False); None: all."""
-    if test is None:
-        return ids, weights, values
-    chosen = [i for i, d in enumerate(ids) if bool(test(d)) == keep]
-    return [ids[i] for i in chosen], [weights[i] for i in chosen], [values[i] for i in chosen] if values else values
+def mark_members(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Which of `ids` are in `wanted` (both ascending, distinct): a binary search per wanted one
+    (np.isin sorts both, which costs more than a block of postings is worth)."""
+    mask = np.zeros(len(ids), bool)
+    if len(ids) and len(wanted):
+        at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+        mask[at[ids[at] == wanted]] = True
+    return mask
 
 
-def _read_block_data(m: Any, keep_values: bool, within: list[int] | None) -> Postings:
+def _keep(found: Postings, mask: np.ndarray) -> Postings:
+    """The postings where `mask` is true."""
+    if mask.all():
+        return found
+    ids, weights, values = found
+    return ids[mask], weights[mask], [values[i] for i in np.flatnonzero(mask).tolist()] if values else values
+
+
+def _read_block_data(m: Any, keep_values: bool, within: np.ndarray | None) -> Postings:
     """A W3 leaf matcher's postings, block by block (blocks without a wanted docnum skipped)."""
-    ids: list[int] = []
-    weights: list[float] = []
+    id_parts: list[np.ndarray] = []
+    weight_parts: list[np.ndarray] = []
     values: list[Any] = []
     target = 0  # index into `within` of the next wanted docnum
     while not m._atend:
@@ -125,44 +155,47 @@ def _read_block_data(m: Any, keep_values: bool, within: list[int] | None) -> Pos
                 m._next_block()
                 continue
         m._read_data()
-        data = m._data
-        block_ids = data[0] if m._byteids else list(accumulate(data[0]))
-        block_weights = _expand_weights(data[1], len(block_ids))
+        ids, weights, block_values = m._data
+        ids = np.cumsum(np.array(ids, np.int64))  # W3 stores a block's ids as deltas
+        weights = _expand_weights(weights, len(ids))
         if within is None:
-            ids.extend(block_ids)
-            weights.extend(block_weights)
+            id_parts.append(ids)
+            weight_parts.append(weights)
             if keep_values:
-                values.extend(data[2])
+                values.extend(block_values)
         else:
-            end = bisect_right(within, m._maxid, target)
-            wanted = set(within[target:end])
+            end = int(np.searchsorted(within, m._maxid, "right"))
+            mask = mark_members(ids, within[target:end])
             target = end
-            chosen = [i for i, doc in enumerate(block_ids) if doc in wanted]
-            ids.extend(map(block_ids.__getitem__, chosen))
-            weights.extend(map(block_weights.__getitem__, chosen))
+            id_parts.append(ids[mask])
+            weight_parts.append(weights[mask])
             if keep_values:
-                values.extend(map(data[2].__getitem__, chosen))
+                values.extend(map(block_values.__getitem__, np.flatnonzero(mask).tolist()))
         m._next_block()
-    return ids, weights, values
+    if not id_parts:
+        return _EMPTY_IDS, _EMPTY_WEIGHTS, values
+    return np.concatenate(id_parts), np.concatenate(weight_parts), values
 
 
-def _expand_weights(minified: Any, count: int) -> Any:
-    """A block's weights as W3's `_read_weights` expands them (None: all 1, a float: all equal),
-    without its one-generator-step-per-posting array."""
+def _expand_weights(minified: Any, count: int) -> np.ndarray:
+    """A block's weights as W3's `_read_weights` expands them (None: all 1, a float: all equal,
+    bytes: kb's whole term counts, else a sequence of floats)."""
     if minified is None:
-        return [1.0] * count
+        return np.ones(count)
     if isinstance(minified, float):
-        return [minified] * count
-    return minified
+        return np.full(count, minified)
+    if isinstance(minified, bytes):
+        return np.frombuffer(minified, np.uint8).astype(np.float64)
+    return np.array(minified, np.float64)
 
 
-def _read_matcher(leaf: IndexReader, field: str, btext: bytes, within: list[int] | None,
+def _read_matcher(leaf: IndexReader, field: str, btext: bytes, within: np.ndarray | None,
                   positional: bool) -> Postings:
     m = leaf.postings(field, btext)
     ids: list[int] = []
     weights: list[float] = []
     values: list[Any] = []
-    for target in within if within is not None else [None]:
+    for target in within.tolist() if within is not None else [None]:
         if target is not None:
             if not m.is_active():
                 break
@@ -173,7 +206,7 @@ def _read_matcher(leaf: IndexReader, field: str, btext: bytes, within: list[int]
             if positional:
                 values.append(m.value())
             m.next()
-    return ids, weights, values
+    return np.array(ids, np.int64), np.array(weights, np.float64), values
 
 
 # -- writing ---------------------------------------------------------------------------------

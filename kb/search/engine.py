@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
@@ -31,8 +32,8 @@ FULL_READ_SHARE = 4  # a word is read whole when it has at most this many postin
 
 @dataclass(frozen=True)
 class Postings:
-    ids: list[int]  # global docnums, ascending
-    weights: list[float]  # term frequency per doc
+    ids: np.ndarray  # global docnums (int64), ascending
+    weights: np.ndarray  # term frequency per doc (float64)
     values: list[Any]  # encoded positions (positional fields), else empty
 
 
@@ -47,6 +48,7 @@ class DocSets:
         self._threads: list[str] | None = None
         self._memo: dict[tuple[str, str], Postings] = {}
         self._frequencies: dict[tuple[str, str], int] = {}
+        self._infos: dict[tuple[str, str], list[Any]] = {}
 
     def live(self) -> set[int]:
         if self._live is None:
@@ -58,34 +60,42 @@ class DocSets:
         key = (field, text)
         total = self._frequencies.get(key)
         if total is None:
-            total = 0
-            for leaf, _offset in self.leaves:
-                btext = leaf.schema[field].to_bytes(text)
-                if (field, btext) in leaf:
-                    total += leaf.doc_frequency(field, btext)
+            total = sum(info.doc_frequency() for info in self.term_infos(field, text) if info is not None)
             self._frequencies[key] = total
         return total
 
-    def postings(self, field: str, text: str, within: list[int] | None = None, positions: bool = False) -> Postings:
+    def term_infos(self, field: str, text: str) -> list[Any]:
+        """The term's info in each segment (None where it is missing), looked up once per searcher."""
+        key = (field, text)
+        infos = self._infos.get(key)
+        if infos is None:
+            infos = self._infos[key] = [adapter.find_term_info(leaf, field, text) for leaf, _ in self.leaves]
+        return infos
+
+    def postings(self, field: str, text: str, within: np.ndarray | None = None,
+                 positions: bool = False) -> Postings:
         """A term's postings; with `within` (global docnums, ascending) only those documents';
         with `positions` their encoded positions too (phrases)."""
         key = (field, text)
         full = self._memo.get(key)
-        if full is not None and (full.values or not positions or not full.ids):
+        if full is not None and (full.values or not positions or not len(full.ids)):
             return full if within is None else _select(full, within)
-        ids: list[int] = []
-        weights: list[float] = []
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
         values: list[Any] = []
-        for leaf, offset in self.leaves:
+        for (leaf, offset), info in zip(self.leaves, self.term_infos(field, text)):
+            if info is None:
+                continue
             local = None
             if within is not None:
-                end = offset + leaf.doc_count_all()
-                local = [d - offset for d in within[bisect_left(within, offset):bisect_left(within, end)]]
-            leaf_ids, leaf_weights, leaf_values = adapter.read_postings(leaf, field, text, local, positions)
-            ids.extend(map(offset.__add__, leaf_ids) if offset else leaf_ids)
-            weights.extend(leaf_weights)
+                lo, hi = np.searchsorted(within, (offset, offset + leaf.doc_count_all()))
+                local = within[lo:hi] - offset
+            leaf_ids, leaf_weights, leaf_values = adapter.read_postings(leaf, field, text, local, positions, info)
+            ids.append(leaf_ids + offset if offset else leaf_ids)
+            weights.append(leaf_weights)
             values.extend(leaf_values)
-        result = Postings(ids, weights, values)
+        result = Postings(np.concatenate(ids) if ids else np.zeros(0, np.int64),
+                          np.concatenate(weights) if weights else np.zeros(0), values)
         if within is None:
             self._memo[key] = result
         return result
@@ -94,22 +104,21 @@ class DocSets:
         order = sorted(set(words), key=lambda w: self.doc_frequency(field, w))
         positions = len(words) > 1
         found: dict[str, Postings] = {order[0]: self.postings(field, order[0], positions=positions)}
-        candidates = set(found[order[0]].ids)
+        candidates = found[order[0]].ids
         for word in order[1:]:
-            if not candidates:
+            if not len(candidates):
                 return set()
             if self.doc_frequency(field, word) <= FULL_READ_SHARE * len(candidates):
                 found[word] = self.postings(field, word, positions=positions)
             else:
-                found[word] = self.postings(field, word, sorted(candidates), positions=positions)
-            candidates &= set(found[word].ids)
-        if not candidates or len(words) < 2:
-            return candidates
+                found[word] = self.postings(field, word, candidates, positions=positions)
+            candidates = np.intersect1d(candidates, found[word].ids, assume_unique=True)
+        if not len(candidates) or len(words) < 2:
+            return set(candidates.tolist())
         # each word's positions for the candidates, in docnum order (postings are ascending)
-        encoded = {w: [v for d, v in zip(p.ids, p.values) if d in candidates] for w, p in found.items()}
-        docs = sorted(candidates)
+        encoded = {w: _pick_values(p, candidates) for w, p in found.items()}
         matched = self.searcher.schema[field].format.match_phrase([encoded[w] for w in words])
-        return {doc for doc, hit in zip(docs, matched) if hit}
+        return set(candidates[np.array(matched, bool)].tolist())
 
     def date_ids(self, field: str, start: Any, end: Any, endexcl: bool) -> set[int]:
         if field != "date":
@@ -125,7 +134,7 @@ class DocSets:
 
     def find_ids(self, q: wq.Query) -> set[int]:
         """The live docnums matching `q` (a query built by kb.query.to_whoosh)."""
-        self._memo, self._frequencies = {}, {}
+        self._memo, self._frequencies, self._infos = {}, {}, {}
         try:
             return self._find(q)
         except LookupError:
@@ -135,7 +144,7 @@ class DocSets:
         if isinstance(q, type(wq.NullQuery)):
             return set()
         if isinstance(q, wq.Term):
-            return set(self.postings(q.fieldname, q.text).ids)
+            return set(self.postings(q.fieldname, q.text).ids.tolist())
         if isinstance(q, wq.Phrase):
             return self.phrase_ids(q.fieldname, list(q.words))
         if isinstance(q, wq.DateRange) and q.fieldname == "date":
@@ -185,12 +194,12 @@ class DocSets:
             self._threads = [value for leaf, _off in self.leaves for value in leaf.column_reader("thread_id")]
         return self._threads
 
-    def rank(self, q: wq.Query, docnums: set[int]) -> dict[int, float]:
-        """Saturating TF-IDF of `docnums` for the positive words of `q` (subject x2)."""
+    def rank(self, q: wq.Query, docs: np.ndarray) -> np.ndarray | None:
+        """Saturating TF-IDF of `docs` (global docnums, ascending) for the positive words of `q`
+        (subject x2), aligned with `docs`; None when no word of `q` is in any of them."""
         total = max(1, len(self.live()))
-        scores: dict[int, float] = {}
-        get = scores.get
-        within: list[int] | None = None
+        scores = np.zeros(len(docs))
+        scored = False
         for field, word in sorted(set(iter_scoring_terms(q))):
             frequency = self.doc_frequency(field, word)
             if not frequency:
@@ -198,19 +207,31 @@ class DocSets:
             idf = math.log(1 + total / frequency) * FIELD_BOOSTS.get(field, 1.0)
             postings = self._memo.get((field, word))  # read whole while matching: filter here
             if postings is None:
-                within = sorted(docnums) if within is None else within
-                postings = self.postings(field, word, within)
-            for doc, tf in zip(postings.ids, postings.weights):
-                if doc in docnums:
-                    scores[doc] = get(doc, 0.0) + idf * tf / (tf + 1.2)
-        return scores
+                postings = self.postings(field, word, docs)
+            if not len(postings.ids):
+                continue
+            ids = postings.ids
+            at = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
+            hit = docs[at] == ids
+            if hit.any():
+                tf = postings.weights[hit]
+                scores[at[hit]] += idf * tf / (tf + 1.2)
+                scored = True
+        return scores if scored else None
 
 
-def _select(postings: Postings, within: list[int]) -> Postings:
-    wanted = set(within)
-    keep = [i for i, d in enumerate(postings.ids) if d in wanted]
-    return Postings([postings.ids[i] for i in keep], [postings.weights[i] for i in keep],
-                    [postings.values[i] for i in keep] if postings.values else [])
+def _select(postings: Postings, within: np.ndarray) -> Postings:
+    keep = adapter.mark_members(postings.ids, within)
+    return Postings(postings.ids[keep], postings.weights[keep], _pick(postings.values, keep))
+
+
+def _pick_values(postings: Postings, docs: np.ndarray) -> list[Any]:
+    """The encoded values of `docs` (all among the postings), in docnum order."""
+    return _pick(postings.values, adapter.mark_members(postings.ids, docs))
+
+
+def _pick(values: list[Any], keep: np.ndarray) -> list[Any]:
+    return [values[i] for i in np.flatnonzero(keep).tolist()] if values else values
 
 
 def is_thread_scoped(q: wq.Query) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.index import Index
 from whoosh.searching import Searcher
@@ -69,6 +70,7 @@ class IndexSearcher:
         self.index = path if isinstance(path, Index) else open_index(path)
         self.searcher: Searcher = self.index.searcher()
         self._dates: list[int] | None = None
+        self._date_array: np.ndarray | None = None
         self._sets: DocSets | None = None
 
     def refresh(self) -> bool:
@@ -83,6 +85,7 @@ class IndexSearcher:
         self.searcher.close()
         self.searcher = self.index.searcher()
         self._dates = None
+        self._date_array = None
         self._sets = None
         return True
 
@@ -109,6 +112,11 @@ class IndexSearcher:
             self._dates = dates
         return self._dates
 
+    def _load_date_array(self) -> np.ndarray:
+        if self._date_array is None:
+            self._date_array = np.array(self._load_dates(), dtype=np.int64)
+        return self._date_array
+
     def _top_by_date(self, docnums: set[int], limit: int, threads: bool) -> list[tuple[int, int]]:
         dates = self._load_dates()
         if not threads:
@@ -117,17 +125,20 @@ class IndexSearcher:
 
     def _top_by_score(self, q: wq.Query, docnums: set[int], limit: int,
                       threads: bool) -> tuple[list[tuple[int, int]], dict[int, float]]:
-        scores = self._docsets().rank(q, docnums)
-        if not scores:
-            return [], scores
-        dates = self._load_dates()
-
-        get = scores.get
-        # docs matched only through dates/OR branches without words score 0, newest first
-        ranked = [(get(d, 0.0), dates[d], d) for d in docnums]
+        docs = np.fromiter(docnums, dtype=np.int64, count=len(docnums))
+        docs.sort()
+        scores = self._docsets().rank(q, docs)
+        if scores is None:
+            return [], {}
+        # best first: score, then date, then docnum, all descending (docs matched only through
+        # dates/OR branches without words score 0, newest first)
+        order = np.lexsort((docs, self._load_date_array()[docs], scores))[::-1]
         if not threads:
-            return [(d, 1) for _score, _date, d in heapq.nlargest(limit, ranked)], scores
-        return self._fold([d for _score, _date, d in sorted(ranked, reverse=True)], limit), scores
+            order = order[:limit]
+        ranked, best = docs[order].tolist(), scores[order].tolist()
+        shown = [(d, 1) for d in ranked] if not threads else self._fold(ranked, limit)
+        score_of = dict(zip(ranked, best))
+        return shown, {d: score_of[d] for d, _ in shown}
 
     def _fold(self, order: list[int], limit: int) -> list[tuple[int, int]]:
         """One (docnum, revisions) per thread, and per patch series across its revisions.
