@@ -31,6 +31,7 @@ from whoosh.writing import SegmentWriter
 
 from kb.search.codec import write_segment_postings
 from kb.search.pool import PostingPool
+from kb.search.values import ValueTable
 
 WRITTEN_FOR = "2.7.5"
 FORCE_PUBLIC = False  # tests flip this to run everything through the public API
@@ -61,7 +62,7 @@ def _has_internals() -> bool:
 
 # -- reading ---------------------------------------------------------------------------------
 
-Postings = tuple[np.ndarray, np.ndarray, list[Any]]  # docnums (int64, ascending), weights (float64), values
+Postings = tuple[np.ndarray, np.ndarray, ValueTable | None]  # docnums (int64, ascending), weights, values
 
 
 def find_term_info(leaf: IndexReader, field: str, text: str) -> TermInfo | None:
@@ -74,7 +75,7 @@ def find_term_info(leaf: IndexReader, field: str, text: str) -> TermInfo | None:
 
 def read_postings(leaf: IndexReader, field: str, text: str, within: np.ndarray | None = None,
                   values: bool = False, info: TermInfo | None = None) -> Postings:
-    """(leaf docnums ascending, weights, encoded values or []) of a term's live postings.
+    """(leaf docnums ascending, weights, encoded values or None) of a term's live postings.
 
     With `within` (leaf docnums, ascending) only those documents' postings are returned, and
     posting blocks holding none of them are skipped undecoded. Values (positions) only when
@@ -83,7 +84,7 @@ def read_postings(leaf: IndexReader, field: str, text: str, within: np.ndarray |
     """
     info = info or find_term_info(leaf, field, text)
     if info is None or (within is not None and not len(within)):
-        return _EMPTY_IDS, _EMPTY_WEIGHTS, []
+        return _EMPTY_IDS, _EMPTY_WEIGHTS, None
     fieldtype = leaf.schema[field]
     btext = fieldtype.to_bytes(text)
     values = values and fieldtype.format.supports("positions")
@@ -106,7 +107,7 @@ def _read_blocks(leaf: IndexReader, field: str, btext: bytes, fieldtype: FieldTy
     if info.is_inlined():  # kb.search.codec inlines short posting lists into the term table
         inlined_ids, inlined_weights, inlined_values = info.inlined_postings()
         found = (np.array(inlined_ids, np.int64), np.array(inlined_weights, np.float64),
-                 list(inlined_values) if keep_values else [])
+                 ValueTable.from_values(inlined_values) if keep_values else None)
         if within is not None:
             found = _keep(found, mark_members(found[0], within))
     else:
@@ -138,14 +139,14 @@ def _keep(found: Postings, mask: np.ndarray) -> Postings:
     if mask.all():
         return found
     ids, weights, values = found
-    return ids[mask], weights[mask], [values[i] for i in np.flatnonzero(mask).tolist()] if values else values
+    return ids[mask], weights[mask], None if values is None else values.select(mask)
 
 
 def _read_block_data(m: Any, keep_values: bool, within: np.ndarray | None) -> Postings:
     """A W3 leaf matcher's postings, block by block (blocks without a wanted docnum skipped)."""
     id_parts: list[np.ndarray] = []
     weight_parts: list[np.ndarray] = []
-    values: list[Any] = []
+    value_parts: list[ValueTable] = []
     target = 0  # index into `within` of the next wanted docnum
     while not m._atend:
         if within is not None:
@@ -158,23 +159,22 @@ def _read_block_data(m: Any, keep_values: bool, within: np.ndarray | None) -> Po
         ids, weights, block_values = m._data
         ids = np.cumsum(np.array(ids, np.int64))  # W3 stores a block's ids as deltas
         weights = _expand_weights(weights, len(ids))
-        if within is None:
-            id_parts.append(ids)
-            weight_parts.append(weights)
-            if keep_values:
-                values.extend(block_values)
-        else:
+        values = ValueTable.from_block(block_values) if keep_values else None
+        if within is not None:
             end = int(np.searchsorted(within, m._maxid, "right"))
             mask = mark_members(ids, within[target:end])
             target = end
-            id_parts.append(ids[mask])
-            weight_parts.append(weights[mask])
-            if keep_values:
-                values.extend(map(block_values.__getitem__, np.flatnonzero(mask).tolist()))
+            ids, weights = ids[mask], weights[mask]
+            values = None if values is None else values.select(mask)
+        id_parts.append(ids)
+        weight_parts.append(weights)
+        if values is not None:
+            value_parts.append(values)
         m._next_block()
+    found_values = ValueTable.concat(value_parts) if keep_values else None
     if not id_parts:
-        return _EMPTY_IDS, _EMPTY_WEIGHTS, values
-    return np.concatenate(id_parts), np.concatenate(weight_parts), values
+        return _EMPTY_IDS, _EMPTY_WEIGHTS, found_values
+    return np.concatenate(id_parts), np.concatenate(weight_parts), found_values
 
 
 def _expand_weights(minified: Any, count: int) -> np.ndarray:
@@ -206,7 +206,7 @@ def _read_matcher(leaf: IndexReader, field: str, btext: bytes, within: np.ndarra
             if positional:
                 values.append(m.value())
             m.next()
-    return np.array(ids, np.int64), np.array(weights, np.float64), values
+    return np.array(ids, np.int64), np.array(weights, np.float64), ValueTable.from_values(values) if positional else None
 
 
 # -- writing ---------------------------------------------------------------------------------

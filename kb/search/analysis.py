@@ -19,7 +19,7 @@ import re
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sized
+from collections.abc import Iterator, Mapping, Sequence, Sized
 from functools import lru_cache
 
 import numpy as np
@@ -29,6 +29,7 @@ from whoosh.lang.porter import stem as porter_stem
 
 from kb.query.fields import FIELDS, FieldKind
 from kb.search.pool import group_positions
+from kb.search.values import ValueTable
 
 SCHEMA_VERSION = 4
 STORED_FIELDS = frozenset({"subject"})  # shown in hits
@@ -201,23 +202,23 @@ class _FastPositions(formats.Positions):
             data.byteswap()
         return data.tolist()
 
-    def match_phrase(self, columns: list[list[bytes]]) -> list[bool]:
+    def match_phrase(self, columns: Sequence[ValueTable | Sequence[bytes]]) -> list[bool]:
         """Which candidate documents hold the phrase: `columns[k][i]` is the encoded positions
         of the phrase's word k in candidate i. Word k must sit at a position of word 0 plus k.
 
         One pass of sorted-array intersections over every candidate at once: each position
         becomes the key (candidate << 32 | position - k), ascending since candidates and their
         positions are; a document whose value is wide is checked on its own."""
-        count = len(columns[0])
-        lengths = [np.fromiter(map(len, values), np.int64, count) for values in columns]
+        tables = [c if isinstance(c, ValueTable) else ValueTable.from_values(c) for c in columns]
+        count = len(tables[0])
         wide = np.zeros(count, bool)
-        for length in lengths:
-            wide |= (length & 1).astype(bool)
+        for table in tables:
+            wide |= ((table.ends - table.starts) & 1).astype(bool)
+        narrow = np.flatnonzero(~wide)
         keys: np.ndarray | None = None
-        for k, (values, length) in enumerate(zip(columns, lengths)):
-            narrow = [v for v, w in zip(values, wide) if not w] if wide.any() else values
-            found = np.frombuffer(b"".join(narrow), dtype="<u2").astype(np.int64) - k
-            owner = np.repeat(np.flatnonzero(~wide), length[~wide] // 2)
+        for k, table in enumerate(tables):
+            found = table.gather(narrow).view("<u2").astype(np.int64) - k
+            owner = np.repeat(narrow, (table.ends[narrow] - table.starts[narrow]) // 2)
             key = (owner << 32) | found
             key = key[found >= 0]
             keys = key if keys is None else _intersect_sorted(keys, key)
@@ -225,7 +226,7 @@ class _FastPositions(formats.Positions):
         if keys is not None:
             matched[keys >> 32] = True
         for i in np.flatnonzero(wide).tolist():
-            matched[i] = self._match_one([column[i] for column in columns])
+            matched[i] = self._match_one([table[i] for table in tables])
         return matched.tolist()
 
     def _match_one(self, values: list[bytes]) -> bool:

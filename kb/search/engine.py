@@ -25,6 +25,7 @@ from whoosh.util.times import datetime_to_long
 from kb.query.fields import FINDING_FIELDS
 from kb.search import adapter
 from kb.search.analysis import STEM_SUFFIX
+from kb.search.values import ValueTable
 
 FIELD_BOOSTS = {"subject": 2.0}
 FULL_READ_SHARE = 4  # a word is read whole when it has at most this many postings per candidate
@@ -34,7 +35,7 @@ FULL_READ_SHARE = 4  # a word is read whole when it has at most this many postin
 class Postings:
     ids: np.ndarray  # global docnums (int64), ascending
     weights: np.ndarray  # term frequency per doc (float64)
-    values: list[Any]  # encoded positions (positional fields), else empty
+    values: ValueTable | None  # encoded positions (when asked for, of positional fields)
 
 
 class DocSets:
@@ -78,11 +79,11 @@ class DocSets:
         with `positions` their encoded positions too (phrases)."""
         key = (field, text)
         full = self._memo.get(key)
-        if full is not None and (full.values or not positions or not len(full.ids)):
+        if full is not None and (full.values is not None or not positions or not len(full.ids)):
             return full if within is None else _select(full, within)
         ids: list[np.ndarray] = []
         weights: list[np.ndarray] = []
-        values: list[Any] = []
+        values: list[ValueTable] = []
         for (leaf, offset), info in zip(self.leaves, self.term_infos(field, text)):
             if info is None:
                 continue
@@ -93,9 +94,11 @@ class DocSets:
             leaf_ids, leaf_weights, leaf_values = adapter.read_postings(leaf, field, text, local, positions, info)
             ids.append(leaf_ids + offset if offset else leaf_ids)
             weights.append(leaf_weights)
-            values.extend(leaf_values)
+            if leaf_values is not None:
+                values.append(leaf_values)
         result = Postings(np.concatenate(ids) if ids else np.zeros(0, np.int64),
-                          np.concatenate(weights) if weights else np.zeros(0), values)
+                          np.concatenate(weights) if weights else np.zeros(0),
+                          ValueTable.concat(values) if values else None)
         if within is None:
             self._memo[key] = result
         return result
@@ -222,16 +225,14 @@ class DocSets:
 
 def _select(postings: Postings, within: np.ndarray) -> Postings:
     keep = adapter.mark_members(postings.ids, within)
-    return Postings(postings.ids[keep], postings.weights[keep], _pick(postings.values, keep))
+    values = postings.values
+    return Postings(postings.ids[keep], postings.weights[keep], None if values is None else values.select(keep))
 
 
-def _pick_values(postings: Postings, docs: np.ndarray) -> list[Any]:
+def _pick_values(postings: Postings, docs: np.ndarray) -> ValueTable:
     """The encoded values of `docs` (all among the postings), in docnum order."""
-    return _pick(postings.values, adapter.mark_members(postings.ids, docs))
-
-
-def _pick(values: list[Any], keep: np.ndarray) -> list[Any]:
-    return [values[i] for i in np.flatnonzero(keep).tolist()] if values else values
+    assert postings.values is not None
+    return postings.values.select(adapter.mark_members(postings.ids, docs))
 
 
 def is_thread_scoped(q: wq.Query) -> bool:

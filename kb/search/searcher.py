@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -50,10 +51,22 @@ class SearchResult:
     hits: tuple[Hit, ...]
 
 
+@lru_cache(maxsize=64)
+def compile_word_pattern(words: frozenset[str]) -> re.Pattern[str] | None:
+    """Whole `\\w+` runs equal to one of `words` (None: no word could be one)."""
+    keep = sorted(w for w in words if _WORD.fullmatch(w))
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, keep)) + r")(?!\w)") if keep else None
+
+
 def find_snippet(text: str, words: frozenset[str], width: int = SNIPPET_CHARS) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The `width`-char window of `text` starting near the first matched word, and spans."""
     text = " ".join(text.split())
-    matches = [m for m in _WORD.finditer(text) if m.group().lower() in words]
+    low = text.lower()
+    if len(low) == len(text):  # one regex pass in C over the lower-cased text
+        pattern = compile_word_pattern(words)
+        matches = list(pattern.finditer(low)) if pattern else []
+    else:  # a character whose lower case is longer: offsets would shift
+        matches = [m for m in _WORD.finditer(text) if m.group().lower() in words]
     start = 0
     if matches and matches[0].start() > width // 3:
         start = text.rfind(" ", 0, matches[0].start() - width // 4) + 1
@@ -114,7 +127,7 @@ class IndexSearcher:
 
     def _load_date_array(self) -> np.ndarray:
         if self._date_array is None:
-            self._date_array = np.array(self._load_dates(), dtype=np.int64)
+            self._date_array = np.array(self._load_dates(), dtype=np.uint64)  # a missing date is 2**64 - 1
         return self._date_array
 
     def _top_by_date(self, docnums: set[int], limit: int, threads: bool) -> list[tuple[int, int]]:

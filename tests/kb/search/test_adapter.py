@@ -106,10 +106,10 @@ def test_reading_within_skips_to_the_wanted_documents(tmp_path: Path, monkeypatc
         body = adapter.read_postings(leaf, "body_new", "the", values=True)
         part = adapter.read_postings(leaf, "body_new", "the", body[0][::7], values=True)
         assert part[0].tolist() == body[0][::7].tolist() and part[1].tolist() == body[1][::7].tolist()
-        assert part[2] == body[2][::7] and part[2]
+        assert part[2].to_list() == body[2].to_list()[::7] and len(part[2])
         plain = adapter.read_postings(leaf, "body_new", "the")
         assert plain[0].tolist() == body[0].tolist() and plain[1].tolist() == body[1].tolist()
-        assert plain[2] == []  # positions only when asked
+        assert plain[2] is None  # positions only when asked
 
 
 class _NotW3Terms:
@@ -140,7 +140,7 @@ def test_a_terms_reader_unlike_w3s_is_read_through_matchers(tmp_path: Path, monk
         monkeypatch.setattr(leaf, "_terms", _NotW3Terms(leaf._terms))
         assert adapter._read_blocks(leaf, "body_new", b"the", fieldtype, None, True, info) is None
         got = adapter.read_postings(leaf, "body_new", "the", values=True)
-    assert len(want[0]) > 128 and got[0].tolist() == want[0].tolist() and got[2] == want[2]
+    assert len(want[0]) > 128 and got[0].tolist() == want[0].tolist() and got[2].to_list() == want[2].to_list()
 
 
 def count_inlined(path: Path) -> tuple[int, int]:

@@ -53,3 +53,15 @@ def test_without_threads_every_message_is_a_hit(searcher: IndexSearcher) -> None
 
 def test_the_limit_counts_folded_hits(searcher: IndexSearcher) -> None:
     assert [h.revisions for h in searcher.search("b:race", threads=True, limit=1).hits] == [3]
+
+
+def test_a_message_without_a_date_ranks_among_equal_scores_as_the_newest(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    undated = IndexDoc(message_id="u@x", thread_id="u", subject="race", author_name="bob", author_email="b@x",
+                       date=None, body_new="fix the race")
+    dated = [make_patch(n, f"t{n}", words="fix the race") for n in (1, 2)]
+    for searcher in open_module_searcher(tmp_path_factory, "undated", [*dated, undated]):
+        hits = searcher.search("b:race", limit=3).hits
+        # equal scores: newest first, and a missing date sorts as the largest (whoosh's column default)
+        assert [h.message_id for h in hits] == ["u@x", "2@x", "1@x"]
+        assert len({h.score for h in hits}) == 1
