@@ -1,13 +1,14 @@
 """Unscored matching and a cheap ranking over whoosh postings, one block at a time.
 
 whoosh's own matchers step through postings one Python call per posting and verify phrases
-by leapfrogging intersections. Here a term's postings are read once per query into lists
-(`kb.search.adapter`: whole blocks on the whoosh it was written for, matchers otherwise);
-boolean operators are set operations, a date range is a bisect over the date column. A
-phrase reads its rarest word first and, for the other words, only the posting blocks of
-documents still in the running; positions are read only for phrases, and checked for
-every document holding every word at once (`_FastPositions.match_phrase`). Relevance is a saturating TF-IDF read for the matched documents only.
-"""
+by leapfrogging intersections. Here a term's postings are read once per query into numpy
+arrays (`kb.search.adapter`: whole blocks on the whoosh it was written for, matchers
+otherwise); boolean operators are set operations, a date range is a bisect over the date
+column. A phrase reads its rarest word first and, for the other words, only the posting
+blocks of documents still in the running; positions are read only for phrases, kept as one
+byte array per term (`kb.search.values`), and checked for every document holding every word
+at once (`_FastPositions.match_phrase`). Relevance is a saturating TF-IDF of the matched
+documents, computed as array operations."""
 
 from __future__ import annotations
 
