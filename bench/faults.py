@@ -118,6 +118,38 @@ def snapshot(kb: Kb) -> dict[str, list[str]]:
     return out
 
 
+def digest_doc_fields(kb: Kb) -> dict[str, dict[str, str]]:
+    """message_id -> index document field -> a hash of its value (names what differs)."""
+    import dataclasses
+    import hashlib
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from kb.indexing import iter_index_docs
+
+    engine = create_engine(kb.url)
+    try:
+        with Session(engine) as s:
+            return {doc.message_id: {name: hashlib.sha1(repr(value).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+                                     for name, value in dataclasses.asdict(doc).items()}
+                    for doc in iter_index_docs(s)}
+    finally:
+        engine.dispose()
+
+
+def name_differing_fields(a: dict[str, dict[str, str]], b: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    """For up to 20 messages whose documents differ: the fields that differ."""
+    out = {}
+    for message_id in sorted(a.keys() & b.keys()):
+        fields = [name for name in a[message_id] if a[message_id][name] != b[message_id].get(name)]
+        if fields:
+            out[message_id] = fields
+            if len(out) == 20:
+                break
+    return out
+
+
 def compare(want: dict[str, list[str]], got: dict[str, list[str]]) -> dict[str, dict[str, int]]:
     """Per differing table: how many rows only the clean KB has, and how many only the other."""
     out = {}
@@ -318,6 +350,8 @@ def run_backend(kind: str, source: Path, work: Path, pg_base: str | None, args: 
     out: dict[str, object] = {"clean_wall_s": round(wall, 1), "clean_counts": {k: len(v) for k, v in clean.items()},
                               "clean_cpu_s": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 1),
                               "clean_check": check_kb(clean_kb), "clean": clean}
+    if args.fields:
+        out["fields"] = digest_doc_fields(clean_kb)
     rng = random.Random(args.seed)
     if "kills" in args.only:
         out["kills"] = run_kills(source, clean, wall, backend.new_kb, args.kills, rng)
@@ -341,6 +375,8 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--only", default="kills,concurrent,halves")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--fields", action="store_true",
+                        help="with both backends, name the index-document fields that differ between them")
     args = parser.parse_args()
     args.only = set(args.only.split(","))
     work = Path(tempfile.mkdtemp(prefix="kb-faults-bench-"))
@@ -353,14 +389,17 @@ def main() -> None:
                     results[kind] = run_backend(kind, args.source, work, base, args, halves)
             else:
                 results[kind] = run_backend(kind, args.source, work, None, args, halves)
-            print(json.dumps({kind: {k: v for k, v in results[kind].items() if k != "clean"}}),   # type: ignore[union-attr]
+            print(json.dumps({kind: {k: v for k, v in results[kind].items() if k not in ("clean", "fields")}}),   # type: ignore[union-attr]
                   file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     cleans = [results[kind].pop("clean") for kind in args.db.split(",")]   # type: ignore[union-attr]
+    fields = [results[kind].pop("fields", None) for kind in args.db.split(",")]   # type: ignore[union-attr]
     ok = all(all_ok(results[kind]) for kind in args.db.split(","))   # type: ignore[arg-type]
     if len(cleans) == 2:   # the clean ingests of both backends hold the same facts and index documents
         results["parity"] = compare(cleans[0], cleans[1])
+        if fields[0] is not None and fields[1] is not None:
+            results["parity_fields"] = name_differing_fields(fields[0], fields[1])
         ok = ok and not results["parity"]
     print(json.dumps({**results, "all_ok": ok}))
     sys.exit(0 if ok else 1)

@@ -3,8 +3,8 @@
 whoosh's own matchers step through postings one Python call per posting and verify phrases
 by leapfrogging intersections. Here a term's postings are read once per query into numpy
 arrays (`kb.search.adapter`: whole blocks on the whoosh it was written for, matchers
-otherwise); boolean operators are set operations, a date range is a bisect over the date
-column. A phrase reads its rarest word first and, for the other words, only the posting
+otherwise); boolean operators are operations on sorted docnum arrays, a date range is a
+binary search over the date column. A phrase reads its rarest word first and, for the other words, only the posting
 blocks of documents still in the running; positions are read only for phrases, kept as one
 byte array per term (`kb.search.values`), and checked for every document holding every word
 at once (`_FastPositions.match_phrase`). Relevance is a saturating TF-IDF of the matched
@@ -13,7 +13,6 @@ documents, computed as array operations."""
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -45,16 +44,17 @@ class DocSets:
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         self.leaves = list(adapter.iter_leaves(searcher.reader()))
-        self._dates: tuple[list[int], list[int]] | None = None
-        self._live: set[int] | None = None
-        self._threads: list[str] | None = None
+        self._dates: tuple[np.ndarray, np.ndarray] | None = None
+        self._live: np.ndarray | None = None
+        self._threads: np.ndarray | None = None
         self._memo: dict[tuple[str, str], Postings] = {}
         self._frequencies: dict[tuple[str, str], int] = {}
         self._infos: dict[tuple[str, str], list[Any]] = {}
 
-    def live(self) -> set[int]:
+    def live(self) -> np.ndarray:
+        """Global docnums of the documents not deleted, ascending."""
         if self._live is None:
-            self._live = {off + n for leaf, off in self.leaves for n in leaf.all_doc_ids()}
+            self._live = np.array([off + n for leaf, off in self.leaves for n in leaf.all_doc_ids()], np.int64)
         return self._live
 
     def doc_frequency(self, field: str, text: str) -> int:
@@ -104,69 +104,68 @@ class DocSets:
             self._memo[key] = result
         return result
 
-    def phrase_ids(self, field: str, words: list[str]) -> set[int]:
+    def phrase_ids(self, field: str, words: list[str]) -> np.ndarray:
         order = sorted(set(words), key=lambda w: self.doc_frequency(field, w))
         positions = len(words) > 1
         found: dict[str, Postings] = {order[0]: self.postings(field, order[0], positions=positions)}
         candidates = found[order[0]].ids
         for word in order[1:]:
             if not len(candidates):
-                return set()
+                return _NONE
             if self.doc_frequency(field, word) <= FULL_READ_SHARE * len(candidates):
                 found[word] = self.postings(field, word, positions=positions)
             else:
                 found[word] = self.postings(field, word, candidates, positions=positions)
             candidates = np.intersect1d(candidates, found[word].ids, assume_unique=True)
         if not len(candidates) or len(words) < 2:
-            return set(candidates.tolist())
+            return candidates
         # each word's positions for the candidates, in docnum order (postings are ascending)
         encoded = {w: _pick_values(p, candidates) for w, p in found.items()}
         matched = self.searcher.schema[field].format.match_phrase([encoded[w] for w in words])
-        return set(candidates[np.array(matched, bool)].tolist())
+        return candidates[np.array(matched, bool)]
 
-    def date_ids(self, field: str, start: Any, end: Any, endexcl: bool) -> set[int]:
+    def date_ids(self, field: str, start: Any, end: Any, endexcl: bool) -> np.ndarray:
         if field != "date":
             raise LookupError(field)
         if self._dates is None:
-            pairs = sorted((value, off + n) for leaf, off in self.leaves
-                           for n, value in enumerate(leaf.column_reader("date", translate=False)))
-            self._dates = ([v for v, _ in pairs], [d for _, d in pairs])
+            values = np.array([value for leaf, _off in self.leaves
+                               for value in leaf.column_reader("date", translate=False)], np.uint64)
+            order = np.argsort(values, kind="stable")
+            self._dates = (values[order], order.astype(np.int64))
         values, docs = self._dates
-        lo = bisect_left(values, datetime_to_long(start)) if start is not None else 0
-        hi = len(values) if end is None else bisect_left(values, datetime_to_long(end) + (0 if endexcl else 1))
-        return set(docs[lo:hi]) & self.live()
+        lo = int(np.searchsorted(values, datetime_to_long(start))) if start is not None else 0
+        hi = len(values) if end is None else int(np.searchsorted(values, datetime_to_long(end) + (0 if endexcl else 1)))
+        return np.intersect1d(docs[lo:hi], self.live(), assume_unique=True)
 
-    def find_ids(self, q: wq.Query) -> set[int]:
-        """The live docnums matching `q` (a query built by kb.query.to_whoosh)."""
+    def find_ids(self, q: wq.Query) -> np.ndarray:
+        """The live docnums matching `q` (a query built by kb.query.to_whoosh), ascending."""
         self._memo, self._frequencies, self._infos = {}, {}, {}
         try:
             return self._find(q)
         except LookupError:
-            return set(self.searcher.docs_for_query(q))
+            return _to_array(self.searcher.docs_for_query(q))
 
-    def _find(self, q: wq.Query) -> set[int]:
+    def _find(self, q: wq.Query) -> np.ndarray:
         if isinstance(q, type(wq.NullQuery)):
-            return set()
+            return _NONE
         if isinstance(q, wq.Term):
-            return set(self.postings(q.fieldname, q.text).ids.tolist())
+            return self.postings(q.fieldname, q.text).ids
         if isinstance(q, wq.Phrase):
             return self.phrase_ids(q.fieldname, list(q.words))
         if isinstance(q, wq.DateRange) and q.fieldname == "date":
             return self.date_ids(q.fieldname, q.startdate, q.enddate, q.endexcl)
         if isinstance(q, wq.DateRange):  # rt: has no date column; whoosh's public matcher
-            return set(self.searcher.docs_for_query(q))
+            return _to_array(self.searcher.docs_for_query(q))
         if isinstance(q, wq.Not):
-            return self.live() - self._find(q.query)
+            return np.setdiff1d(self.live(), self._find(q.query), assume_unique=True)
         if isinstance(q, wq.And):
             return self._find_and(q)
         if isinstance(q, wq.Or):
-            out: set[int] = set()
-            for s in q.subqueries:
-                out |= self._find(s)
-            return out
+            parts = [self._find(s) for s in q.subqueries]
+            return np.unique(np.concatenate(parts)) if parts else _NONE
         raise LookupError(type(q).__name__)
 
-    def _find_and(self, q: wq.And) -> set[int]:
+    def _find_and(self, q: wq.And) -> np.ndarray:
         """Messages matching every part; finding parts (FINDING_FIELDS) hold per thread.
 
         `fix:X objection:Y` gives the fix and objection messages of threads holding both;
@@ -178,24 +177,29 @@ class DocSets:
         scoped_out = [s for s in negative if is_thread_scoped(s)]
         plain = [s for s in positive if s not in scoped]
         if plain or not scoped:
-            sets = sorted((self._find(s) for s in plain), key=len)
-            found = set.intersection(*sets) if sets else set(self.live())
+            found = self.live()
+            for part in sorted((self._find(s) for s in plain), key=len):
+                found = np.intersect1d(found, part, assume_unique=True)
         else:
-            found = set().union(*(self._find(s) for s in scoped))
+            found = np.unique(np.concatenate([self._find(s) for s in scoped]))
         if (scoped and (plain or len(scoped) > 1)) or scoped_out:
             thread_of = self.thread_of()
-            keep = set.intersection(*({thread_of[d] for d in self._find(s)} for s in scoped)) if scoped else None
-            drop = {thread_of[d] for s in scoped_out for d in self._find(s)}
-            found = {d for d in found if (keep is None or thread_of[d] in keep) and thread_of[d] not in drop}
+            keep = np.ones(len(found), bool)
+            for s in scoped:
+                keep &= np.isin(thread_of[found], thread_of[self._find(s)])
+            for s in scoped_out:
+                keep &= ~np.isin(thread_of[found], thread_of[self._find(s)])
+            found = found[keep]
         for s in negative:
-            if found and s not in scoped_out:
-                found -= self._find(s)
+            if len(found) and s not in scoped_out:
+                found = np.setdiff1d(found, self._find(s), assume_unique=True)
         return found
 
-    def thread_of(self) -> list[str]:
-        """Thread id (root Message-ID) by global docnum."""
+    def thread_of(self) -> np.ndarray:
+        """Thread (a number per root Message-ID) by global docnum."""
         if self._threads is None:
-            self._threads = [value for leaf, _off in self.leaves for value in leaf.column_reader("thread_id")]
+            roots = [value for leaf, _off in self.leaves for value in leaf.column_reader("thread_id")]
+            self._threads = np.unique(np.array(roots, object), return_inverse=True)[1].astype(np.int64)
         return self._threads
 
     def rank(self, q: wq.Query, docs: np.ndarray) -> np.ndarray | None:
@@ -222,6 +226,13 @@ class DocSets:
                 scores[at[hit]] += idf * tf / (tf + 1.2)
                 scored = True
         return scores if scored else None
+
+
+_NONE = np.zeros(0, np.int64)
+
+
+def _to_array(docnums: Any) -> np.ndarray:
+    return np.unique(np.fromiter(docnums, np.int64))
 
 
 def _select(postings: Postings, within: np.ndarray) -> Postings:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import heapq
 import os
 import re
 from collections.abc import Callable
@@ -82,8 +81,7 @@ class IndexSearcher:
     def __init__(self, path: str | os.PathLike[str] | Index) -> None:
         self.index = path if isinstance(path, Index) else open_index(path)
         self.searcher: Searcher = self.index.searcher()
-        self._dates: list[int] | None = None
-        self._date_array: np.ndarray | None = None
+        self._dates: np.ndarray | None = None
         self._sets: DocSets | None = None
 
     def refresh(self) -> bool:
@@ -98,7 +96,6 @@ class IndexSearcher:
         self.searcher.close()
         self.searcher = self.index.searcher()
         self._dates = None
-        self._date_array = None
         self._sets = None
         return True
 
@@ -117,35 +114,26 @@ class IndexSearcher:
             self._sets = DocSets(self.searcher)
         return self._sets
 
-    def _load_dates(self) -> list[int]:
+    def _load_dates(self) -> np.ndarray:
+        """Each document's date as whoosh's column holds it (a missing date is 2**64 - 1)."""
         if self._dates is None:
-            dates: list[int] = []
-            for sub, _offset in self.searcher.leaf_searchers():
-                dates.extend(sub.reader().column_reader("date", translate=False))
-            self._dates = dates
+            self._dates = np.array([value for sub, _offset in self.searcher.leaf_searchers()
+                                    for value in sub.reader().column_reader("date", translate=False)], np.uint64)
         return self._dates
 
-    def _load_date_array(self) -> np.ndarray:
-        if self._date_array is None:
-            self._date_array = np.array(self._load_dates(), dtype=np.uint64)  # a missing date is 2**64 - 1
-        return self._date_array
+    def _top_by_date(self, docs: np.ndarray, limit: int, threads: bool) -> list[tuple[int, int]]:
+        order = np.lexsort((docs, self._load_dates()[docs]))[::-1]   # newest first (then the later docnum)
+        ranked = docs[order if threads else order[:limit]].tolist()
+        return self._fold(ranked, limit) if threads else [(d, 1) for d in ranked]
 
-    def _top_by_date(self, docnums: set[int], limit: int, threads: bool) -> list[tuple[int, int]]:
-        dates = self._load_dates()
-        if not threads:
-            return [(d, 1) for d in heapq.nlargest(limit, docnums, key=dates.__getitem__)]
-        return self._fold(sorted(docnums, key=dates.__getitem__, reverse=True), limit)
-
-    def _top_by_score(self, q: wq.Query, docnums: set[int], limit: int,
+    def _top_by_score(self, q: wq.Query, docs: np.ndarray, limit: int,
                       threads: bool) -> tuple[list[tuple[int, int]], dict[int, float]]:
-        docs = np.fromiter(docnums, dtype=np.int64, count=len(docnums))
-        docs.sort()
         scores = self._docsets().rank(q, docs)
         if scores is None:
             return [], {}
         # best first: score, then date, then docnum, all descending (docs matched only through
         # dates/OR branches without words score 0, newest first)
-        order = np.lexsort((docs, self._load_date_array()[docs], scores))[::-1]
+        order = np.lexsort((docs, self._load_dates()[docs], scores))[::-1]
         if not threads:
             order = order[:limit]
         ranked, best = docs[order].tolist(), scores[order].tolist()
@@ -198,9 +186,10 @@ class IndexSearcher:
         schema = self.index.schema
         q = compile_whoosh(parsed, schema)
         docnums = self._docsets().find_ids(q)
-        top, scores = self._top_by_score(q, docnums, limit, threads) if sort == "relevance" and docnums else ([], {})
+        found = len(docnums) > 0
+        top, scores = self._top_by_score(q, docnums, limit, threads) if sort == "relevance" and found else ([], {})
         if not top:  # sorted by date, or nothing to rank by (only dates / NOT)
-            top, scores = self._top_by_date(docnums, limit, threads) if docnums else [], {}
+            top, scores = self._top_by_date(docnums, limit, threads) if found else [], {}
         words = find_highlight_words(parsed, schema)
         hits = tuple(self._make_hit(docnum, scores.get(docnum, 0.0) if scores else None, words, revisions)
                      for docnum, revisions in top)
