@@ -29,6 +29,7 @@ from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.reading import IndexReader, TermInfo, TermNotFound
 from whoosh.writing import SegmentWriter
 
+from kb.search import codec
 from kb.search.codec import write_segment_postings
 from kb.search.pool import PostingPool
 from kb.search.values import ValueTable
@@ -239,7 +240,7 @@ def finish_pool_doc(writer: SegmentWriter) -> None:
 
 def write_pool(fieldwriter: Any, schema: Schema, pool: PostingPool) -> None:
     """Every posting of `pool`, field by field, term by term, in the W3 codec's files."""
-    write_segment_postings(fieldwriter, schema, pool, fieldwriter._codec._blocklimit)
+    write_segment_postings(fieldwriter, schema, pool, codec.BLOCK_POSTINGS)
 
 
 def iter_leaves(reader: IndexReader) -> Iterator[tuple[IndexReader, int]]:

@@ -10,6 +10,7 @@ import whoosh
 
 import kb.search.adapter as adapter
 import kb.search.builder as builder_module
+import kb.search.codec as codec_module
 import kb.search.index as index_module
 from kb.search import IndexSearcher, delete_documents, index_documents
 from kb.search.codec import INLINE_MAX
@@ -93,6 +94,7 @@ def test_reading_within_skips_to_the_wanted_documents(tmp_path: Path, monkeypatc
     docs = make_corpus(400, seed=3)  # "tejun" is in every To: line: four posting blocks
     with monkeypatch.context() as patch:
         patch.setattr(index_module, "MIN_FAST", 10)
+        patch.setattr(codec_module, "BLOCK_POSTINGS", 128)
         index_documents(tmp_path / "ix", docs)
     delete_documents(tmp_path / "ix", [docs[5].message_id, docs[300].message_id])
     monkeypatch.setattr(adapter, "FORCE_PUBLIC", public)
