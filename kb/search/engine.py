@@ -4,11 +4,11 @@ whoosh's own matchers step through postings one Python call per posting and veri
 by leapfrogging intersections. Here a term's postings are read once per query into numpy
 arrays (`kb.search.adapter`: whole blocks on the whoosh it was written for, matchers
 otherwise); boolean operators are operations on sorted docnum arrays, a date range is a
-binary search over the date column. A phrase reads its rarest word first and, for the other words, only the posting
-blocks of documents still in the running; positions are read only for phrases, kept as one
-byte array per term (`kb.search.values`), and checked for every document holding every word
-at once (`_FastPositions.match_phrase`). Relevance is a saturating TF-IDF of the matched
-documents, computed as array operations."""
+binary search over the date column. A phrase reads its rarest word first and, for the other
+words, only the posting blocks of documents still in the running; positions are read only
+for phrases, kept as one byte array per term (`kb.search.values`), and checked for every
+document holding every word at once (`_FastPositions.match_phrase`). Relevance is a
+saturating TF-IDF of the matched documents, computed as array operations."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ class DocSets:
         return total
 
     def term_infos(self, field: str, text: str) -> list[Any]:
-        """The term's info in each segment (None where it is missing), looked up once per searcher."""
+        """The term's info in each segment (None where it is missing), looked up once per query."""
         key = (field, text)
         infos = self._infos.get(key)
         if infos is None:
@@ -177,8 +177,9 @@ class DocSets:
         scoped_out = [s for s in negative if is_thread_scoped(s)]
         plain = [s for s in positive if s not in scoped]
         if plain or not scoped:
-            found = self.live()
-            for part in sorted((self._find(s) for s in plain), key=len):
+            parts = sorted((self._find(s) for s in plain), key=len)  # each holds live documents only
+            found = parts[0] if parts else self.live()
+            for part in parts[1:]:
                 found = np.intersect1d(found, part, assume_unique=True)
         else:
             found = np.unique(np.concatenate([self._find(s) for s in scoped]))
