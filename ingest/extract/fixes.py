@@ -174,18 +174,15 @@ def find_race_branch(thread: ThreadText, scan: ThreadScan, races: list[RaceFindi
     return branch
 
 
-def addresses_race(msg: MessageText, prose_low: str, functions: set[str], race_messages: set[str],
-                   is_root: bool = False) -> bool:
-    """A patch posting is a fix of the thread's race when it describes the race itself (race
-    evidence in it, a race word in its subject or changelog), touches the racing code, or is
-    the single patch a race thread starts with (the race is found in its review)."""
+def names_race(msg: MessageText, prose_low: str, race_messages: set[str], is_root: bool = False) -> bool:
+    """A patch posting says it is about the thread's race: race evidence in it, a race word in
+    its subject or changelog, or it is the single patch a race thread starts with (the race is
+    found in its review)."""
     if msg.message_id in race_messages or has_subject_race(patch_title(msg.subject)):
         return True
     if is_root and not is_series_part(msg.subject):
         return True
-    if load_cue_sets()["race_strong"].search_lower(prose_low):
-        return True
-    return touches_racing_code(msg, functions)
+    return bool(load_cue_sets()["race_strong"].search_lower(prose_low))
 
 
 def find_patch_evidence(msg: MessageText) -> tuple[str, EvidenceSpan]:
@@ -268,12 +265,20 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
 
 
 def find_addressing_postings(thread: ThreadText, races: list[RaceFinding], scan: ThreadScan) -> set[int]:
-    """Indexes of the patch postings that address a race (addresses_race)."""
+    """Indexes of the patch postings that address a race: those that name it (names_race) and
+    those that touch the racing code (touches_racing_code). In a series where some parts name
+    the race, a part that only touches the racing code is groundwork or a follow-up (a
+    refactoring, a helper, a test): the parts that fix the race say so."""
     functions = find_racing_functions(races)
     race_messages = {e.message_id for r in races for e in r.evidence}
-    return {i for i, ms in enumerate(scan.messages) if is_patch_posting(ms.message)
-            and not is_machine_mail(ms.message)
-            and addresses_race(ms.message, ms.low, functions, race_messages, i == 0)}
+    postings = [i for i, ms in enumerate(scan.messages) if is_patch_posting(ms.message)
+                and not is_machine_mail(ms.message)]
+    naming = {i for i in postings if names_race(scan.messages[i].message, scan.messages[i].low,
+                                                race_messages, i == 0)}
+    series_names = any(is_series_part(scan.messages[i].message.subject) for i in naming)
+    return naming | {i for i in postings if i not in naming
+                     and not (series_names and is_series_part(scan.messages[i].message.subject))
+                     and touches_racing_code(scan.messages[i].message, functions)}
 
 
 def shorten_summary(text: str, limit: int = 120) -> str:

@@ -84,6 +84,19 @@ def test_series_part_is_fix_only_when_it_addresses_the_race(part, is_fix):
     assert all(f.kind == "patch" for f in fixes)
 
 
+@pytest.mark.parametrize("second,second_is_fix", [
+    (("[PATCH 2/3] foo: close the race", "Tidy.", "other", "+\tx;"), True),    # names the race
+    (("[PATCH 2/3] foo: x", "Rename the helper.", "other", "+\tx;"), False),   # neither
+])
+def test_series_part_touching_racing_code_is_groundwork_when_another_part_names_the_race(second, second_is_fix):
+    """Part 1 only edits locking in foo_put(): a fix on its own, groundwork once part 2 says
+    it closes the race (a whole series is not every patch a fix)."""
+    t = series_thread(("[PATCH 1/3] foo: lock", "Take the lock.", "foo_put", "+\tspin_lock(&l);"), second)
+    fixed = {f.message_id for f in extract_fixes(t, extract_races(t))}
+    assert ("p1@x" in fixed) is second_is_fix
+    assert ("p0@x" in fixed) is not second_is_fix
+
+
 def test_revisions_are_one_fix_with_history_and_last_outcome():
     log = RACE + "\nFix this by taking foo_lock in foo_put().\n"
     diff = DIFF.format(func="foo_put", line="+\tspin_lock(&l);")
