@@ -30,7 +30,7 @@ _DIFF_INTRO_TEXT_RE = re.compile(r"\b(?:following|below|this|something like|how 
                                  re.IGNORECASE)
 _HUNK_FUNC_RE = re.compile(r"^@@ [^@\n]*@@[ \t]*([^\n]*)$", re.MULTILINE)
 _CHANGED_LINE_RE = re.compile(r"^[+-](?![+-]{2} )([^\n]*)$", re.MULTILINE)
-_COVER_RE = re.compile(r"\[[^\]]*\b0+/\d+\s*\]")
+COVER_RE = re.compile(r"\[[^\]]*\b0+/\d+\b[^\]]*\]")   # "[PATCH 0/3]", "[PATCH 0/9 v3]"
 _SERIES_PART_RE = re.compile(r"\[[^\]]*\b\d+/(\d+)\s*\]")
 _SYNC_RE = re.compile(r"lock|_once|atomic|rcu|barrier|refcount|smp_|xchg|seq|percpu_ref|kref|"
                       r"synchroni|completion|mutex|sem\b|rwsem|data_race")
@@ -42,7 +42,7 @@ def is_patch_posting(msg: MessageText) -> bool:
     '0/N') or any mail carrying a diff."""
     subject = msg.subject or ""
     if _PATCH_SUBJECT_RE.match(subject) and not REPLY_RE.match(subject) and \
-            not _COVER_RE.search(subject):
+            not COVER_RE.search(subject):
         return True
     own = msg.own_text()
     return bool(_DIFF_RE.search(own))

@@ -182,7 +182,8 @@ def extract_races(thread: ThreadText, use_model: bool = True,
     if not sentences and not diagrams:
         return races or find_subject_race(thread)
     if not races and not subject_race and n_msgs < 2 and not diagrams:
-        if not strong or len(thread.messages) > 1 and len(strong) < 2:
+        if not strong or len(thread.messages) > 1 and len(strong) < 2 and not any(
+                is_changelog_race(s) for s in strong):
             return races
     texts = [s.text for s in sentences]
     evidence = [make_evidence(s.message, s.start, s.end, "races.prose", 0.8 if s.strong else 0.6)
@@ -214,7 +215,16 @@ def extract_races(thread: ThreadText, use_model: bool = True,
 _PATCH_TAG_RE = re.compile(r"\[[^\]]*\b(?:PATCH|RFC)\b", re.IGNORECASE)
 _RACE_TITLE_RE = re.compile(r"\brac(?:e|es|y|ing)\b|use-after-free|deadlock|\buaf\b|data-race",
                             re.IGNORECASE)
+_REPLY_RE = re.compile(r"^\s*(?:re|aw)\s*:", re.IGNORECASE)
 _TABLE_ROW_RE = re.compile(r"^\W*\d+\s+\d+\s|.*\|.*\|")
+def is_changelog_race(sentence: RaceSentence) -> bool:
+    """A race sentence in the changelog of a posted patch (not a reply) that names the racing
+    code: the patch says what it fixes, one sentence is enough."""
+    subject = sentence.message.subject or ""
+    return bool(_PATCH_TAG_RE.search(subject)) and not _REPLY_RE.match(subject) \
+        and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
+
+
 def find_subject_race(thread: ThreadText) -> list[RaceFinding]:
     """A posted patch whose title names a race ("mm: fix race when ...") is a race even when no
     sentence of the thread describes it; its evidence is that title (an empty span: subjects are

@@ -42,6 +42,16 @@ def test_patch_helpers():
     assert not is_patch_posting(make_message("x", "text", subject="Re: [PATCH] foo"))
 
 
+@pytest.mark.parametrize("subject,posting", [
+    ("[PATCH 1/3] foo: lock", True),
+    ("[PATCH 0/3] foo: fix races", False),          # a cover letter proposes the series, not a patch
+    ("[PATCH 0/9 v3] foo: fix races", False),       # the version may follow the count
+    ("[PATCH v2 00/12] foo: fix races", False),
+])
+def test_a_cover_letter_is_no_patch_posting(subject, posting):
+    assert is_patch_posting(make_message("x", "text", subject=subject)) is posting
+
+
 @pytest.mark.parametrize("text, limit, expected", [
     ("take the lock", 120, "take the lock"),
     ("take  the\nlock", 120, "take the lock"),
