@@ -266,18 +266,21 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
 
 def find_addressing_postings(thread: ThreadText, races: list[RaceFinding], scan: ThreadScan) -> set[int]:
     """Indexes of the patch postings that address a race: those that name it (names_race) and
-    those that touch the racing code (touches_racing_code). In a series where some parts name
-    the race, a part that only touches the racing code is groundwork or a follow-up (a
-    refactoring, a helper, a test): the parts that fix the race say so."""
+    those that touch the racing code (touches_racing_code). In a series the parts that fix the
+    race say so: where some part's title names the race, the parts titled otherwise are
+    groundwork or follow-ups (a refactoring, a helper, a test), even when their changelogs
+    mention it; where only changelogs name it, a part that just touches the racing code is."""
     functions = find_racing_functions(races)
     race_messages = {e.message_id for r in races for e in r.evidence}
     postings = [i for i, ms in enumerate(scan.messages) if is_patch_posting(ms.message)
                 and not is_machine_mail(ms.message)]
+    part = {i for i in postings if is_series_part(scan.messages[i].message.subject)}
     naming = {i for i in postings if names_race(scan.messages[i].message, scan.messages[i].low,
                                                 race_messages, i == 0)}
-    series_names = any(is_series_part(scan.messages[i].message.subject) for i in naming)
-    return naming | {i for i in postings if i not in naming
-                     and not (series_names and is_series_part(scan.messages[i].message.subject))
+    titled = {i for i in naming & part if has_subject_race(patch_title(scan.messages[i].message.subject))}
+    if titled:
+        naming -= part - titled
+    return naming | {i for i in postings if i not in naming and not (naming & part and i in part)
                      and touches_racing_code(scan.messages[i].message, functions)}
 
 

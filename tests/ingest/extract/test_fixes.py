@@ -96,6 +96,7 @@ def test_series_part_is_fix_only_when_it_addresses_the_race(part, is_fix):
 
 @pytest.mark.parametrize("second,second_is_fix", [
     (("[PATCH 2/3] foo: close the race", "Tidy.", "other", "+\tx;"), True),    # names the race
+    (("[PATCH 2/3] foo: x", "This closes a race with foo_free.", "other", "+\tx;"), True),
     (("[PATCH 2/3] foo: x", "Rename the helper.", "other", "+\tx;"), False),   # neither
 ])
 def test_series_part_touching_racing_code_is_groundwork_when_another_part_names_the_race(second, second_is_fix):
@@ -105,6 +106,15 @@ def test_series_part_touching_racing_code_is_groundwork_when_another_part_names_
     fixed = {f.message_id for f in extract_fixes(t, extract_races(t))}
     assert ("p1@x" in fixed) is second_is_fix
     assert ("p0@x" in fixed) is not second_is_fix
+
+
+def test_series_parts_titled_otherwise_are_groundwork_when_a_part_title_names_the_race():
+    """Part 2's title names the race: part 1, whose changelog only mentions it, prepares."""
+    t = series_thread(("[PATCH 1/3] foo: add a helper", "The helper is needed to close a race later.",
+                       "other", "+\tx;"),
+                      ("[PATCH 2/3] foo: fix the race in foo_put", "Tidy.", "other", "+\tx;"))
+    fixed = {f.message_id for f in extract_fixes(t, extract_races(t))}
+    assert "p1@x" in fixed and "p0@x" not in fixed
 
 
 def test_revisions_are_one_fix_with_history_and_last_outcome():
