@@ -115,9 +115,13 @@ def _may_precede_diff(body: str) -> bool:
 
 
 def _is_diff_intro(msg: MessageText, end: int, text: str) -> bool:
-    """A sentence right before a diff / code block ('would the following work?')."""
-    return bool(_DIFF_INTRO_FOLLOW_RE.match(msg.body, end, end + 300)) and \
-        bool(_DIFF_INTRO_TEXT_RE.search(text))
+    """A sentence right before a diff ('would the following work?'): a diff header follows
+    (a '---' line before a config file or a log is no diff)."""
+    m = _DIFF_INTRO_FOLLOW_RE.match(msg.body, end, end + 300)
+    if not m or not _DIFF_INTRO_TEXT_RE.search(text):
+        return False
+    window = msg.body[m.start():m.start() + 2000]
+    return not m.group(0).endswith("---") or nlp.find_diff_start(window) < len(window)
 
 
 def is_series_part(subject: str) -> bool:

@@ -19,6 +19,8 @@ DIFF = "---\ndiff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n@
     ("Should we take foo_lock in foo_put()?", False),                # a question proposes nothing here
     ("v2 -> v3: add the lock and reword the changelog.", False),     # a version note
     ("The lock in foo_get() is not held when foo_put() runs.", False),  # a mechanism word alone
+    ("read to 0xffff8880a1b2c3d4 of 8 bytes by task 42 on cpu 3:", False),  # a KCSAN report line
+    ("Return address = foo_work+0x64/0xc0 so take the lock.", False),     # a log line's symbol+offset
 ])
 def test_score_fix_statement(sentence, states_fix):
     assert (score_fix_statement(sentence) >= MIN_SCORE) is states_fix
@@ -39,6 +41,7 @@ def test_no_statement_before_the_diff_is_none():
 @pytest.mark.parametrize("body,intro", [
     ("I see, foo_put() is the problem.\nSomething like this (untested):\n\n" + DIFF[4:], "Something like this (untested):"),
     (DIFF[4:], None),                                                 # the diff comes first
+    ("Try this:\n\n+\tspin_lock(&l);\n\nThanks,\nAnn Dev\n", None),   # an inline hunk: no diff header
 ])
 def test_find_diff_intro(body, intro):
     span = find_diff_intro(make_message("r@x", body, subject="Re: [PATCH] foo: fix race"))

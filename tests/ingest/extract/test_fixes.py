@@ -144,6 +144,18 @@ def test_patch_evidence_never_code_never_empty(log, quote, extractor):
     assert [e.extractor for e in fix.evidence] == [extractor] and fix.evidence[0].quote
 
 
+@pytest.mark.parametrize("after,is_fix", [
+    ("---\ndiff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n@@ -1 +1 @@\n+\tx;\n", True),
+    ("---\n[global]\nrw=write\nbs=4k\n", False),      # a '---' line before a config file is no diff
+])
+def test_a_diff_intro_needs_a_diff(after, is_fix):
+    reply = "The test setup looks like this\n" + after
+    t = make_thread("Re: race in foo", make_message("a@x", RACE),
+                    make_message("b@x", reply, author="Bob", email="bob@x.org", reply_to="a@x"))
+    fixes = [f for f in extract_fixes(t, extract_races(t)) if f.message_id == "b@x"]
+    assert bool(fixes) is is_fix
+
+
 def test_prose_off_the_race_branch_is_no_fix():
     """A proposal in a reply far below a series' cover letter, on a sub-thread that never
     mentions the race (a cover letter is no patch: its parts are)."""
