@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ingest.extract import nlp
-from ingest.extract.changelog import find_diff_intro, find_fix_statement
+from ingest.extract.changelog import find_diff_intro, find_fix_statement, is_prose_statement
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan, has_subject_race, scan_thread
 from ingest.extract.mailkind import is_machine_mail
@@ -85,7 +85,7 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
         if out and any(a <= s < b or s <= a < e for s, e in out):
             continue
         low = fold_text(text)
-        if cues["fix_negative"].search_lower(low):
+        if cues["fix_negative"].search_lower(low) or not is_prose_statement(text):
             continue        # an ack or an aside ("feel free to add my ack"), not a proposal
         if cues["fix_prose"].search_lower(low) and cues["fix_mechanism"].search_lower(low) \
                 and (not text.rstrip().endswith(":") or _precedes_code(msg.body, b)) \

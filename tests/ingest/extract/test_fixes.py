@@ -156,6 +156,12 @@ def test_a_diff_intro_needs_a_diff(after, is_fix):
     assert bool(fixes) is is_fix
 
 
+def test_a_version_note_proposes_nothing():
+    body = RACE + "\nv1->v2: we could take foo_lock in foo_put() instead of the atomic.\n"
+    t = make_thread("[PATCH v2] foo: fix race", make_message("p@x", body, subject="[PATCH v2] foo: fix race"))
+    assert [f for f in extract_fixes(t, extract_races(t)) if f.kind == "prose"] == []
+
+
 def test_prose_off_the_race_branch_is_no_fix():
     """A proposal in a reply far below a series' cover letter, on a sub-thread that never
     mentions the race (a cover letter is no patch: its parts are)."""
