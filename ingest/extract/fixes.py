@@ -246,6 +246,7 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
     stated = {(e.message_id, e.start) for f in patches.values() for e in f.evidence}
     branch = find_race_branch(thread, scan, races)
     fixes: list[FixFinding] = []
+    proposed: set[str] = set()      # prose quotes so far, whitespace folded
     for i, msg in enumerate(thread.messages):
         if i in patches:
             fixes.append(patches[i])
@@ -261,6 +262,9 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
             if count >= (1 if posted else MAX_PROSE_PER_MESSAGE):
                 break       # a posting or cover letter explains its patch: one alternative at most
             ev = make_evidence(msg, a, b, "fixes.prose", 0.6)
+            if " ".join(ev.quote.split()) in proposed:
+                continue    # a resent message repeats its proposal: one fix
+            proposed.add(" ".join(ev.quote.split()))
             summary = shorten_summary(ev.quote)
             fixes.append(FixFinding(summary, find_race_index(ev.quote, races), msg.author,
                                     msg.message_id, ev.quote, "prose", (ev,), "proposed", 0.6))

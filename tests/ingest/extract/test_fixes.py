@@ -156,6 +156,14 @@ def test_a_diff_intro_needs_a_diff(after, is_fix):
     assert bool(fixes) is is_fix
 
 
+def test_a_resent_proposal_is_one_fix():
+    idea = "How about we use READ_ONCE() in foo_get() instead?"
+    t = make_thread("Re: race in foo", make_message("a@x", RACE),
+                    make_message("b@x", idea, author="Bob", email="bob@x.org", reply_to="a@x"),
+                    make_message("c@x", idea + "\n", author="Bob", email="bob@x.org", reply_to="a@x"))
+    assert [f.message_id for f in extract_fixes(t, extract_races(t)) if f.kind == "prose"] == ["b@x"]
+
+
 def test_a_version_note_proposes_nothing():
     body = RACE + "\nv1->v2: we could take foo_lock in foo_put() instead of the atomic.\n"
     t = make_thread("[PATCH v2] foo: fix race", make_message("p@x", body, subject="[PATCH v2] foo: fix race"))
