@@ -215,14 +215,16 @@ def extract_races(thread: ThreadText, use_model: bool = True,
 _PATCH_TAG_RE = re.compile(r"\[[^\]]*\b(?:PATCH|RFC)\b", re.IGNORECASE)
 _RACE_TITLE_RE = re.compile(r"\brac(?:e|es|y|ing)\b|use-after-free|deadlock|\buaf\b|data-race",
                             re.IGNORECASE)
+_SERIES_RE = re.compile(r"\[[^\]]*\b\d+/(?!0*1\b)\d+\b[^\]]*\]")     # [PATCH 2/5], not [PATCH 1/1]
 _REPLY_RE = re.compile(r"^\s*(?:re|aw)\s*:", re.IGNORECASE)
 _TABLE_ROW_RE = re.compile(r"^\W*\d+\s+\d+\s|.*\|.*\|")
 def is_changelog_race(sentence: RaceSentence) -> bool:
-    """A race sentence in the changelog of a posted patch (not a reply) that names the racing
-    code: the patch says what it fixes, one sentence is enough."""
+    """A race sentence in the changelog of a single posted patch (not a reply, not a series'
+    cover letter or part, whose notes mention races in passing) that names the racing code: the
+    patch says what it fixes, one sentence is enough."""
     subject = sentence.message.subject or ""
     return bool(_PATCH_TAG_RE.search(subject)) and not _REPLY_RE.match(subject) \
-        and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
+        and not _SERIES_RE.search(subject) and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
 
 
 def find_subject_race(thread: ThreadText) -> list[RaceFinding]:

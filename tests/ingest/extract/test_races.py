@@ -171,6 +171,11 @@ def test_a_report_restated_in_a_backport_starts_no_race(author, email, subject, 
      "do_md_stop(), and the device can still be opened.", False),
     # a changelog that names no code ("racy" in passing) is not enough
     ("[PATCH] md: add a deleting flag", "The old code was a bit racy, so tidy it up.", False),
+    # a series' cover letter or part mentions races in its notes: its title must say so
+    ("[PATCH 0/3] md: add a deleting flag", "So there is a race window between md_open() and "
+     "do_md_stop(), and the device can still be opened.", False),
+    ("[PATCH v2 1/1] md: add a deleting flag", "So there is a race window between md_open() and "
+     "do_md_stop(), and the device can still be opened.", True),
 ])
 def test_one_changelog_sentence_naming_the_racing_code_is_a_race(subject, sentence, expect_race):
     msgs = [make_message("p@x", "Opening the array is slow.\n" + sentence + "\n", subject=subject),
