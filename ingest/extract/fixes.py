@@ -44,8 +44,14 @@ def is_patch_posting(msg: MessageText) -> bool:
     if _PATCH_SUBJECT_RE.match(subject) and not REPLY_RE.match(subject) and \
             not COVER_RE.search(subject):
         return True
-    own = msg.own_text()
-    return bool(_DIFF_RE.search(own))
+    return carries_diff(msg)
+
+
+def carries_diff(msg: MessageText) -> bool:
+    """A diff header at the start of a body line (a quoted diff's lines start with '>'). The
+    body, not the own text: the parse stage stores a diff as a patch segment, outside the
+    author's own text, so own-text checks never see one in a stored message."""
+    return bool(_DIFF_RE.search(msg.body))
 
 
 def find_race_index(text: str, races: list[RaceFinding]) -> int | None:
@@ -182,8 +188,10 @@ def names_race(msg: MessageText, prose_low: str, race_messages: set[str], is_roo
     """A patch posting says it is about the thread's race: race evidence in it, a race word in
     its subject or changelog, or it is the single patch a race thread starts with (the race is
     found in its review)."""
-    if msg.message_id in race_messages or has_subject_race(patch_title(msg.subject)):
+    if msg.message_id in race_messages:
         return True
+    if has_subject_race(patch_title(msg.subject)) and not REPLY_RE.match(msg.subject or ""):
+        return True         # a reply's subject is the thread's, not its draft's title
     if is_root and not is_series_part(msg.subject):
         return True
     return bool(load_cue_sets()["race_strong"].search_lower(prose_low))

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from ingest.extract.fixes import extract_fixes, is_patch_posting, patch_title, shorten_summary
@@ -40,6 +42,18 @@ def test_patch_helpers():
     assert patch_title("Re: [PATCH v2 1/3] mm: fix race") == "mm: fix race"
     assert is_patch_posting(make_message("x", "text", subject="[PATCH] foo"))
     assert not is_patch_posting(make_message("x", "text", subject="Re: [PATCH] foo"))
+
+
+@pytest.mark.parametrize("stored", [False, True])
+def test_a_reply_carrying_a_draft_diff_is_a_patch_posting_also_as_stored(stored):
+    """The parse stage keeps a diff out of the own text (a patch segment): the stored message's
+    own spans end before it, and it still carries the diff."""
+    body = "Something like this?\n\n" + DIFF.format(func="foo_put", line="+\tspin_lock(&l);")
+    msg = make_message("r@x", body, subject="Re: [PATCH] foo: fix race")
+    if stored:
+        msg = dataclasses.replace(msg, own_spans=((0, len("Something like this?\n")),))
+    assert is_patch_posting(msg)
+    assert not is_patch_posting(make_message("q@x", "> " + body.replace("\n", "\n> "), subject="Re: x"))
 
 
 @pytest.mark.parametrize("subject,posting", [
