@@ -197,6 +197,19 @@ def names_race(msg: MessageText, prose_low: str, race_messages: set[str], is_roo
     return bool(load_cue_sets()["race_strong"].search_lower(prose_low))
 
 
+def is_proposing(msg: MessageText) -> bool:
+    """A posted patch proposes itself; a reply's diff is a proposal when the reply offers it
+    (the sentence before it: "Something like this?"), states a fix or says nothing else, not
+    when it comes after "Thank you!" or a note on the patch's tags."""
+    if not REPLY_RE.match(msg.subject or "") or find_fix_statement(msg):
+        return True
+    limit = nlp.find_diff_start(msg.body)
+    if not any(b <= limit for _, b, _ in nlp.iter_own_sentences(msg.body, msg.own_spans)):
+        return True         # a bare diff
+    intro = find_diff_intro(msg)
+    return intro is not None and bool(_DIFF_INTRO_TEXT_RE.search(msg.body[intro[0]:intro[1]]))
+
+
 def find_patch_evidence(msg: MessageText) -> tuple[str, EvidenceSpan]:
     """(quote, evidence) of a patch fix: the changelog sentence that states the fix, else (a
     diff in a reply) the sentence offering the diff, else the patch subject (an empty span: the
@@ -229,10 +242,14 @@ def find_patch_fixes(thread: ThreadText, races: list[RaceFinding], scan: ThreadS
     postings = sorted(find_addressing_postings(thread, races, scan))
     ids = [m.message_id for m in thread.messages]
     out = []
+    quotes: set[str] = set()
     for group in group_revisions(postings, cues):
         first = thread.messages[group[0]]
         evidence = [find_patch_evidence(thread.messages[i]) for i in group]
         quote = evidence[0][0]
+        if fold_spaces(quote) in quotes and REPLY_RE.match(first.subject or ""):
+            continue        # the same draft sent again (a resent mail): one fix
+        quotes.add(fold_spaces(quote))
         title = patch_title(first.subject)
         summary = title if not REPLY_RE.match(first.subject or "") else shorten_summary(quote)
         status = find_status(cues, group[-1], ids)
@@ -270,9 +287,9 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
             if count >= (1 if posted else MAX_PROSE_PER_MESSAGE):
                 break       # a posting or cover letter explains its patch: one alternative at most
             ev = make_evidence(msg, a, b, "fixes.prose", 0.6)
-            if " ".join(ev.quote.split()) in proposed:
+            if fold_spaces(ev.quote) in proposed:
                 continue    # a resent message repeats its proposal: one fix
-            proposed.add(" ".join(ev.quote.split()))
+            proposed.add(fold_spaces(ev.quote))
             summary = shorten_summary(ev.quote)
             fixes.append(FixFinding(summary, find_race_index(ev.quote, races), msg.author,
                                     msg.message_id, ev.quote, "prose", (ev,), "proposed", 0.6))
@@ -289,7 +306,7 @@ def find_addressing_postings(thread: ThreadText, races: list[RaceFinding], scan:
     functions = find_racing_functions(races)
     race_messages = {e.message_id for r in races for e in r.evidence}
     postings = [i for i, ms in enumerate(scan.messages) if is_patch_posting(ms.message)
-                and not is_machine_mail(ms.message)]
+                and not is_machine_mail(ms.message) and is_proposing(ms.message)]
     part = {i for i in postings if is_series_part(scan.messages[i].message.subject)}
     naming = {i for i in postings if names_race(scan.messages[i].message, scan.messages[i].low,
                                                 race_messages, i == 0)}
@@ -298,6 +315,10 @@ def find_addressing_postings(thread: ThreadText, races: list[RaceFinding], scan:
         naming -= part - titled
     return naming | {i for i in postings if i not in naming and not (naming & part and i in part)
                      and touches_racing_code(scan.messages[i].message, functions)}
+
+
+def fold_spaces(text: str) -> str:
+    return " ".join(text.split())
 
 
 def shorten_summary(text: str, limit: int = 120) -> str:

@@ -170,6 +170,28 @@ def test_a_diff_intro_needs_a_diff(after, is_fix):
     assert bool(fixes) is is_fix
 
 
+@pytest.mark.parametrize("reply,is_fix", [
+    ("Something like this?\n", True),                                   # offers the diff
+    ("I think foo_put() should take foo_lock, as below.\n", True),        # offers it
+    ("Thank you!\n", False),                                            # thanks above a diff
+    ("Should probably be also Signed-off-by: Bob.\n", False),           # a note on the tags
+])
+def test_a_replys_diff_is_a_fix_when_the_reply_offers_it(reply, is_fix):
+    body = reply + "\n" + DIFF.format(func="foo_put", line="+\tspin_lock(&l);")
+    t = make_thread("race in foo", make_message("a@x", RACE),
+                    make_message("b@x", body, author="Bob", email="bob@x.org", subject="Re: race in foo",
+                                 reply_to="a@x"))
+    assert any(f.message_id == "b@x" and f.kind == "patch" for f in extract_fixes(t, extract_races(t))) is is_fix
+
+
+def test_a_draft_diff_resent_is_one_fix():
+    body = "Something like this?\n\n" + DIFF.format(func="foo_put", line="+\tspin_lock(&l);")
+    t = make_thread("race in foo", make_message("a@x", RACE),
+                    *(make_message(f"{n}@x", body, author="Bob", email="bob@x.org", subject="Re: race in foo",
+                                   reply_to="a@x") for n in "bc"))
+    assert [f.message_id for f in extract_fixes(t, extract_races(t)) if f.kind == "patch"] == ["b@x"]
+
+
 def test_a_resent_proposal_is_one_fix():
     idea = "How about we use READ_ONCE() in foo_get() instead?"
     t = make_thread("Re: race in foo", make_message("a@x", RACE),
