@@ -11,7 +11,7 @@ from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan, has_subject_race, scan_thread
 from ingest.extract.mailkind import is_machine_mail
 from ingest.extract.outcomes import (
-    REPLY_RE, StatusCues, find_status, find_status_cues, is_revision_of, patch_title,
+    REPLY_RE, StatusCues, find_status, find_status_cues, is_revision_of, is_series_part, patch_title,
 )
 from ingest.extract.races import make_evidence
 from ingest.extract.types import EvidenceSpan, FixFinding, MessageText, RaceFinding, ThreadText
@@ -31,7 +31,6 @@ _DIFF_INTRO_TEXT_RE = re.compile(r"\b(?:following|below|this|something like|how 
 _HUNK_FUNC_RE = re.compile(r"^@@ [^@\n]*@@[ \t]*([^\n]*)$", re.MULTILINE)
 _CHANGED_LINE_RE = re.compile(r"^[+-](?![+-]{2} )([^\n]*)$", re.MULTILINE)
 COVER_RE = re.compile(r"\[[^\]]*\b0+/\d+\b[^\]]*\]")   # "[PATCH 0/3]", "[PATCH 0/9 v3]"
-_SERIES_PART_RE = re.compile(r"\[[^\]]*\b\d+/(\d+)\s*\]")
 _SYNC_RE = re.compile(r"lock|_once|atomic|rcu|barrier|refcount|smp_|xchg|seq|percpu_ref|kref|"
                       r"synchroni|completion|mutex|sem\b|rwsem|data_race")
 _TERM_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:->[A-Za-z0-9_]+)*")
@@ -128,12 +127,6 @@ def _is_diff_intro(msg: MessageText, end: int, text: str) -> bool:
         return False
     window = msg.body[m.start():m.start() + 2000]
     return not m.group(0).endswith("---") or nlp.find_diff_start(window) < len(window)
-
-
-def is_series_part(subject: str) -> bool:
-    """'[PATCH v2 3/7] ...' (part of a series of more than one patch, or its cover letter)."""
-    m = _SERIES_PART_RE.search(subject or "")
-    return bool(m) and int(m.group(1)) > 1
 
 
 def find_racing_functions(races: list[RaceFinding]) -> set[str]:

@@ -15,6 +15,7 @@ from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.diagrams import find_diagrams
 from ingest.extract.gate import ThreadScan, has_weak_race_cue, scan_message, scan_thread
 from ingest.extract.mailkind import is_backport_posting, is_machine_mail
+from ingest.extract.outcomes import REPLY_RE, is_series_part
 from ingest.extract.reports import Report, find_reports
 from ingest.extract.types import EvidenceSpan, MessageText, RaceFinding, ThreadText
 
@@ -215,16 +216,16 @@ def extract_races(thread: ThreadText, use_model: bool = True,
 _PATCH_TAG_RE = re.compile(r"\[[^\]]*\b(?:PATCH|RFC)\b", re.IGNORECASE)
 _RACE_TITLE_RE = re.compile(r"\brac(?:e|es|y|ing)\b|use-after-free|deadlock|\buaf\b|data-race",
                             re.IGNORECASE)
-_SERIES_RE = re.compile(r"\[[^\]]*\b\d+/(?!0*1\b)\d+\b[^\]]*\]")     # [PATCH 2/5], not [PATCH 1/1]
-_REPLY_RE = re.compile(r"^\s*(?:re|aw)\s*:", re.IGNORECASE)
 _TABLE_ROW_RE = re.compile(r"^\W*\d+\s+\d+\s|.*\|.*\|")
+
+
 def is_changelog_race(sentence: RaceSentence) -> bool:
     """A race sentence in the changelog of a single posted patch (not a reply, not a series'
     cover letter or part, whose notes mention races in passing) that names the racing code: the
     patch says what it fixes, one sentence is enough."""
     subject = sentence.message.subject or ""
-    return bool(_PATCH_TAG_RE.search(subject)) and not _REPLY_RE.match(subject) \
-        and not _SERIES_RE.search(subject) and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
+    return bool(_PATCH_TAG_RE.search(subject)) and not REPLY_RE.match(subject) \
+        and not is_series_part(subject) and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
 
 
 def find_subject_race(thread: ThreadText) -> list[RaceFinding]:
