@@ -18,18 +18,16 @@ from dataclasses import dataclass
 
 from ingest.extract import nlp
 from ingest.extract.cues import fold_text, load_cue_sets
+from ingest.extract.fixes import COVER_RE, carries_diff
 from ingest.extract.gate import ThreadScan
 from ingest.extract.mailkind import is_machine_mail
-from ingest.extract.outcomes import REPLY_RE, find_person_key, is_same_person, patch_title
+from ingest.extract.outcomes import REPLY_RE, find_person_key, is_same_person, is_series_part, patch_title
 from ingest.extract.types import MessageText, ThreadText
 
 MAX_SENTENCES = 40
 PAGE_SENTENCES = 400    # a web page holding a whole quoted discussion is one "message"
 MAX_WORDS = 80          # a longer quote never anchors (the scorer's rule): no candidate
 _FORMAL_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC)[^\]]*\]", re.IGNORECASE)
-_COVER_RE = re.compile(r"\[[^\]]*\b0+/\d+\s*\]")
-_SERIES_RE = re.compile(r"\[[^\]]*\b\d+/(\d+)\s*\]")
-_DIFF_RE = re.compile(r"^(?:diff --git |--- a/|@@ -\d|Index: )", re.MULTILINE)
 FIX_CUES = ("fix_prose", "fix_mechanism", "patch_changelog_fix", "fix_negative", "objection",
             "objection_strong", "race_strong", "race_weak")
 
@@ -75,10 +73,9 @@ def describe_message(thread: ThreadText, i: int, root_author: tuple[str, str]) -
     tokens = ["__root" if i == 0 else "__reply" if REPLY_RE.match(subject) else "__later"]
     if formal:
         tokens.append("__formal")
-        tokens += ["__cover"] if _COVER_RE.search(subject) else []
-        series = _SERIES_RE.search(subject)
-        tokens += ["__series"] if series and int(series.group(1)) > 1 else []
-    if _DIFF_RE.search(msg.own_text()):
+        tokens += ["__cover"] if COVER_RE.search(subject) else []
+        tokens += ["__series"] if is_series_part(subject) else []
+    if carries_diff(msg):
         tokens.append("__diff")
     if i and is_same_person(find_person_key(msg), root_author):
         tokens.append("__root_author")

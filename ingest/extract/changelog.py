@@ -23,11 +23,22 @@ WEIGHTS = (("patch_changelog_fix", 3), ("fix_prose", 2), ("changelog_fix_verb", 
            ("changelog_fix_remedy", 2), ("fix_mechanism", 1))
 _NOT_PROSE_RE = re.compile(r"^\s*(?:\[\s*\d+\.\d+\]|\[[A-Z]+\]\s*$|v\d+\s*(?:->|:|-)|changes? (?:in|since)\b|"
                            r"call trace|[A-Z]+:\s+\S+\+0x)", re.IGNORECASE)
+_TOOL_LINE_RE = re.compile(r"^\s*(?:commit [0-9a-f]{7,}\b|(?:author|date|subject|from):\s|\S*\$ |--\s?\w*\.?\s*$)",
+                           re.IGNORECASE)
+# a kernel log line: an address, a symbol+offset/size, a timestamp (report text states no fix)
+_LOG_LINE_RE = re.compile(r"\b0x[0-9a-f]{8,}\b|\+0x[0-9a-f]+/0x[0-9a-f]+|^\s*\[\s*\d+\.\d+\]", re.IGNORECASE)
+
+
+def is_prose_statement(text: str) -> bool:
+    """Words a person wrote, not a log line, a version note, a git or shell line or a sign-off
+    ("--b.", "commit 1234abcd Author: ...", "user@host:~/linux$ git diff")."""
+    return len(text.split()) >= 2 and not _NOT_PROSE_RE.match(text) and not _LOG_LINE_RE.search(text) \
+        and not _TOOL_LINE_RE.match(text)
 
 
 def score_fix_statement(text: str) -> int:
     """How strongly one changelog sentence states the fix (0: not at all)."""
-    if text.rstrip().endswith("?") or _NOT_PROSE_RE.match(text) \
+    if text.rstrip().endswith("?") or _NOT_PROSE_RE.match(text) or _LOG_LINE_RE.search(text) \
             or not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
         return 0
     if nlp.classify_line(text.splitlines()[0]) == "code":
@@ -56,7 +67,11 @@ def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
 
 def find_diff_intro(msg: MessageText) -> tuple[int, int] | None:
     """(start, end) of the last own sentence before a reply's diff (the sentence that offers
-    it: "Something like this (untested):"), None when the diff comes first."""
+    it: "Something like this (untested):"), None when the diff comes first or there is no diff
+    header (an inline hunk: the last sentence is then a sign-off, not an offer)."""
     limit = nlp.find_diff_start(msg.body)
-    before = [(a, b) for a, b, _ in nlp.iter_own_sentences(msg.body, msg.own_spans) if b <= limit]
+    if limit >= len(msg.body):
+        return None
+    before = [(a, b) for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans)
+              if b <= limit and is_prose_statement(text)]
     return before[-1] if before else None

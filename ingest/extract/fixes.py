@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 from ingest.extract import nlp
-from ingest.extract.changelog import find_diff_intro, find_fix_statement
+from ingest.extract.changelog import find_diff_intro, find_fix_statement, is_prose_statement
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan, has_subject_race, scan_thread
 from ingest.extract.mailkind import is_machine_mail
 from ingest.extract.outcomes import (
-    REPLY_RE, StatusCues, find_status, find_status_cues, is_revision_of, patch_title,
+    REPLY_RE, StatusCues, find_status, find_status_cues, is_revision_of, is_series_part, patch_title,
 )
 from ingest.extract.races import make_evidence
 from ingest.extract.types import EvidenceSpan, FixFinding, MessageText, RaceFinding, ThreadText
@@ -30,8 +30,7 @@ _DIFF_INTRO_TEXT_RE = re.compile(r"\b(?:following|below|this|something like|how 
                                  re.IGNORECASE)
 _HUNK_FUNC_RE = re.compile(r"^@@ [^@\n]*@@[ \t]*([^\n]*)$", re.MULTILINE)
 _CHANGED_LINE_RE = re.compile(r"^[+-](?![+-]{2} )([^\n]*)$", re.MULTILINE)
-_COVER_RE = re.compile(r"\[[^\]]*\b0+/\d+\s*\]")
-_SERIES_PART_RE = re.compile(r"\[[^\]]*\b\d+/(\d+)\s*\]")
+COVER_RE = re.compile(r"\[[^\]]*\b0+/\d+\b[^\]]*\]")   # "[PATCH 0/3]", "[PATCH 0/9 v3]"
 _SYNC_RE = re.compile(r"lock|_once|atomic|rcu|barrier|refcount|smp_|xchg|seq|percpu_ref|kref|"
                       r"synchroni|completion|mutex|sem\b|rwsem|data_race")
 _TERM_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:->[A-Za-z0-9_]+)*")
@@ -42,10 +41,16 @@ def is_patch_posting(msg: MessageText) -> bool:
     '0/N') or any mail carrying a diff."""
     subject = msg.subject or ""
     if _PATCH_SUBJECT_RE.match(subject) and not REPLY_RE.match(subject) and \
-            not _COVER_RE.search(subject):
+            not COVER_RE.search(subject):
         return True
-    own = msg.own_text()
-    return bool(_DIFF_RE.search(own))
+    return carries_diff(msg)
+
+
+def carries_diff(msg: MessageText) -> bool:
+    """A diff header at the start of a body line (a quoted diff's lines start with '>'). The
+    body, not the own text: the parse stage stores a diff as a patch segment, outside the
+    author's own text, so own-text checks never see one in a stored message."""
+    return bool(_DIFF_RE.search(msg.body))
 
 
 def find_race_index(text: str, races: list[RaceFinding]) -> int | None:
@@ -85,7 +90,7 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
         if out and any(a <= s < b or s <= a < e for s, e in out):
             continue
         low = fold_text(text)
-        if cues["fix_negative"].search_lower(low):
+        if cues["fix_negative"].search_lower(low) or not is_prose_statement(text):
             continue        # an ack or an aside ("feel free to add my ack"), not a proposal
         if cues["fix_prose"].search_lower(low) and cues["fix_mechanism"].search_lower(low) \
                 and (not text.rstrip().endswith(":") or _precedes_code(msg.body, b)) \
@@ -115,15 +120,13 @@ def _may_precede_diff(body: str) -> bool:
 
 
 def _is_diff_intro(msg: MessageText, end: int, text: str) -> bool:
-    """A sentence right before a diff / code block ('would the following work?')."""
-    return bool(_DIFF_INTRO_FOLLOW_RE.match(msg.body, end, end + 300)) and \
-        bool(_DIFF_INTRO_TEXT_RE.search(text))
-
-
-def is_series_part(subject: str) -> bool:
-    """'[PATCH v2 3/7] ...' (part of a series of more than one patch, or its cover letter)."""
-    m = _SERIES_PART_RE.search(subject or "")
-    return bool(m) and int(m.group(1)) > 1
+    """A sentence right before a diff ('would the following work?'): a diff header follows
+    (a '---' line before a config file or a log is no diff)."""
+    m = _DIFF_INTRO_FOLLOW_RE.match(msg.body, end, end + 300)
+    if not m or not _DIFF_INTRO_TEXT_RE.search(text):
+        return False
+    window = msg.body[m.start():m.start() + 2000]
+    return not m.group(0).endswith("---") or nlp.find_diff_start(window) < len(window)
 
 
 def find_racing_functions(races: list[RaceFinding]) -> set[str]:
@@ -174,18 +177,30 @@ def find_race_branch(thread: ThreadText, scan: ThreadScan, races: list[RaceFindi
     return branch
 
 
-def addresses_race(msg: MessageText, prose_low: str, functions: set[str], race_messages: set[str],
-                   is_root: bool = False) -> bool:
-    """A patch posting is a fix of the thread's race when it describes the race itself (race
-    evidence in it, a race word in its subject or changelog), touches the racing code, or is
-    the single patch a race thread starts with (the race is found in its review)."""
-    if msg.message_id in race_messages or has_subject_race(patch_title(msg.subject)):
+def names_race(msg: MessageText, prose_low: str, race_messages: set[str], is_root: bool = False) -> bool:
+    """A patch posting says it is about the thread's race: race evidence in it, a race word in
+    its subject or changelog, or it is the single patch a race thread starts with (the race is
+    found in its review)."""
+    if msg.message_id in race_messages:
         return True
+    if has_subject_race(patch_title(msg.subject)) and not REPLY_RE.match(msg.subject or ""):
+        return True         # a reply's subject is the thread's, not its draft's title
     if is_root and not is_series_part(msg.subject):
         return True
-    if load_cue_sets()["race_strong"].search_lower(prose_low):
+    return bool(load_cue_sets()["race_strong"].search_lower(prose_low))
+
+
+def is_proposing(msg: MessageText) -> bool:
+    """A posted patch proposes itself; a reply's diff is a proposal when the reply offers it
+    (the sentence before it: "Something like this?"), states a fix or says nothing else, not
+    when it comes after "Thank you!" or a note on the patch's tags."""
+    if not REPLY_RE.match(msg.subject or "") or find_fix_statement(msg):
         return True
-    return touches_racing_code(msg, functions)
+    limit = nlp.find_diff_start(msg.body)
+    if not any(b <= limit for _, b, _ in nlp.iter_own_sentences(msg.body, msg.own_spans)):
+        return True         # a bare diff
+    intro = find_diff_intro(msg)
+    return intro is not None and bool(_DIFF_INTRO_TEXT_RE.search(msg.body[intro[0]:intro[1]]))
 
 
 def find_patch_evidence(msg: MessageText) -> tuple[str, EvidenceSpan]:
@@ -220,10 +235,14 @@ def find_patch_fixes(thread: ThreadText, races: list[RaceFinding], scan: ThreadS
     postings = sorted(find_addressing_postings(thread, races, scan))
     ids = [m.message_id for m in thread.messages]
     out = []
+    quotes: set[str] = set()
     for group in group_revisions(postings, cues):
         first = thread.messages[group[0]]
         evidence = [find_patch_evidence(thread.messages[i]) for i in group]
         quote = evidence[0][0]
+        if fold_spaces(quote) in quotes and REPLY_RE.match(first.subject or ""):
+            continue        # the same draft sent again (a resent mail): one fix
+        quotes.add(fold_spaces(quote))
         title = patch_title(first.subject)
         summary = title if not REPLY_RE.match(first.subject or "") else shorten_summary(quote)
         status = find_status(cues, group[-1], ids)
@@ -245,6 +264,7 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
     stated = {(e.message_id, e.start) for f in patches.values() for e in f.evidence}
     branch = find_race_branch(thread, scan, races)
     fixes: list[FixFinding] = []
+    proposed: set[str] = set()      # prose quotes so far, whitespace folded
     for i, msg in enumerate(thread.messages):
         if i in patches:
             fixes.append(patches[i])
@@ -260,6 +280,9 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
             if count >= (1 if posted else MAX_PROSE_PER_MESSAGE):
                 break       # a posting or cover letter explains its patch: one alternative at most
             ev = make_evidence(msg, a, b, "fixes.prose", 0.6)
+            if fold_spaces(ev.quote) in proposed:
+                continue    # a resent message repeats its proposal: one fix
+            proposed.add(fold_spaces(ev.quote))
             summary = shorten_summary(ev.quote)
             fixes.append(FixFinding(summary, find_race_index(ev.quote, races), msg.author,
                                     msg.message_id, ev.quote, "prose", (ev,), "proposed", 0.6))
@@ -268,12 +291,27 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
 
 
 def find_addressing_postings(thread: ThreadText, races: list[RaceFinding], scan: ThreadScan) -> set[int]:
-    """Indexes of the patch postings that address a race (addresses_race)."""
+    """Indexes of the patch postings that address a race: those that name it (names_race) and
+    those that touch the racing code (touches_racing_code). In a series the parts that fix the
+    race say so: where some part's title names the race, the parts titled otherwise are
+    groundwork or follow-ups (a refactoring, a helper, a test), even when their changelogs
+    mention it; where only changelogs name it, a part that just touches the racing code is."""
     functions = find_racing_functions(races)
     race_messages = {e.message_id for r in races for e in r.evidence}
-    return {i for i, ms in enumerate(scan.messages) if is_patch_posting(ms.message)
-            and not is_machine_mail(ms.message)
-            and addresses_race(ms.message, ms.low, functions, race_messages, i == 0)}
+    postings = [i for i, ms in enumerate(scan.messages) if is_patch_posting(ms.message)
+                and not is_machine_mail(ms.message) and is_proposing(ms.message)]
+    part = {i for i in postings if is_series_part(scan.messages[i].message.subject)}
+    naming = {i for i in postings if names_race(scan.messages[i].message, scan.messages[i].low,
+                                                race_messages, i == 0)}
+    titled = {i for i in naming & part if has_subject_race(patch_title(scan.messages[i].message.subject))}
+    if titled:
+        naming -= part - titled
+    return naming | {i for i in postings if i not in naming and not (naming & part and i in part)
+                     and touches_racing_code(scan.messages[i].message, functions)}
+
+
+def fold_spaces(text: str) -> str:
+    return " ".join(text.split())
 
 
 def shorten_summary(text: str, limit: int = 120) -> str:

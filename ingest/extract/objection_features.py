@@ -6,6 +6,8 @@ same dict that kb uses until then.
 Structure features:
 - under_quoted_hunk: the quote block right above the sentence holds diff lines of a patch;
 - under_quoted_fix: that quote block comes from the targeted fix's message;
+- first_under_quote: the sentence is the first own line after a quote block (the reply answers
+  the quoted text right there);
 - sender_is_author: the sender is the fix's proposer (one person across address variants);
 - fix_is_patch: the targeted fix is a posted patch (else a prose proposal);
 - sender_is_robot, own_posting: a robot's mail, or the author's own patch/cover letter;
@@ -72,6 +74,7 @@ def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, te
         "question": text.rstrip().endswith("?"),
         "under_quoted_hunk": any(_HUNK_LINE_RE.match(line) for line in block),
         "under_quoted_fix": quoted_fix,
+        "first_under_quote": is_first_under_quote(msg.body, start),
         "sender_is_author": not page and is_same_person(sender, author),
         "fix_is_patch": fix.kind == "patch",
         "sender_is_robot": is_robot_sender(msg.author_name, msg.author_email),
@@ -84,6 +87,12 @@ def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, te
         "author_replied": any(is_same_person(ctx.cues[i].person, author)
                               for i in ctx.replies_to.get(msg.message_id, ())),
     }
+
+
+def is_first_under_quote(body: str, start: int) -> bool:
+    """The text before `start` ends with a quoted line ('>'), blank lines aside."""
+    before = body[:start].rstrip()
+    return before.rsplit("\n", 1)[-1].lstrip().startswith(">") if before else False
 
 
 def is_objection(f: dict[str, bool], model_score: float | None = None,
@@ -110,6 +119,8 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
         return True
     if f["cue_review"] and placed and f["fix_is_patch"]:
         return True
+    if (f["cue_any"] or f["cue_review"]) and f["first_under_quote"] and placed:
+        return True         # pushback as the direct answer to the quoted text
     return f["cue_any"] and (challenge or (model_score is not None and model_score >= threshold))
 
 

@@ -18,6 +18,7 @@ from ingest.extract.types import MessageText
 
 _PATCH_SUBJECT_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC)[^\]]*\]\s*(.*)$", re.IGNORECASE)
 REPLY_RE = re.compile(r"^\s*(?:re|aw|sv)\s*:", re.IGNORECASE)
+_SERIES_PART_RE = re.compile(r"\[[^\]]*\b\d+/(\d+)\b[^\]]*\]")     # [PATCH 3/7], [PATCH 0/9 v3]
 _VERSION_RE = re.compile(r"\bv(\d+)\b", re.IGNORECASE)
 _WITHDRAW_WORDS = ("withdraw", "drop", "scrap", "starting over", "please ignore")
 _APPLIED_WORDS = ("applied", "queued", "picked", "merged")
@@ -35,6 +36,12 @@ def patch_title(subject: str) -> str:
     """The subject without Re: and its [PATCH vN m/n] tag."""
     m = _PATCH_SUBJECT_RE.match(REPLY_RE.sub("", subject or ""))
     return (m.group(1) if m else subject or "").strip()
+
+
+def is_series_part(subject: str) -> bool:
+    """'[PATCH v2 3/7] ...' (part of a series of more than one patch, or its cover letter)."""
+    m = _SERIES_PART_RE.search(subject or "")
+    return bool(m) and int(m.group(1)) > 1
 
 
 def find_person_key(msg: MessageText) -> tuple[str, str]:

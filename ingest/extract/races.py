@@ -15,6 +15,7 @@ from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.diagrams import find_diagrams
 from ingest.extract.gate import ThreadScan, has_weak_race_cue, scan_message, scan_thread
 from ingest.extract.mailkind import is_backport_posting, is_machine_mail
+from ingest.extract.outcomes import REPLY_RE, is_series_part
 from ingest.extract.reports import Report, find_reports
 from ingest.extract.types import EvidenceSpan, MessageText, RaceFinding, ThreadText
 
@@ -182,7 +183,8 @@ def extract_races(thread: ThreadText, use_model: bool = True,
     if not sentences and not diagrams:
         return races or find_subject_race(thread)
     if not races and not subject_race and n_msgs < 2 and not diagrams:
-        if not strong or len(thread.messages) > 1 and len(strong) < 2:
+        if not strong or len(thread.messages) > 1 and len(strong) < 2 and not any(
+                is_changelog_race(s) for s in strong):
             return races
     texts = [s.text for s in sentences]
     evidence = [make_evidence(s.message, s.start, s.end, "races.prose", 0.8 if s.strong else 0.6)
@@ -215,6 +217,17 @@ _PATCH_TAG_RE = re.compile(r"\[[^\]]*\b(?:PATCH|RFC)\b", re.IGNORECASE)
 _RACE_TITLE_RE = re.compile(r"\brac(?:e|es|y|ing)\b|use-after-free|deadlock|\buaf\b|data-race",
                             re.IGNORECASE)
 _TABLE_ROW_RE = re.compile(r"^\W*\d+\s+\d+\s|.*\|.*\|")
+
+
+def is_changelog_race(sentence: RaceSentence) -> bool:
+    """A race sentence in the changelog of a single posted patch (not a reply, not a series'
+    cover letter or part, whose notes mention races in passing) that names the racing code: the
+    patch says what it fixes, one sentence is enough."""
+    subject = sentence.message.subject or ""
+    return bool(_PATCH_TAG_RE.search(subject)) and not REPLY_RE.match(subject) \
+        and not is_series_part(subject) and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
+
+
 def find_subject_race(thread: ThreadText) -> list[RaceFinding]:
     """A posted patch whose title names a race ("mm: fix race when ...") is a race even when no
     sentence of the thread describes it; its evidence is that title (an empty span: subjects are

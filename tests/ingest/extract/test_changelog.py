@@ -1,6 +1,8 @@
 import pytest
 
-from ingest.extract.changelog import MIN_SCORE, find_diff_intro, find_fix_statement, score_fix_statement
+from ingest.extract.changelog import (
+    MIN_SCORE, find_diff_intro, find_fix_statement, is_prose_statement, score_fix_statement,
+)
 from tests.ingest.extract.helpers import make_message
 
 PROBLEM = ("foo_put() can free foo while foo_get() still reads foo->ref, and the reader then\n"
@@ -19,6 +21,8 @@ DIFF = "---\ndiff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n@
     ("Should we take foo_lock in foo_put()?", False),                # a question proposes nothing here
     ("v2 -> v3: add the lock and reword the changelog.", False),     # a version note
     ("The lock in foo_get() is not held when foo_put() runs.", False),  # a mechanism word alone
+    ("read to 0xffff8880a1b2c3d4 of 8 bytes by task 42 on cpu 3:", False),  # a KCSAN report line
+    ("Return address = foo_work+0x64/0xc0 so take the lock.", False),     # a log line's symbol+offset
 ])
 def test_score_fix_statement(sentence, states_fix):
     assert (score_fix_statement(sentence) >= MIN_SCORE) is states_fix
@@ -39,7 +43,23 @@ def test_no_statement_before_the_diff_is_none():
 @pytest.mark.parametrize("body,intro", [
     ("I see, foo_put() is the problem.\nSomething like this (untested):\n\n" + DIFF[4:], "Something like this (untested):"),
     (DIFF[4:], None),                                                 # the diff comes first
+    ("Try this:\n\n+\tspin_lock(&l);\n\nThanks,\nAnn Dev\n", None),   # an inline hunk: no diff header
+    ("I think it just needs the following.\n\n--b.\n\n" + DIFF[4:], "I think it just needs the following."),
+    ("Something like this:\n\nann@box:~/linux$ git diff mm/foo.c\n" + DIFF[4:], "Something like this:"),
+    ("Here it is.\n\ncommit 1234abcd5678 Author: Ann Dev <ann@example.org>\n" + DIFF[4:], "Here it is."),
 ])
 def test_find_diff_intro(body, intro):
     span = find_diff_intro(make_message("r@x", body, subject="Re: [PATCH] foo: fix race"))
     assert (body[span[0]:span[1]] if span else None) == intro
+
+
+@pytest.mark.parametrize("text,prose", [
+    ("Take foo_lock in foo_put().", True),
+    ("--b.", False),                                                  # a sign-off
+    ("v1->v2: take the lock in foo_put() as well", False),            # a version note
+    ("commit 1234abcd5678 Author: Ann Dev <ann@example.org>", False),  # a git log header
+    ("ann@box:~/linux$ git diff mm/foo.c", False),                    # a shell prompt
+    ("Done.", False),                                                 # one word says nothing
+])
+def test_is_prose_statement(text, prose):
+    assert is_prose_statement(text) is prose

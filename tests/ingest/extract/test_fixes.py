@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from ingest.extract.fixes import extract_fixes, is_patch_posting, patch_title, shorten_summary
@@ -42,6 +44,28 @@ def test_patch_helpers():
     assert not is_patch_posting(make_message("x", "text", subject="Re: [PATCH] foo"))
 
 
+@pytest.mark.parametrize("stored", [False, True])
+def test_a_reply_carrying_a_draft_diff_is_a_patch_posting_also_as_stored(stored):
+    """The parse stage keeps a diff out of the own text (a patch segment): the stored message's
+    own spans end before it, and it still carries the diff."""
+    body = "Something like this?\n\n" + DIFF.format(func="foo_put", line="+\tspin_lock(&l);")
+    msg = make_message("r@x", body, subject="Re: [PATCH] foo: fix race")
+    if stored:
+        msg = dataclasses.replace(msg, own_spans=((0, len("Something like this?\n")),))
+    assert is_patch_posting(msg)
+    assert not is_patch_posting(make_message("q@x", "> " + body.replace("\n", "\n> "), subject="Re: x"))
+
+
+@pytest.mark.parametrize("subject,posting", [
+    ("[PATCH 1/3] foo: lock", True),
+    ("[PATCH 0/3] foo: fix races", False),          # a cover letter proposes the series, not a patch
+    ("[PATCH 0/9 v3] foo: fix races", False),       # the version may follow the count
+    ("[PATCH v2 00/12] foo: fix races", False),
+])
+def test_a_cover_letter_is_no_patch_posting(subject, posting):
+    assert is_patch_posting(make_message("x", "text", subject=subject)) is posting
+
+
 @pytest.mark.parametrize("text, limit, expected", [
     ("take the lock", 120, "take the lock"),
     ("take  the\nlock", 120, "take the lock"),
@@ -84,6 +108,29 @@ def test_series_part_is_fix_only_when_it_addresses_the_race(part, is_fix):
     assert all(f.kind == "patch" for f in fixes)
 
 
+@pytest.mark.parametrize("second,second_is_fix", [
+    (("[PATCH 2/3] foo: close the race", "Tidy.", "other", "+\tx;"), True),    # names the race
+    (("[PATCH 2/3] foo: x", "This closes a race with foo_free.", "other", "+\tx;"), True),
+    (("[PATCH 2/3] foo: x", "Rename the helper.", "other", "+\tx;"), False),   # neither
+])
+def test_series_part_touching_racing_code_is_groundwork_when_another_part_names_the_race(second, second_is_fix):
+    """Part 1 only edits locking in foo_put(): a fix on its own, groundwork once part 2 says
+    it closes the race (a whole series is not every patch a fix)."""
+    t = series_thread(("[PATCH 1/3] foo: lock", "Take the lock.", "foo_put", "+\tspin_lock(&l);"), second)
+    fixed = {f.message_id for f in extract_fixes(t, extract_races(t))}
+    assert ("p1@x" in fixed) is second_is_fix
+    assert ("p0@x" in fixed) is not second_is_fix
+
+
+def test_series_parts_titled_otherwise_are_groundwork_when_a_part_title_names_the_race():
+    """Part 2's title names the race: part 1, whose changelog only mentions it, prepares."""
+    t = series_thread(("[PATCH 1/3] foo: add a helper", "The helper is needed to close a race later.",
+                       "other", "+\tx;"),
+                      ("[PATCH 2/3] foo: fix the race in foo_put", "Tidy.", "other", "+\tx;"))
+    fixed = {f.message_id for f in extract_fixes(t, extract_races(t))}
+    assert "p1@x" in fixed and "p0@x" not in fixed
+
+
 def test_revisions_are_one_fix_with_history_and_last_outcome():
     log = RACE + "\nFix this by taking foo_lock in foo_put().\n"
     diff = DIFF.format(func="foo_put", line="+\tspin_lock(&l);")
@@ -109,6 +156,54 @@ def test_patch_evidence_never_code_never_empty(log, quote, extractor):
     (fix,) = extract_fixes(t, extract_races(t))
     assert fix.quote.startswith(quote) and "spin_lock(" not in fix.quote
     assert [e.extractor for e in fix.evidence] == [extractor] and fix.evidence[0].quote
+
+
+@pytest.mark.parametrize("after,is_fix", [
+    ("---\ndiff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n@@ -1 +1 @@\n+\tx;\n", True),
+    ("---\n[global]\nrw=write\nbs=4k\n", False),      # a '---' line before a config file is no diff
+])
+def test_a_diff_intro_needs_a_diff(after, is_fix):
+    reply = "The test setup looks like this\n" + after
+    t = make_thread("Re: race in foo", make_message("a@x", RACE),
+                    make_message("b@x", reply, author="Bob", email="bob@x.org", reply_to="a@x"))
+    fixes = [f for f in extract_fixes(t, extract_races(t)) if f.message_id == "b@x"]
+    assert bool(fixes) is is_fix
+
+
+@pytest.mark.parametrize("reply,is_fix", [
+    ("Something like this?\n", True),                                   # offers the diff
+    ("I think foo_put() should take foo_lock, as below.\n", True),        # offers it
+    ("Thank you!\n", False),                                            # thanks above a diff
+    ("Should probably be also Signed-off-by: Bob.\n", False),           # a note on the tags
+])
+def test_a_replys_diff_is_a_fix_when_the_reply_offers_it(reply, is_fix):
+    body = reply + "\n" + DIFF.format(func="foo_put", line="+\tspin_lock(&l);")
+    t = make_thread("race in foo", make_message("a@x", RACE),
+                    make_message("b@x", body, author="Bob", email="bob@x.org", subject="Re: race in foo",
+                                 reply_to="a@x"))
+    assert any(f.message_id == "b@x" and f.kind == "patch" for f in extract_fixes(t, extract_races(t))) is is_fix
+
+
+def test_a_draft_diff_resent_is_one_fix():
+    body = "Something like this?\n\n" + DIFF.format(func="foo_put", line="+\tspin_lock(&l);")
+    t = make_thread("race in foo", make_message("a@x", RACE),
+                    *(make_message(f"{n}@x", body, author="Bob", email="bob@x.org", subject="Re: race in foo",
+                                   reply_to="a@x") for n in "bc"))
+    assert [f.message_id for f in extract_fixes(t, extract_races(t)) if f.kind == "patch"] == ["b@x"]
+
+
+def test_a_resent_proposal_is_one_fix():
+    idea = "How about we use READ_ONCE() in foo_get() instead?"
+    t = make_thread("Re: race in foo", make_message("a@x", RACE),
+                    make_message("b@x", idea, author="Bob", email="bob@x.org", reply_to="a@x"),
+                    make_message("c@x", idea + "\n", author="Bob", email="bob@x.org", reply_to="a@x"))
+    assert [f.message_id for f in extract_fixes(t, extract_races(t)) if f.kind == "prose"] == ["b@x"]
+
+
+def test_a_version_note_proposes_nothing():
+    body = RACE + "\nv1->v2: we could take foo_lock in foo_put() instead of the atomic.\n"
+    t = make_thread("[PATCH v2] foo: fix race", make_message("p@x", body, subject="[PATCH v2] foo: fix race"))
+    assert [f for f in extract_fixes(t, extract_races(t)) if f.kind == "prose"] == []
 
 
 def test_prose_off_the_race_branch_is_no_fix():

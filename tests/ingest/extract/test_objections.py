@@ -108,6 +108,36 @@ def test_objection_decision(reply, who, is_objection):
     assert bool(objs) is is_objection
 
 
+@pytest.mark.parametrize("body,start_of,first", [
+    ("> +\tspin_lock(&l);\n\nI'm not sure this helps.", "I'm", True),      # right under the quote
+    ("> +\tspin_lock(&l);\nI'm not sure this helps.", "I'm", True),
+    ("> +\tspin_lock(&l);\n\nRight. I'm not sure this helps.", "I'm", False),  # a later sentence
+    ("I'm not sure this helps.", "I'm", False),                             # no quote above
+])
+def test_first_under_quote(body, start_of, first):
+    from ingest.extract.objection_features import is_first_under_quote
+    assert is_first_under_quote(body, body.index(start_of)) is first
+
+
+BASE = {k: False for k in ("cue_strong", "cue_any", "cue_challenge", "cue_review", "cue_negative",
+                            "cue_etiquette", "question", "under_quoted_hunk", "under_quoted_fix",
+                            "first_under_quote", "sender_is_author", "fix_is_patch", "sender_is_robot",
+                            "own_posting", "message_acks", "message_applies", "revised_after",
+                            "author_replied")}
+
+
+@pytest.mark.parametrize("on,is_objection", [
+    (("cue_any", "first_under_quote", "under_quoted_hunk"), True),   # answers the quoted patch
+    (("cue_any", "first_under_quote", "under_quoted_fix"), True),    # answers the quoted proposal
+    (("cue_any", "first_under_quote"), False),                       # under some other quote
+    (("cue_any", "under_quoted_hunk"), False),                       # further down the reply
+    (("cue_any", "first_under_quote", "under_quoted_hunk", "sender_is_author", "fix_is_patch"), False),
+])
+def test_pushback_answering_the_quoted_text(on, is_objection):
+    from ingest.extract.objection_features import is_objection as decide
+    assert decide({**BASE, **{k: True for k in on}}) is is_objection
+
+
 def test_objection_addressed_by_later_revision():
     t = patch_thread("NAK, that doesn't fix the race: foo_put() still runs unlocked.",
                      later=[(ANN, "[PATCH v2] foo: fix race", PATCH_BODY, "r@x")])
@@ -128,17 +158,19 @@ PROSE_ROOT = ("There is a race between foo_get() and foo_put() on foo->ref.\n"
 
 
 @pytest.mark.parametrize("thread_kind,is_objection", [
-    ("patch", True),       # review pushback placed under a posted patch
-    ("prose", False),      # the same words in a discussion of a prose idea
+    ("patch", True),         # review pushback placed under a posted patch
+    ("prose", True),         # the direct answer to a quoted prose idea
+    ("prose-later", False),  # the same words further down a discussion of a prose idea
 ])
 def test_review_pushback_counts_under_a_posted_patch(thread_kind, is_objection):
     reply = "> Fix this by taking foo_lock in foo_get().\n\nA lock there only hides the race."
     if thread_kind == "patch":
         t = patch_thread(QUOTED_HUNK + reply)
     else:
+        lead = "Hmm, I read it twice now. " if thread_kind == "prose-later" else ""
         t = make_thread("race in foo", make_message("p@x", PROSE_ROOT, *ANN),
                         make_message("r@x", "> How about we take foo_lock in foo_get() instead?\n\n"
-                                     "A lock there only hides the race.", *BOB, reply_to="p@x"))
+                                     + lead + "A lock there only hides the race.", *BOB, reply_to="p@x"))
     objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
     assert bool(objs) is is_objection
 

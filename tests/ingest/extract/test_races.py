@@ -160,3 +160,25 @@ def test_a_report_restated_in_a_backport_starts_no_race(author, email, subject, 
     freed = "Freed by task 2:\n kfree+0x1/0x2\n foo_release+0x1/0x2\n\n"
     t = make_thread(subject, make_message("k@x", KASAN + freed, author, email, subject=subject))
     assert bool([r for r in extract_races(t) if r.source == "kasan"]) is expect
+
+
+@pytest.mark.parametrize("subject,sentence,expect_race", [
+    # one race sentence in a posted patch's changelog, naming the racing code: the patch says it
+    ("[PATCH] md: add a deleting flag", "So there is a race window between md_open() and "
+     "do_md_stop(), and the device can still be opened.", True),
+    # the same sentence in a reply is one opinion among several messages
+    ("Re: [PATCH] md: add a deleting flag", "So there is a race window between md_open() and "
+     "do_md_stop(), and the device can still be opened.", False),
+    # a changelog that names no code ("racy" in passing) is not enough
+    ("[PATCH] md: add a deleting flag", "The old code was a bit racy, so tidy it up.", False),
+    # a series' cover letter or part mentions races in its notes: its title must say so
+    ("[PATCH 0/3] md: add a deleting flag", "So there is a race window between md_open() and "
+     "do_md_stop(), and the device can still be opened.", False),
+    ("[PATCH v2 1/1] md: add a deleting flag", "So there is a race window between md_open() and "
+     "do_md_stop(), and the device can still be opened.", True),
+])
+def test_one_changelog_sentence_naming_the_racing_code_is_a_race(subject, sentence, expect_race):
+    msgs = [make_message("p@x", "Opening the array is slow.\n" + sentence + "\n", subject=subject),
+            make_message("r@x", "Looks fine to me.", author="Bob", email="bob@x.org",
+                         subject="Re: [PATCH] md: add a deleting flag", reply_to="p@x")]
+    assert bool(extract_races(make_thread(subject, *msgs))) is expect_race
