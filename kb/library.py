@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import threading
 import zlib
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +20,7 @@ from kb.errors import NotFoundError
 from kb.findings import ScenarioLinkView
 from kb.series import find_revisions, list_revisions
 from kb.views import (
-    SeriesView, RevisionView, IndexCheck, ThreadSummary, MessageSummary, ThreadView, SegmentView, PatchView, TrailerView, MarkView, MessageView,
+    RevisionView, IndexCheck, ThreadSummary, MessageSummary, ThreadView, SegmentView, PatchView, TrailerView, MarkView, MessageView,
     RecoveryView,
 )
 from kb.findings import PersonView, show_person
