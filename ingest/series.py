@@ -57,7 +57,9 @@ GroupKey = tuple[int, str, int]   # thread id, author, version
 
 
 def group_series_messages(rows: Iterable[SeriesMessageRow]) -> dict[GroupKey, list[SeriesMember]]:
-    """Non-reply patch messages grouped by thread, author and version, each group in part order."""
+    """Non-reply patch messages grouped by thread, author and version, each group in part order
+    (a part sent twice: the one stored first leads, whatever order the database returns rows in:
+    the series' title and change-id are its first member's)."""
     groups: dict[GroupKey, list[SeriesMember]] = defaultdict(list)
     for row in rows:
         info = parse_subject(row.subject)
@@ -66,7 +68,7 @@ def group_series_messages(rows: Iterable[SeriesMessageRow]) -> dict[GroupKey, li
         groups[(row.thread_id, row.author_email, info.version)].append(
             SeriesMember(info.part or 0, info.total or 1, row.date, row.pk, info.normalised))
     for members in groups.values():
-        members.sort(key=lambda m: m.part)
+        members.sort(key=lambda m: (m.part, m.message_pk))
     return groups
 
 

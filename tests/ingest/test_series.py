@@ -161,3 +161,25 @@ def test_revision_keys_follow_the_rule_whatever_the_order(stored, changed):
     revisions = [SeriesRevision(*row) for row in stored]
     assert choose_revision_keys(revisions) == changed
     assert choose_revision_keys(list(reversed(revisions))) == changed
+
+
+RESENT = [  # (pk, subject): a cover letter sent twice with different titles, then its part
+    (11, "[PATCH 0/1] mm: fix the race"),
+    (12, "[PATCH 0/1] mm: fix the race (resend)"),
+    (13, "[PATCH 1/1] mm: take the lock"),
+]
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2], [2, 1, 0], [1, 2, 0]])
+def test_a_part_sent_twice_is_led_by_the_first_stored_whatever_the_row_order(order: list[int]) -> None:
+    from datetime import datetime, timezone
+
+    from ingest.series import group_series_messages, make_series_drafts
+    from ingest.store.series import SeriesMessageRow
+
+    when = datetime(2025, 6, 23, tzinfo=timezone.utc)   # the same second: the date cannot decide
+    rows = [SeriesMessageRow(RESENT[i][0], 7, RESENT[i][1], "a@x.org", when) for i in order]
+    groups = group_series_messages(rows)
+    (draft,) = make_series_drafts(groups, {11: "first-id", 12: "resend-id"})
+    assert [m.message_pk for m in draft.members] == [11, 12, 13]
+    assert draft.title == "mm: fix the race" and draft.change_id == "first-id"
