@@ -48,7 +48,6 @@ class DocSets:
         self._live: np.ndarray | None = None
         self._threads: np.ndarray | None = None
         self._memo: dict[tuple[str, str], Postings] = {}
-        self._frequencies: dict[tuple[str, str], int] = {}
         self._infos: dict[tuple[str, str], list[Any]] = {}
 
     def live(self) -> np.ndarray:
@@ -58,13 +57,8 @@ class DocSets:
         return self._live
 
     def doc_frequency(self, field: str, text: str) -> int:
-        """Postings of the term (deleted documents included): from the term info, once a query."""
-        key = (field, text)
-        total = self._frequencies.get(key)
-        if total is None:
-            total = sum(info.doc_frequency() for info in self.term_infos(field, text) if info is not None)
-            self._frequencies[key] = total
-        return total
+        """Postings of the term (deleted documents included), from its term infos (looked up once a query)."""
+        return sum(info.doc_frequency() for info in self.term_infos(field, text) if info is not None)
 
     def term_infos(self, field: str, text: str) -> list[Any]:
         """The term's info in each segment (None where it is missing), looked up once per query."""
@@ -139,7 +133,7 @@ class DocSets:
 
     def find_ids(self, q: wq.Query) -> np.ndarray:
         """The live docnums matching `q` (a query built by kb.query.to_whoosh), ascending."""
-        self._memo, self._frequencies, self._infos = {}, {}, {}
+        self._memo, self._infos = {}, {}
         try:
             return self._find(q)
         except LookupError:
@@ -219,12 +213,10 @@ class DocSets:
                 postings = self.postings(field, word, docs)
             if not len(postings.ids):
                 continue
-            ids = postings.ids
-            at = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
-            hit = docs[at] == ids
-            if hit.any():
-                tf = postings.weights[hit]
-                scores[at[hit]] += idf * tf / (tf + 1.2)
+            held = adapter.mark_members(postings.ids, docs)  # both masks pick the same docnums, ascending
+            if held.any():
+                tf = postings.weights[held]
+                scores[adapter.mark_members(docs, postings.ids)] += idf * tf / (tf + 1.2)
                 scored = True
         return scores if scored else None
 
