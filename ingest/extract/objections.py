@@ -10,7 +10,7 @@ from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan, scan_thread
 from ingest.extract.linking import find_quoted_fix
 from ingest.extract.objection_features import (
-    build_context, find_objection_features, is_addressed, is_objection, rank_objection,
+    build_context, find_objection_features, is_addressed, is_first_under_quote, is_objection, rank_objection,
 )
 from ingest.extract.races import make_evidence
 from ingest.extract.types import FixFinding, MessageText, ObjectionFinding, ThreadText
@@ -68,8 +68,9 @@ def find_target_fix(msg: MessageText, thread: ThreadText, fixes: list[FixFinding
 
 def extract_objections(thread: ThreadText, fixes: list[FixFinding],
                        scan: ThreadScan | None = None) -> list[ObjectionFinding]:
-    """Own sentences of replies with an objection or challenge cue, each scored by its features
-    (objection_features) against the fix it targets; at most `per_message` per message."""
+    """Own sentences of replies with an objection or challenge cue, and each reply's opening
+    sentence, each scored by its features (objection_features) against the fix it targets; at
+    most `per_message` per message."""
     if not fixes:
         return []
     folded: dict[str, str] = {}      # fold_text of earlier bodies, for quote lookups
@@ -82,27 +83,35 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
     out: list[ObjectionFinding] = []
     # a web page holding a whole quoted discussion is one "message": more per message
     per_message = MAX_PER_MESSAGE if len(thread.messages) > 1 else 3 * MAX_PER_MESSAGE
+    reviewable = any(f.kind == "patch" for f in fixes)   # an opening remark objects to a patch only
     for ms in scan.messages:
         msg = ms.message
         own = fold_text(msg.own_text())
-        if ctx.order[msg.message_id] < first_fix or not any(
-                cues[name].may_match_lower(own) for name in SENTENCE_CUES):
+        if ctx.order[msg.message_id] < first_fix:
+            continue
+        cued = any(cues[name].may_match_lower(own) for name in SENTENCE_CUES)
+        opening = reviewable and msg.in_reply_to is not None and ">" in msg.body
+        if not cued and not opening:
             continue
         decided: list[tuple[int, int, str, int, dict]] = []
         pending: list[tuple[int, int, str, int, dict]] = []
         limit = nlp.find_patch_start(msg.body)
         for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
+            first, opening = opening, False     # only the reply's first own sentence opens it
+            if not cued and not first:
+                break       # no cue anywhere in the message: only its opening remark can object
             if a >= limit or (msg.message_id, a) in fix_spans:
                 continue
-            low = fold_text(text)
+            low = fold_text(text) if cued else ""
             if not cues["objection"].search_lower(low) and not cues["objection_review"].search_lower(low) \
-                    and not (text.rstrip().endswith("?") and cues["objection_challenge"].search_lower(low)):
-                continue    # no pushback word, and no challenging question
+                    and not (text.rstrip().endswith("?") and cues["objection_challenge"].search_lower(low)) \
+                    and not (first and is_first_under_quote(msg.body, a)):
+                continue    # no pushback word, no challenging question, not the reply's opening remark
             target, quoted = find_target_fix(msg, thread, fixes, text, a, folded)
             if target is None or (fixes[target].message_id, fixes[target].evidence[0].start) == \
                     (msg.message_id, a):
                 continue    # a counter-proposal objects to an earlier fix, never to itself
-            features = find_objection_features(ctx, msg, a, text, fixes[target], quoted)
+            features = find_objection_features(ctx, msg, a, text, fixes[target], quoted, first)
             if is_objection(features):
                 decided.append((a, b, text, target, features))
             elif is_objection(features, model_score=1.0):

@@ -43,4 +43,7 @@ def test_maintainer_roles(scores):
 
 
 def test_objection_links(scores):
-    assert scores["objection_fix_link_accuracy"] >= 0.45
+    # 0.45 until wt/14c: a review's opening remark on a quoted hunk counts (labelled lists: 9 of
+    # the 10 objections it added link to the labelled fix); on the gold it adds one matched
+    # objection whose link differs (15/33 -> 15/34), objections F1 unchanged (.680)
+    assert scores["objection_fix_link_accuracy"] >= 0.44

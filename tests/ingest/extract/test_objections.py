@@ -123,7 +123,7 @@ BASE = {k: False for k in ("cue_strong", "cue_any", "cue_challenge", "cue_review
                             "cue_etiquette", "question", "under_quoted_hunk", "under_quoted_fix",
                             "first_under_quote", "sender_is_author", "fix_is_patch", "sender_is_robot",
                             "own_posting", "message_acks", "message_applies", "revised_after",
-                            "author_replied")}
+                            "author_replied", "opens_reply")}
 
 
 @pytest.mark.parametrize("on,is_objection", [
@@ -190,3 +190,39 @@ def test_a_counter_proposal_is_a_fix_and_an_objection_to_the_earlier_fix():
     objs = [o for o in extract_objections(t, fixes) if o.message_id == "r@x"]
     assert any(f.message_id == "r@x" and f.kind == "prose" for f in fixes)
     assert objs and fixes[objs[0].against_fix].message_id == "p@x"
+
+
+ANSWER = (ANN, "Re: [PATCH] foo: fix race", "The ref is only read under foo_lock, so it is fine.", "r@x")
+
+
+@pytest.mark.parametrize("reply,later,is_objection", [
+    # a review's first remark on a quoted hunk of the patch, answered by the patch's author
+    (QUOTED_HUNK + "The ref is read twice in foo_put() without the lock.", [ANSWER], True),
+    (QUOTED_HUNK + "The ref is read twice in foo_put() without the lock.", [], False),   # unanswered
+    ("> Fix this by taking foo_lock in foo_get().\n\n"                                  # quoted prose,
+     "The ref is read twice in foo_put() without the lock.", [ANSWER], False),           # no hunk
+    ("The ref is read twice in foo_put() without the lock.", [ANSWER], False),           # no quote
+    (QUOTED_HUNK + "Right. The ref is read twice in foo_put() without the lock.", [ANSWER], False),
+    (QUOTED_HUNK + "Ok, will do.", [ANSWER], False),                                      # no remark
+    (QUOTED_HUNK + "Hi Ann, the ref is read twice in foo_put() here.", [ANSWER], False),  # greeting
+    (QUOTED_HUNK + "I would do it this way instead:", [ANSWER], False),                   # code follows
+    (QUOTED_HUNK + "The ref is read twice in foo_put() without the lock.\n\n"
+     "Reviewed-by: Bob <bob@x.org>", [ANSWER], False),                                   # an ack
+])
+def test_opening_remark_on_a_quoted_hunk(reply, later, is_objection):
+    t = patch_thread(reply, later=later)
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert bool(objs) is is_objection
+    if objs:
+        assert objs[0].addressed and objs[0].against_fix == 0
+
+
+@pytest.mark.parametrize("text,remark", [
+    ("The ref is read twice here.", True),
+    ("Same here.", False),              # fewer than MIN_REMARK_WORDS words
+    ("Hello Ann, the ref is read twice here.", False),
+    ("Maybe something like this would work:", False),
+])
+def test_is_remark(text, remark):
+    from ingest.extract.objection_features import is_remark
+    assert is_remark(text) is remark
