@@ -14,6 +14,7 @@ import re
 
 from ingest.extract import nlp
 from ingest.extract.cues import fold_text, load_cue_sets
+from ingest.extract.outcomes import REPLY_RE
 from ingest.extract.types import MessageText
 
 MIN_SCORE = 3
@@ -25,6 +26,15 @@ _NOT_PROSE_RE = re.compile(r"^\s*(?:\[\s*\d+\.\d+\]|\[[A-Z]+\]\s*$|v\d+\s*(?:->|
                            r"call trace|[A-Z]+:\s+\S+\+0x)", re.IGNORECASE)
 _TOOL_LINE_RE = re.compile(r"^\s*(?:commit [0-9a-f]{7,}\b|(?:author|date|subject|from):\s|\S*\$ |--\s?\w*\.?\s*$)",
                            re.IGNORECASE)
+IMPERATIVE_WEIGHT = 3   # as a fix verb in the imperative (changelog_fix_verb)
+_IMPERATIVE_RE = re.compile(r"^\W*(?:(?:so|thus|therefore|hence|instead|now|then),?\s+)?([A-Za-z][a-z]+)\s+"
+                            r"(?:the|a|an|this|these|that|those|it|them|both|all|its|their)\b", re.IGNORECASE)
+_FUNCTION_WORDS = frozenset(
+    "the a an this these that those it its we i you they he she there here if when while since as "
+    "in on at for with by from of to into but and or so because after before however also all both "
+    "each some any no not only then thus hence now once until unless whether what which who why how "
+    "is are was were be been has have had do does did can could should would will may might must "
+    "let one see note".split())
 # a kernel log line: an address, a symbol+offset/size, a timestamp (report text states no fix)
 _LOG_LINE_RE = re.compile(r"\b0x[0-9a-f]{8,}\b|\+0x[0-9a-f]+/0x[0-9a-f]+|^\s*\[\s*\d+\.\d+\]", re.IGNORECASE)
 
@@ -36,8 +46,17 @@ def is_prose_statement(text: str) -> bool:
         and not _TOOL_LINE_RE.match(text)
 
 
-def score_fix_statement(text: str) -> int:
-    """How strongly one changelog sentence states the fix (0: not at all)."""
+def is_imperative_shape(text: str) -> bool:
+    """The sentence has the shape of an instruction: a word that is no function word, then a
+    determiner or pronoun ("Delete the code ...", "Thus, allocate a WQ ...", "Adds a lock
+    ...", "Fixed it using ..."): a changelog says what the patch does this way, whatever the verb."""
+    m = _IMPERATIVE_RE.match(text)
+    return bool(m) and m.group(1).lower() not in _FUNCTION_WORDS
+
+
+def score_fix_statement(text: str, posting: bool = False) -> int:
+    """How strongly one changelog sentence states the fix (0: not at all); in a `posting`'s
+    changelog (not a reply's draft) a sentence of imperative shape counts as a fix verb."""
     if text.rstrip().endswith("?") or _NOT_PROSE_RE.match(text) or _LOG_LINE_RE.search(text) \
             or not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
         return 0
@@ -46,6 +65,8 @@ def score_fix_statement(text: str) -> int:
     cues = load_cue_sets()
     low = fold_text(text)
     hits = [w for name, w in WEIGHTS if cues[name].search_lower(low)]
+    if posting and IMPERATIVE_WEIGHT not in hits and is_imperative_shape(text):
+        hits.append(IMPERATIVE_WEIGHT)
     if not hits or hits == [1]:
         return 0        # a mechanism word alone describes the problem as often as the fix
     return sum(hits)
@@ -56,10 +77,11 @@ def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
     the later one on a tie (changelogs state the problem first), None below MIN_SCORE."""
     limit = nlp.find_patch_start(msg.body)
     best, best_score = None, MIN_SCORE
+    posting = not REPLY_RE.match(msg.subject or "")
     for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
         if b > limit:
             break
-        score = score_fix_statement(text)
+        score = score_fix_statement(text, posting)
         if score >= best_score:
             best, best_score = (a, b), score
     return best

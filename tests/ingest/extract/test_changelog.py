@@ -63,3 +63,28 @@ def test_find_diff_intro(body, intro):
 ])
 def test_is_prose_statement(text, prose):
     assert is_prose_statement(text) is prose
+
+
+@pytest.mark.parametrize("sentence,shape", [
+    ("Delete the stale pointer after the grace period.", True),      # a verb no cue lists
+    ("Thus, allocate a queue once per device.", True),               # after a connective
+    ("Adds a lock around the counter update.", True),                # third person
+    ("Fixed it using a pair of READ_ONCE and WRITE_ONCE.", True),    # past tense
+    ("The lock protects the list.", False),                          # a determiner first
+    ("When the lock is dropped, the list can change.", False),       # a function word first
+    ("It is the counter that races.", False),
+    ("Tested the fix with the reproducer.", True),                   # the shape alone, not the meaning
+])
+def test_imperative_shape(sentence, shape):
+    from ingest.extract.changelog import is_imperative_shape
+    assert is_imperative_shape(sentence) is shape
+
+
+@pytest.mark.parametrize("subject,statement", [
+    ("[PATCH] foo: fix race", "Delete the stale foo pointer under foo_lock."),   # a changelog
+    ("Re: [PATCH] foo: fix race", None),            # a reply's draft: the shape alone is no statement
+])
+def test_imperative_shape_states_a_posting_fix(subject, statement):
+    body = PROBLEM + "Delete the stale foo pointer under foo_lock.\n" + DIFF
+    span = find_fix_statement(make_message("p@x", body, subject=subject))
+    assert (body[span[0]:span[1]] if span else None) == statement
