@@ -115,8 +115,8 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
     count only under the quoted patch; a challenging question counts under the quoted patch or
     with another cue; review pushback ("only hides the race", "still hangs", "rather than")
     counts placed under a posted patch (not in a discussion of prose ideas); a review's opening
-    remark right under a quoted hunk of a posted patch counts without a cue when the patch's
-    author answered it (measured on the labelled lists: about half of such remarks are labelled
+    remark right under a quoted hunk or changelog line of a posted patch counts without a cue
+    when the patch's author answered it (measured on the labelled lists: about half of such remarks are labelled
     objections, and about half of the missed objections carry no cue word); a weak cue needs
     the text classifier's score (`model_score`)."""
     if f["sender_is_robot"] or f["own_posting"] or f["cue_etiquette"] or f["message_applies"] \
@@ -129,9 +129,9 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
     placed = f["under_quoted_hunk"] or f["under_quoted_fix"]
     if f["message_acks"] and not placed:
         return False        # an ack's asides are not objections unless aimed at the patch text
-    if f["opens_reply"] and f["first_under_quote"] and f["under_quoted_hunk"] and f["fix_is_patch"] \
+    if f["opens_reply"] and f["first_under_quote"] and placed and f["fix_is_patch"] \
             and f["author_replied"] and not f["message_acks"]:
-        return True         # a review's first remark on a quoted hunk of the patch, answered by its author
+        return True         # a review's first remark on the quoted patch, answered by its author
     challenge = f["cue_challenge"] and f["question"]
     if challenge and (placed or f["cue_any"]):
         return True

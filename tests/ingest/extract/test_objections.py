@@ -196,11 +196,13 @@ ANSWER = (ANN, "Re: [PATCH] foo: fix race", "The ref is only read under foo_lock
 
 
 @pytest.mark.parametrize("reply,later,is_objection", [
-    # a review's first remark on a quoted hunk of the patch, answered by the patch's author
+    # a review's first remark on the quoted patch (a hunk, a changelog line), answered by its author
     (QUOTED_HUNK + "The ref is read twice in foo_put() without the lock.", [ANSWER], True),
     (QUOTED_HUNK + "The ref is read twice in foo_put() without the lock.", [], False),   # unanswered
-    ("> Fix this by taking foo_lock in foo_get().\n\n"                                  # quoted prose,
-     "The ref is read twice in foo_put() without the lock.", [ANSWER], False),           # no hunk
+    ("> Fix this by taking foo_lock in foo_get().\n\n"                                  # a quoted line of
+     "The ref is read twice in foo_put() without the lock.", [ANSWER], True),            # the changelog
+    ("> Is this the report from last week?\n\n"                                         # some other quote
+     "The ref is read twice in foo_put() without the lock.", [ANSWER], False),
     ("The ref is read twice in foo_put() without the lock.", [ANSWER], False),           # no quote
     (QUOTED_HUNK + "Right. The ref is read twice in foo_put() without the lock.", [ANSWER], False),
     (QUOTED_HUNK + "Ok, will do.", [ANSWER], False),                                      # no remark
@@ -209,7 +211,7 @@ ANSWER = (ANN, "Re: [PATCH] foo: fix race", "The ref is only read under foo_lock
     (QUOTED_HUNK + "The ref is read twice in foo_put() without the lock.\n\n"
      "Reviewed-by: Bob <bob@x.org>", [ANSWER], False),                                   # an ack
 ])
-def test_opening_remark_on_a_quoted_hunk(reply, later, is_objection):
+def test_opening_remark_on_the_quoted_patch(reply, later, is_objection):
     t = patch_thread(reply, later=later)
     objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
     assert bool(objs) is is_objection
