@@ -116,9 +116,9 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
     with another cue; review pushback ("only hides the race", "still hangs", "rather than")
     counts placed under a posted patch (not in a discussion of prose ideas); a review's opening
     remark right under a quoted hunk or changelog line of a posted patch counts without a cue
-    when the patch's author answered it (measured on the labelled lists: about half of such remarks are labelled
-    objections, and about half of the missed objections carry no cue word); a weak cue needs
-    the text classifier's score (`model_score`)."""
+    when the patch's author answered it (on the labelled lists about two in five such remarks
+    are labelled objections, and about half of the missed objections carry no cue word); a
+    weak cue needs the text classifier's score (`model_score`)."""
     if f["sender_is_robot"] or f["own_posting"] or f["cue_etiquette"] or f["message_applies"] \
             or f["cue_negative"]:
         return False
