@@ -21,11 +21,14 @@ REPLY_RE = re.compile(r"^\s*(?:re|aw|sv)\s*:", re.IGNORECASE)
 _SERIES_PART_RE = re.compile(r"\[[^\]]*\b\d+/(\d+)\b[^\]]*\]")     # [PATCH 3/7], [PATCH 0/9 v3]
 _VERSION_RE = re.compile(r"\bv(\d+)\b", re.IGNORECASE)
 _WITHDRAW_WORDS = ("withdraw", "drop", "scrap", "starting over", "please ignore")
-_APPLIED_WORDS = ("applied", "queued", "picked", "merged")
+_APPLIED_WORDS = ("applied", "queue", "picked", "pick", "merged")
 _ACK_RE = re.compile(r"^\s*(?:Acked|Reviewed)-by:", re.MULTILINE)
 # "Applied, thanks." / "Queued to for-6.1" / "I've picked it up" -- not "it is applied to a"
 _APPLIED_RE = re.compile(r"^\W*(?:thanks[,!.]?\s*)?(?:applied|queued|picked up|merged)\b(?! on top)|"
-                         r"\b(?:I|we)(?:'ve| have)? (?:just )?(?:applied|queued|picked (?:it |this |them )?up|merged)\b",
+                         r"\b(?:I|we)(?:'ve| have)? (?:just )?(?:applied|queued|picked (?:it |this |them )?up|merged)\b|"
+                         # "I'll queue this up for 5.11", "we will pick it up" -- not "I'll queue this work"
+                         r"\b(?:I|we)(?:'ll| will) (?:go ahead and )?(?:queue|pick) (?:it|this|them|these|this one)"
+                         r"(?= up\b| for\b| to\b| in\b|[,.!]|$)",
                          re.IGNORECASE | re.MULTILINE)
 _WITHDRAW_RE = re.compile(r"\b(?:withdraw\w*|drop (?:this|the) patch|scrap|starting over|"
                           r"please ignore)\b", re.IGNORECASE)

@@ -34,6 +34,10 @@ V2 = "[PATCH v2] mm: fix foo race"
     ([(BOB, RE, "> Acked-by: Carl <c@x>\n\nHmm.", "p")], "proposed"),        # quoted ack
     ([(BOB, RE, "Applied to for-6.1, thanks.", "p")], "applied"),
     ([(BOB, RE, "Queued, thanks.", "p")], "applied"),
+    ([(BOB, RE, "Thanks for testing! I'll queue this up for 6.1.", "p")], "applied"),   # to be queued
+    ([(BOB, RE, "Looks right, we will pick it up.", "p")], "applied"),
+    ([(BOB, RE, "I'll queue this work on the system wq instead.", "p")], "proposed"),  # a work queue
+    ([(BOB, RE, "I'll pick this apart tomorrow.", "p")], "proposed"),
     ([(BOB, RE, "NAK, this does not fix the race.", "p")], "nacked"),
     ([(BOB, RE, "Nacked-by: Bob Maint <bob@example.org>", "p")], "nacked"),
     ([(BOB, RE, "I do not know the word snack.", "p")], "proposed"),
