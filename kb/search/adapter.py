@@ -1,9 +1,10 @@
 """The one place that touches whoosh internals, each with a path through whoosh's public API.
 
 The fast paths were written against whoosh-reloaded `WRITTEN_FOR`:
-- reading: a term's posting blocks are decoded whole (`SegmentReader._terms`, the W3 leaf
-  matcher's block fields) instead of one matcher call per posting, and postings inlined
-  into the term table are read from the term info;
+- reading: a term's postings are read in one piece from the postings file (the W3 terms
+  reader's `_postfile`, the term info's extent) and its blocks decoded whole, as W3's leaf
+  matcher would read them, instead of one matcher call per posting; postings inlined into
+  the term table are read from the term info;
 - writing: a segment's postings come from kb's own `PostingPool` and are written in the W3
   codec's format by `kb.search.codec` (this module's helper, called from
   `SegmentWriter._flush_segment`), with no external sort.
@@ -17,21 +18,26 @@ paths give the same postings (tests compare them).
 from __future__ import annotations
 
 import os
+import zlib
+from io import BytesIO
+from pathlib import Path
+from pickle import load, loads
 from functools import lru_cache
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import whoosh
-from whoosh.fields import FieldType, Schema
+from whoosh.fields import FieldType
 from whoosh.index import Index
-from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.reading import IndexReader, TermInfo, TermNotFound
 from whoosh.writing import SegmentWriter
 
 from kb.search import codec
-from kb.search.codec import write_segment_postings
+from kb.search.codec import BLOCK_LENGTH, write_segment_postings
 from kb.search.pool import PostingPool
+from kb.search.runs import RunFiles, remove_stale_runs
 from kb.search.values import ValueTable
 
 WRITTEN_FOR = "2.7.5"
@@ -49,13 +55,12 @@ def is_fast_path_usable() -> bool:
 def _has_internals() -> bool:
     """The classes and attributes the fast paths use (looked up once: read paths ask per term)."""
     try:
-        from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3TermInfo
+        from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
         from whoosh.filedb.filetables import OrderedHashWriter
         from whoosh.reading import SegmentReader
     except ImportError:
         return False
-    return (all(hasattr(W3LeafMatcher, a) for a in ("_read_data", "_read_weights", "_next_block"))
-            and all(hasattr(W3TermInfo, a) for a in ("_struct", "is_inlined", "inlined_postings"))
+    return (all(hasattr(W3TermInfo, a) for a in ("_struct", "is_inlined", "inlined_postings", "extent"))
             and all(hasattr(OrderedHashWriter, a) for a in ("add", "_write_extras"))
             and hasattr(W3Codec, "postings_writer") and hasattr(SegmentReader, "deleted_docs_set")
             and hasattr(SegmentWriter, "_flush_segment"))
@@ -112,13 +117,15 @@ def _read_blocks(leaf: IndexReader, field: str, btext: bytes, fieldtype: FieldTy
         if within is not None:
             found = _keep(found, mark_members(found[0], within))
     else:
-        codec, postfile = getattr(terms, "_codec", None), getattr(terms, "_postfile", None)
-        if codec is None or postfile is None:  # not W3's terms reader
+        postfile = getattr(terms, "_postfile", None)
+        if postfile is None:  # not W3's terms reader
             return None
-        m = codec.postings_reader(postfile, info, fieldtype.format, term=(field, btext))  # no second lookup
-        if not hasattr(m, "_read_data") or m._byteids:
+        offset, length = info.extent()
+        if isinstance(length, tuple):  # W3TermInfo.from_bytes keeps the length as struct.unpack's tuple
+            length = length[0]
+        found = _read_extent(postfile.get(offset, length), keep_values, within)
+        if found is None:
             return None
-        found = _read_block_data(m, keep_values, within)
     deleted = leaf.deleted_docs_set
     if deleted:
         found = _keep(found, ~mark_members(found[0], np.sort(np.fromiter(deleted, np.int64, len(deleted)))))
@@ -143,35 +150,43 @@ def _keep(found: Postings, mask: np.ndarray) -> Postings:
     return ids[mask], weights[mask], None if values is None else values.select(mask)
 
 
-def _read_block_data(m: Any, keep_values: bool, within: np.ndarray | None) -> Postings:
-    """A W3 leaf matcher's postings, block by block (blocks without a wanted docnum skipped)."""
+def _read_extent(data: bytes, keep_values: bool, within: np.ndarray | None) -> Postings | None:
+    """A term's posting blocks, read from its bytes as W3's leaf matcher reads them (a length,
+    negative for the last block; a header pickle; the data pickle, maybe zlib-compressed), with
+    no matcher and no seek per block; blocks without a wanted docnum are skipped undecoded.
+    None when the bytes do not start as W3's postings do."""
+    if data[:len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
+        return None
+    stream = BytesIO(data)
+    stream.seek(len(WHOOSH3_HEADER_MAGIC))
     id_parts: list[np.ndarray] = []
     weight_parts: list[np.ndarray] = []
     value_parts: list[ValueTable] = []
     target = 0  # index into `within` of the next wanted docnum
-    while not m._atend:
-        if within is not None:
-            if target == len(within):
-                break
-            if within[target] > m._maxid:  # no wanted document in this block
-                m._next_block()
-                continue
-        m._read_data()
-        ids, weights, block_values = m._data
+    last = False
+    while not last and (within is None or target < len(within)):
+        size = BLOCK_LENGTH.unpack(stream.read(BLOCK_LENGTH.size))[0]
+        last = size < 0
+        end = stream.tell() + abs(size)
+        _count, maxid, _maxweight, compression, _minlength, _maxlength = load(stream)
+        if within is not None and within[target] > maxid:  # no wanted document in this block
+            stream.seek(end)
+            continue
+        raw = stream.read(end - stream.tell())
+        ids, weights, block_values = loads(zlib.decompress(raw) if compression else raw)
         ids = np.cumsum(np.array(ids, np.int64))  # W3 stores a block's ids as deltas
         weights = _expand_weights(weights, len(ids))
         values = ValueTable.from_block(block_values) if keep_values else None
         if within is not None:
-            end = int(np.searchsorted(within, m._maxid, "right"))
-            mask = mark_members(ids, within[target:end])
-            target = end
+            stop = int(np.searchsorted(within, maxid, "right"))
+            mask = mark_members(ids, within[target:stop])
+            target = stop
             ids, weights = ids[mask], weights[mask]
             values = None if values is None else values.select(mask)
         id_parts.append(ids)
         weight_parts.append(weights)
         if values is not None:
             value_parts.append(values)
-        m._next_block()
     found_values = ValueTable.concat(value_parts) if keep_values else None
     if not id_parts:
         return _EMPTY_IDS, _EMPTY_WEIGHTS, found_values
@@ -213,13 +228,20 @@ def _read_matcher(leaf: IndexReader, field: str, btext: bytes, within: np.ndarra
 # -- writing ---------------------------------------------------------------------------------
 
 class _PoolWriter(SegmentWriter):
-    """A SegmentWriter whose postings come from a PostingPool (see kb.search.builder)."""
+    """A SegmentWriter whose postings come from a PostingPool and its spilled runs (see kb.search.builder)."""
 
     kb_pool: PostingPool
+    kb_runs: RunFiles
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        write_pool(self.fieldwriter, self.schema, self.kb_pool)
+        lengths = self.kb_pool.lengths
+        if self.kb_runs.paths:  # the latest documents become the last run, freed before merging
+            spill_pool(self)
+            self.kb_runs.write(self.fieldwriter, lengths)
+        else:
+            write_segment_postings(self.fieldwriter, self.kb_pool.iter_all(), self.schema, lengths,
+                                   codec.BLOCK_POSTINGS)
         self.fieldwriter.close()
 
 
@@ -227,20 +249,24 @@ def open_pool_writer(ix: Index) -> SegmentWriter | None:
     """A writer for kb.search.builder's fast path, or None when only the public API is safe."""
     if not is_fast_path_usable():
         return None
-    writer = _PoolWriter(ix, compound=False)
+    writer = _PoolWriter(ix, compound=False)  # takes the write lock: runs left by a killed build can go
+    folder = Path(ix.storage.folder)
+    remove_stale_runs(folder)
     writer.kb_pool = PostingPool()
+    writer.kb_runs = RunFiles(folder, writer.schema, codec.BLOCK_POSTINGS)
     return writer
+
+
+def spill_pool(writer: SegmentWriter) -> None:
+    """Write the full pool to a run and go on with an empty one (documents keep their numbers)."""
+    writer.kb_runs.spill(writer.kb_pool)
+    writer.kb_pool = PostingPool(writer.kb_pool.lengths)
 
 
 def finish_pool_doc(writer: SegmentWriter) -> None:
     """Mark one more document added (the per-document writer already holds its fields)."""
     writer._added = True
     writer.docnum += 1
-
-
-def write_pool(fieldwriter: Any, schema: Schema, pool: PostingPool) -> None:
-    """Every posting of `pool`, field by field, term by term, in the W3 codec's files."""
-    write_segment_postings(fieldwriter, schema, pool, codec.BLOCK_POSTINGS)
 
 
 def iter_leaves(reader: IndexReader) -> Iterator[tuple[IndexReader, int]]:

@@ -4,7 +4,8 @@ The fast path (whoosh as `kb.search.adapter` expects it) tokenises each field of
 once with kb's own tokenizers (a `_stem` field stems the words its exact field split) and
 counts the terms into a `PostingPool`; the per-document data (stored fields, columns, field
 lengths) goes through whoosh's per-document writer.
-The public path is `writer.add_document()`. Either way the caller commits when `full`.
+A full pool is spilled to a run (kb.search.runs), so a build is one segment however large.
+The public path is `writer.add_document()` (whoosh's own pool and segment merging).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from kb.search import adapter
 from kb.search.analysis import StemTokenizer, WordTokenizer, count_stems, find_kb_tokenizer, split_words
 from kb.search.pool import group_positions
 
-POOL_MB = 128  # estimated pool bytes before a segment is written (the process stays near 2x)
+POOL_MB = 128  # estimated pool bytes before it is spilled to a run (the process stays near 2x)
 WRITER_MB = 128  # whoosh's own pool on the public path
 
 
@@ -33,11 +34,6 @@ class SegmentBuilder:
         writer = adapter.open_pool_writer(ix) if fast else None
         self.fast = writer is not None
         self.writer: Any = writer if writer is not None else ix.writer(limitmb=WRITER_MB, compound=False)
-        self.count = 0
-
-    @property
-    def full(self) -> bool:
-        return self.fast and self.writer.kb_pool.size > POOL_MB * 1024 * 1024
 
     def delete(self, message_id: str) -> None:
         """Delete an already committed version of this message."""
@@ -46,9 +42,10 @@ class SegmentBuilder:
     def add(self, values: dict[str, Any]) -> None:
         if self.fast:
             self._add_pooled(values)
+            if self.writer.kb_pool.size > POOL_MB * 1024 * 1024:
+                adapter.spill_pool(self.writer)
         else:
             self.writer.add_document(**values)
-        self.count += 1
 
     def _add_pooled(self, values: dict[str, Any]) -> None:
         writer = self.writer
@@ -97,7 +94,17 @@ class SegmentBuilder:
     def commit(self) -> None:
         # the fast writer never merges segments (merging would go through whoosh's pool);
         # the public one merges small segments as whoosh does by default
-        self.writer.commit(merge=False) if self.fast else self.writer.commit()
+        try:
+            self.writer.commit(merge=False) if self.fast else self.writer.commit()
+        finally:
+            self._remove_runs()
 
     def cancel(self) -> None:
-        self.writer.cancel()
+        try:
+            self.writer.cancel()
+        finally:
+            self._remove_runs()
+
+    def _remove_runs(self) -> None:
+        if self.fast:
+            self.writer.kb_runs.remove()

@@ -9,11 +9,13 @@ or indexes them:
 - a term with at most INLINE_MAX postings is inlined into its term-table entry (W3's reader
   supports inlined postings; W3's writer cannot write them: `set_inline` is misnamed);
 - file positions are counted here and writes go out in chunks of about FLUSH_BYTES;
-- blocks hold BLOCK_POSTINGS postings (W3 writes 128) and are not compressed: on the cgroups
-  epoch, 512-posting blocks halved the CPU of the slowest queries (each block read costs a
-  seek, a header unpickle and array setup whatever its size), and leaving out zlib took
-  another ~15% off them, for an index of 313 MB instead of 245 MB (W3's reader takes any
-  block size, and a block records that it is uncompressed).
+- blocks hold up to BLOCK_POSTINGS postings (W3 writes 128) and are not compressed: on the
+  cgroups epoch every term is one block. Each block read costs a seek, a header unpickle and
+  array setup whatever its size, and kb reads a term's postings whole (or the blocks of the
+  documents it wants): with one segment, 65,536-posting blocks answered the bench's queries
+  at p95 10-13 ms where 512-posting blocks took 17-22 ms, and 128-posting zlib blocks (W3's
+  own) more than twice that. The index is larger than zlib's (about 270 MB against 245 MB for
+  the epoch); W3's reader takes any block size, and a block records that it is uncompressed.
 
 Written against whoosh-reloaded 2.7.5 (`kb.search.adapter.WRITTEN_FOR`); the adapter calls
 this only when `is_fast_path_usable()`.
@@ -23,34 +25,39 @@ from __future__ import annotations
 
 import struct
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from hashlib import md5
-from itertools import accumulate, chain
-from operator import sub
+from itertools import accumulate, chain, groupby
+from operator import itemgetter, sub
 from pickle import dumps
-from typing import Any
+from typing import Any, overload
+
+import numpy as np
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.fields import Schema
 from whoosh.util.numeric import length_to_byte
 
-from kb.search.pool import PostingPool
+from kb.search.pool import TermPostings
 
 INLINE_MAX = 4
-BLOCK_POSTINGS = 512
+BLOCK_POSTINGS = 1 << 16
 FLUSH_BYTES = 1 << 20
 PROTOCOL = 5  # blocks' pickles: arrays and bytes as they are (protocol 2 spells arrays out as lists)
 
-_INFO = W3TermInfo._struct  # W3's term info header
+TERM_INFO = W3TermInfo._struct  # W3's term info header
 _LENGTHS = struct.Struct("!ii")  # filetables: key and value length before each entry
-_EXTENT = struct.Struct("!qi")  # offset and length of postings outside the term table
-_BLOCK_LENGTH = struct.Struct("!i")
+EXTENT = struct.Struct("!qi")  # offset and length of postings outside the term table
+BLOCK_LENGTH = struct.Struct("!i")  # before each posting block; negative for a term's last
 _FIELD_ID = struct.Struct("!H")
 _UINT = struct.Struct("!I")
 
 
-class _Out:
-    """Buffered appends to a whoosh StructFile whose position is counted, not asked for."""
+class Appender:
+    """Buffered appends to a file (a whoosh StructFile, a run's postings) whose position is
+    counted, not asked for."""
 
     def __init__(self, dbfile: Any) -> None:
         self.dbfile = dbfile
@@ -90,7 +97,35 @@ class PackedValues:
     def __len__(self) -> int:
         return len(self.ends)
 
-    def __getitem__(self, i: int) -> bytes:
+    @classmethod
+    def join(cls, parts: Sequence[PackedValues]) -> PackedValues:
+        """The values of `parts`, one after another."""
+        ends = array("I", parts[0].ends)
+        shift = len(parts[0].blob)
+        for part in parts[1:]:
+            if len(part.ends) < 64:  # most terms: numpy's set-up costs more than the loop
+                ends.extend([end + shift for end in part.ends])
+            else:
+                ends.frombytes((np.frombuffer(part.ends, np.uint32) + np.uint32(shift)).tobytes())
+            shift += len(part.blob)
+        return cls(b"".join(part.blob for part in parts), ends)
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> PackedValues: ...
+
+    def __getitem__(self, i: int | slice) -> bytes | PackedValues:
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self.ends))
+            if step != 1:
+                raise ValueError("packed values are sliced without a step")
+            if start == 0 and stop == len(self.ends):
+                return self
+            base = self.ends[start - 1] if start else 0
+            ends = np.frombuffer(self.ends, np.uint32)[start:max(start, stop)] - np.uint32(base)
+            return PackedValues(self.blob[base:self.ends[stop - 1] if stop > start else base], _to_uint_array(ends))
         if i < 0:
             i += len(self.ends)
         return self.blob[self.ends[i - 1] if i else 0:self.ends[i]]
@@ -103,42 +138,94 @@ class PackedValues:
         return PackedValues, (self.blob, self.ends)
 
 
+def _to_uint_array(values: np.ndarray) -> array:
+    out = array("I")
+    out.frombytes(values.astype(np.uint32).tobytes())
+    return out
+
+
 def _hash_md5_low32(key: bytes) -> int:
     """filetables.md5_hash without the hex round trip."""
     return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
 
 
-def write_segment_postings(fieldwriter: Any, schema: Schema, pool: PostingPool, blocklimit: int) -> None:
-    """Every term of `pool`, in key order, into the W3 field writer's term table and postings file."""
-    tindex = fieldwriter._tindex
-    hashfn = _hash_md5_low32 if tindex.hashtype == 0 else tindex.hashfn
-    buckets = tindex.buckets
-    fieldmap = fieldwriter._fieldmap
-    terms_out, posts_out = _Out(tindex.dbfile), _Out(fieldwriter._postfile)
-    starts: list[int] = []
-    key = b""
-    for field in pool.iter_fields():
-        if field in fieldmap:
+@dataclass(frozen=True)
+class FieldCoding:
+    """What encoding a field's terms needs: its values' fixed size (0: none, None: variable) and
+    each document's field length byte (None for fields without lengths)."""
+
+    fixed: int | None
+    lengths: bytes | None
+
+
+class TermTable:
+    """The W3 field writer's term table and postings file, written by kb: fields in name order,
+    each field's terms in key order."""
+
+    def __init__(self, fieldwriter: Any, schema: Schema, lengths: Mapping[str, Any]) -> None:
+        self.tindex = fieldwriter._tindex
+        self.hashfn = _hash_md5_low32 if self.tindex.hashtype == 0 else self.tindex.hashfn
+        self.fieldmap = fieldwriter._fieldmap
+        self.terms_out, self.posts = Appender(self.tindex.dbfile), Appender(fieldwriter._postfile)
+        self.schema = schema
+        self.lengths = lengths
+        self.starts: list[int] = []
+        self.key = b""
+        self.prefix = b""
+
+    def start_field(self, field: str) -> FieldCoding:
+        if field in self.fieldmap:
             raise ValueError(f"field {field} written twice")
-        prefix = _FIELD_ID.pack(len(fieldmap))
-        fieldmap[field] = len(fieldmap)
-        fixed = schema[field].format.fixed_value_size()
-        lengths = _to_length_bytes(pool.lengths.get(field))
-        for btext, docs, weights, values in pool.iter_terms(field):
-            if len(docs) <= INLINE_MAX:
-                value = _encode_inlined(docs, weights, values, fixed, lengths)
-            else:
-                value = _write_blocks(posts_out, docs, weights, values, fixed, lengths, blocklimit)
-            key = prefix + btext
-            starts.append(terms_out.pos)
-            hashed = hashfn(key)
-            buckets[hashed & 255].append((hashed, terms_out.pos))
-            terms_out.write(_LENGTHS.pack(len(key), len(value)) + key + value)
-    terms_out.flush()
-    posts_out.flush()
-    tindex.index.extend(starts)
-    if key:
-        tindex.lastkey = key
+        self.prefix = _FIELD_ID.pack(len(self.fieldmap))
+        self.fieldmap[field] = len(self.fieldmap)
+        return find_field_coding(self.schema, field, self.lengths)
+
+    def add(self, btext: bytes, value: bytes) -> None:
+        """A term of the current field and its term-table value (its blocks already in `posts`)."""
+        self.key = key = self.prefix + btext
+        pos = self.terms_out.pos
+        self.starts.append(pos)
+        hashed = self.hashfn(key)
+        self.tindex.buckets[hashed & 255].append((hashed, pos))
+        self.terms_out.write(_LENGTHS.pack(len(key), len(value)) + key + value)
+
+    def close(self) -> None:
+        self.terms_out.flush()
+        self.posts.flush()
+        self.tindex.index.extend(self.starts)
+        if self.key:
+            self.tindex.lastkey = self.key
+
+
+def find_field_coding(schema: Schema, field: str, lengths: Mapping[str, Any]) -> FieldCoding:
+    return FieldCoding(schema[field].format.fixed_value_size(), _to_length_bytes(lengths.get(field)))
+
+
+def write_segment_postings(fieldwriter: Any, terms: Iterable[tuple[str, TermPostings]], schema: Schema,
+                           lengths: Mapping[str, Any], blocklimit: int) -> None:
+    """Every (field, term) of `terms` (fields in name order, each field's terms in key order) into
+    the W3 field writer's term table and postings file. `lengths`: each scorable field's token
+    count per document."""
+    table = TermTable(fieldwriter, schema, lengths)
+    for field, field_terms in groupby(terms, key=itemgetter(0)):
+        coding = table.start_field(field)
+        for _, term in field_terms:
+            table.add(term.btext, encode_term(table.posts, term, coding, blocklimit))
+    table.close()
+
+
+def encode_term(out: Appender, term: TermPostings, coding: FieldCoding, blocklimit: int) -> bytes:
+    """The term's term-table value; its posting blocks (unless inlined) are appended to `out`."""
+    _, docs, weights, values = term
+    if len(docs) <= INLINE_MAX:
+        return _encode_inlined(docs, weights, values, coding.fixed, coding.lengths)
+    return _write_blocks(out, docs, weights, values, coding.fixed, coding.lengths, blocklimit)
+
+
+def encode_blocks(out: Appender, term: TermPostings, coding: FieldCoding, blocklimit: int) -> bytes:
+    """The term's term-table value with its postings in blocks (never inlined) appended to `out`."""
+    _, docs, weights, values = term
+    return _write_blocks(out, docs, weights, values, coding.fixed, coding.lengths, blocklimit)
 
 
 def _find_length_bytes(docs: list[int], lengths: bytes | None) -> tuple[int, int]:
@@ -153,16 +240,27 @@ def _find_length_bytes(docs: list[int], lengths: bytes | None) -> tuple[int, int
 
 
 def _to_length_bytes(lengths: Any) -> bytes | None:
-    """Each document's field length as W3's length byte (monotonic, so min/max commute with it)."""
-    return None if lengths is None else bytes(map(length_to_byte, lengths))
+    """Each document's field length (an array "I") as W3's length byte (monotonic, so min/max
+    commute with it), looked up in a table of every length below the last byte's."""
+    if lengths is None:
+        return None
+    table = _length_byte_table()
+    return table[np.minimum(np.frombuffer(lengths, np.uint32), len(table) - 1)].tobytes()
+
+
+@lru_cache(maxsize=1)
+def _length_byte_table() -> np.ndarray:
+    """length_to_byte(n) at index n, up to the first length that maps to 255 (and all above it)."""
+    top = next(n for n in range(100_000, 120_000) if length_to_byte(n) == 255)
+    return np.array([length_to_byte(n) for n in range(top + 1)], np.uint8)
 
 
 def _encode_info(inlined: bool, docs: list[int], weights: list[float], lengths: Any) -> bytes:
     minlength, maxlength = _find_length_bytes(docs, lengths)
-    return _INFO.pack(inlined, sum(weights), len(docs), minlength, maxlength, max(weights), docs[0], docs[-1])
+    return TERM_INFO.pack(inlined, sum(weights), len(docs), minlength, maxlength, max(weights), docs[0], docs[-1])
 
 
-def _encode_inlined(docs: list[int], weights: list[float], values: list[Any] | None, fixed: int | None, lengths: Any) -> bytes:
+def _encode_inlined(docs: list[int], weights: list[float], values: Sequence[Any] | None, fixed: int | None, lengths: Any) -> bytes:
     """A term-table value holding the postings themselves (W3TermInfo.set_inlined's layout)."""
     if fixed == 0:  # as W3's block reader gives them
         values = [None] * len(docs)
@@ -178,12 +276,12 @@ def _minify_weights(weights: list[float]) -> Any:
     first = weights[0]
     if weights.count(first) == len(weights):
         return None if first == 1.0 else float(first)
-    if all(type(w) is int for w in weights) and 0 <= min(weights) and max(weights) < 256:  # noqa: E721
+    if type(first) is int and set(map(type, weights)) == {int} and 0 <= min(weights) and max(weights) < 256:  # noqa: E721
         return bytes(weights)
     return tuple(map(float, weights))
 
 
-def _write_blocks(out: _Out, docs: list[int], weights: list[float], values: list[bytes] | None, fixed: int | None,
+def _write_blocks(out: Appender, docs: list[int], weights: list[float], values: Sequence[bytes] | None, fixed: int | None,
                   lengths: Any, blocklimit: int) -> bytes:
     """The term's posting blocks as W3PostingsWriter writes them; returns the term-table value."""
     start = out.pos
@@ -199,12 +297,14 @@ def _write_blocks(out: _Out, docs: list[int], weights: list[float], values: list
         elif values is None:  # kb's frequency-only fields: the packed counts
             mini_values = struct.pack(f"!{len(ids)}I", *map(int, block_weights))
         elif fixed is None or fixed < 0:
-            mini_values = PackedValues.pack(values[first:first + blocklimit])
+            part = values[first:first + blocklimit]
+            mini_values = part if isinstance(part, PackedValues) else PackedValues.pack(part)
         else:
-            mini_values = b"".join(values[first:first + blocklimit])
+            part = values[first:first + blocklimit]
+            mini_values = part.blob if isinstance(part, PackedValues) else b"".join(part)
         data = dumps((mini_ids, mini_weights, mini_values), PROTOCOL)
         minlength, maxlength = _find_length_bytes(ids, lengths)
         info = dumps((len(ids), ids[-1], float(max(block_weights)), 0, minlength, maxlength), 2)  # 0: not compressed
         size = len(info) + len(data)
-        out.write(_BLOCK_LENGTH.pack(-size if first + blocklimit >= n else size) + info + data)
-    return _encode_info(False, docs, weights, lengths) + _EXTENT.pack(start, out.pos - start)
+        out.write(BLOCK_LENGTH.pack(-size if first + blocklimit >= n else size) + info + data)
+    return _encode_info(False, docs, weights, lengths) + EXTENT.pack(start, out.pos - start)

@@ -8,7 +8,8 @@ binary search over the date column. A phrase reads its rarest word first and, fo
 words, only the posting blocks of documents still in the running; positions are read only
 for phrases, kept as one byte array per term (`kb.search.values`), and checked for every
 document holding every word at once (`_FastPositions.match_phrase`). Relevance is a
-saturating TF-IDF of the matched documents, computed as array operations."""
+saturating TF-IDF of the matched documents, computed as array operations from the postings
+the query already read (a phrase word read for its candidates covers the final matches)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ class DocSets:
         self._live: np.ndarray | None = None
         self._threads: np.ndarray | None = None
         self._memo: dict[tuple[str, str], Postings] = {}
+        self._within: dict[tuple[str, str], tuple[np.ndarray, Postings]] = {}  # last read with `within`
         self._infos: dict[tuple[str, str], list[Any]] = {}
 
     def live(self) -> np.ndarray:
@@ -96,7 +98,19 @@ class DocSets:
                           ValueTable.concat(values) if values else None)
         if within is None:
             self._memo[key] = result
+        else:
+            self._within[key] = (within, result)
         return result
+
+    def read_for(self, field: str, text: str, docs: np.ndarray) -> Postings:
+        """The term's postings in `docs`, from what this query already read when it covers them."""
+        full = self._memo.get((field, text))
+        if full is not None:
+            return full
+        read = self._within.get((field, text))
+        if read is not None and int(adapter.mark_members(docs, read[0]).sum()) == len(docs):
+            return read[1]
+        return self.postings(field, text, docs)
 
     def phrase_ids(self, field: str, words: list[str]) -> np.ndarray:
         order = sorted(set(words), key=lambda w: self.doc_frequency(field, w))
@@ -133,7 +147,7 @@ class DocSets:
 
     def find_ids(self, q: wq.Query) -> np.ndarray:
         """The live docnums matching `q` (a query built by kb.query.to_whoosh), ascending."""
-        self._memo, self._infos = {}, {}
+        self._memo, self._within, self._infos = {}, {}, {}
         try:
             return self._find(q)
         except LookupError:
@@ -208,9 +222,7 @@ class DocSets:
             if not frequency:
                 continue
             idf = math.log(1 + total / frequency) * FIELD_BOOSTS.get(field, 1.0)
-            postings = self._memo.get((field, word))  # read whole while matching: filter here
-            if postings is None:
-                postings = self.postings(field, word, docs)
+            postings = self.read_for(field, word, docs)  # may hold more documents: filtered here
             if not len(postings.ids):
                 continue
             held = adapter.mark_members(postings.ids, docs)  # both masks pick the same docnums, ascending

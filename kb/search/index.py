@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 from pathlib import Path
 
@@ -64,13 +64,12 @@ def _dedupe_last(docs: list[IndexDoc]) -> list[IndexDoc]:
     return list({doc.message_id: doc for doc in docs}.values())
 
 
-def index_documents(path: str | os.PathLike[str], docs: Iterable[IndexDoc],
-                    on_commit: Callable[[int], None] | None = None) -> int:
+def index_documents(path: str | os.PathLike[str], docs: Iterable[IndexDoc]) -> int:
     """Add or replace (by message_id) `docs`, streamed in this process. Returns the count.
 
-    From MIN_FAST documents on, postings are pooled in memory by kb (adapter's fast path)
-    and a segment is written each time the pool is full; fewer documents, or a whoosh the
-    fast path was not written for, go through whoosh's own writer. Messages already in the
+    From MIN_FAST documents on, postings are pooled in memory by kb (adapter's fast path),
+    spilled to runs when the pool is full and merged into one segment; fewer documents, or a
+    whoosh the fast path was not written for, go through whoosh's own writer. Messages already in the
     index are deleted first; on a fresh index nothing is looked up.
     """
     ix = open_index(path)
@@ -80,21 +79,20 @@ def index_documents(path: str | os.PathLike[str], docs: Iterable[IndexDoc],
         fast = len(head) >= MIN_FAST
         if not fast:
             stream, head = iter(_dedupe_last(head)), []
-        return _write_stream(ix, chain(head, stream), fast=fast, update=ix.doc_count_all() > 0,
-                             on_commit=on_commit)
+        return _write_stream(ix, chain(head, stream), fast=fast, update=ix.doc_count_all() > 0)
     finally:
         ix.close()
 
 
-def _write_stream(ix: Index, docs: Iterator[IndexDoc], *, fast: bool, update: bool,
-                  on_commit: Callable[[int], None] | None) -> int:
+def _write_stream(ix: Index, docs: Iterator[IndexDoc], *, fast: bool, update: bool) -> int:
     total = 0
     seen: set[str] = set()
     builder = SegmentBuilder(ix, fast=fast)
     try:
         for doc in docs:
             if doc.message_id in seen:  # a second version in this segment: close it first
-                builder = _commit(ix, builder, fast, total, on_commit)
+                builder.commit()
+                builder = SegmentBuilder(ix, fast=fast)
                 seen.clear()
                 update = True
             seen.add(doc.message_id)
@@ -102,24 +100,11 @@ def _write_stream(ix: Index, docs: Iterator[IndexDoc], *, fast: bool, update: bo
                 builder.delete(doc.message_id)
             builder.add(convert_doc(doc))
             total += 1
-            if builder.full:
-                builder = _commit(ix, builder, fast, total, on_commit)
-                seen.clear()
     except BaseException:
         builder.cancel()
         raise
     builder.commit()
-    if on_commit is not None and builder.count:
-        on_commit(total)
     return total
-
-
-def _commit(ix: Index, builder: SegmentBuilder, fast: bool, total: int,
-            on_commit: Callable[[int], None] | None) -> SegmentBuilder:
-    builder.commit()
-    if on_commit is not None:
-        on_commit(total)
-    return SegmentBuilder(ix, fast=fast)
 
 
 def delete_documents(path: str | os.PathLike[str], message_ids: Iterable[str]) -> int:
@@ -136,14 +121,13 @@ def delete_documents(path: str | os.PathLike[str], message_ids: Iterable[str]) -
         ix.close()
 
 
-def rebuild_index(path: str | os.PathLike[str], docs: Iterable[IndexDoc],
-                  on_commit: Callable[[int], None] | None = None) -> int:
+def rebuild_index(path: str | os.PathLike[str], docs: Iterable[IndexDoc]) -> int:
     """Build a fresh index beside `path`, then swap it in (readers of the old one go on)."""
     path = Path(path)
     fresh = path.with_name(path.name + ".new")
     old = path.with_name(path.name + ".old")
     shutil.rmtree(fresh, ignore_errors=True)
-    count = index_documents(fresh, docs, on_commit=on_commit)
+    count = index_documents(fresh, docs)
     shutil.rmtree(old, ignore_errors=True)
     if path.exists():
         path.rename(old)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 # rough CPython sizes: a new term (str key, dict slot, list) and one posting (list slots,
@@ -42,17 +42,19 @@ class TermPostings(NamedTuple):
     btext: bytes
     docs: list[int]
     weights: list[float]  # term frequency (times the field boost)
-    values: list[bytes] | None  # encoded values, None for kb's frequency-only fields
+    values: Sequence[bytes] | None  # encoded values (a list, or a run's PackedValues), None for kb's frequency-only fields
 
 
 class PostingPool:
     """Postings of one segment being built; `size` estimates the bytes held."""
 
-    def __init__(self) -> None:
+    def __init__(self, lengths: dict[str, array] | None = None) -> None:
         self.fields: dict[str, dict[str, list]] = defaultdict(dict)
         self.positional: set[str] = set()
         self.raw: set[str] = set()
-        self.lengths: dict[str, array] = {}  # field -> per-doc token count (scorable fields)
+        # field -> per-doc token count (scorable fields), by segment docnum: a pool that follows
+        # a spilled one (kb.search.runs) goes on with its lengths
+        self.lengths: dict[str, array] = {} if lengths is None else lengths
         self.size = 0
         self._single: dict[object, list[bytes]] = {}  # encode -> encoded [position], by position
 
@@ -111,8 +113,11 @@ class PostingPool:
         lengths.extend([0] * (docnum - len(lengths)))
         lengths.append(length)
 
-    def iter_fields(self) -> Iterator[str]:
-        return iter(sorted(self.fields))
+    def iter_all(self) -> Iterator[tuple[str, TermPostings]]:
+        """(field, term) of every term, fields in name order, each field's terms in the codec's order."""
+        for field in sorted(self.fields):
+            for term in self.iter_terms(field):
+                yield field, term
 
     def iter_terms(self, field: str) -> Iterator[TermPostings]:
         """The field's terms in the codec's order (UTF-8 byte order = code point order)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import kb.search.builder as builder_module
 import kb.search.index as search_index_module
 from kb.errors import ConfigError, QueryError
 from kb.search.analysis import stem_word
+from kb.search.runs import RunFiles
 from kb.search import (IndexDoc, IndexSearcher, delete_documents, index_documents, list_indexed,
                        rebuild_index, search_index)
 
@@ -193,17 +194,36 @@ def test_counts_are_not_trivial() -> None:
         assert 0 < sum(map(predicate, CORPUS)) < len(CORPUS), text
 
 
-def test_pooled_writer_in_several_segments_gives_same_counts(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pooled_writer_spills_runs_into_one_segment_with_the_same_counts(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_index_module, "MIN_FAST", 10)
-    monkeypatch.setattr(builder_module, "POOL_MB", 0.01)  # a segment every few documents
-    commits: list[int] = []
-    index_documents(tmp_path / "ix", CORPUS, on_commit=commits.append)
-    assert len(commits) > 3 and commits[-1] == len(CORPUS)
+    monkeypatch.setattr(builder_module, "POOL_MB", 0.01)  # a run every few documents
+    spilled: list[int] = []
+    spill = RunFiles.spill
+    monkeypatch.setattr(RunFiles, "spill", lambda self, pool: (spilled.append(len(pool.fields)), spill(self, pool)))
+    index_documents(tmp_path / "ix", CORPUS)
+    assert len(spilled) > 3
+    assert not list((tmp_path / "ix").glob("kb-runs-*"))  # removed once merged
     with IndexSearcher(tmp_path / "ix") as searcher:
-        assert len(searcher.searcher.reader().leaf_readers()) == len(commits)
+        assert len(searcher.searcher.reader().leaf_readers()) == 1
         for text, predicate in COUNTED:
             assert searcher.search(text).total == sum(map(predicate, CORPUS)), text
+
+
+def test_a_failed_build_leaves_no_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_index_module, "MIN_FAST", 10)
+    monkeypatch.setattr(builder_module, "POOL_MB", 0.01)
+
+    def fail_midway() -> Iterator[IndexDoc]:
+        yield from CORPUS[:60]
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        index_documents(tmp_path / "ix", fail_midway())
+    assert not list((tmp_path / "ix").glob("kb-runs-*"))
+    index_documents(tmp_path / "ix", CORPUS)  # the next build starts cleanly
+    with IndexSearcher(tmp_path / "ix") as searcher:
+        assert searcher.searcher.doc_count() == len(CORPUS)
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -65,8 +65,14 @@ def dump_postings(path: Path) -> dict[tuple[str, bytes], object]:
         return {"postings": out, "lengths": lengths, "stored": sorted(repr(sorted(d.items())) for d in reader.all_stored_fields())}
 
 
-def test_pooled_writer_writes_what_add_document_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fast = build(tmp_path / "fast", monkeypatch, public=False, pool_mb=64)  # one segment
+# all in the pool; runs of a few documents (terms mostly inlined, decoded and encoded again when
+# merged); runs of more documents (their blocks concatenated); blocks of 3 postings (several per run)
+@pytest.mark.parametrize(("pool_mb", "block"), [(64, codec_module.BLOCK_POSTINGS), (0.02, codec_module.BLOCK_POSTINGS),
+                                                (0.2, codec_module.BLOCK_POSTINGS), (0.1, 3)])
+def test_pooled_writer_writes_what_add_document_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       pool_mb: float, block: int) -> None:
+    monkeypatch.setattr(codec_module, "BLOCK_POSTINGS", block)
+    fast = build(tmp_path / "fast", monkeypatch, public=False, pool_mb=pool_mb)
     public = build(tmp_path / "public", monkeypatch, public=True)
     fast_dump, public_dump = dump_postings(fast), dump_postings(public)
     assert fast_dump["postings"] and fast_dump == public_dump

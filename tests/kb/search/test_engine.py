@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
+import numpy as np
 import pytest
+from whoosh import query as wq
 
 from kb.search import IndexDoc, IndexSearcher
+from kb.search.engine import DocSets
 from tests.kb.search.helpers import open_module_searcher
 
 
@@ -50,3 +53,18 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexSearcher
 def test_finding_prefixes_compose_per_thread(searcher: IndexSearcher, text: str, expected: set[int]) -> None:
     hits = searcher.search(text, limit=100).hits
     assert {int(h.message_id.split("@")[0]) for h in hits} == expected
+
+
+@pytest.mark.parametrize(("read", "wanted", "reused"), [
+    ([0, 1, 3, 4], [1, 4], True),  # a read with `within` covering the wanted documents is reused
+    ([0, 1, 3, 4], [1, 2], False),  # document 2 was not among those read: read again
+    ([0, 1, 3, 4], [], True),
+])
+def test_ranking_reuses_a_read_that_covers_its_documents(searcher: IndexSearcher, read: list[int],
+                                                         wanted: list[int], reused: bool) -> None:
+    sets = DocSets(searcher.searcher)
+    sets.find_ids(wq.NullQuery)  # a fresh query: nothing read yet
+    first = sets.postings("body_new", "some", np.array(read))
+    again = sets.read_for("body_new", "some", np.array(wanted, np.int64))
+    assert (again is first) == reused
+    assert set(wanted) <= set(again.ids.tolist())
