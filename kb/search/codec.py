@@ -78,6 +78,19 @@ class Appender:
             self.chunks, self.held = [], 0
 
 
+class MemoryFile:
+    """An in-memory file for an Appender (one term's blocks)."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def tell(self) -> int:
+        return len(self.data)
+
+    def write(self, chunk: bytes) -> None:
+        self.data += chunk
+
+
 class PackedValues:
     """A block's variable-size values (positions) as one bytes object and their end offsets.
 

@@ -30,7 +30,9 @@ from typing import Any, BinaryIO
 
 from whoosh.fields import Schema
 
-from kb.search.codec import PROTOCOL, Appender, FieldCoding, TermTable, encode_blocks, encode_term, find_field_coding
+from kb.search.codec import (
+    PROTOCOL, Appender, FieldCoding, MemoryFile, TermTable, encode_blocks, encode_term, find_field_coding,
+)
 from kb.search.joining import decode_inlined, is_inlined, join_blocks, move_extent, read_extent
 from kb.search.pool import PostingPool, TermPostings
 
@@ -148,24 +150,11 @@ def _to_blocks(key: bytes, postings: BinaryIO, value: bytes, coding: FieldCoding
     """(term-table value, posting bytes) of a term's part in one run, in blocks."""
     if not is_inlined(value):
         return value, _read_postings(postings, value)
-    scratch = _Scratch()
+    scratch = MemoryFile()
     out = Appender(scratch)
     value = encode_blocks(out, decode_inlined(key, value, coding.fixed), coding, blocklimit)
     out.flush()
     return value, bytes(scratch.data)
-
-
-class _Scratch:
-    """An in-memory file for one term's blocks."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def tell(self) -> int:
-        return len(self.data)
-
-    def write(self, chunk: bytes) -> None:
-        self.data += chunk
 
 
 def _read_postings(postings: BinaryIO, value: bytes) -> bytes:

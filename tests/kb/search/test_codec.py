@@ -14,7 +14,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.util.numeric import length_to_byte
 
 from kb.search.codec import (
-    PROTOCOL, Appender, FieldCoding, PackedValues, _minify_weights, _to_length_bytes, encode_blocks,
+    PROTOCOL, Appender, FieldCoding, MemoryFile, PackedValues, _minify_weights, _to_length_bytes, encode_blocks,
 )
 from kb.search.joining import _join_weights, join_blocks, read_extent
 from kb.search.pool import TermPostings
@@ -56,20 +56,7 @@ def test_packed_values_join_in_order(cuts: list[int]) -> None:
     assert list(joined) == VALUES and len(joined) == len(VALUES)
 
 
-class Sink:
-    """An in-memory postings file for Appender."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def tell(self) -> int:
-        return len(self.data)
-
-    def write(self, chunk: bytes) -> None:
-        self.data += chunk
-
-
-def decode(value: bytes, sink: Sink) -> tuple[list[int], list[object], list[bytes], tuple[object, ...]]:
+def decode(value: bytes, sink: MemoryFile) -> tuple[list[int], list[object], list[bytes], tuple[object, ...]]:
     """A term's postings read back block by block, as W3's reader walks them, and its statistics."""
     offset, length = read_extent(value)
     stream = io.BytesIO(bytes(sink.data[offset:offset + length]))
@@ -103,7 +90,7 @@ def test_a_term_encoded_in_parts_joins_to_the_term_encoded_whole(sizes: list[int
     weights = [1 + n % 4 for n in range(len(docs))]
     values = [bytes([n % 7] * (n % 3)) for n in range(len(docs))] if fixed is None else None
     coding = FieldCoding(fixed, None)
-    sink = Sink()
+    sink = MemoryFile()
     out = Appender(sink)
     parts, first = [], 0
     for size in sizes:
