@@ -42,7 +42,6 @@ _lock = threading.Lock()
 def create_blank():
     """spacy.blank('en') with the kernel token_match (a compiled regex, so it serialises)."""
     import spacy
-    from spacy.util import compile_prefix_regex
     nlp = spacy.blank("en")
     set_kernel_tokenizer(nlp)
     return nlp

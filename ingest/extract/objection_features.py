@@ -102,9 +102,13 @@ def is_remark(text: str) -> bool:
 
 
 def is_first_under_quote(body: str, start: int) -> bool:
-    """The text before `start` ends with a quoted line ('>'), blank lines aside."""
-    before = body[:start].rstrip()
-    return before.rsplit("\n", 1)[-1].lstrip().startswith(">") if before else False
+    """The text before `start` ends with a quoted line ('>'), blank lines aside (looked up in
+    place: no copy of the body before each candidate sentence)."""
+    end = start
+    while end and body[end - 1].isspace():
+        end -= 1
+    line = body[body.rfind("\n", 0, end) + 1:end]
+    return line.lstrip().startswith(">")
 
 
 def is_objection(f: dict[str, bool], model_score: float | None = None,

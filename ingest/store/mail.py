@@ -8,7 +8,7 @@ from itertools import chain
 from pathlib import Path
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from ingest.store.realign import realign_pages
 from ingest.store.refs import insert_refs, make_ref_rows
 from ingest.store.reused import rename_reused_ids
 from ingest.store.quotes import make_segment_rows
-from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw
+from ingest.prepare import PreparedMessage, RejectedMessage
 from ingest.sources.webpage import RecoveredPage
 
 

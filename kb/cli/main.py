@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import traceback
@@ -15,10 +16,21 @@ from kb import __version__
 from kb.errors import KbError, describe_exception
 
 
+def silence_library_logs() -> None:
+    """kb says what went wrong in one line; SQLAlchemy's own error log ("Error closing cursor",
+    with a traceback, when Ctrl-C lands while it fetches rows) stays unprinted (Python prints a
+    record of a logger without handlers on stderr). KB_DEBUG leaves it printed."""
+    logger = logging.getLogger("sqlalchemy")
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
+
 class KbGroup(click.Group):
     """Turns KbError (and Ctrl-C) into one line on stderr and an exit status; never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        if not os.environ.get("KB_DEBUG"):
+            silence_library_logs()
         try:
             return super().invoke(ctx)
         except KbError as exc:

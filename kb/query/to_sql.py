@@ -14,7 +14,7 @@ from sqlalchemy import and_, false, not_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.errors import QueryError
-from kb.query.ast import And, DateRange, Leaf, Node, Not, Or, Query, Term
+from kb.query.ast import And, DateRange, Leaf, Node, Not, Query, Term
 
 Resolver = Callable[[Leaf], "ColumnElement[bool] | None"]
 

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import os
 import zlib
-from io import BytesIO
-from pathlib import Path
-from pickle import load, loads
-from functools import lru_cache
 from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from pickle import loads
 from typing import Any
 
 import numpy as np
@@ -35,7 +34,7 @@ from whoosh.reading import IndexReader, TermInfo, TermNotFound
 from whoosh.writing import SegmentWriter
 
 from kb.search import codec
-from kb.search.codec import BLOCK_LENGTH, write_segment_postings
+from kb.search.codec import iter_blocks, write_segment_postings
 from kb.search.pool import PostingPool
 from kb.search.runs import RunFiles, remove_stale_runs
 from kb.search.values import ValueTable
@@ -151,28 +150,22 @@ def _keep(found: Postings, mask: np.ndarray) -> Postings:
 
 
 def _read_extent(data: bytes, keep_values: bool, within: np.ndarray | None) -> Postings | None:
-    """A term's posting blocks, read from its bytes as W3's leaf matcher reads them (a length,
-    negative for the last block; a header pickle; the data pickle, maybe zlib-compressed), with
-    no matcher and no seek per block; blocks without a wanted docnum are skipped undecoded.
-    None when the bytes do not start as W3's postings do."""
+    """A term's posting blocks, read from its bytes as W3's leaf matcher reads them
+    (`codec.iter_blocks`), with no matcher and no seek per block; blocks without a wanted
+    docnum are skipped undecoded. None when the bytes do not start as W3's postings do."""
     if data[:len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
         return None
-    stream = BytesIO(data)
-    stream.seek(len(WHOOSH3_HEADER_MAGIC))
     id_parts: list[np.ndarray] = []
     weight_parts: list[np.ndarray] = []
     value_parts: list[ValueTable] = []
     target = 0  # index into `within` of the next wanted docnum
-    last = False
-    while not last and (within is None or target < len(within)):
-        size = BLOCK_LENGTH.unpack(stream.read(BLOCK_LENGTH.size))[0]
-        last = size < 0
-        end = stream.tell() + abs(size)
-        _count, maxid, _maxweight, compression, _minlength, _maxlength = load(stream)
-        if within is not None and within[target] > maxid:  # no wanted document in this block
-            stream.seek(end)
-            continue
-        raw = stream.read(end - stream.tell())
+    for (_count, maxid, _maxweight, compression, _minlength, _maxlength), start, end in iter_blocks(data):
+        if within is not None:
+            if target == len(within):
+                break
+            if within[target] > maxid:  # no wanted document in this block
+                continue
+        raw = data[start:end]
         ids, weights, block_values = loads(zlib.decompress(raw) if compression else raw)
         ids = np.cumsum(np.array(ids, np.int64))  # W3 stores a block's ids as deltas
         weights = _expand_weights(weights, len(ids))

@@ -31,8 +31,9 @@ from functools import lru_cache
 from hashlib import md5
 from itertools import accumulate, chain, groupby
 from operator import itemgetter, sub
-from pickle import dumps
-from typing import Any, overload
+from io import BytesIO
+from pickle import dumps, load
+from typing import Any
 
 import numpy as np
 
@@ -123,22 +124,7 @@ class PackedValues:
             shift += len(part.blob)
         return cls(b"".join(part.blob for part in parts), ends)
 
-    @overload
-    def __getitem__(self, i: int) -> bytes: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> PackedValues: ...
-
-    def __getitem__(self, i: int | slice) -> bytes | PackedValues:
-        if isinstance(i, slice):
-            start, stop, step = i.indices(len(self.ends))
-            if step != 1:
-                raise ValueError("packed values are sliced without a step")
-            if start == 0 and stop == len(self.ends):
-                return self
-            base = self.ends[start - 1] if start else 0
-            ends = np.frombuffer(self.ends, np.uint32)[start:max(start, stop)] - np.uint32(base)
-            return PackedValues(self.blob[base:self.ends[stop - 1] if stop > start else base], _to_uint_array(ends))
+    def __getitem__(self, i: int) -> bytes:
         if i < 0:
             i += len(self.ends)
         return self.blob[self.ends[i - 1] if i else 0:self.ends[i]]
@@ -149,12 +135,6 @@ class PackedValues:
 
     def __reduce__(self) -> tuple[type, tuple[bytes, array]]:
         return PackedValues, (self.blob, self.ends)
-
-
-def _to_uint_array(values: np.ndarray) -> array:
-    out = array("I")
-    out.frombytes(values.astype(np.uint32).tobytes())
-    return out
 
 
 def _hash_md5_low32(key: bytes) -> int:
@@ -229,16 +209,31 @@ def write_segment_postings(fieldwriter: Any, terms: Iterable[tuple[str, TermPost
 
 def encode_term(out: Appender, term: TermPostings, coding: FieldCoding, blocklimit: int) -> bytes:
     """The term's term-table value; its posting blocks (unless inlined) are appended to `out`."""
-    _, docs, weights, values = term
-    if len(docs) <= INLINE_MAX:
-        return _encode_inlined(docs, weights, values, coding.fixed, coding.lengths)
-    return _write_blocks(out, docs, weights, values, coding.fixed, coding.lengths, blocklimit)
+    if len(term.docs) <= INLINE_MAX:
+        return _encode_inlined(term.docs, term.weights, term.values, coding.fixed, coding.lengths)
+    return encode_blocks(out, term, coding, blocklimit)
 
 
 def encode_blocks(out: Appender, term: TermPostings, coding: FieldCoding, blocklimit: int) -> bytes:
     """The term's term-table value with its postings in blocks (never inlined) appended to `out`."""
     _, docs, weights, values = term
     return _write_blocks(out, docs, weights, values, coding.fixed, coding.lengths, blocklimit)
+
+
+def iter_blocks(postings: bytes) -> Iterator[tuple[tuple[Any, ...], int, int]]:
+    """A term's posting blocks as W3 lays them out (after its magic header, per block a length,
+    negative for the last; a header pickle; the data pickle, zlib-compressed when the header's
+    fourth item says so): each block's header and the [start, end) of its data in `postings`."""
+    stream = BytesIO(postings)
+    stream.seek(len(WHOOSH3_HEADER_MAGIC))
+    while True:
+        size = BLOCK_LENGTH.unpack(stream.read(BLOCK_LENGTH.size))[0]
+        end = stream.tell() + abs(size)
+        header = load(stream)
+        yield header, stream.tell(), end
+        if size < 0:
+            return
+        stream.seek(end)
 
 
 def _find_length_bytes(docs: list[int], lengths: bytes | None) -> tuple[int, int]:
@@ -310,11 +305,9 @@ def _write_blocks(out: Appender, docs: list[int], weights: list[float], values: 
         elif values is None:  # kb's frequency-only fields: the packed counts
             mini_values = struct.pack(f"!{len(ids)}I", *map(int, block_weights))
         elif fixed is None or fixed < 0:
-            part = values[first:first + blocklimit]
-            mini_values = part if isinstance(part, PackedValues) else PackedValues.pack(part)
+            mini_values = PackedValues.pack(values[first:first + blocklimit])
         else:
-            part = values[first:first + blocklimit]
-            mini_values = part.blob if isinstance(part, PackedValues) else b"".join(part)
+            mini_values = b"".join(values[first:first + blocklimit])
         data = dumps((mini_ids, mini_weights, mini_values), PROTOCOL)
         minlength, maxlength = _find_length_bytes(ids, lengths)
         info = dumps((len(ids), ids[-1], float(max(block_weights)), 0, minlength, maxlength), 2)  # 0: not compressed

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from io import BytesIO
-from pickle import dumps, load, loads
+from pickle import dumps, loads
 from typing import Any
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 
-from kb.search.codec import BLOCK_LENGTH, EXTENT, PROTOCOL, TERM_INFO, Appender, PackedValues
+from kb.search.codec import BLOCK_LENGTH, EXTENT, PROTOCOL, TERM_INFO, Appender, PackedValues, iter_blocks
 from kb.search.pool import TermPostings
 
 
@@ -44,13 +43,11 @@ def join_blocks(out: Appender, parts: Sequence[tuple[bytes, bytes]], blocklimit:
 
 def _read_single_block(postings: bytes) -> tuple[tuple[Any, ...], Any, Any, Any] | None:
     """(header, id deltas, minified weights, values) of a term's only block; None when it has more."""
-    size = BLOCK_LENGTH.unpack_from(postings, len(WHOOSH3_HEADER_MAGIC))[0]
-    if size >= 0:
+    blocks = iter_blocks(postings)
+    header, start, end = next(blocks)
+    if next(blocks, None) is not None:
         return None
-    data = memoryview(postings)[len(WHOOSH3_HEADER_MAGIC) + BLOCK_LENGTH.size:]
-    stream = BytesIO(data)
-    header = load(stream)
-    ids, weights, values = load(stream)
+    ids, weights, values = loads(postings[start:end])  # kb's codec does not compress
     return header, ids, weights, values
 
 

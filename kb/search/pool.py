@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 # rough CPython sizes: a new term (str key, dict slot, list) and one posting (list slots,
@@ -42,7 +42,7 @@ class TermPostings(NamedTuple):
     btext: bytes
     docs: list[int]
     weights: list[float]  # term frequency (times the field boost)
-    values: Sequence[bytes] | None  # encoded values (a list, or a run's PackedValues), None for kb's frequency-only fields
+    values: list[bytes] | None  # encoded values, None for kb's frequency-only fields
 
 
 class PostingPool:

@@ -10,8 +10,6 @@ import time
 import uuid
 from typing import Any
 
-import pytest
-
 from tests.conftest import skip_unless_ci
 from tests.tui.conftest import MEL_SEED, ROOT
 

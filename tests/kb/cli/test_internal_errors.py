@@ -3,11 +3,18 @@ which click would otherwise turn into a bare "Aborted!")."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import click
 import pytest
 from click.testing import CliRunner
 
 from kb.cli.main import KbGroup
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @click.group(cls=KbGroup)
@@ -18,6 +25,39 @@ def group() -> None:
 @group.command()
 def explode() -> None:
     raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+
+
+# in a process of its own: pytest's log capture would take the record that Python otherwise
+# prints on stderr when no handler is set up
+INTERRUPTED_FETCH = """
+import logging
+import click
+from kb.cli.main import KbGroup
+
+@click.group(cls=KbGroup)
+def group():
+    pass
+
+@group.command()
+def fetch():
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt:  # what SQLAlchemy does when Ctrl-C lands in a fetch, then re-raises
+        logging.getLogger("sqlalchemy.pool.impl.QueuePool").error("Error closing cursor", exc_info=True)
+        raise
+
+group(["fetch"])
+"""
+
+
+@pytest.mark.parametrize(("debug", "traceback"), [(None, False), ("1", True)])
+def test_ctrl_c_in_a_database_fetch_is_one_line(debug: str | None, traceback: bool) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "KB_DEBUG"} | ({"KB_DEBUG": debug} if debug else {})
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED_FETCH], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=60)
+    assert done.returncode == 130
+    assert ("Traceback" in done.stderr) is traceback
+    assert done.stderr.strip().splitlines()[-1].startswith("kb: interrupted")
 
 
 @pytest.mark.parametrize(("debug", "traceback"), [(None, False), ("1", True)])

@@ -40,20 +40,16 @@ def test_block_weights_are_minified_as_w3_reads_them(weights: list[float], minif
     assert _minify_weights(weights) == minified
 
 
-VALUES = [b"ab", b"", b"cde", b"f", b"\x00\x01"]
+SHORT = [b"ab", b"", b"cde", b"f", b"\x00\x01"]
+LONG = [bytes([n % 251]) * (n % 5) for n in range(300)]  # parts of 64 values or more take numpy's path
 
 
-@pytest.mark.parametrize("start, stop", [(0, 5), (0, 0), (1, 3), (2, 5), (4, 5), (3, 2), (-2, None), (None, 1)])
-def test_packed_values_slice_like_a_list(start: int | None, stop: int | None) -> None:
-    part = PackedValues.pack(VALUES)[start:stop]
-    assert isinstance(part, PackedValues) and list(part) == VALUES[start:stop]
-
-
-@pytest.mark.parametrize("cuts", [[5], [1, 5], [0, 2, 2, 5], [1, 2, 3, 4, 5]])
-def test_packed_values_join_in_order(cuts: list[int]) -> None:
-    parts = [PackedValues.pack(VALUES[a:b]) for a, b in zip([0, *cuts], cuts)]
+@pytest.mark.parametrize(("values", "cuts"), [(SHORT, [5]), (SHORT, [1, 5]), (SHORT, [0, 2, 2, 5]),
+                                              (SHORT, [1, 2, 3, 4, 5]), (LONG, [100, 300]), (LONG, [3, 200, 300])])
+def test_packed_values_join_in_order(values: list[bytes], cuts: list[int]) -> None:
+    parts = [PackedValues.pack(values[a:b]) for a, b in zip([0, *cuts], cuts)]
     joined = PackedValues.join(parts)
-    assert list(joined) == VALUES and len(joined) == len(VALUES)
+    assert list(joined) == values and len(joined) == len(values)
 
 
 def decode(value: bytes, sink: MemoryFile) -> tuple[list[int], list[object], list[bytes], tuple[object, ...]]:
