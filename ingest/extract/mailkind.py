@@ -15,8 +15,13 @@ _ROBOT_RE = re.compile(r"syzbot|syzkaller|test robot|lkp@intel|\bbot\b|-bot@|bot
                        r"noreply|no-reply|patchwork|pr-tracker|kernelci|0day", re.IGNORECASE)
 _REPLY_RE = re.compile(r"^\s*(?:re|aw|sv|fwd?)\s*:", re.IGNORECASE)
 _TAG_RE = re.compile(r"^\s*\[([^\]]*)\]")
-_BACKPORT_TAG_RE = re.compile(r"\bAUTOSEL\b|\bstable\b|(?:^|\s)v?\d+\.\d+(?:\.\d+|\.y|-stable)?"
+_BACKPORT_TAG_RE = re.compile(r"\bAUTOSEL\b|\bstable\b|(?:^|\s)v?\d+\.\d+(?:\.\d+|\.y|-stable)"
                               r"(?:\s|$)", re.IGNORECASE)
+# a bare release in the tag ('[PATCH 5.11]', '[PATCH 6.6 016/568]') names the tree a patch is for:
+# a fix for the current release candidates, or a stable backport whose changelog says so
+_RELEASE_TAG_RE = re.compile(r"(?:^|\s)v?\d+\.\d+(?:\s|$)")
+_UPSTREAM_RE = re.compile(r"^\s*(?:\[\s*)?(?:commit [0-9a-f]{12,40} upstream|upstream commit [0-9a-f]{12,40})",
+                          re.IGNORECASE | re.MULTILINE)
 _PULL_TAG_RE = re.compile(r"\b(?:GIT PULL|PULL(?: REQUEST)?|GIT)\b", re.IGNORECASE)
 
 
@@ -38,8 +43,16 @@ def is_backport_or_pull_subject(subject: str) -> bool:
 
 def is_backport_posting(msg: MessageText) -> bool:
     """A backport or pull request posting (not a human reply to one): the changelogs it carries,
-    sanitizer reports included, restate commits made elsewhere."""
-    return not _REPLY_RE.match(msg.subject or "") and is_backport_or_pull_subject(msg.subject)
+    sanitizer reports included, restate commits made elsewhere. A tag naming a bare release
+    ('[PATCH 5.11]') marks a backport only when the body names the upstream commit; otherwise
+    it is a fix sent for that release's -rc."""
+    subject = msg.subject or ""
+    if _REPLY_RE.match(subject):
+        return False
+    if is_backport_or_pull_subject(subject):
+        return True
+    m = _TAG_RE.match(subject.lstrip())
+    return bool(m and _RELEASE_TAG_RE.search(m.group(1)) and _UPSTREAM_RE.search(msg.body))
 
 
 def is_machine_mail(msg: MessageText) -> bool:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from ingest.extract import nlp
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.diagrams import find_diagrams
-from ingest.extract.gate import ThreadScan, has_weak_race_cue, scan_message, scan_thread
+from ingest.extract.gate import ThreadScan, has_subject_race, has_weak_race_cue, scan_message, scan_thread
 from ingest.extract.mailkind import is_backport_posting, is_machine_mail
-from ingest.extract.outcomes import REPLY_RE, is_series_part
+from ingest.extract.outcomes import REPLY_RE, is_series_part, patch_title
 from ingest.extract.reports import Report, find_reports
 from ingest.extract.types import EvidenceSpan, MessageText, RaceFinding, ThreadText
 
@@ -185,7 +185,7 @@ def extract_races(thread: ThreadText, use_model: bool = True,
     if not races and not subject_race and n_msgs < 2 and not diagrams:
         if not strong or len(thread.messages) > 1 and len(strong) < 2 and not any(
                 is_changelog_race(s) for s in strong):
-            return races
+            return races or find_subject_race(thread)   # a patch titled "fix ... deadlock"
     texts = [s.text for s in sentences]
     evidence = [make_evidence(s.message, s.start, s.end, "races.prose", 0.8 if s.strong else 0.6)
                 for s in sentences]
@@ -225,7 +225,8 @@ def is_changelog_race(sentence: RaceSentence) -> bool:
     patch says what it fixes, one sentence is enough."""
     subject = sentence.message.subject or ""
     return bool(_PATCH_TAG_RE.search(subject)) and not REPLY_RE.match(subject) \
-        and not is_series_part(subject) and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
+        and (not is_series_part(subject) or has_subject_race(patch_title(subject))) \
+        and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
 
 
 def find_subject_race(thread: ThreadText) -> list[RaceFinding]:

@@ -79,17 +79,24 @@ RACY = ("There is a race between foo_get() and foo_put() on foo->ref.\n"
         "foo_put() can free foo while foo_get() still uses it: a use-after-free.\n")
 
 
-@pytest.mark.parametrize("author,email,subject,expect_race", [
-    ("Sasha Levin", "sasha@example.org", "[PATCH AUTOSEL 6.1 03/09] foo: fix race", False),
-    ("Greg", "greg@example.org", "[PATCH 6.6 016/568] foo: fix race", False),
-    ("Ann", "ann@example.org", "[PATCH 5.15.y] foo: fix race", False),
-    ("Ann", "ann@example.org", "[GIT PULL] foo fixes for 6.1", False),
-    ("kernel test robot", "lkp@intel.com", "[foo:master] BUILD SUCCESS", False),
-    ("Ann", "ann@example.org", "[PATCH cgroup/for-6.1] foo: fix race", True),
-    ("Ann", "ann@example.org", "[PATCH v2 1/3] foo: fix race", True),
+UPSTREAM = "commit 0123456789abcdef0123456789abcdef01234567 upstream.\n\n"
+
+
+@pytest.mark.parametrize("author,email,subject,head,expect_race", [
+    ("Sasha Levin", "sasha@example.org", "[PATCH AUTOSEL 6.1 03/09] foo: fix race", "", False),
+    ("Greg", "greg@example.org", "[PATCH 6.6 016/568] foo: fix race", UPSTREAM, False),
+    ("Ann", "ann@example.org", "[PATCH 5.15] foo: fix race", "[ Upstream commit 0123456789ab ]\n\n", False),
+    ("Ann", "ann@example.org", "[PATCH 5.15.y] foo: fix race", "", False),
+    ("Ann", "ann@example.org", "[GIT PULL] foo fixes for 6.1", "", False),
+    ("kernel test robot", "lkp@intel.com", "[foo:master] BUILD SUCCESS", "", False),
+    ("Ann", "ann@example.org", "[PATCH cgroup/for-6.1] foo: fix race", "", True),
+    ("Ann", "ann@example.org", "[PATCH v2 1/3] foo: fix race", "", True),
+    # a bare release names the -rc a fix is for; without an upstream commit it is no backport
+    ("Ann", "ann@example.org", "[PATCH 5.11] foo: fix race", "", True),
+    ("Ann", "ann@example.org", "[PATCH 5.11] foo: fix race", "It is like commit 0123456789ab upstream.\n", True),
 ])
-def test_machine_mail_starts_no_race(author, email, subject, expect_race):
-    t = make_thread(subject, make_message("a@x", RACY * 2, author, email, subject=subject))
+def test_machine_mail_starts_no_race(author, email, subject, head, expect_race):
+    t = make_thread(subject, make_message("a@x", head + RACY * 2, author, email, subject=subject))
     assert bool(extract_races(t)) is expect_race
 
 
@@ -176,9 +183,25 @@ def test_a_report_restated_in_a_backport_starts_no_race(author, email, subject, 
      "do_md_stop(), and the device can still be opened.", False),
     ("[PATCH v2 1/1] md: add a deleting flag", "So there is a race window between md_open() and "
      "do_md_stop(), and the device can still be opened.", True),
+    # a posted patch titled with a race word the gate's title check lacks ("deadlock")
+    ("[PATCH] md: fix open/stop deadlock", "Bob reports the following deadlock:", True),
+    ("[PATCH] md: add a deleting flag", "Bob reports the following deadlock:", False),
 ])
 def test_one_changelog_sentence_naming_the_racing_code_is_a_race(subject, sentence, expect_race):
     msgs = [make_message("p@x", "Opening the array is slow.\n" + sentence + "\n", subject=subject),
             make_message("r@x", "Looks fine to me.", author="Bob", email="bob@x.org",
                          subject="Re: [PATCH] md: add a deleting flag", reply_to="p@x")]
     assert bool(extract_races(make_thread(subject, *msgs))) is expect_race
+
+
+@pytest.mark.parametrize("part_title,expect_race", [
+    ("md: fix racy flag update", True),     # the part's own title names the race it fixes
+    ("md: add a deleting flag", False),     # a part's notes mention a race in passing
+])
+def test_a_series_part_titled_with_its_race_says_what_it_fixes(part_title, expect_race):
+    """Under a cover letter that names no race ("fixes for 5.9"), one part's changelog sentence
+    naming the racing code is a race when that part's title names a race."""
+    cover = make_message("c@x", "A few fixes for this cycle.\n", subject="[PATCH 0/4] md fixes for 5.9")
+    part = make_message("p@x", "So there is a race window between md_open() and do_md_stop().\n",
+                        subject=f"[PATCH 4/4] {part_title}", reply_to="c@x")
+    assert bool(extract_races(make_thread("[PATCH 0/4] md fixes for 5.9", cover, part))) is expect_race
