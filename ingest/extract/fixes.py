@@ -33,6 +33,8 @@ _CHANGED_LINE_RE = re.compile(r"^[+-](?![+-]{2} )([^\n]*)$", re.MULTILINE)
 COVER_RE = re.compile(r"\[[^\]]*\b0+/\d+\b[^\]]*\]")   # "[PATCH 0/3]", "[PATCH 0/9 v3]"
 _SYNC_RE = re.compile(r"lock|_once|atomic|rcu|barrier|refcount|smp_|xchg|seq|percpu_ref|kref|"
                       r"synchroni|completion|mutex|sem\b|rwsem|data_race")
+_FIX_WORD_RE = re.compile(r"\bfix\w*")
+_CODE_RE = re.compile(r"\w_\w|\w\(\)|->")
 _TERM_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:->[A-Za-z0-9_]+)*")
 
 
@@ -66,8 +68,10 @@ def find_race_index(text: str, races: list[RaceFinding]) -> int | None:
     return best
 
 
-def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
-    """Sentences of a message proposing a fix, plus bullet items of 'solutions:' lists."""
+def find_prose_fixes(msg: MessageText, skip: set[int], posted: bool = False) -> list[tuple[int, int]]:
+    """Sentences of a message proposing a fix, plus bullet items of 'solutions:' lists. A
+    proposal names the code it changes (names_code), or a change (names_change) outside a
+    `posted` patch or cover letter (its changelog explains its own patch), or it sketches code."""
     cues = load_cue_sets()
     out: list[tuple[int, int]] = []
     low_body = msg.body.lower()
@@ -93,7 +97,8 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
         if cues["fix_negative"].search_lower(low) or not is_prose_statement(text):
             continue        # an ack or an aside ("feel free to add my ack"), not a proposal
         if cues["fix_prose"].search_lower(low) and cues["fix_mechanism"].search_lower(low) \
-                and (not text.rstrip().endswith(":") or _precedes_code(msg.body, b)) \
+                and (_precedes_code(msg.body, b) if text.rstrip().endswith(":") else
+                     names_code(text) or not posted and names_change(low)) \
                 or _is_diff_intro(msg, b, text):
             candidates.append((a, b, text))
     # a sentence that reads as pushback is not a proposal (TextCategorizer decides on overlap)
@@ -105,6 +110,20 @@ def find_prose_fixes(msg: MessageText, skip: set[int]) -> list[tuple[int, int]]:
                       or scores[c[0]]["fix"] >= scores[c[0]]["objection"]]
     out += [(a, b) for a, b, _ in candidates]
     return out[:MAX_PROSE_PER_MESSAGE + 3]
+
+
+def names_code(text: str) -> bool:
+    """The sentence names code: an identifier with '_', a call 'foo()', a member 'a->b'."""
+    return bool(_CODE_RE.search(text))
+
+
+def names_change(low: str) -> bool:
+    """A mechanism word other than 'fix' itself ("take the lock", "use RCU"): a sentence whose
+    only mechanism is fixing talks about fixing ("I don't know if this is the correct fix",
+    "let me go write a patch to fix this") and proposes no change. On the labelled lists
+    (cgroups, io-uring, linux-block, linux-nfs, linux-xfs) this and the posting rule above
+    dropped 22 of 97 unlabelled prose fixes and no labelled one."""
+    return load_cue_sets()["fix_mechanism"].search_lower(_FIX_WORD_RE.sub(" ", low))
 
 
 def _precedes_code(body: str, end: int) -> bool:
@@ -276,7 +295,7 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
         skip = {a for mid, a in stated if mid == msg.message_id}
         posted = bool(_PATCH_SUBJECT_RE.match(msg.subject or "")) and not REPLY_RE.match(msg.subject or "")
         count = 0
-        for a, b in find_prose_fixes(msg, skip):
+        for a, b in find_prose_fixes(msg, skip, posted):
             if count >= (1 if posted else MAX_PROSE_PER_MESSAGE):
                 break       # a posting or cover letter explains its patch: one alternative at most
             ev = make_evidence(msg, a, b, "fixes.prose", 0.6)

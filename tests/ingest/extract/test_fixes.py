@@ -24,6 +24,37 @@ def test_prose_fixes(reply, expected_kind, fragment):
     assert all(f.proposed_by == "Bob <bob@x.org>" for f in fixes if f.message_id == "b@x")
 
 
+@pytest.mark.parametrize("reply,is_fix", [
+    # a proposal names the code it changes or a change ("take the lock", "use RCU")
+    ("I think the proper fix is to take foo_lock in foo_put().", True),
+    ("Maybe we should hold the lock across the updates instead.", True),
+    # or offers a sketch of it right below
+    ("Maybe we should take the lock like this:\n\n\tspin_lock(&foo_lock);\n\tfoo_put(f);\n", True),
+    # talk about fixing, naming no code and no change but the fixing, proposes nothing
+    ("I don't know if this is the correct fix, but the test found it.", False),
+    ("I think we need to fix this properly this time.", False),
+])
+def test_a_prose_proposal_names_code_or_a_change(reply, is_fix):
+    t = make_thread("Re: race in foo", make_message("a@x", RACE),
+                    make_message("b@x", reply, author="Bob", email="bob@x.org", reply_to="a@x"))
+    assert any(f.message_id == "b@x" for f in extract_fixes(t, extract_races(t))) is is_fix
+
+
+@pytest.mark.parametrize("note,is_fix", [
+    ("Alternatively we could take foo_lock in foo_get() instead.", True),
+    ("Alternatively we could take the big lock instead.", False),     # names no code
+])
+def test_a_postings_alternative_names_code(note, is_fix):
+    """A patch posting's changelog explains its patch: an alternative it mentions is a prose
+    fix only when it names the code it would change."""
+    body = (RACE + "\nFix this by taking foo_lock before dropping the reference.\n" + note + "\n\n"
+            "Signed-off-by: Ann Dev <ann@example.org>\n---\n"
+            "diff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n"
+            "@@ -1,2 +1,3 @@ void foo_put(struct foo *f)\n+\tspin_lock(&foo_lock);\n")
+    t = make_thread("[PATCH] foo: fix race", make_message("p@x", body, subject="[PATCH] foo: fix race"))
+    assert any(f.kind == "prose" for f in extract_fixes(t, extract_races(t))) is is_fix
+
+
 def test_patch_fix_with_changelog_and_status():
     patch = (RACE + "\nFix this by taking foo_lock before dropping the reference.\n\n"
              "Signed-off-by: Ann Dev <ann@example.org>\n---\n"
