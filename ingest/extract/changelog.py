@@ -24,8 +24,8 @@ WEIGHTS = (("patch_changelog_fix", 3), ("fix_prose", 2), ("changelog_fix_verb", 
            ("changelog_fix_remedy", 2), ("fix_mechanism", 1))
 _NOT_PROSE_RE = re.compile(r"^\s*(?:\[\s*\d+\.\d+\]|\[[A-Z]+\]\s*$|v\d+\s*(?:->|:|-)|changes? (?:in|since)\b|"
                            r"call trace|[A-Z]+:\s+\S+\+0x)", re.IGNORECASE)
-_TOOL_LINE_RE = re.compile(r"^\s*(?:commit [0-9a-f]{7,}\b|(?:author|date|subject|from):\s|\S*\$ |--\s?\w*\.?\s*$)",
-                           re.IGNORECASE)
+_TOOL_LINE_RE = re.compile(r"^\s*(?:commit [0-9a-f]{7,}\b|(?:author|date|subject|from):\s|\S*\$ |--\s?\w*\.?\s*$|"
+                           r"\S+\s+\|\s+\d+ [+-]*|\d+ files? changed)", re.IGNORECASE)   # ... a diffstat
 IMPERATIVE_WEIGHT = 3   # as a fix verb in the imperative (changelog_fix_verb)
 _IMPERATIVE_RE = re.compile(r"^\W*(?:(?:so|thus|therefore|hence|instead|now|then),?\s+)?([A-Za-z][a-z]+)\s+"
                             r"(?:the|a|an|this|these|that|those|it|them|both|all|its|their)\b", re.IGNORECASE)

@@ -47,6 +47,9 @@ def test_no_statement_before_the_diff_is_none():
     ("I think it just needs the following.\n\n--b.\n\n" + DIFF[4:], "I think it just needs the following."),
     ("Something like this:\n\nann@box:~/linux$ git diff mm/foo.c\n" + DIFF[4:], "Something like this:"),
     ("Here it is.\n\ncommit 1234abcd5678 Author: Ann Dev <ann@example.org>\n" + DIFF[4:], "Here it is."),
+    # a whole patch in a reply: its diffstat is no sentence
+    ("Take foo_lock in foo_put().\n\nSigned-off-by: Ann Dev <ann@example.org>\n---\n mm/foo.c | 3 ++-\n"
+     " 1 file changed, 2 insertions(+), 1 deletion(-)\n\n" + DIFF[4:], "Take foo_lock in foo_put()."),
 ])
 def test_find_diff_intro(body, intro):
     span = find_diff_intro(make_message("r@x", body, subject="Re: [PATCH] foo: fix race"))
@@ -60,6 +63,8 @@ def test_find_diff_intro(body, intro):
     ("commit 1234abcd5678 Author: Ann Dev <ann@example.org>", False),  # a git log header
     ("ann@box:~/linux$ git diff mm/foo.c", False),                    # a shell prompt
     ("Done.", False),                                                 # one word says nothing
+    ("mm/foo.c | 3 ++-", False),                                      # a diffstat line
+    ("2 files changed, 5 insertions(+), 1 deletion(-)", False),       # its summary
 ])
 def test_is_prose_statement(text, prose):
     assert is_prose_statement(text) is prose
