@@ -118,7 +118,8 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
     alternative (never against his patch); a strong cue is enough; an ack's weak cues
     count only under the quoted patch; a challenging question counts under the quoted patch or
     with another cue; review pushback ("only hides the race", "still hangs", "rather than")
-    counts placed under a posted patch (not in a discussion of prose ideas); a review's opening
+    counts placed under a posted patch (not in a discussion of prose ideas) or as the reply's
+    opening remark (labelled lists: 5 of 7 such unplaced openings were labelled); a review's opening
     remark right under a quoted hunk or changelog line of a posted patch counts without a cue
     when the patch's author answered it (on the labelled lists about two in five such remarks
     are labelled objections, and about half of the missed objections carry no cue word); a
@@ -139,7 +140,7 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
     challenge = f["cue_challenge"] and f["question"]
     if challenge and (placed or f["cue_any"]):
         return True
-    if f["cue_review"] and placed and f["fix_is_patch"]:
+    if f["cue_review"] and (placed and f["fix_is_patch"] or f["opens_reply"]):
         return True
     if (f["cue_any"] or f["cue_review"]) and f["first_under_quote"] and placed:
         return True         # pushback as the direct answer to the quoted text

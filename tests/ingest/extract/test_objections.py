@@ -138,6 +138,18 @@ def test_pushback_answering_the_quoted_text(on, is_objection):
     assert decide({**BASE, **{k: True for k in on}}) is is_objection
 
 
+@pytest.mark.parametrize("on,is_objection", [
+    (("cue_review", "opens_reply"), True),                  # the reply opens with review pushback
+    (("cue_review", "opens_reply", "fix_is_patch", "sender_is_author"), False),   # the author's own
+    (("cue_review", "opens_reply", "message_acks"), False),     # an ack's aside, not on the patch text
+    (("cue_review",), False),                               # further down, under no quoted fix
+    (("cue_review", "under_quoted_fix", "fix_is_patch"), True),   # placed under the posted patch
+])
+def test_review_pushback_opening_a_reply(on, is_objection):
+    from ingest.extract.objection_features import is_objection as decide
+    assert decide({**BASE, **{k: True for k in on}}) is is_objection
+
+
 def test_objection_addressed_by_later_revision():
     t = patch_thread("NAK, that doesn't fix the race: foo_put() still runs unlocked.",
                      later=[(ANN, "[PATCH v2] foo: fix race", PATCH_BODY, "r@x")])
