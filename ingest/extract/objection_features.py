@@ -149,9 +149,10 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
 
 def rank_objection(f: dict[str, bool]) -> int:
     """Order of preference among one message's objections: strong cues, then challenging
-    questions placed under the patch, then the rest."""
+    questions placed under the patch, then other cued sentences, then a remark without a cue."""
     placed = f["under_quoted_hunk"] or f["under_quoted_fix"]
-    return 0 if f["cue_strong"] else 1 if f["cue_challenge"] and placed else 2
+    cued = f["cue_any"] or f["cue_review"] or f["cue_challenge"]
+    return 0 if f["cue_strong"] else 1 if f["cue_challenge"] and placed else 2 if cued else 3
 
 
 def is_addressed(f: dict[str, bool], fix: FixFinding) -> bool:

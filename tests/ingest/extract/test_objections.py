@@ -150,6 +150,18 @@ def test_review_pushback_opening_a_reply(on, is_objection):
     assert decide({**BASE, **{k: True for k in on}}) is is_objection
 
 
+@pytest.mark.parametrize("on,rank", [
+    (("cue_strong", "cue_any"), 0),
+    (("cue_challenge", "question", "under_quoted_hunk"), 1),
+    (("cue_challenge", "question"), 2),
+    (("cue_review", "under_quoted_fix"), 2),
+    (("opens_reply", "first_under_quote", "under_quoted_hunk", "author_replied"), 3),   # no cue word
+])
+def test_cued_sentences_rank_before_a_bare_opening_remark(on, rank):
+    from ingest.extract.objection_features import rank_objection
+    assert rank_objection({**BASE, **{k: True for k in on}}) == rank
+
+
 def test_objection_addressed_by_later_revision():
     t = patch_thread("NAK, that doesn't fix the race: foo_put() still runs unlocked.",
                      later=[(ANN, "[PATCH v2] foo: fix race", PATCH_BODY, "r@x")])
