@@ -162,6 +162,22 @@ def test_cued_sentences_rank_before_a_bare_opening_remark(on, rank):
     assert rank_objection({**BASE, **{k: True for k in on}}) == rank
 
 
+@pytest.mark.parametrize("remark,is_objection", [
+    ("I'm not thrilled with taking a lock in this path.", True),
+    ("This seems like a heavyweight way to close the window.", True),
+    ("That just leaks the reference instead, which is no better.", True),
+    ("Eww. A global lock for one counter.", True),
+    ("I don't see why we need a new lock for this.", True),
+    ("Taking foo_lock there isn't a good idea in the fast path.", True),
+    ("As it stands, this introduces a potential ABBA deadlock with foo_put().", True),
+    ("I see why we need the lock here, thanks for the explanation.", False),
+])
+def test_review_pushback_phrases_under_the_quoted_patch(remark, is_objection):
+    t = patch_thread(QUOTED_HUNK + remark)
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert bool(objs) is is_objection
+
+
 def test_objection_addressed_by_later_revision():
     t = patch_thread("NAK, that doesn't fix the race: foo_put() still runs unlocked.",
                      later=[(ANN, "[PATCH v2] foo: fix race", PATCH_BODY, "r@x")])
