@@ -18,7 +18,7 @@ from ingest.extract.types import MessageText, ThreadText
 # a report title needs one of these (case-sensitive, anywhere in the body, quotes included):
 # "BUG: KCSAN: ...", "BUG: KASAN: ...", "WARNING: possible circular locking dependency ..."
 REPORT_WORDS = ("KCSAN", "KASAN", "WARNING:")
-_SUBJECT_RACE_RE = re.compile(r"\b(?:rac(?:e|es|y|ing)|data-race|uaf|use-after-free|TOCTT?OU)\b",
+_SUBJECT_RACE_RE = re.compile(r"\b(?:rac(?:e|es|y|ing)|data-race|uaf|use-after-free|TOCTT?OU|seriali[sz]e)\b",
                               re.IGNORECASE)
 _DIFF_START_RE = re.compile(r"^(?:diff --git |Index: |--- a/)", re.MULTILINE)
 

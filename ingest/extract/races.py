@@ -239,7 +239,7 @@ def find_subject_race(thread: ThreadText) -> list[RaceFinding]:
     title = _SUBJECT_PREFIX.sub("", first.subject).strip()
     low = fold_text(title)
     cues = load_cue_sets()
-    if not cues["race_strong"].search_lower(low) or cues["race_negative"].search_lower(low):
+    if not (cues["race_strong"].search_lower(low) or has_subject_race(title)) or cues["race_negative"].search_lower(low):
         return []
     ev = EvidenceSpan(first.message_id, 0, 0, title, "races.subject", VERSION, 0.6)
     symbols = find_symbols([title])

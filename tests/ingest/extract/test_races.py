@@ -205,3 +205,17 @@ def test_a_series_part_titled_with_its_race_says_what_it_fixes(part_title, expec
     part = make_message("p@x", "So there is a race window between md_open() and do_md_stop().\n",
                         subject=f"[PATCH 4/4] {part_title}", reply_to="c@x")
     assert bool(extract_races(make_thread("[PATCH 0/4] md fixes for 5.9", cover, part))) is expect_race
+
+
+@pytest.mark.parametrize("subject,expect_race", [
+    ("[PATCH] md: serialize array open and stop paths", True),    # the title names the fix of a race
+    ("[PATCH] md: serialise array open and stop paths", True),
+    ("[PATCH] md: add a serial number to the array", False),
+    ("Re: serialize array open and stop paths", False),           # no posted patch
+])
+def test_a_patch_titled_serialize_is_a_race(subject, expect_race):
+    """A posted patch whose title says it serialises two paths fixes a race even when its
+    changelog never uses a race word."""
+    body = "Opening the array while md_stop() runs leaves it half set up.\nTake the lock in both.\n"
+    t = make_thread(subject, make_message("p@x", body, subject=subject))
+    assert bool(extract_races(t)) is expect_race
