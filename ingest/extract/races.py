@@ -221,8 +221,9 @@ _TABLE_ROW_RE = re.compile(r"^\W*\d+\s+\d+\s|.*\|.*\|")
 
 def is_changelog_race(sentence: RaceSentence) -> bool:
     """A race sentence in the changelog of a single posted patch (not a reply, not a series'
-    cover letter or part, whose notes mention races in passing) that names the racing code: the
-    patch says what it fixes, one sentence is enough."""
+    cover letter or part, whose notes mention races in passing, unless the part's own title
+    names a race) that names the racing code: the patch says what it fixes, one sentence is
+    enough."""
     subject = sentence.message.subject or ""
     return bool(_PATCH_TAG_RE.search(subject)) and not REPLY_RE.match(subject) \
         and (not is_series_part(subject) or has_subject_race(patch_title(subject))) \
@@ -230,8 +231,8 @@ def is_changelog_race(sentence: RaceSentence) -> bool:
 
 
 def find_subject_race(thread: ThreadText) -> list[RaceFinding]:
-    """A posted patch whose title names a race ("mm: fix race when ...") is a race even when no
-    sentence of the thread describes it; its evidence is that title (an empty span: subjects are
+    """A posted patch whose title names a race ("mm: fix race when ...", "fix ... deadlock",
+    "serialize A and B") is a race even when no sentence of the thread describes it; its evidence is that title (an empty span: subjects are
     not part of the body)."""
     first = thread.messages[0] if thread.messages else None
     if first is None or is_machine_mail(first) or not _PATCH_TAG_RE.search(first.subject or ""):
