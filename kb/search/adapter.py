@@ -34,7 +34,8 @@ from whoosh.reading import IndexReader, TermInfo, TermNotFound
 from whoosh.writing import SegmentWriter
 
 from kb.search import codec
-from kb.search.codec import iter_blocks, write_segment_postings
+from kb.search.codec import iter_blocks
+from kb.search.encoder import write_segment_postings
 from kb.search.pool import PostingPool
 from kb.search.runs import RunFiles, remove_stale_runs
 from kb.search.values import ValueTable
@@ -231,10 +232,11 @@ class _PoolWriter(SegmentWriter):
         lengths = self.kb_pool.lengths
         if self.kb_runs.paths:  # the latest documents become the last run, freed before merging
             spill_pool(self)
-            self.kb_runs.write(self.fieldwriter, lengths)
+            fields = self.kb_runs.iter_merged()
         else:
-            write_segment_postings(self.fieldwriter, self.kb_pool.iter_all(), self.schema, lengths,
-                                   codec.BLOCK_POSTINGS)
+            pool = self.kb_pool
+            fields = ((field, [pool.pop_field(field)]) for field in sorted(pool.fields))
+        write_segment_postings(self.fieldwriter, fields, self.schema, lengths, codec.BLOCK_POSTINGS)
         self.fieldwriter.close()
 
 
@@ -246,7 +248,7 @@ def open_pool_writer(ix: Index) -> SegmentWriter | None:
     folder = Path(ix.storage.folder)
     remove_stale_runs(folder)
     writer.kb_pool = PostingPool()
-    writer.kb_runs = RunFiles(folder, writer.schema, codec.BLOCK_POSTINGS)
+    writer.kb_runs = RunFiles(folder)
     return writer
 
 

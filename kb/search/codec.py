@@ -1,4 +1,5 @@
-"""A PostingPool written as whoosh's W3 terms and postings files (kb.search.adapter's fast path).
+"""The layout of whoosh's W3 terms and postings files as kb writes them (kb.search.encoder, for
+kb.search.adapter's fast path).
 
 The layout is W3's own, so every whoosh reader (and kb's block reader) reads it; what differs
 is the work, since W3's field writer costs a syscall (`tell`), a pickle and a zlib call per term
@@ -25,14 +26,13 @@ from __future__ import annotations
 
 import struct
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import md5
-from itertools import accumulate, chain, groupby
-from operator import itemgetter, sub
+from itertools import accumulate, chain
 from io import BytesIO
-from pickle import dumps, load
+from pickle import load
 from typing import Any
 
 import numpy as np
@@ -41,7 +41,6 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.fields import Schema
 from whoosh.util.numeric import length_to_byte
 
-from kb.search.pool import TermPostings
 
 INLINE_MAX = 4
 BLOCK_POSTINGS = 1 << 16
@@ -53,7 +52,7 @@ _LENGTHS = struct.Struct("!ii")  # filetables: key and value length before each 
 EXTENT = struct.Struct("!qi")  # offset and length of postings outside the term table
 BLOCK_LENGTH = struct.Struct("!i")  # before each posting block; negative for a term's last
 _FIELD_ID = struct.Struct("!H")
-_UINT = struct.Struct("!I")
+_POINTER = np.dtype([("hash", ">u4"), ("position", ">i8")])  # a hash table slot (filetables._pointer)
 
 
 class Appender:
@@ -79,19 +78,6 @@ class Appender:
             self.chunks, self.held = [], 0
 
 
-class MemoryFile:
-    """An in-memory file for an Appender (one term's blocks)."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def tell(self) -> int:
-        return len(self.data)
-
-    def write(self, chunk: bytes) -> None:
-        self.data += chunk
-
-
 class PackedValues:
     """A block's variable-size values (positions) as one bytes object and their end offsets.
 
@@ -110,19 +96,6 @@ class PackedValues:
 
     def __len__(self) -> int:
         return len(self.ends)
-
-    @classmethod
-    def join(cls, parts: Sequence[PackedValues]) -> PackedValues:
-        """The values of `parts`, one after another."""
-        ends = array("I", parts[0].ends)
-        shift = len(parts[0].blob)
-        for part in parts[1:]:
-            if len(part.ends) < 64:  # most terms: numpy's set-up costs more than the loop
-                ends.extend([end + shift for end in part.ends])
-            else:
-                ends.frombytes((np.frombuffer(part.ends, np.uint32) + np.uint32(shift)).tobytes())
-            shift += len(part.blob)
-        return cls(b"".join(part.blob for part in parts), ends)
 
     def __getitem__(self, i: int) -> bytes:
         if i < 0:
@@ -162,7 +135,8 @@ class TermTable:
         self.terms_out, self.posts = Appender(self.tindex.dbfile), Appender(fieldwriter._postfile)
         self.schema = schema
         self.lengths = lengths
-        self.starts: list[int] = []
+        self.starts = array("q")  # each term's position in the term table
+        self.hashes = array("Q")  # and its key's hash (HashWriter keeps a tuple per term)
         self.key = b""
         self.prefix = b""
 
@@ -176,48 +150,53 @@ class TermTable:
     def add(self, btext: bytes, value: bytes) -> None:
         """A term of the current field and its term-table value (its blocks already in `posts`)."""
         self.key = key = self.prefix + btext
-        pos = self.terms_out.pos
-        self.starts.append(pos)
-        hashed = self.hashfn(key)
-        self.tindex.buckets[hashed & 255].append((hashed, pos))
+        self.starts.append(self.terms_out.pos)
+        self.hashes.append(self.hashfn(key))
         self.terms_out.write(_LENGTHS.pack(len(key), len(value)) + key + value)
 
     def close(self) -> None:
-        self.terms_out.flush()
+        """Write the hash tables after the terms (what HashWriter's close would write there from
+        its buckets); the field writer's close writes the rest."""
         self.posts.flush()
-        self.tindex.index.extend(self.starts)
+        tindex = self.tindex
+        tindex.directory.extend(_write_hash_tables(self.terms_out, self.hashes, self.starts))
+        tindex._write_hashes = lambda: None  # written
+        self.terms_out.flush()
+        tindex.index.extend(self.starts)
         if self.key:
-            self.tindex.lastkey = self.key
+            tindex.lastkey = self.key
+
+
+def _write_hash_tables(out: Appender, hashes: array, starts: array) -> list[tuple[int, int]]:
+    """HashWriter._write_hashes: per bucket (a hash's low byte) a table of twice its entries'
+    slots, each entry at (hash >> 8) modulo the slots or the next free slot (in order of
+    addition), as (hash, position) pairs, empty slots (0, 0); returns (position, slots) per bucket."""
+    hashed = np.frombuffer(hashes, np.uint64)
+    order = np.argsort(hashed & 255, kind="stable")
+    bounds = np.searchsorted(hashed[order] & 255, np.arange(257)).tolist()
+    directory = []
+    positions = np.frombuffer(starts, np.int64)
+    for bucket in range(256):
+        entries = order[bounds[bucket]:bounds[bucket + 1]]
+        slots = 2 * len(entries)
+        taken = bytearray(slots)
+        placed = []
+        for hash_value in hashed[entries].tolist():
+            slot = (hash_value >> 8) % slots
+            while taken[slot]:
+                slot = (slot + 1) % slots
+            taken[slot] = 1
+            placed.append(slot)
+        table = np.zeros(slots, _POINTER)
+        table["hash"][placed] = hashed[entries]
+        table["position"][placed] = positions[entries]
+        directory.append((out.pos, slots))
+        out.write(table.tobytes())
+    return directory
 
 
 def find_field_coding(schema: Schema, field: str, lengths: Mapping[str, Any]) -> FieldCoding:
     return FieldCoding(schema[field].format.fixed_value_size(), _to_length_bytes(lengths.get(field)))
-
-
-def write_segment_postings(fieldwriter: Any, terms: Iterable[tuple[str, TermPostings]], schema: Schema,
-                           lengths: Mapping[str, Any], blocklimit: int) -> None:
-    """Every (field, term) of `terms` (fields in name order, each field's terms in key order) into
-    the W3 field writer's term table and postings file. `lengths`: each scorable field's token
-    count per document."""
-    table = TermTable(fieldwriter, schema, lengths)
-    for field, field_terms in groupby(terms, key=itemgetter(0)):
-        coding = table.start_field(field)
-        for _, term in field_terms:
-            table.add(term.btext, encode_term(table.posts, term, coding, blocklimit))
-    table.close()
-
-
-def encode_term(out: Appender, term: TermPostings, coding: FieldCoding, blocklimit: int) -> bytes:
-    """The term's term-table value; its posting blocks (unless inlined) are appended to `out`."""
-    if len(term.docs) <= INLINE_MAX:
-        return _encode_inlined(term.docs, term.weights, term.values, coding.fixed, coding.lengths)
-    return encode_blocks(out, term, coding, blocklimit)
-
-
-def encode_blocks(out: Appender, term: TermPostings, coding: FieldCoding, blocklimit: int) -> bytes:
-    """The term's term-table value with its postings in blocks (never inlined) appended to `out`."""
-    _, docs, weights, values = term
-    return _write_blocks(out, docs, weights, values, coding.fixed, coding.lengths, blocklimit)
 
 
 def iter_blocks(postings: bytes) -> Iterator[tuple[tuple[Any, ...], int, int]]:
@@ -236,17 +215,6 @@ def iter_blocks(postings: bytes) -> Iterator[tuple[tuple[Any, ...], int, int]]:
         stream.seek(end)
 
 
-def _find_length_bytes(docs: list[int], lengths: bytes | None) -> tuple[int, int]:
-    """(min, max) field length byte of these documents (0: none recorded; see `_to_length_bytes`).
-
-    A scorable field's length is recorded for every document holding one of its terms.
-    """
-    if lengths is None:
-        return 0, 0
-    have = list(map(lengths.__getitem__, docs))
-    return min(have), max(have)
-
-
 def _to_length_bytes(lengths: Any) -> bytes | None:
     """Each document's field length (an array "I") as W3's length byte (monotonic, so min/max
     commute with it), looked up in a table of every length below the last byte's."""
@@ -261,56 +229,3 @@ def _length_byte_table() -> np.ndarray:
     """length_to_byte(n) at index n, up to the first length that maps to 255 (and all above it)."""
     top = next(n for n in range(100_000, 120_000) if length_to_byte(n) == 255)
     return np.array([length_to_byte(n) for n in range(top + 1)], np.uint8)
-
-
-def _encode_info(inlined: bool, docs: list[int], weights: list[float], lengths: Any) -> bytes:
-    minlength, maxlength = _find_length_bytes(docs, lengths)
-    return TERM_INFO.pack(inlined, sum(weights), len(docs), minlength, maxlength, max(weights), docs[0], docs[-1])
-
-
-def _encode_inlined(docs: list[int], weights: list[float], values: Sequence[Any] | None, fixed: int | None, lengths: Any) -> bytes:
-    """A term-table value holding the postings themselves (W3TermInfo.set_inlined's layout)."""
-    if fixed == 0:  # as W3's block reader gives them
-        values = [None] * len(docs)
-    elif values is None:  # kb's frequency-only fields: W3's Frequency value is the packed count
-        values = [_UINT.pack(int(w)) for w in weights]
-    return (_encode_info(True, docs, weights, lengths)
-            + dumps((tuple(docs), tuple(weights), tuple(values)), PROTOCOL))
-
-
-def _minify_weights(weights: list[float]) -> Any:
-    """A block's weights as W3's reader takes them: None (all 1), one float (all equal), else a
-    sequence: bytes when every weight is a whole number below 256 (term counts), floats otherwise."""
-    first = weights[0]
-    if weights.count(first) == len(weights):
-        return None if first == 1.0 else float(first)
-    if type(first) is int and set(map(type, weights)) == {int} and 0 <= min(weights) and max(weights) < 256:  # noqa: E721
-        return bytes(weights)
-    return tuple(map(float, weights))
-
-
-def _write_blocks(out: Appender, docs: list[int], weights: list[float], values: Sequence[bytes] | None, fixed: int | None,
-                  lengths: Any, blocklimit: int) -> bytes:
-    """The term's posting blocks as W3PostingsWriter writes them; returns the term-table value."""
-    start = out.pos
-    out.write(WHOOSH3_HEADER_MAGIC)
-    n = len(docs)
-    for first in range(0, n, blocklimit):
-        ids = docs[first:first + blocklimit]
-        block_weights = weights[first:first + blocklimit]
-        mini_ids = array("I", (ids[0], *map(sub, ids[1:], ids)))  # W3 reads the deltas by iterating
-        mini_weights = _minify_weights(block_weights)
-        if fixed == 0:
-            mini_values: Any = None
-        elif values is None:  # kb's frequency-only fields: the packed counts
-            mini_values = struct.pack(f"!{len(ids)}I", *map(int, block_weights))
-        elif fixed is None or fixed < 0:
-            mini_values = PackedValues.pack(values[first:first + blocklimit])
-        else:
-            mini_values = b"".join(values[first:first + blocklimit])
-        data = dumps((mini_ids, mini_weights, mini_values), PROTOCOL)
-        minlength, maxlength = _find_length_bytes(ids, lengths)
-        info = dumps((len(ids), ids[-1], float(max(block_weights)), 0, minlength, maxlength), 2)  # 0: not compressed
-        size = len(info) + len(data)
-        out.write(BLOCK_LENGTH.pack(-size if first + blocklimit >= n else size) + info + data)
-    return _encode_info(False, docs, weights, lengths) + EXTENT.pack(start, out.pos - start)

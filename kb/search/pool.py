@@ -2,7 +2,8 @@
 
 whoosh's own pool sorts every posting through an external merge sort (pickled runs on disk);
 here postings are grouped by term as they arrive, and since documents arrive in docnum order
-each term's list is already sorted: writing a segment only sorts the terms.
+each term's list is already sorted: handing a field over (`FieldPostings`, arrays) only sorts
+its terms.
 
 Per term a flat list `[doc, freq, doc, freq, ...]`, or `[doc, freq, value, ...]` for fields
 that keep positions (`value` is the field format's own encoding, bytes) and for the fields
@@ -14,7 +15,9 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from typing import NamedTuple
+from dataclasses import dataclass
+
+import numpy as np
 
 # rough CPython sizes: a new term (str key, dict slot, list) and one posting (list slots,
 # the positions bytes of a positional posting); only used to decide when to write a segment
@@ -36,13 +39,17 @@ def group_positions(words: list[str]) -> dict[str, list[int]]:
     return positions
 
 
-class TermPostings(NamedTuple):
-    """One term's postings in docnum order, as the codec writes them."""
+@dataclass(frozen=True)
+class FieldPostings:
+    """One field's postings as arrays, its terms in the codec's order (UTF-8 byte order = code
+    point order): what a pool hands over, a run stores and kb.search.encoder writes."""
 
-    btext: bytes
-    docs: list[int]
-    weights: list[float]  # term frequency (times the field boost)
-    values: list[bytes] | None  # encoded values, None for kb's frequency-only fields
+    keys: list[bytes]
+    counts: np.ndarray  # postings per term (int64)
+    docs: np.ndarray  # document numbers (uint32), a term's in docnum order, terms one after another
+    weights: np.ndarray  # term counts (uint32), or whoosh's own weights (float64) for the raw fields
+    values: bytes | None  # the postings' encoded values one after another; None: frequency-only fields
+    value_lengths: np.ndarray | None  # each posting's value length (uint32)
 
 
 class PostingPool:
@@ -113,18 +120,28 @@ class PostingPool:
         lengths.extend([0] * (docnum - len(lengths)))
         lengths.append(length)
 
-    def iter_all(self) -> Iterator[tuple[str, TermPostings]]:
-        """(field, term) of every term, fields in name order, each field's terms in the codec's order."""
+    def pop_fields(self) -> Iterator[tuple[str, FieldPostings]]:
+        """Every field's postings in name order; each field leaves the pool as it is handed over."""
         for field in sorted(self.fields):
-            for term in self.iter_terms(field):
-                yield field, term
+            yield field, self.pop_field(field)
 
-    def iter_terms(self, field: str) -> Iterator[TermPostings]:
-        """The field's terms in the codec's order (UTF-8 byte order = code point order)."""
-        terms = self.fields[field]
+    def pop_field(self, field: str) -> FieldPostings:
+        terms = self.fields.pop(field)
         raw = field in self.raw
         step = 3 if raw or field in self.positional else 2
-        for key in sorted(terms):
+        keys = sorted(terms)
+        docs = array("I")
+        weights = array("d" if raw else "I")
+        values: list[bytes] = []
+        for key in keys:
             flat = terms[key]
-            yield TermPostings(key if raw else key.encode("utf-8"), flat[0::step], flat[1::step],
-                               flat[2::step] if step == 3 else None)
+            docs.extend(flat[0::step])
+            weights.extend(flat[1::step])
+            if step == 3:
+                values.extend(flat[2::3])
+        counts = np.fromiter(map(len, map(terms.__getitem__, keys)), np.int64, len(keys)) // step
+        del terms
+        return FieldPostings(keys if raw else [key.encode("utf-8") for key in keys], counts,
+                             np.frombuffer(docs, np.uint32), np.frombuffer(weights, weights.typecode),
+                             b"".join(values) if step == 3 else None,
+                             np.fromiter(map(len, values), np.uint32, len(values)) if step == 3 else None)

@@ -1,14 +1,12 @@
 """Pool runs: a full PostingPool spilled to a file, and the merge that writes one segment.
 
 A build keeps one segment open whatever its size. When the pool is full (`POOL_MB` in
-kb.search.builder) its terms are encoded as the segment will hold them (kb.search.codec:
-posting blocks in a run's postings file, each term's term-table value in its term list) and
-the pool starts again; documents keep their numbers. When the segment is written, what is
-left in the pool becomes the last run and the runs are merged field by field, term by term,
-in key order. A term in one run is copied as it is; the parts of a term in several runs (each
-holding later documents than the one before) have their blocks concatenated, parts inlined
-in the term list encoded as blocks first, or, when every part was inlined, their postings are
-joined and encoded once.
+kb.search.builder) each of its fields is handed over as arrays (`FieldPostings`) and written to
+a run file, and the pool starts again; documents keep their numbers. When the segment is
+written, what is left in the pool becomes the last run, and the runs are read back field by
+field: a field's parts (each run holding later documents than the one before) are merged into
+one FieldPostings, a term's postings in run order, by numpy gathers, and encoded once
+(kb.search.encoder), as a build that never spilled encodes its pool.
 
 One segment per build matters to readers: a query reads each of its words once per segment
 (on the cgroups epoch, 7 segments instead of 1 doubled the slowest queries' time).
@@ -19,27 +17,24 @@ whoosh's write lock; one left behind by a killed build is removed by the next wr
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import tempfile
-from collections.abc import Mapping
-from itertools import chain
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from pickle import dumps, loads
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from whoosh.fields import Schema
+import numpy as np
 
-from kb.search.codec import (
-    PROTOCOL, Appender, FieldCoding, MemoryFile, TermTable, encode_blocks, encode_term, find_field_coding,
-)
-from kb.search.joining import decode_inlined, is_inlined, join_blocks, move_extent, read_extent
-from kb.search.pool import PostingPool, TermPostings
+from kb.search.codec import PROTOCOL
+from kb.search.encoder import find_chunk_end
+from kb.search.pool import FieldPostings, PostingPool
 
 RUNS_PREFIX = "kb-runs-"
-_LENGTH = struct.Struct("<Q")  # before each field's record in a run's term list
+_LENGTH = struct.Struct("<Q")  # before each field's header in a run
 
-FieldTerms = tuple[str, list[bytes], list[bytes]]  # field, its terms in key order, their term-table values
 
 
 def remove_stale_runs(folder: Path) -> None:
@@ -49,54 +44,35 @@ def remove_stale_runs(folder: Path) -> None:
 
 
 class RunFiles:
-    """The runs of the segment being built, oldest first: (term list, postings file) pairs."""
+    """The runs of the segment being built, oldest first (see `write_run`)."""
 
-    def __init__(self, folder: Path, schema: Schema, blocklimit: int) -> None:
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.schema = schema
-        self.blocklimit = blocklimit
         self.directory: Path | None = None
-        self.paths: list[tuple[Path, Path]] = []
+        self.paths: list[Path] = []
 
     def spill(self, pool: PostingPool) -> None:
-        """Encode every term of `pool` into a new run (the caller starts a new pool)."""
+        """Move every field of `pool` into a new run (the caller starts a new pool)."""
         if self.directory is None:
             self.directory = Path(tempfile.mkdtemp(prefix=RUNS_PREFIX, dir=self.folder))
-        terms_path = self.directory / f"{len(self.paths)}.terms"
-        postings_path = self.directory / f"{len(self.paths)}.postings"
-        with open(terms_path, "wb") as terms_file, open(postings_path, "wb") as postings_file:
-            posts = Appender(postings_file)
-            for field in sorted(pool.fields):
-                coding = find_field_coding(self.schema, field, pool.lengths)
-                keys: list[bytes] = []
-                values: list[bytes] = []
-                for term in pool.iter_terms(field):
-                    keys.append(term.btext)
-                    values.append(encode_term(posts, term, coding, self.blocklimit))
-                record = dumps((field, keys, values), PROTOCOL)
-                terms_file.write(_LENGTH.pack(len(record)) + record)
-            posts.flush()
-        self.paths.append((terms_path, postings_path))
+        path = self.directory / f"{len(self.paths)}.run"
+        write_run(path, pool.pop_fields())
+        self.paths.append(path)
 
-    def write(self, fieldwriter: Any, lengths: Mapping[str, Any]) -> None:
-        """The segment's term table and postings, merged from the runs."""
-        table = TermTable(fieldwriter, self.schema, lengths)
-        opened = [(open(terms, "rb"), open(postings, "rb")) for terms, postings in self.paths]
+    def iter_merged(self) -> Iterator[tuple[str, Iterator[FieldPostings]]]:
+        """Every field of the runs in name order, its parts merged a chunk of terms at a time."""
+        opened = [open(path, "rb") for path in self.paths]
         try:
-            heads = [_read_field(terms) for terms, _ in opened]
+            heads = [_read_part(run) for run in opened]
             while any(heads):
-                field = min(head[0] for head in heads if head is not None)
-                parts: list[tuple[BinaryIO, list[bytes], list[bytes]]] = []
-                for n, head in enumerate(heads):
-                    if head is not None and head[0] == field:
-                        parts.append((opened[n][1], head[1], head[2]))
-                        heads[n] = _read_field(opened[n][0])
-                _merge_field(table, field, parts, self.blocklimit)
+                field = min(head.field for head in heads if head is not None)
+                parts = [head for head in heads if head is not None and head.field == field]
+                yield field, iter_merged_chunks(parts)
+                heads = [_read_part(run, head.end) if head is not None and head.field == field else head
+                         for head, run in zip(heads, opened)]
         finally:
-            for terms, postings in opened:
-                terms.close()
-                postings.close()
-        table.close()
+            for run in opened:
+                run.close()
 
     def remove(self) -> None:
         if self.directory is not None:
@@ -105,59 +81,125 @@ class RunFiles:
         self.paths = []
 
 
-def _read_field(terms: BinaryIO) -> FieldTerms | None:
-    header = terms.read(_LENGTH.size)
-    return loads(terms.read(_LENGTH.unpack(header)[0])) if header else None
+def write_run(path: Path, fields: Iterable[tuple[str, FieldPostings]]) -> None:
+    """A run file: per field (in name order) the length of a header, the header (field, its
+    keys, postings per term, the weights' dtype, value bytes per term or None), then the
+    arrays as they are: documents, weights, value lengths, values."""
+    with open(path, "wb") as run:
+        for field, postings in fields:
+            counts = postings.counts
+            term_bytes = None
+            if postings.values is not None and postings.value_lengths is not None:
+                term_bytes = np.add.reduceat(postings.value_lengths, np.cumsum(counts) - counts, dtype=np.int64)
+            header = dumps((field, postings.keys, counts, postings.weights.dtype.str, term_bytes), PROTOCOL)
+            run.write(_LENGTH.pack(len(header)) + header)
+            for data in (postings.docs, postings.weights, postings.value_lengths, postings.values):
+                if data is not None:
+                    run.write(data)
 
 
-def _merge_field(table: TermTable, field: str, parts: list[tuple[BinaryIO, list[bytes], list[bytes]]],
-                 blocklimit: int) -> None:
-    """One field's terms of several runs into the table, in key order."""
-    coding = table.start_field(field)
-    places: dict[bytes, list[tuple[BinaryIO, bytes]]] = {}
-    for postings, keys, values in parts:
-        for key, value in zip(keys, values):
-            found = places.get(key)
-            if found is None:
-                places[key] = [(postings, value)]
-            else:
-                found.append((postings, value))
-    out = table.posts
-    for key in sorted(places):
-        found = places[key]
-        if len(found) == 1:
-            postings, value = found[0]
-            if not is_inlined(value):  # copy the blocks, point the term at the copy
-                start = out.pos
-                out.write(_read_postings(postings, value))
-                value = move_extent(value, start)
-        elif all(is_inlined(value) for _, value in found):  # few postings in each run: encoded again
-            terms = [decode_inlined(key, value, coding.fixed) for _, value in found]
-            value = encode_term(out, _join_terms(key, terms), coding, blocklimit)
-        else:
-            value = join_blocks(out, [_to_blocks(key, postings, value, coding, blocklimit) for postings, value in found], blocklimit)
-        table.add(key, value)
+def _read_part(run: BinaryIO, at: int = 0) -> _StoredPart | None:
+    """The header of the field record at `at`; None at the end of the run."""
+    run.seek(at)
+    size = run.read(_LENGTH.size)
+    if not size:
+        return None
+    field, keys, counts, dtype, term_bytes = loads(run.read(_LENGTH.unpack(size)[0]))
+    return _StoredPart(run, field, keys, counts, np.dtype(dtype), term_bytes, run.tell())
 
 
-def _join_terms(key: bytes, terms: list[TermPostings]) -> TermPostings:
-    docs = list(chain.from_iterable(term.docs for term in terms))
-    weights = list(chain.from_iterable(term.weights for term in terms))
-    values = None if terms[0].values is None else list(chain.from_iterable(term.values for term in terms))  # type: ignore[arg-type]
-    return TermPostings(key, docs, weights, values)
+class _StoredPart:
+    """One field of one run, its arrays left in the file until a range of its terms is taken."""
+
+    def __init__(self, run: BinaryIO, field: str, keys: list[bytes], counts: np.ndarray, dtype: np.dtype,
+                 term_bytes: np.ndarray | None, offset: int) -> None:
+        self.fd = run.fileno()
+        self.field = field
+        self.keys: list[bytes] | None = keys
+        self.counts = counts
+        self.dtype = dtype
+        self.starts = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        total = self.starts[-1]
+        self.docs_at = offset
+        self.weights_at = offset + 4 * total
+        self.lengths_at = self.weights_at + dtype.itemsize * total
+        self.byte_starts = None if term_bytes is None else np.concatenate([[0], np.cumsum(term_bytes)]).tolist()
+        self.values_at = self.lengths_at + (0 if term_bytes is None else 4 * total)
+        self.end = self.values_at + (0 if self.byte_starts is None else self.byte_starts[-1])
+
+    def take(self, low: int, high: int) -> FieldPostings:
+        """Terms low..high-1, read from the run."""
+        a, z = self.starts[low], self.starts[high]
+        docs = self._read(self.docs_at + 4 * a, 4 * (z - a), np.uint32)
+        weights = self._read(self.weights_at + self.dtype.itemsize * a, self.dtype.itemsize * (z - a), self.dtype)
+        if self.byte_starts is None:
+            return FieldPostings([], self.counts[low:high], docs, weights, None, None)
+        lengths = self._read(self.lengths_at + 4 * a, 4 * (z - a), np.uint32)
+        first, last = self.byte_starts[low], self.byte_starts[high]
+        values = self._read_bytes(self.values_at + first, last - first)
+        return FieldPostings([], self.counts[low:high], docs, weights, values, lengths)
+
+    def _read(self, at: int, size: int, dtype: np.dtype | type) -> np.ndarray:
+        return np.frombuffer(self._read_bytes(at, size), dtype)
+
+    def _read_bytes(self, at: int, size: int) -> bytes:
+        data = os.pread(self.fd, size, at)
+        if len(data) != size:
+            raise OSError(f"run file ends early at {at}")
+        return data
 
 
-def _to_blocks(key: bytes, postings: BinaryIO, value: bytes, coding: FieldCoding, blocklimit: int) -> tuple[bytes, bytes]:
-    """(term-table value, posting bytes) of a term's part in one run, in blocks."""
-    if not is_inlined(value):
-        return value, _read_postings(postings, value)
-    scratch = MemoryFile()
-    out = Appender(scratch)
-    value = encode_blocks(out, decode_inlined(key, value, coding.fixed), coding, blocklimit)
-    out.flush()
-    return value, bytes(scratch.data)
+def iter_merged_chunks(parts: list[_StoredPart]) -> Iterator[FieldPostings]:
+    """One field's parts (each part's documents after the previous part's) merged: the terms of
+    all parts in key order, a term's postings part after part, in chunks of whole terms
+    (`find_chunk_end`: only a chunk of the field is in memory at a time)."""
+    keys = sorted(set().union(*(part.keys or () for part in parts)))
+    number = {key: n for n, key in enumerate(keys)}
+    part_terms = []
+    for part in parts:
+        part_terms.append(np.fromiter(map(number.__getitem__, part.keys or ()), np.int64, len(part.counts)))
+        part.keys = None  # the merged keys are enough from here
+    del number
+    counts = np.zeros(len(keys), np.int64)
+    for terms, part in zip(part_terms, parts):
+        counts[terms] += part.counts
+    ends = np.cumsum(counts)
+    first = 0
+    while first < len(keys):
+        stop = find_chunk_end(ends, first, int(ends[first] - counts[first]))
+        pieces = []
+        for terms, part in zip(part_terms, parts):
+            low, high = np.searchsorted(terms, [first, stop]).tolist()
+            if low < high:
+                pieces.append((terms[low:high] - first, part.take(low, high)))
+        yield _merge_pieces(keys[first:stop], pieces)
+        first = stop
 
 
-def _read_postings(postings: BinaryIO, value: bytes) -> bytes:
-    offset, length = read_extent(value)
-    postings.seek(offset)
-    return postings.read(length)
+def _merge_pieces(keys: list[bytes], pieces: list[tuple[np.ndarray, FieldPostings]]) -> FieldPostings:
+    """Pieces of parts as one FieldPostings of `keys`: each piece's terms given as numbers into
+    `keys`, a term's postings piece after piece."""
+    if len(pieces) == 1:
+        _, piece = pieces[0]
+        return FieldPostings(keys, piece.counts, piece.docs, piece.weights, piece.values, piece.value_lengths)
+    # a segment = one term's postings in one piece; ordered by term, pieces in order (stable)
+    seg_term = np.concatenate([terms for terms, _ in pieces])
+    seg_count = np.concatenate([piece.counts for _, piece in pieces])
+    order = np.argsort(seg_term, kind="stable")
+    counts = np.bincount(seg_term, weights=seg_count, minlength=len(keys)).astype(np.int64)
+    take = _gather_index((np.cumsum(seg_count) - seg_count)[order], seg_count[order])
+    docs = np.concatenate([piece.docs for _, piece in pieces])[take]
+    weights = np.concatenate([piece.weights for _, piece in pieces])[take]
+    if pieces[0][1].values is None:
+        return FieldPostings(keys, counts, docs, weights, None, None)
+    lengths = np.concatenate([piece.value_lengths for _, piece in pieces])  # type: ignore[misc]
+    blob = memoryview(b"".join(piece.values for _, piece in pieces))  # type: ignore[misc]
+    seg_bytes = np.add.reduceat(lengths, np.cumsum(seg_count) - seg_count, dtype=np.int64)
+    byte_src = (np.cumsum(seg_bytes) - seg_bytes)[order].tolist()
+    values = b"".join([blob[a:a + n] for a, n in zip(byte_src, seg_bytes[order].tolist())])
+    return FieldPostings(keys, counts, docs, weights, values, lengths[take])
+
+
+def _gather_index(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Indices of `counts[i]` items from `starts[i]`, one range after another."""
+    return np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
