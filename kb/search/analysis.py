@@ -19,7 +19,7 @@ import re
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence, Sized
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -104,19 +104,6 @@ def split_words(value: str) -> list[str]:
 def stem_word(word: str) -> str:
     """The English (Porter) stem of an alphabetic word; other words (identifiers, numbers) as is."""
     return porter_stem(word) if len(word) >= MIN_STEM_LENGTH and word.isalpha() else word
-
-
-def count_stems(occurrences: Mapping[str, Sized]) -> dict[str, int]:
-    """Stem -> how often, from word -> its occurrences (positions), for stems that differ from their word.
-
-    What StemTokenizer.words indexes, counted from words already split (one pass per text).
-    """
-    counts: dict[str, int] = {}
-    for word, found in occurrences.items():
-        stem = stem_word(word)
-        if stem != word:
-            counts[stem] = counts.get(stem, 0) + len(found)
-    return counts
 
 
 class StemTokenizer(_KbTokenizer):

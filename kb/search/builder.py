@@ -1,8 +1,8 @@
 """Writing documents into one new index segment, in this process.
 
 The fast path (whoosh as `kb.search.adapter` expects it) tokenises each field of a message
-once with kb's own tokenizers (a `_stem` field stems the words its exact field split) and
-counts the terms into a `PostingPool`; the per-document data (stored fields, columns, field
+once with kb's own tokenizers (a `_stem` field stems the words its exact field split, each
+distinct word once per pool) and adds the terms to a `PostingPool`; the per-document data (stored fields, columns, field
 lengths) goes through whoosh's per-document writer.
 A full pool is spilled to a run (kb.search.runs), so a build is one segment however large.
 The public path is `writer.add_document()` (whoosh's own pool and segment merging).
@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import numpy as np
 from whoosh import formats
 from whoosh.index import Index
 
 from kb.search import adapter
-from kb.search.analysis import StemTokenizer, WordTokenizer, count_stems, find_kb_tokenizer, split_words
-from kb.search.pool import group_positions
+from kb.search.analysis import StemTokenizer, WordTokenizer, find_kb_tokenizer, stem_word
 
-POOL_MB = 64  # estimated pool bytes before it is spilled to a run (runs cost little: on the cgroups epoch
-# 64 MB pools gave the same CPU as 128 MB ones and a peak RSS ~50 MB lower)
+POOL_MB = 40  # estimated pool bytes before it is spilled to a run (runs cost little: on the cgroups epoch
+# 40 MB pools gave the same CPU as 64 MB ones and a peak RSS ~60 MB lower)
 WRITER_MB = 128  # whoosh's own pool on the public path
 
 
@@ -55,26 +55,26 @@ class SegmentBuilder:
         schema = writer.schema
         docnum = writer.docnum
         perdoc.start_doc(docnum)
-        split: dict[str, dict[str, list[int]]] = {}  # text -> its words' positions (for its stem field)
+        split: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}  # text -> (field, its words' numbers, counts)
         for name, value in values.items():
             field = schema[name]
             length = 0
             if field.indexed:
                 tokenizer = find_kb_tokenizer(field)
                 if isinstance(tokenizer, StemTokenizer):  # from the words its exact field split
-                    positions = split.get(value)
-                    stems = count_stems(positions if positions is not None else group_positions(split_words(value)))
-                    pool.add_counts(name, docnum, stems)
-                    length = sum(stems.values())
+                    twin = split.get(value)
+                    if twin is not None:
+                        length = pool.add_stems(name, docnum, *twin, stem_word)
+                    else:  # no exact field split this text
+                        stems = Counter(tokenizer.words(value))
+                        pool.add_counts(name, docnum, stems)
+                        length = sum(stems.values())
                 elif tokenizer is not None:
                     words = tokenizer.words(value)
-                    if isinstance(field.format, formats.Positions):
-                        positions = group_positions(words)
-                        pool.add_positions(name, docnum, positions, field.format.encode, len(words))
-                        if isinstance(tokenizer, WordTokenizer):
-                            split[value] = positions
-                    else:
-                        pool.add_counts(name, docnum, Counter(words))
+                    positional = isinstance(field.format, formats.Positions)
+                    numbers, counts = pool.add_words(name, docnum, words, field.format.encode if positional else None)
+                    if isinstance(tokenizer, WordTokenizer):
+                        split[value] = (name, numbers, counts)
                     length = len(words)
                 else:
                     items = list(field.index(value))

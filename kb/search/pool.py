@@ -1,29 +1,35 @@
-"""An in-memory posting pool: one message's terms counted once, postings kept in plain lists.
+"""An in-memory posting pool: postings kept in arrival order as arrays, inverted when handed over.
 
-whoosh's own pool sorts every posting through an external merge sort (pickled runs on disk);
-here postings are grouped by term as they arrive, and since documents arrive in docnum order
-each term's list is already sorted: handing a field over (`FieldPostings`, arrays) only sorts
-its terms.
+whoosh's own pool sorts every posting through an external merge sort (pickled runs on disk).
+Here each field keeps, per posting in arrival (= docnum) order, its term's number in the
+field's vocabulary, the document, the weight and the value in flat arrays. A message's words
+become term numbers in one C-level pass (`map` over the vocabulary, which numbers a new term
+as it is met) and are grouped per message with numpy (positions by a stable argsort).
+Handing a field over (`FieldPostings`) sorts its terms and moves every posting to its term
+with one stable argsort, so that a term's postings stay in docnum order.
 
-Per term a flat list `[doc, freq, doc, freq, ...]`, or `[doc, freq, value, ...]` for fields
-that keep positions (`value` is the field format's own encoding, bytes) and for the fields
-whoosh analyses itself (ids, dates: `[doc, weight, value, ...]`, keyed by term bytes).
+A posting of a field with positions (kb's `_FastPositions`) holds its positions as 2-byte
+little-endian numbers, or that format's own encoding in a message of more than 65,536 words.
+A stem field is counted from its exact field's words: each word's stem is looked up once per
+pool (`add_stems`). The fields whoosh analyses itself (ids, dates) keep whoosh's weights
+(floats) and values.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
-# rough CPython sizes: a new term (str key, dict slot, list) and one posting (list slots,
-# the positions bytes of a positional posting); only used to decide when to write a segment
-TERM_BYTES = 160
+# rough sizes, only used to decide when to spill: a new term (its vocabulary entry: dict slot,
+# key, number, list slot) and a posting (term, document, weight, value length: 4 bytes each)
+TERM_BYTES = 130
 POSTING_BYTES = 16
-POSITIONS_BYTES = 48
+WIDE_WORDS = 0x10000  # from this many words on, a message's positions take the format's own encoding
+GATHER_BYTES = 1 << 22  # value bytes moved per numpy gather
 
 
 def group_positions(words: list[str]) -> dict[str, list[int]]:
@@ -52,65 +58,135 @@ class FieldPostings:
     value_lengths: np.ndarray | None  # each posting's value length (uint32)
 
 
+class _Vocabulary(dict):
+    """Term -> its number in one field of the pool; an unknown term gets the next number."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.terms: list = []
+
+    def __missing__(self, term: object) -> int:
+        number = self[term] = len(self.terms)
+        self.terms.append(term)
+        return number
+
+
+class _FieldArrays:
+    """One field's postings in arrival order."""
+
+    def __init__(self, raw: bool, with_values: bool) -> None:
+        self.vocabulary = _Vocabulary()
+        self.raw = raw
+        self.terms = array("I")
+        self.docs = array("I")
+        self.weights = array("d" if raw else "I")
+        self.value_lengths = array("I") if with_values else None
+        self.values = bytearray() if with_values else None
+        self.stems: dict[str, array] = {}  # stem field -> each term's number there, -1: its stem is itself
+
+    def append(self, docnum: int, terms: np.ndarray, weights: np.ndarray, values: bytes | None = None,
+               lengths: np.ndarray | None = None) -> None:
+        self.terms.frombytes(terms.astype(np.uint32).tobytes())
+        self.docs.extend(repeat(docnum, len(terms)))
+        self.weights.frombytes(weights.astype(self.weights.typecode).tobytes())
+        if self.values is not None and self.value_lengths is not None and values is not None and lengths is not None:
+            self.values += values
+            self.value_lengths.frombytes(lengths.astype(np.uint32).tobytes())
+
+
+_EMPTY = np.zeros(0, np.uint32)
+
+
 class PostingPool:
     """Postings of one segment being built; `size` estimates the bytes held."""
 
     def __init__(self, lengths: dict[str, array] | None = None) -> None:
-        self.fields: dict[str, dict[str, list]] = defaultdict(dict)
-        self.positional: set[str] = set()
-        self.raw: set[str] = set()
+        self.fields: dict[str, _FieldArrays] = {}
         # field -> per-doc token count (scorable fields), by segment docnum: a pool that follows
         # a spilled one (kb.search.runs) goes on with its lengths
         self.lengths: dict[str, array] = {} if lengths is None else lengths
         self.size = 0
-        self._single: dict[object, list[bytes]] = {}  # encode -> encoded [position], by position
+
+    def _field(self, name: str, raw: bool = False, with_values: bool = False) -> _FieldArrays:
+        found = self.fields.get(name)
+        if found is None:
+            found = self.fields[name] = _FieldArrays(raw, with_values)
+        return found
+
+    def add_words(self, field: str, docnum: int, words: list[str],
+                  encode: Callable[[list[int]], bytes] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """One message's words in one field, with their positions when `encode` (the field's
+        `_FastPositions.encode`) is given; returns the distinct terms' numbers and counts."""
+        arrays = self._field(field, with_values=encode is not None)
+        known = len(arrays.vocabulary.terms)
+        count = len(words)
+        if not count:
+            return _EMPTY, _EMPTY
+        numbers = np.fromiter(map(arrays.vocabulary.__getitem__, words), np.uint32, count)
+        if encode is None:
+            distinct, counts = np.unique(numbers, return_counts=True)
+            arrays.append(docnum, distinct, counts)
+        else:
+            order = np.argsort(numbers, kind="stable")  # positions grouped by term, ascending
+            grouped = numbers[order]
+            starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
+            distinct = grouped[starts]
+            counts = np.diff(np.append(starts, count))
+            if count <= WIDE_WORDS:
+                values, lengths = order.astype("<u2").tobytes(), 2 * counts
+            else:  # positions past 65,535: the format's own encoding, word by word
+                encoded = [encode(order[a:a + n].tolist()) for a, n in zip(starts.tolist(), counts.tolist())]
+                values, lengths = b"".join(encoded), np.fromiter(map(len, encoded), np.int64, len(encoded))
+            arrays.append(docnum, distinct, counts, values, lengths)
+            self.size += 2 * count
+        self.size += (len(arrays.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(distinct)
+        return distinct, counts
+
+    def add_stems(self, field: str, docnum: int, exact: str, numbers: np.ndarray, counts: np.ndarray,
+                  stem: Callable[[str], str]) -> int:
+        """The stems (that differ from their word) of words `add_words` counted in field `exact`
+        (`numbers`, `counts`) into the stem field `field`; returns how many words they stand for."""
+        words = self.fields[exact]
+        stems = self._field(field)
+        known = len(stems.vocabulary.terms)
+        stem_of = words.stems.setdefault(field, array("i"))
+        if len(stem_of) < len(words.vocabulary.terms):  # each new word's stem, once
+            vocabulary = stems.vocabulary
+            stem_of.extend(-1 if (found := stem(word)) == word else vocabulary[found]
+                           for word in words.vocabulary.terms[len(stem_of):])
+        mapped = np.frombuffer(stem_of, np.int32)[numbers]
+        keep = mapped >= 0
+        if not keep.any():
+            return 0
+        distinct, inverse = np.unique(mapped[keep], return_inverse=True)
+        sums = np.bincount(inverse, weights=counts[keep]).astype(np.int64)
+        stems.append(docnum, distinct, sums)
+        self.size += (len(stems.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(distinct)
+        return int(sums.sum())
 
     def add_counts(self, field: str, docnum: int, counts: Mapping[str, int]) -> None:
         """Term -> frequency of one field of one message (a field without positions)."""
-        terms = self.fields[field]
-        added = 0
-        for word, freq in counts.items():
-            postings = terms.get(word)
-            if postings is None:
-                terms[word] = [docnum, freq]
-                added += TERM_BYTES
-            else:
-                postings += (docnum, freq)
-        self.size += added + POSTING_BYTES * len(counts)
+        if not counts:
+            return
+        arrays = self._field(field)
+        known = len(arrays.vocabulary.terms)
+        numbers = np.fromiter(map(arrays.vocabulary.__getitem__, counts), np.uint32, len(counts))
+        arrays.append(docnum, numbers, np.fromiter(counts.values(), np.int64, len(counts)))
+        self.size += (len(arrays.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(counts)
 
-    def add_positions(self, field: str, docnum: int, positions: Mapping[str, list[int]],
-                      encode: Callable[[list[int]], bytes], length: int) -> None:
-        """Term -> its positions (`group_positions`) in one field of one message of `length` words."""
-        self.positional.add(field)
-        terms = self.fields[field]
-        get = terms.get
-        single = self._single.setdefault(encode, [])  # most words occur once: encode each position once
-        if len(single) < length:
-            single.extend(encode([pos]) for pos in range(len(single), length))
-        new = 0
-        for word, poslist in positions.items():
-            count = len(poslist)
-            value = single[poslist[0]] if count == 1 else encode(poslist)
-            postings = get(word)
-            if postings is None:
-                terms[word] = [docnum, count, value]
-                new += 1
-            else:
-                postings += (docnum, count, value)
-        self.size += new * TERM_BYTES + (POSTING_BYTES + POSITIONS_BYTES) * len(positions)
-
-    def add_raw(self, field: str, docnum: int, items: Iterator[tuple[bytes, int, float, bytes]]) -> None:
+    def add_raw(self, field: str, docnum: int, items: Iterable[tuple[bytes, int, float, bytes]]) -> None:
         """whoosh's own (term bytes, freq, weight, value) items of one field of one message."""
-        self.raw.add(field)
-        terms = self.fields[field]
-        for btext, _freq, weight, value in items:
-            postings = terms.get(btext)
-            if postings is None:
-                terms[btext] = [docnum, weight, value]
-                self.size += TERM_BYTES
-            else:
-                postings += (docnum, weight, value)
-            self.size += POSTING_BYTES + POSITIONS_BYTES
+        found = list(items)
+        if not found:
+            return
+        arrays = self._field(field, raw=True, with_values=True)
+        known = len(arrays.vocabulary.terms)
+        vocabulary = arrays.vocabulary
+        numbers = np.fromiter((vocabulary[btext] for btext, _, _, _ in found), np.uint32, len(found))
+        weights = np.fromiter((weight for _, _, weight, _ in found), np.float64, len(found))
+        values = [value for _, _, _, value in found]
+        arrays.append(docnum, numbers, weights, b"".join(values), np.fromiter(map(len, values), np.int64, len(values)))
+        self.size += (len(vocabulary.terms) - known) * TERM_BYTES + (POSTING_BYTES + 8) * len(found)
 
     def set_length(self, field: str, docnum: int, length: int) -> None:
         """Record a scorable field's token count (documents arrive in docnum order)."""
@@ -126,22 +202,52 @@ class PostingPool:
             yield field, self.pop_field(field)
 
     def pop_field(self, field: str) -> FieldPostings:
-        terms = self.fields.pop(field)
-        raw = field in self.raw
-        step = 3 if raw or field in self.positional else 2
-        keys = sorted(terms)
-        docs = array("I")
-        weights = array("d" if raw else "I")
-        values: list[bytes] = []
-        for key in keys:
-            flat = terms[key]
-            docs.extend(flat[0::step])
-            weights.extend(flat[1::step])
-            if step == 3:
-                values.extend(flat[2::3])
-        counts = np.fromiter(map(len, map(terms.__getitem__, keys)), np.int64, len(keys)) // step
-        del terms
-        return FieldPostings(keys if raw else [key.encode("utf-8") for key in keys], counts,
-                             np.frombuffer(docs, np.uint32), np.frombuffer(weights, weights.typecode),
-                             b"".join(values) if step == 3 else None,
-                             np.fromiter(map(len, values), np.uint32, len(values)) if step == 3 else None)
+        """The field's postings by term (terms in key order, UTF-8 byte order = code point
+        order), each term's in docnum order; the field leaves the pool."""
+        arrays = self.fields.pop(field)
+        terms = arrays.vocabulary.terms
+        numbers = np.frombuffer(arrays.terms, np.uint32)
+        per_term = np.bincount(numbers, minlength=len(terms))
+        used = np.flatnonzero(per_term)  # a stem can be numbered before any posting has it
+        used_terms = [terms[n] for n in used.tolist()]
+        del terms, arrays.vocabulary
+        by_key = np.array(sorted(range(len(used_terms)), key=used_terms.__getitem__), np.int64)
+        rank = np.zeros(len(per_term), np.uint32)
+        rank[used[by_key]] = np.arange(len(used), dtype=np.uint32)
+        order = np.argsort(rank[numbers], kind="stable")
+        del numbers, rank
+        arrays.terms = array("I")
+        keys = [used_terms[n] for n in by_key.tolist()]
+        del used_terms
+        docs = np.frombuffer(arrays.docs, np.uint32)[order]
+        arrays.docs = array("I")
+        weights = np.frombuffer(arrays.weights, arrays.weights.typecode)[order]
+        arrays.weights = array(arrays.weights.typecode)
+        values = lengths = None
+        if arrays.values is not None and arrays.value_lengths is not None:
+            all_lengths = np.frombuffer(arrays.value_lengths, np.uint32)
+            lengths = all_lengths[order]
+            starts = (np.cumsum(all_lengths, dtype=np.int64) - all_lengths)[order]
+            del all_lengths
+            arrays.value_lengths = None
+            values = gather_bytes(np.frombuffer(arrays.values, np.uint8), starts, lengths)
+        return FieldPostings(keys if arrays.raw else [key.encode("utf-8") for key in keys],
+                             per_term[used[by_key]].astype(np.int64), docs, weights, values, lengths)
+
+
+def gather_index(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Indices of `counts[i]` items from `starts[i]`, one range after another."""
+    return np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+
+
+def gather_bytes(blob: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> bytes:
+    """The byte ranges [starts[i], starts[i] + lengths[i]) of `blob`, one after another (in
+    pieces of about GATHER_BYTES, to bound the index arrays)."""
+    out = bytearray()
+    ends = np.cumsum(lengths, dtype=np.int64)
+    first = 0
+    while first < len(lengths):
+        stop = max(int(np.searchsorted(ends, ends[first] - lengths[first] + GATHER_BYTES, "right")), first + 1)
+        out += blob[gather_index(starts[first:stop], lengths[first:stop].astype(np.int64))].tobytes()
+        first = stop
+    return bytes(out)

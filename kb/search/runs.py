@@ -30,7 +30,7 @@ import numpy as np
 
 from kb.search.codec import PROTOCOL
 from kb.search.encoder import find_chunk_end
-from kb.search.pool import FieldPostings, PostingPool
+from kb.search.pool import FieldPostings, PostingPool, gather_bytes, gather_index
 
 RUNS_PREFIX = "kb-runs-"
 _LENGTH = struct.Struct("<Q")  # before each field's header in a run
@@ -187,19 +187,13 @@ def _merge_pieces(keys: list[bytes], pieces: list[tuple[np.ndarray, FieldPosting
     seg_count = np.concatenate([piece.counts for _, piece in pieces])
     order = np.argsort(seg_term, kind="stable")
     counts = np.bincount(seg_term, weights=seg_count, minlength=len(keys)).astype(np.int64)
-    take = _gather_index((np.cumsum(seg_count) - seg_count)[order], seg_count[order])
+    take = gather_index((np.cumsum(seg_count) - seg_count)[order], seg_count[order])
     docs = np.concatenate([piece.docs for _, piece in pieces])[take]
     weights = np.concatenate([piece.weights for _, piece in pieces])[take]
     if pieces[0][1].values is None:
         return FieldPostings(keys, counts, docs, weights, None, None)
     lengths = np.concatenate([piece.value_lengths for _, piece in pieces])  # type: ignore[misc]
-    blob = memoryview(b"".join(piece.values for _, piece in pieces))  # type: ignore[misc]
+    blob = np.frombuffer(b"".join(piece.values for _, piece in pieces), np.uint8)  # type: ignore[misc]
     seg_bytes = np.add.reduceat(lengths, np.cumsum(seg_count) - seg_count, dtype=np.int64)
-    byte_src = (np.cumsum(seg_bytes) - seg_bytes)[order].tolist()
-    values = b"".join([blob[a:a + n] for a, n in zip(byte_src, seg_bytes[order].tolist())])
+    values = gather_bytes(blob, (np.cumsum(seg_bytes) - seg_bytes)[order], seg_bytes[order])
     return FieldPostings(keys, counts, docs, weights, values, lengths[take])
-
-
-def _gather_index(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Indices of `counts[i]` items from `starts[i]`, one range after another."""
-    return np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))

@@ -6,13 +6,14 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 
+import numpy as np
 import pytest
 
 from kb.query import parse_query
 from kb.query.ast import Term
 from kb.search import IndexDoc, IndexSearcher
-from kb.search.analysis import MAX_TERM_LENGTH, StemTokenizer, WordTokenizer, count_stems, split_words, stem_word
-from kb.search.pool import group_positions
+from kb.search.analysis import MAX_TERM_LENGTH, StemTokenizer, WordTokenizer, split_words, stem_word
+from kb.search.pool import PostingPool
 from tests.kb.search.helpers import open_module_searcher
 
 DOCS = [
@@ -89,5 +90,14 @@ def test_words_are_whole_runs_of_word_characters(text: str, words: list[str]) ->
     "the resizing path races with resizing readers", "Resized resize RESIZING", "read_once 42 races", "",
 ])
 def test_stems_counted_from_split_words_are_what_the_stem_tokenizer_indexes(text: str) -> None:
-    counted = count_stems(group_positions(split_words(text)))
-    assert counted == Counter(StemTokenizer().words(text))
+    pool = PostingPool()
+    earlier = pool.add_words("body", 0, ["resizing", "zzz"], encode=bytes)  # its stem is numbered first
+    pool.add_stems("body_stem", 0, "body", *earlier, stem_word)
+    numbers, counts = pool.add_words("body", 1, split_words(text), encode=bytes)
+    indexed = Counter(StemTokenizer().words(text))
+    assert pool.add_stems("body_stem", 1, "body", numbers, counts, stem_word) == sum(indexed.values())
+    stems = pool.pop_field("body_stem")
+    ends = np.cumsum(stems.counts).tolist()
+    counted = {key.decode(): weight for key, a, z in zip(stems.keys, [0, *ends], ends)
+               for doc, weight in zip(stems.docs[a:z].tolist(), stems.weights[a:z].tolist()) if doc == 1}
+    assert counted == indexed

@@ -1,0 +1,49 @@
+"""The posting pool: a message's words become postings with the positions kb's format encodes,
+and a field is handed over by term, each term's postings in document order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kb.search.analysis import _FastPositions
+from kb.search.pool import PostingPool
+
+ENCODE = _FastPositions(field_boost=1.0).encode
+
+
+def read_field(pool: PostingPool, field: str) -> dict[bytes, list[tuple[int, int, bytes | None]]]:
+    handed = pool.pop_field(field)
+    ends = np.cumsum(handed.counts).tolist()
+    value_ends = [0, *np.cumsum(handed.value_lengths).tolist()] if handed.values is not None else None
+    out = {}
+    for key, a, z in zip(handed.keys, [0, *ends], ends):
+        out[key] = [(d, w, None if value_ends is None else handed.values[value_ends[n]:value_ends[n + 1]])
+                    for n, d, w in zip(range(a, z), handed.docs[a:z].tolist(), handed.weights[a:z].tolist())]
+    return out
+
+
+def expected(messages: list[list[str]], positional: bool) -> dict[bytes, list[tuple[int, int, bytes | None]]]:
+    out: dict[bytes, list[tuple[int, int, bytes | None]]] = {}
+    for doc, words in enumerate(messages):
+        for word in sorted(set(words)):
+            positions = [n for n, w in enumerate(words) if w == word]
+            out.setdefault(word.encode(), []).append((doc, len(positions), ENCODE(positions) if positional else None))
+    return dict(sorted(out.items()))
+
+
+LONG = [f"w{n % 5000}" for n in range(70_000)]  # positions past 65,535: the format's wide encoding
+
+
+@pytest.mark.parametrize("positional", [True, False])
+@pytest.mark.parametrize("messages", [
+    [["b", "a", "b"], [], ["a"], ["c", "b", "a", "a"]],
+    [["é", "z", "a"], ["a", "é"]],  # keys in code point order
+    [["x", "y"], LONG, ["y", "x", "y"]],
+])
+def test_words_come_back_by_term_in_document_order(messages: list[list[str]], positional: bool) -> None:
+    pool = PostingPool()
+    for doc, words in enumerate(messages):
+        numbers, counts = pool.add_words("f", doc, words, ENCODE if positional else None)
+        assert sorted(counts.tolist()) == sorted(words.count(w) for w in set(words))
+    assert read_field(pool, "f") == expected(messages, positional)
