@@ -18,6 +18,7 @@ pool (`add_stems`). The fields whoosh analyses itself (ids, dates) keep whoosh's
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import repeat
@@ -86,12 +87,14 @@ class _FieldArrays:
 
     def append(self, docnum: int, terms: np.ndarray, weights: np.ndarray, values: bytes | None = None,
                lengths: np.ndarray | None = None) -> None:
-        self.terms.frombytes(terms.astype(np.uint32).tobytes())
+        """One message's postings: term numbers and value lengths uint32, weights of the field's
+        type (uint32 counts, float64 for raw fields)."""
+        self.terms.frombytes(terms.tobytes())
         self.docs.extend(repeat(docnum, len(terms)))
-        self.weights.frombytes(weights.astype(self.weights.typecode).tobytes())
+        self.weights.frombytes(weights.tobytes())
         if self.values is not None and self.value_lengths is not None and values is not None and lengths is not None:
             self.values += values
-            self.value_lengths.frombytes(lengths.astype(np.uint32).tobytes())
+            self.value_lengths.frombytes(lengths.tobytes())
 
 
 _EMPTY = np.zeros(0, np.uint32)
@@ -122,23 +125,21 @@ class PostingPool:
         count = len(words)
         if not count:
             return _EMPTY, _EMPTY
+        if encode is None:  # C-level counting beats numpy's set-up on a message's few words
+            return self.add_counts(field, docnum, Counter(words))
         numbers = np.fromiter(map(arrays.vocabulary.__getitem__, words), np.uint32, count)
-        if encode is None:
-            distinct, counts = np.unique(numbers, return_counts=True)
-            arrays.append(docnum, distinct, counts)
-        else:
-            order = np.argsort(numbers, kind="stable")  # positions grouped by term, ascending
-            grouped = numbers[order]
-            starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
-            distinct = grouped[starts]
-            counts = np.diff(np.append(starts, count))
-            if count <= WIDE_WORDS:
-                values, lengths = order.astype("<u2").tobytes(), 2 * counts
-            else:  # positions past 65,535: the format's own encoding, word by word
-                encoded = [encode(order[a:a + n].tolist()) for a, n in zip(starts.tolist(), counts.tolist())]
-                values, lengths = b"".join(encoded), np.fromiter(map(len, encoded), np.int64, len(encoded))
-            arrays.append(docnum, distinct, counts, values, lengths)
-            self.size += 2 * count
+        order = np.argsort(numbers, kind="stable")  # positions grouped by term, ascending
+        grouped = numbers[order]
+        starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
+        distinct = grouped[starts]
+        counts = np.diff(np.append(starts, count)).astype(np.uint32)
+        if count <= WIDE_WORDS:
+            values, lengths = order.astype("<u2").tobytes(), 2 * counts
+        else:  # positions past 65,535: the format's own encoding, word by word
+            encoded = [encode(order[a:a + n].tolist()) for a, n in zip(starts.tolist(), counts.tolist())]
+            values, lengths = b"".join(encoded), np.fromiter(map(len, encoded), np.uint32, len(encoded))
+        arrays.append(docnum, distinct, counts, values, lengths)
+        self.size += 2 * count
         self.size += (len(arrays.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(distinct)
         return distinct, counts
 
@@ -159,20 +160,23 @@ class PostingPool:
         if not keep.any():
             return 0
         distinct, inverse = np.unique(mapped[keep], return_inverse=True)
-        sums = np.bincount(inverse, weights=counts[keep]).astype(np.int64)
-        stems.append(docnum, distinct, sums)
+        sums = np.bincount(inverse, weights=counts[keep]).astype(np.uint32)
+        stems.append(docnum, distinct.astype(np.uint32), sums)
         self.size += (len(stems.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(distinct)
         return int(sums.sum())
 
-    def add_counts(self, field: str, docnum: int, counts: Mapping[str, int]) -> None:
-        """Term -> frequency of one field of one message (a field without positions)."""
+    def add_counts(self, field: str, docnum: int, counts: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Term -> frequency of one field of one message (a field without positions); returns
+        the terms' numbers and counts."""
         if not counts:
-            return
+            return _EMPTY, _EMPTY
         arrays = self._field(field)
         known = len(arrays.vocabulary.terms)
         numbers = np.fromiter(map(arrays.vocabulary.__getitem__, counts), np.uint32, len(counts))
-        arrays.append(docnum, numbers, np.fromiter(counts.values(), np.int64, len(counts)))
+        frequencies = np.fromiter(counts.values(), np.uint32, len(counts))
+        arrays.append(docnum, numbers, frequencies)
         self.size += (len(arrays.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(counts)
+        return numbers, frequencies
 
     def add_raw(self, field: str, docnum: int, items: Iterable[tuple[bytes, int, float, bytes]]) -> None:
         """whoosh's own (term bytes, freq, weight, value) items of one field of one message."""
@@ -185,7 +189,7 @@ class PostingPool:
         numbers = np.fromiter((vocabulary[btext] for btext, _, _, _ in found), np.uint32, len(found))
         weights = np.fromiter((weight for _, _, weight, _ in found), np.float64, len(found))
         values = [value for _, _, _, value in found]
-        arrays.append(docnum, numbers, weights, b"".join(values), np.fromiter(map(len, values), np.int64, len(values)))
+        arrays.append(docnum, numbers, weights, b"".join(values), np.fromiter(map(len, values), np.uint32, len(values)))
         self.size += (len(vocabulary.terms) - known) * TERM_BYTES + (POSTING_BYTES + 8) * len(found)
 
     def set_length(self, field: str, docnum: int, length: int) -> None:
