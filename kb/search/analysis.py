@@ -28,7 +28,6 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.porter import stem as porter_stem
 
 from kb.query.fields import FIELDS, FieldKind
-from kb.search.pool import group_positions
 from kb.search.values import ValueTable
 
 SCHEMA_VERSION = 4
@@ -234,6 +233,19 @@ class _FastPositions(formats.Positions):
         boost = self.field_boost
         for word, poslist in group_positions(tokenizer.words(value)).items():
             yield word, len(poslist), len(poslist) * boost, self.encode(poslist)
+
+
+def group_positions(words: list[str]) -> dict[str, list[int]]:
+    """Each distinct word -> its positions in `words`, ascending."""
+    positions: dict[str, list[int]] = {}
+    get = positions.get
+    for pos, word in enumerate(words):
+        found = get(word)
+        if found is None:
+            positions[word] = [pos]
+        else:
+            found.append(pos)
+    return positions
 
 
 def _intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:

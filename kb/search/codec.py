@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import md5
-from itertools import accumulate, chain
+from itertools import chain
 from io import BytesIO
 from pickle import load
 from typing import Any
@@ -89,10 +89,6 @@ class PackedValues:
     def __init__(self, blob: bytes, ends: array) -> None:
         self.blob = blob
         self.ends = ends
-
-    @classmethod
-    def pack(cls, values: list[bytes]) -> PackedValues:
-        return cls(b"".join(values), array("I", accumulate(map(len, values))))
 
     def __len__(self) -> int:
         return len(self.ends)

@@ -33,19 +33,6 @@ WIDE_WORDS = 0x10000  # from this many words on, a message's positions take the 
 GATHER_BYTES = 1 << 22  # value bytes moved per numpy gather
 
 
-def group_positions(words: list[str]) -> dict[str, list[int]]:
-    """Each distinct word -> its positions in `words`, ascending."""
-    positions: dict[str, list[int]] = {}
-    get = positions.get
-    for pos, word in enumerate(words):
-        found = get(word)
-        if found is None:
-            positions[word] = [pos]
-        else:
-            found.append(pos)
-    return positions
-
-
 @dataclass(frozen=True)
 class FieldPostings:
     """One field's postings as arrays, its terms in the codec's order (UTF-8 byte order = code

@@ -14,12 +14,13 @@ from whoosh.filedb.filetables import HashWriter
 from whoosh.filedb.structfile import StructFile
 from whoosh.util.numeric import length_to_byte
 
-from kb.search.codec import PROTOCOL, Appender, PackedValues, _to_length_bytes, _write_hash_tables
+from kb.search.codec import PROTOCOL, Appender, _to_length_bytes, _write_hash_tables
+from tests.kb.search.helpers import pack_values
 
 
 @pytest.mark.parametrize("values", [[b"\x01\x00"], [b"ab", b"", b"cdef", b"g"], [bytes([n]) * n for n in range(1, 130)]])
 def test_packed_values_index_and_iterate_like_the_tuple_they_replace(values: list[bytes]) -> None:
-    packed = pickle.loads(pickle.dumps(PackedValues.pack(values), PROTOCOL))
+    packed = pickle.loads(pickle.dumps(pack_values(values), PROTOCOL))
     assert len(packed) == len(values)
     assert [packed[i] for i in range(len(values))] == values
     assert list(packed) == values

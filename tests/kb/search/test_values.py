@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb.search.codec import PackedValues
 from kb.search.values import ValueTable
+from tests.kb.search.helpers import pack_values
 
 VALUES = [b"ab", b"", b"cdef", b"g"]
 
 
 @pytest.mark.parametrize("build", [
     lambda v: ValueTable.from_values(v),
-    lambda v: ValueTable.from_block(PackedValues.pack(v)),   # kb's blocks
+    lambda v: ValueTable.from_block(pack_values(v)),   # kb's blocks
     lambda v: ValueTable.from_block(tuple(v)),               # whoosh's own blocks
     lambda v: ValueTable.concat([ValueTable.from_values(v[:1]), ValueTable.empty(), ValueTable.from_values(v[1:])]),
 ])
