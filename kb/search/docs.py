@@ -56,18 +56,24 @@ class IndexDoc:
         h = hashlib.blake2b(digest_size=12)
         h.update(f"schema={SCHEMA_VERSION}".encode())
         for field in fields(self):
-            h.update(b"\0" + _digest_bytes(getattr(self, field.name)))
+            h.update(b"\0")
+            _update_digest(h, getattr(self, field.name))
         return h.hexdigest()
 
 
-def _digest_bytes(value: object) -> bytes:
-    """A field's bytes for the digest, length-prefixed (no repr() copy of whole bodies)."""
+def _update_digest(h: Any, value: object) -> None:
+    """A field's bytes into the digest, length-prefixed (no repr() copy of whole bodies, no
+    joined copy of a field)."""
     if isinstance(value, str):
         data = value.encode("utf-8", "surrogatepass")
-        return b"s%d:" % len(data) + data
-    if isinstance(value, tuple):
-        return b"t%d:" % len(value) + b"".join(_digest_bytes(item) for item in value)
-    return b"r" + repr(value).encode()
+        h.update(b"s%d:" % len(data))
+        h.update(data)
+    elif isinstance(value, tuple):
+        h.update(b"t%d:" % len(value))
+        for item in value:
+            _update_digest(h, item)
+    else:
+        h.update(b"r" + repr(value).encode())
 
 
 def clean_datetime(value: datetime) -> datetime:
