@@ -23,6 +23,7 @@ from ingest.extract import fixes as fix_rules, learned, nlp, objections as objec
 from ingest.extract.maintainers import Maintainers
 from ingest.extract.thread import extract_thread
 from ingest.extract.types import ThreadFindings, ThreadText
+from ingest.memory import release_connections
 from ingest.store.findings import (
     iter_chunks, load_maintainers_digest, load_stored_maintainers, load_thread_texts, relink_histories,
     store_findings,
@@ -86,6 +87,8 @@ def run_extraction(factory: sessionmaker[Session], thread_ids: Iterable[int] | N
         ids = sorted(thread_ids) if thread_ids is not None else list_pending(session, EXTRACT, version)
     races = fixes = objections = done = 0
     parallel = workers > 0 and len(ids) >= 20
+    if parallel:  # the connections' page caches would be resident in every worker
+        release_connections(factory)
     # one pool for the whole run: each worker loads spaCy once, not once per batch
     with start_pool(workers) if parallel else nullcontext() as pool:
         for batch in iter_chunks(ids, THREADS_PER_BATCH):

@@ -38,6 +38,7 @@ from ingest.extract_stage import ExtractReport, find_extract_version, link_histo
 from ingest.intake import BATCH, Prepared, Tally, flush, ingest_page, iter_jobs, prepare_stream, save_cursor
 from ingest.sources.detect import SourceSpec, find_sources
 from ingest.store import Skipped, Store
+from ingest.memory import small_page_caches
 from ingest.merge_pages import merge_recovered
 from ingest.series import rebuild_series
 from ingest.store.threads import load_thread_links, save_threads
@@ -316,7 +317,8 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
     run = Run(factory, specs, list_name, workers, progress, index_dir, extract)
     guard_children()
     try:
-        run_stages(run, STAGES)
+        with small_page_caches(factory):
+            run_stages(run, STAGES)
     finally:
         run.close_session()
     tally = run.tally
