@@ -60,3 +60,26 @@ def test_releasing_connections_keeps_an_in_memory_database() -> None:
     release_connections(factory)
     with factory() as session:
         assert session.execute(text("SELECT count(*) FROM kept")).scalar_one() == 0
+
+
+def test_the_extract_workers_fork_before_the_thread_stage_grows_the_main_process(
+        tmp_path: Path, monkeypatch) -> None:
+    import multiprocessing
+
+    import ingest.pipeline as pipeline
+
+    events: list[str] = []
+    start = pipeline.start_extract_pool
+    thread = pipeline.thread_messages
+    monkeypatch.setattr(pipeline, "EARLY_POOL_STORED", 3)
+    monkeypatch.setattr(pipeline, "start_extract_pool", lambda *a: events.append("fork") or start(*a))
+    monkeypatch.setattr(pipeline, "thread_messages", lambda *a: events.append("thread") or thread(*a))
+    mbox = tmp_path / "in.mbox"
+    mbox.write_bytes(b"".join(
+        b"From a@example.org Mon Jan  1 00:00:00 2024\nFrom: A <a@example.org>\nSubject: s%d\n"
+        b"Message-ID: <%d@x>\n\nthere is a race between foo() and bar()\n\n" % (i, i) for i in range(4)))
+    factory = open_database(load_settings(f"sqlite:///{tmp_path}/kb.sqlite"))
+    report = pipeline.run_ingest(factory, [str(mbox)], workers=2)
+    assert events == ["fork", "thread"]
+    assert report.stored == 4 and report.extracted is not None and report.extracted.threads == 4
+    assert not multiprocessing.active_children()
