@@ -17,6 +17,8 @@ import threading
 
 from kb.child_processes import set_parent_death_signal
 
+from ingest.memory import release_memory
+
 _guarded = False
 
 
@@ -38,7 +40,9 @@ def guard_children() -> None:
 def start_pool(workers: int) -> multiprocessing.pool.Pool:
     """A pool of `workers` forked processes whose start no Ctrl-C slips through. Python ignores an
     exception raised in an at-fork hook, so a KeyboardInterrupt raised while the workers fork would
-    be lost and the ingest would run on: while they fork, Ctrl-C is only noted, then raised."""
+    be lost and the ingest would run on: while they fork, Ctrl-C is only noted, then raised.
+    What this process has freed goes back to the system first (`release_memory`)."""
+    release_memory()
     if threading.current_thread() is not threading.main_thread():
         return multiprocessing.get_context("fork").Pool(workers)
     noted: list[int] = []

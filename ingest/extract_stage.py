@@ -11,6 +11,7 @@ import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
+from multiprocessing.pool import Pool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from ingest.extract import fixes as fix_rules, learned, nlp, objections as objec
 from ingest.extract.maintainers import Maintainers
 from ingest.extract.thread import extract_thread
 from ingest.extract.types import ThreadFindings, ThreadText
+from ingest.memory import release_connections
 from ingest.store.findings import (
     iter_chunks, load_maintainers_digest, load_stored_maintainers, load_thread_texts, relink_histories,
     store_findings,
@@ -76,18 +78,32 @@ def digest_findings(found: ThreadFindings) -> str:
     return hashlib.sha1(repr(found).encode()).hexdigest()
 
 
+def start_extract_pool(factory: sessionmaker[Session], workers: int) -> Pool:
+    """Extraction workers forked now (the MAINTAINERS data loaded first), for `run_extraction`: the
+    ingest forks them while its main process is small, before the thread stage grows it, since a
+    forked worker keeps its parent's pages resident."""
+    global _maintainers
+    with factory() as session:
+        _maintainers = load_stored_maintainers(session)
+    release_connections(factory)  # their page caches would be resident in every worker
+    return start_pool(workers)
+
+
 def run_extraction(factory: sessionmaker[Session], thread_ids: Iterable[int] | None = None, workers: int = 2,
-                   progress: Callable[[int, int], None] | None = None) -> ExtractReport:
-    """Extract the threads that wait for it (or exactly `thread_ids`); progress(done, total)."""
+                   progress: Callable[[int, int], None] | None = None, pool: Pool | None = None) -> ExtractReport:
+    """Extract the threads that wait for it (or exactly `thread_ids`); progress(done, total). In
+    `pool` (from start_extract_pool, left open) when given, else in `workers` processes of its own."""
     global _maintainers
     with factory() as session:
         _maintainers = load_stored_maintainers(session)
         version = find_extract_version(session)
         ids = sorted(thread_ids) if thread_ids is not None else list_pending(session, EXTRACT, version)
     races = fixes = objections = done = 0
-    parallel = workers > 0 and len(ids) >= 20
+    parallel = pool is None and workers > 0 and len(ids) >= 20
+    if parallel:  # the connections' page caches would be resident in every worker
+        release_connections(factory)
     # one pool for the whole run: each worker loads spaCy once, not once per batch
-    with start_pool(workers) if parallel else nullcontext() as pool:
+    with start_pool(workers) if parallel else nullcontext(pool) as pool:
         for batch in iter_chunks(ids, THREADS_PER_BATCH):
             with factory() as session:
                 texts = load_thread_texts(session, batch)

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from multiprocessing.pool import Pool
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,16 +35,20 @@ from kb.ledger import (
 
 from ingest.bulk_gc import bulk_gc
 from ingest.children import guard_children
-from ingest.extract_stage import ExtractReport, find_extract_version, link_histories, run_extraction
+from ingest.extract_stage import (
+    ExtractReport, find_extract_version, link_histories, run_extraction, start_extract_pool,
+)
 from ingest.intake import BATCH, Prepared, Tally, flush, ingest_page, iter_jobs, prepare_stream, save_cursor
 from ingest.sources.detect import SourceSpec, find_sources
 from ingest.store import Skipped, Store
+from ingest.memory import small_page_caches
 from ingest.merge_pages import merge_recovered
 from ingest.series import rebuild_series
 from ingest.store.threads import load_thread_links, save_threads
 from ingest.thread import thread_messages
 
 INDEX_THREADS = 5000   # threads per index commit (and per ledger commit)
+EARLY_POOL_STORED = 200   # messages stored by a run whose extract workers fork before the thread stage
 
 
 class Progress(Protocol):
@@ -126,6 +131,7 @@ class Run:
     changed: frozenset[int] = frozenset()
     merged_threads: frozenset[int] = frozenset()   # the merge-pages stage's, for the thread stage
     extracted: ExtractReport | None = None
+    extract_pool: Pool | None = None   # forked after the streaming stages, closed after extraction
     histories: int = 0
     indexed: int = 0
 
@@ -145,6 +151,12 @@ class Run:
         if self.session is not None:
             self.session.close()
             self.session = None
+
+    def close_extract_pool(self) -> None:
+        if self.extract_pool is not None:
+            self.extract_pool.terminate()
+            self.extract_pool.join()
+            self.extract_pool = None
 
 
 def timed_reads(jobs: Iterator, meter: Meter) -> Iterator:
@@ -183,6 +195,9 @@ def stream_sources(run: Run) -> None:
                     pending = []
             store_batch(run, writer, pending, store)
             save_cursor(run.factory, spec)
+    if run.extract and run.workers > 0 and run.tally.stored >= EARLY_POOL_STORED:
+        # the extract stage's workers fork now: merge/thread/series leave the main process larger
+        run.extract_pool = start_extract_pool(run.factory, run.workers)
     wall, cpu = time.perf_counter() - wall0 - store.wall, measure_cpu() - cpu0 - store.cpu
     # reading runs in this thread, between handing out parse jobs and storing (intake.prepare_stream)
     run.meter("parse").add(wall - read.wall, cpu - read.cpu)
@@ -216,7 +231,8 @@ def rebuild_changed_series(run: Run) -> None:
 def extract_pending(run: Run) -> None:
     if run.extract:
         run.extracted = run_extraction(run.factory, None, run.workers,
-                                       lambda done, total: run.tell("extract", done, total))
+                                       lambda done, total: run.tell("extract", done, total), run.extract_pool)
+    run.close_extract_pool()
 
 
 def link_all_histories(run: Run) -> None:
@@ -316,8 +332,10 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
     run = Run(factory, specs, list_name, workers, progress, index_dir, extract)
     guard_children()
     try:
-        run_stages(run, STAGES)
+        with small_page_caches(factory):
+            run_stages(run, STAGES)
     finally:
+        run.close_extract_pool()
         run.close_session()
     tally = run.tally
     return IngestReport(

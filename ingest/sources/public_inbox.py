@@ -65,12 +65,19 @@ def list_commits(epoch: Path, since: str | None, until: str) -> list[str]:
     return out.split()
 
 
+# git's defaults for a long read (a 96 MiB cache of delta bases, the whole pack mapped) made
+# each cat-file process of the cgroups epoch 200 MB resident; bounded like this it holds 22 MB,
+# at no cost in CPU (the epoch's messages are read in order, so their delta bases are near)
+CAT_FILE_LIMITS = ("core.deltaBaseCacheLimit=8m", "core.packedGitWindowSize=1m", "core.packedGitLimit=8m")
+
+
 class CatFile:
-    """One `git cat-file --batch` process for an epoch."""
+    """One `git cat-file --batch` process for an epoch, its memory bounded (CAT_FILE_LIMITS)."""
 
     def __init__(self, epoch: Path) -> None:
         self.epoch = epoch
-        self.proc = subprocess.Popen(["git", f"--git-dir={epoch}", "cat-file", "--batch"],
+        limits = [arg for limit in CAT_FILE_LIMITS for arg in ("-c", limit)]
+        self.proc = subprocess.Popen(["git", f"--git-dir={epoch}", *limits, "cat-file", "--batch"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def read_many(self, shas: list[str]) -> Iterator[tuple[str, bytes | None]]:

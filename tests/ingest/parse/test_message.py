@@ -414,3 +414,19 @@ def test_huge_author_and_subject_are_cut_within_index_limits() -> None:
     assert len(parsed.author.email) == 320
     assert parsed.subject == "s" * 2000
     assert {"address:name-truncated", "address:truncated", "header:too-long:subject"} <= set(parsed.defects)
+
+
+def test_the_address_cache_stays_within_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ingest.parse.message as message
+
+    monkeypatch.setattr(message, "_address_cache", {})
+    monkeypatch.setattr(message, "ADDRESS_CACHE_SIZE", 5)
+    sizes = []
+    for i in range(12):
+        found = message.parse_addresses_cached(f"P{i} <p{i}@example.org>, Q <q@example.org>", [])
+        assert [a.email for a in found] == [f"p{i}@example.org", "q@example.org"]
+        sizes.append(len(message._address_cache))
+    assert max(sizes) == 5
+    # a repeated header is served from the cache while it holds it
+    assert message.parse_addresses_cached("P11 <p11@example.org>, Q <q@example.org>", []) is \
+        message._address_cache["P11 <p11@example.org>, Q <q@example.org>"][0]

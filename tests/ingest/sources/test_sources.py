@@ -104,3 +104,26 @@ def test_mbox_separators_across_block_boundaries(tmp_path: Path, monkeypatch: py
     assert len(mails) == 5 and all(m.data.startswith(b"From: A") for m in mails)
     offsets = [int(m.position.split()[1]) for m in mails]
     assert all(path.read_bytes()[o:o + 5] == b"From " for o in offsets)
+
+
+def test_public_inbox_reader_bounds_git_memory_and_reads_a_packed_epoch(tmp_path: Path) -> None:
+    """cat-file runs with CAT_FILE_LIMITS (git's defaults keep 200 MB per reader resident on the
+    cgroups epoch) and still reads every message of a repacked epoch, deltas included."""
+    from ingest.sources.public_inbox import CAT_FILE_LIMITS, CatFile, close_readers, iter_epoch_chunks, read_chunk
+    from tests.ingest.sources.epochs import git
+
+    epoch = create_epoch(tmp_path / "0.git")
+    bodies = [MAIL % (i, i, i) + b"shared text\n" * 200 for i in range(30)]
+    for body in bodies:
+        append_message(epoch, body)
+    git(epoch, "repack", "-a", "-d", "-q")
+    head = find_head(epoch)
+    try:
+        read = [m.data for chunk in iter_epoch_chunks(epoch, None, head, 7) for m in read_chunk(chunk)]
+        reader = CatFile(epoch)
+        argv = reader.proc.args
+        reader.close()
+    finally:
+        close_readers()
+    assert read == bodies
+    assert all(limit in argv for limit in CAT_FILE_LIMITS)
