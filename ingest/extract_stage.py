@@ -95,7 +95,8 @@ def run_extraction(factory: sessionmaker[Session], thread_ids: Iterable[int] | N
     `pool` (from start_extract_pool, left open) when given, else in `workers` processes of its own."""
     global _maintainers
     with factory() as session:
-        _maintainers = load_stored_maintainers(session)
+        if pool is None:  # start_extract_pool loaded them before its workers forked
+            _maintainers = load_stored_maintainers(session)
         version = find_extract_version(session)
         ids = sorted(thread_ids) if thread_ids is not None else list_pending(session, EXTRACT, version)
     races = fixes = objections = done = 0

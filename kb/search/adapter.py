@@ -234,8 +234,7 @@ class _PoolWriter(SegmentWriter):
             spill_pool(self)
             fields = self.kb_runs.iter_merged()
         else:
-            pool = self.kb_pool
-            fields = ((field, [pool.pop_field(field)]) for field in sorted(pool.fields))
+            fields = ((field, [postings]) for field, postings in self.kb_pool.pop_fields())
         write_segment_postings(self.fieldwriter, fields, self.schema, lengths, codec.BLOCK_POSTINGS)
         self.fieldwriter.close()
 

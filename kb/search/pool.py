@@ -107,13 +107,13 @@ class PostingPool:
                   encode: Callable[[list[int]], bytes] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """One message's words in one field, with their positions when `encode` (the field's
         `_FastPositions.encode`) is given; returns the distinct terms' numbers and counts."""
-        arrays = self._field(field, with_values=encode is not None)
-        known = len(arrays.vocabulary.terms)
+        if encode is None:  # C-level counting beats numpy's set-up on a message's few words
+            return self.add_counts(field, docnum, Counter(words))
         count = len(words)
         if not count:
             return _EMPTY, _EMPTY
-        if encode is None:  # C-level counting beats numpy's set-up on a message's few words
-            return self.add_counts(field, docnum, Counter(words))
+        arrays = self._field(field, with_values=True)
+        known = len(arrays.vocabulary.terms)
         numbers = np.fromiter(map(arrays.vocabulary.__getitem__, words), np.uint32, count)
         order = np.argsort(numbers, kind="stable")  # positions grouped by term, ascending
         grouped = numbers[order]
@@ -126,8 +126,7 @@ class PostingPool:
             encoded = [encode(order[a:a + n].tolist()) for a, n in zip(starts.tolist(), counts.tolist())]
             values, lengths = b"".join(encoded), np.fromiter(map(len, encoded), np.uint32, len(encoded))
         arrays.append(docnum, distinct, counts, values, lengths)
-        self.size += 2 * count
-        self.size += (len(arrays.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(distinct)
+        self.size += (len(arrays.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(distinct) + len(values)
         return distinct, counts
 
     def add_stems(self, field: str, docnum: int, exact: str, numbers: np.ndarray, counts: np.ndarray,
