@@ -257,7 +257,7 @@ def index_pending(run: Run) -> None:
         run.tell("index", 0, len(pending))
         for start in range(0, len(pending), INDEX_THREADS):
             batch = pending[start:start + INDEX_THREADS]
-            run.indexed += index_threads(session, run.index_dir, batch)
+            run.indexed += index_threads(session, run.index_dir, batch, processes=min(2, max(1, run.workers)))
             record_done(session, INDEX, version, {t: "" for t in batch})
             session.commit()
             run.tell("index", start + len(batch), len(pending))

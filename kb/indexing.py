@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from kb.db import PAGE_CACHE_KIB
 from kb.models import (
     Evidence, Fix, MailingList, Message, MessageList, Objection, Patch, Race, Role, ScenarioLink, ScenarioRun, Segment,
     Series, SeriesMessage, Thread,
@@ -17,6 +20,8 @@ from kb.models import (
 from kb.search import IndexDoc
 
 CHUNK = 2000
+READ_CACHE_KIB = 4096
+SPLIT_MIN = 4000  # from this many messages on, a second process tokenises half of them (kb.search.split)
 _QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
 # a patch's added and removed lines (not its +++/--- file lines), each without its sign
 _ADDED = re.compile(r"^\+(?!\+\+)(.*)$", re.MULTILINE)
@@ -74,10 +79,34 @@ def load_findings_by_message(s: Session, thread_ids: Sequence[int]) -> dict[str,
 
 
 def iter_index_docs(s: Session, message_pks: Sequence[int] | None = None) -> Iterator[IndexDoc]:
-    """IndexDocs for the given messages (all when None), in chunks to bound memory."""
-    pks = list(message_pks) if message_pks is not None else list(s.scalars(select(Message.id).order_by(Message.id)))
-    for start in range(0, len(pks), CHUNK):
-        yield from build_chunk(s, pks[start:start + CHUNK])
+    """IndexDocs for the given messages (all when None), in chunks to bound memory. Each row is
+    read once, so SQLite's page cache is kept small meanwhile (READ_CACHE_KIB)."""
+    with small_page_cache(s):
+        pks = list(message_pks) if message_pks is not None else list_message_pks(s)
+        for start in range(0, len(pks), CHUNK):
+            yield from build_chunk(s, pks[start:start + CHUNK])
+
+
+def list_message_pks(s: Session) -> list[int]:
+    """Every message's pk, ascending (sorted here: SQLite then scans a covering index, not the
+    table of bodies)."""
+    return sorted(s.scalars(select(Message.id)))
+
+
+@contextmanager
+def small_page_cache(s: Session) -> Iterator[None]:
+    """SQLite's page cache of this session's connection at READ_CACHE_KIB within the block (a
+    larger one only grows this process, and a forked copy of it)."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        if not conn.closed:  # a generator left unfinished ends when its session is gone
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
 
 
 # what a document needs of a message row (not the raw bytes, nor JSON it does not show)
@@ -159,11 +188,42 @@ def list_thread_message_pks(s: Session, thread_ids: Iterable[int]) -> list[int]:
     return pks
 
 
-def index_threads(s: Session, index_dir: Path, thread_ids: Iterable[int] | None) -> int:
+def index_threads(s: Session, index_dir: Path, thread_ids: Iterable[int] | None, *,
+                  processes: int | None = None) -> int:
     """Write the messages of these threads (all when None) to the search index at index_dir."""
     from kb.search import index_documents
 
     pks = list_thread_message_pks(s, thread_ids) if thread_ids is not None else None
     if pks == []:
         return 0
-    return index_documents(index_dir, iter_index_docs(s, pks))
+    return index_documents(index_dir, *split_index_docs(s, pks, processes))
+
+
+def split_index_docs(s: Session, pks: Sequence[int] | None,
+                     processes: int | None = None) -> tuple[Iterable[IndexDoc], Callable[[], Iterator[IndexDoc]] | None]:
+    """The IndexDocs of these messages (all when None) for kb.search's `index_documents`: one
+    stream, or from SPLIT_MIN messages on and with 2 processes (the machine's, at most 2, when
+    None) its two halves, the second read by the forked process that tokenises it (its own
+    database connection: the pooled ones stay this process's)."""
+    if processes is None:
+        processes = min(2, os.cpu_count() or 1)
+    if pks is None:
+        with small_page_cache(s):
+            pks = list_message_pks(s)
+    bind = s.get_bind()
+    if processes < 2 or len(pks) < SPLIT_MIN or not _can_reconnect(bind):
+        return iter_index_docs(s, pks), None
+    half = len(pks) // 2
+
+    def read_second() -> Iterator[IndexDoc]:
+        bind.dispose(close=False)
+        with Session(bind) as child:
+            yield from iter_index_docs(child, pks[half:])
+
+    return iter_index_docs(s, pks[:half]), read_second
+
+
+def _can_reconnect(bind: object) -> bool:
+    """A new connection of `bind` sees what this session sees (not an in-memory SQLite, nor a
+    session bound to one connection)."""
+    return isinstance(bind, Engine) and bind.url.database not in (None, "", ":memory:")

@@ -239,13 +239,13 @@ class Library:
 
     def reindex(self) -> int:
         """Rebuild the search index from the database."""
-        from kb.indexing import iter_index_docs
+        from kb.indexing import split_index_docs
         from kb.search import rebuild_index
 
         self.drop_searcher()
         try:
             with self.factory() as s:
-                return rebuild_index(self.settings.index_dir, iter_index_docs(s))
+                return rebuild_index(self.settings.index_dir, *split_index_docs(s, None))
         except BaseException:  # a full disk must not stay full of a half-built copy
             fresh = Path(self.settings.index_dir)
             shutil.rmtree(fresh.with_name(fresh.name + ".new"), ignore_errors=True)

@@ -10,8 +10,9 @@ The public path is `writer.add_document()` (whoosh's own pool and segment mergin
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from whoosh import formats
@@ -19,6 +20,9 @@ from whoosh.index import Index
 
 from kb.search import adapter
 from kb.search.analysis import StemTokenizer, WordTokenizer, find_kb_tokenizer, stem_word
+
+if TYPE_CHECKING:
+    from kb.search.split import PartResult
 
 POOL_MB = 40  # estimated pool bytes before it is spilled to a run (runs cost little: on the cgroups epoch
 # 40 MB pools gave the same CPU as 64 MB ones and a peak RSS ~60 MB lower)
@@ -42,55 +46,33 @@ class SegmentBuilder:
 
     def add(self, values: dict[str, Any]) -> None:
         if self.fast:
-            self._add_pooled(values)
-            if self.writer.kb_pool.size > POOL_MB * 1024 * 1024:
-                adapter.spill_pool(self.writer)
+            add_pooled(self.writer, values)
         else:
             self.writer.add_document(**values)
 
-    def _add_pooled(self, values: dict[str, Any]) -> None:
+    def adopt(self, part: PartResult, *, update: bool) -> int:
+        """Add the documents another process tokenised (kb.search.split) after this one's: its
+        runs, numbered from here on, and its per-document records. Returns their count."""
         writer = self.writer
-        pool = writer.kb_pool
-        perdoc = writer.perdocwriter
-        schema = writer.schema
-        docnum = writer.docnum
-        perdoc.start_doc(docnum)
-        split: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}  # text -> (field, its words' numbers, counts)
-        for name, value in values.items():
-            field = schema[name]
-            length = 0
-            if field.indexed:
-                tokenizer = find_kb_tokenizer(field)
-                if isinstance(tokenizer, StemTokenizer):  # from the words its exact field split
-                    twin = split.get(value)
-                    if twin is not None:
-                        length = pool.add_stems(name, docnum, *twin, stem_word)
-                    else:  # no exact field split this text
-                        stems = Counter(tokenizer.words(value))
-                        pool.add_counts(name, docnum, stems)
-                        length = sum(stems.values())
-                elif tokenizer is not None:
-                    words = tokenizer.words(value)
-                    positional = isinstance(field.format, formats.Positions)
-                    numbers, counts = pool.add_words(name, docnum, words, field.format.encode if positional else None)
-                    if isinstance(tokenizer, WordTokenizer):
-                        split[value] = (name, numbers, counts)
-                    length = len(words)
-                else:
-                    items = list(field.index(value))
-                    pool.add_raw(name, docnum, items)
-                    length = sum(freq for _, freq, _, _ in items)
-                if field.scorable and length:
-                    pool.set_length(name, docnum, length)
-                else:
-                    length = 0
-            if field.stored or length:  # whoosh's add_field does nothing else
-                perdoc.add_field(name, field, value if field.stored else None, length)
-            column = field.column_type
-            if column is not None:
-                perdoc.add_column_value(name, column, field.to_column_value(value))
-        perdoc.finish_doc()
-        adapter.finish_pool_doc(writer)
+        adapter.spill_pool(writer)  # this process's documents become the runs before the part's
+        offset = writer.docnum
+        writer.kb_runs.adopt(part.directory, part.runs, offset)
+        for name, lengths in part.lengths.items():
+            mine = writer.kb_pool.lengths.setdefault(name, array("I"))
+            mine.extend([0] * (offset - len(mine)))
+            mine.extend(lengths)
+        perdoc, schema = writer.perdocwriter, writer.schema
+        for message_id, record in zip(part.message_ids, part.records):
+            if update:
+                self.delete(message_id)
+            perdoc.start_doc(writer.docnum)
+            for name, value, length in record.fields:
+                perdoc.add_field(name, schema[name], value, length)
+            for name, value in record.columns:
+                perdoc.add_column_value(name, schema[name].column_type, value)
+            perdoc.finish_doc()
+            adapter.finish_pool_doc(writer)
+        return len(part.records)
 
     def commit(self) -> None:
         # the fast writer never merges segments (merging would go through whoosh's pool);
@@ -109,3 +91,52 @@ class SegmentBuilder:
     def _remove_runs(self) -> None:
         if self.fast:
             self.writer.kb_runs.remove()
+
+
+def add_pooled(writer: Any, values: dict[str, Any]) -> None:
+    """Tokenise one converted document into `writer`'s pool (spilled to a run when full) and
+    its stored fields and columns into its per-document writer (a whoosh writer of
+    `adapter.open_pool_writer`, or kb.search.split's stand-in)."""
+    pool = writer.kb_pool
+    perdoc = writer.perdocwriter
+    schema = writer.schema
+    docnum = writer.docnum
+    perdoc.start_doc(docnum)
+    split: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}  # text -> (field, its words' numbers, counts)
+    for name, value in values.items():
+        field = schema[name]
+        length = 0
+        if field.indexed:
+            tokenizer = find_kb_tokenizer(field)
+            if isinstance(tokenizer, StemTokenizer):  # from the words its exact field split
+                twin = split.get(value)
+                if twin is not None:
+                    length = pool.add_stems(name, docnum, *twin, stem_word)
+                else:  # no exact field split this text
+                    stems = Counter(tokenizer.words(value))
+                    pool.add_counts(name, docnum, stems)
+                    length = sum(stems.values())
+            elif tokenizer is not None:
+                words = tokenizer.words(value)
+                positional = isinstance(field.format, formats.Positions)
+                numbers, counts = pool.add_words(name, docnum, words, field.format.encode if positional else None)
+                if isinstance(tokenizer, WordTokenizer):
+                    split[value] = (name, numbers, counts)
+                length = len(words)
+            else:
+                items = list(field.index(value))
+                pool.add_raw(name, docnum, items)
+                length = sum(freq for _, freq, _, _ in items)
+            if field.scorable and length:
+                pool.set_length(name, docnum, length)
+            else:
+                length = 0
+        if field.stored or length:  # whoosh's add_field does nothing else
+            perdoc.add_field(name, field, value if field.stored else None, length)
+        column = field.column_type
+        if column is not None:
+            perdoc.add_column_value(name, column, field.to_column_value(value))
+    perdoc.finish_doc()
+    adapter.finish_pool_doc(writer)
+    if pool.size > POOL_MB * 1024 * 1024:
+        adapter.spill_pool(writer)

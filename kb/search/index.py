@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from pathlib import Path
 
@@ -13,8 +13,10 @@ from whoosh.index import Index
 
 from kb.errors import ConfigError
 from kb.search.analysis import SCHEMA_VERSION, build_schema
+from kb.search.adapter import is_fast_path_usable
 from kb.search.builder import SegmentBuilder
 from kb.search.docs import IndexDoc, convert_doc
+from kb.search.split import PartProcess
 
 VERSION_FILE = "kb-schema-version"
 MIN_FAST = 500  # below this many docs whoosh's own writer (and segment merging) is used
@@ -64,22 +66,31 @@ def _dedupe_last(docs: list[IndexDoc]) -> list[IndexDoc]:
     return list({doc.message_id: doc for doc in docs}.values())
 
 
-def index_documents(path: str | os.PathLike[str], docs: Iterable[IndexDoc]) -> int:
-    """Add or replace (by message_id) `docs`, streamed in this process. Returns the count.
+def index_documents(path: str | os.PathLike[str], docs: Iterable[IndexDoc],
+                    second: Callable[[], Iterable[IndexDoc]] | None = None) -> int:
+    """Add or replace (by message_id) `docs`, then the documents `second()` gives (when given).
+    Returns the count.
 
     From MIN_FAST documents on, postings are pooled in memory by kb (adapter's fast path),
     spilled to runs when the pool is full and merged into one segment; fewer documents, or a
     whoosh the fast path was not written for, go through whoosh's own writer. Messages already in the
     index are deleted first; on a fresh index nothing is looked up.
+
+    `second` is called in a forked process that tokenises its documents while this one does
+    `docs` (kb.search.split); the two streams must not share a message id. Without the fast
+    path it is read here, after `docs`.
     """
     ix = open_index(path)
     try:
-        stream = iter(docs)
+        update = ix.doc_count_all() > 0
+        if second is not None and is_fast_path_usable():
+            return _write_split(ix, docs, second, update=update)
+        stream = chain(docs, second()) if second is not None else iter(docs)
         head = list(islice(stream, MIN_FAST))
         fast = len(head) >= MIN_FAST
         if not fast:
             stream, head = iter(_dedupe_last(head)), []
-        return _write_stream(ix, chain(head, stream), fast=fast, update=ix.doc_count_all() > 0)
+        return _write_stream(ix, chain(head, stream), fast=fast, update=update)
     finally:
         ix.close()
 
@@ -107,6 +118,27 @@ def _write_stream(ix: Index, docs: Iterator[IndexDoc], *, fast: bool, update: bo
     return total
 
 
+def _write_split(ix: Index, docs: Iterable[IndexDoc], second: Callable[[], Iterable[IndexDoc]], *,
+                 update: bool) -> int:
+    builder = SegmentBuilder(ix, fast=True)  # holds the write lock; stale runs are gone
+    part = PartProcess(Path(ix.storage.folder), ix.schema, second)
+    total = 0
+    try:
+        for doc in docs:
+            if update:
+                builder.delete(doc.message_id)
+            builder.add(convert_doc(doc))
+            total += 1
+        total += builder.adopt(part.join(), update=update)
+    except BaseException:
+        part.stop()
+        shutil.rmtree(part.directory, ignore_errors=True)
+        builder.cancel()
+        raise
+    builder.commit()
+    return total
+
+
 def delete_documents(path: str | os.PathLike[str], message_ids: Iterable[str]) -> int:
     """Remove messages by id; returns how many index entries were deleted."""
     ix = open_index(path)
@@ -121,13 +153,15 @@ def delete_documents(path: str | os.PathLike[str], message_ids: Iterable[str]) -
         ix.close()
 
 
-def rebuild_index(path: str | os.PathLike[str], docs: Iterable[IndexDoc]) -> int:
-    """Build a fresh index beside `path`, then swap it in (readers of the old one go on)."""
+def rebuild_index(path: str | os.PathLike[str], docs: Iterable[IndexDoc],
+                  second: Callable[[], Iterable[IndexDoc]] | None = None) -> int:
+    """Build a fresh index beside `path` (as `index_documents`), then swap it in (readers of the
+    old one go on)."""
     path = Path(path)
     fresh = path.with_name(path.name + ".new")
     old = path.with_name(path.name + ".old")
     shutil.rmtree(fresh, ignore_errors=True)
-    count = index_documents(fresh, docs)
+    count = index_documents(fresh, docs, second)
     shutil.rmtree(old, ignore_errors=True)
     if path.exists():
         path.rename(old)

@@ -11,6 +11,9 @@ one FieldPostings, a term's postings in run order, by numpy gathers, and encoded
 One segment per build matters to readers: a query reads each of its words once per segment
 (on the cgroups epoch, 7 segments instead of 1 doubled the slowest queries' time).
 
+A second process of the build (kb.search.split) writes runs of its own documents, numbered
+from 0; the build adopts them after its own runs, with the offset its documents start at.
+
 Run files live in a `kb-runs-*` directory inside the index directory while the writer holds
 whoosh's write lock; one left behind by a killed build is removed by the next writer.
 """
@@ -36,7 +39,6 @@ RUNS_PREFIX = "kb-runs-"
 _LENGTH = struct.Struct("<Q")  # before each field's header in a run
 
 
-
 def remove_stale_runs(folder: Path) -> None:
     """Run directories of a build that did not finish (call with the write lock held)."""
     for stale in folder.glob(RUNS_PREFIX + "*"):
@@ -46,10 +48,12 @@ def remove_stale_runs(folder: Path) -> None:
 class RunFiles:
     """The runs of the segment being built, oldest first (see `write_run`)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, directory: Path | None = None) -> None:
         self.folder = folder
-        self.directory: Path | None = None
+        self.directory = directory  # made on the first spill when None
         self.paths: list[Path] = []
+        self.offsets: list[int] = []  # added to each run's document numbers
+        self.adopted: list[Path] = []  # other processes' run directories (kb.search.split)
 
     def spill(self, pool: PostingPool) -> None:
         """Move every field of `pool` into a new run (the caller starts a new pool)."""
@@ -58,27 +62,37 @@ class RunFiles:
         path = self.directory / f"{len(self.paths)}.run"
         write_run(path, pool.pop_fields())
         self.paths.append(path)
+        self.offsets.append(0)
+
+    def adopt(self, directory: Path, paths: Iterable[Path], offset: int) -> None:
+        """Runs written by another process, their documents numbered from `offset` on (after
+        every run so far); `directory` goes with this build's own runs."""
+        self.adopted.append(directory)
+        for path in paths:
+            self.paths.append(path)
+            self.offsets.append(offset)
 
     def iter_merged(self) -> Iterator[tuple[str, Iterator[FieldPostings]]]:
         """Every field of the runs in name order, its parts merged a chunk of terms at a time."""
         opened = [open(path, "rb") for path in self.paths]
         try:
-            heads = [_read_part(run) for run in opened]
+            heads = [_read_part(run, offset) for run, offset in zip(opened, self.offsets)]
             while any(heads):
                 field = min(head.field for head in heads if head is not None)
                 parts = [head for head in heads if head is not None and head.field == field]
                 yield field, iter_merged_chunks(parts)
-                heads = [_read_part(run, head.end) if head is not None and head.field == field else head
-                         for head, run in zip(heads, opened)]
+                heads = [_read_part(run, offset, head.end) if head is not None and head.field == field else head
+                         for head, run, offset in zip(heads, opened, self.offsets)]
         finally:
             for run in opened:
                 run.close()
 
     def remove(self) -> None:
-        if self.directory is not None:
-            shutil.rmtree(self.directory, ignore_errors=True)
-            self.directory = None
-        self.paths = []
+        for directory in [self.directory, *self.adopted]:
+            if directory is not None:
+                shutil.rmtree(directory, ignore_errors=True)
+        self.directory = None
+        self.paths, self.offsets, self.adopted = [], [], []
 
 
 def write_run(path: Path, fields: Iterable[tuple[str, FieldPostings]]) -> None:
@@ -98,22 +112,24 @@ def write_run(path: Path, fields: Iterable[tuple[str, FieldPostings]]) -> None:
                     run.write(data)
 
 
-def _read_part(run: BinaryIO, at: int = 0) -> _StoredPart | None:
-    """The header of the field record at `at`; None at the end of the run."""
+def _read_part(run: BinaryIO, doc_offset: int, at: int = 0) -> _StoredPart | None:
+    """The header of the field record at `at` (its documents numbered from `doc_offset`); None
+    at the end of the run."""
     run.seek(at)
     size = run.read(_LENGTH.size)
     if not size:
         return None
     field, keys, counts, dtype, term_bytes = loads(run.read(_LENGTH.unpack(size)[0]))
-    return _StoredPart(run, field, keys, counts, np.dtype(dtype), term_bytes, run.tell())
+    return _StoredPart(run, field, keys, counts, np.dtype(dtype), term_bytes, run.tell(), doc_offset)
 
 
 class _StoredPart:
     """One field of one run, its arrays left in the file until a range of its terms is taken."""
 
     def __init__(self, run: BinaryIO, field: str, keys: list[bytes], counts: np.ndarray, dtype: np.dtype,
-                 term_bytes: np.ndarray | None, offset: int) -> None:
+                 term_bytes: np.ndarray | None, offset: int, doc_offset: int = 0) -> None:
         self.fd = run.fileno()
+        self.doc_offset = doc_offset
         self.field = field
         self.keys: list[bytes] | None = keys
         self.counts = counts
@@ -131,6 +147,8 @@ class _StoredPart:
         """Terms low..high-1, read from the run."""
         a, z = self.starts[low], self.starts[high]
         docs = self._read(self.docs_at + 4 * a, 4 * (z - a), np.uint32)
+        if self.doc_offset:
+            docs = docs + np.uint32(self.doc_offset)
         weights = self._read(self.weights_at + self.dtype.itemsize * a, self.dtype.itemsize * (z - a), self.dtype)
         if self.byte_starts is None:
             return FieldPostings([], self.counts[low:high], docs, weights, None, None)

@@ -68,7 +68,7 @@ def test_deleted_segment_makes_search_say_reindex(kb_dir: Path) -> None:
 def test_failed_reindex_removes_its_copy(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import kb.search
 
-    def fail(path, docs, **_kw):  # what a full disk does halfway through
+    def fail(path, docs, second=None):  # what a full disk does halfway through
         fresh = Path(path).with_name(Path(path).name + ".new")
         fresh.mkdir()
         (fresh / "part").write_bytes(b"x" * 1000)

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
 
+import kb.indexing as indexing
+import kb.search.index as index_module
 from ingest.pipeline import run_ingest
 from kb.config import load_settings
 from kb.db import open_database
 from kb.indexing import iter_index_docs
 from kb.models import Patch
+from tests.kb.search.test_adapter import dump_postings
 
 FILES = ("mm/a.c", "mm/b.c", "mm/c.c")
 HUNK = "--- a/{0}\n+++ b/{0}\n@@ -1,1 +1,1 @@ static void f_{1}(void)\n-old\n+new\n"
@@ -35,3 +39,32 @@ def test_patch_files_keep_the_order_of_the_mail_when_rows_move(db_url: str, tmp_
         docs = list(iter_index_docs(s))
     assert [d.diff_files for d in docs] == [FILES]
     assert [d.diff_hunks for d in docs] == [tuple(f"static void f_{i}(void)" for i in range(len(FILES)))]
+
+
+def make_thread_mbox(count: int) -> str:
+    mails = []
+    for i in range(count):
+        parent = f"In-Reply-To: <m0@x>\nReferences: <m0@x>\n" if i else ""
+        mails.append(f"From x Mon Jan  1 00:00:00 2024\nFrom: P{i % 3} <p{i % 3}@x.org>\nSubject: Re: mm: race {i}\n"
+                     f"Message-ID: <m{i}@x>\n{parent}Date: Mon, 1 Jan 2024 00:{i:02d}:00 +0000\n\n"
+                     f"word{i} shared text about a race number {i}\n")
+    return "\n".join(mails) + "\n"
+
+
+def test_a_split_index_build_reads_each_half_once_and_equals_one_process(db_url: str, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    box = tmp_path / "t.mbox"
+    box.write_text(make_thread_mbox(12))
+    factory = open_database(load_settings(db_url))
+    run_ingest(factory, [str(box)], "test", workers=0)
+    monkeypatch.setattr(indexing, "SPLIT_MIN", 4)
+    monkeypatch.setattr(index_module, "MIN_FAST", 2)
+    with factory() as s:
+        first, second = indexing.split_index_docs(s, None, processes=2)
+        assert second is not None
+        halves = [d.message_id for d in first], [d.message_id for d in second()]
+        assert len(halves[0]) == 6 and sorted(halves[0] + halves[1]) == sorted(f"m{i}@x" for i in range(12))
+        assert indexing.split_index_docs(s, None, processes=1)[1] is None
+        assert indexing.index_threads(s, tmp_path / "two", None, processes=2) == 12
+        assert indexing.index_threads(s, tmp_path / "one", None, processes=1) == 12
+    assert dump_postings(tmp_path / "two") == dump_postings(tmp_path / "one")

@@ -160,9 +160,12 @@ def test_runs_merge_into_the_field_encoded_whole(tmp_path: Path, monkeypatch: py
     rng = random.Random(f"{kind}{cuts}")
     postings = make_postings(rng, 30, 60, kind)
     files = runs.RunFiles(tmp_path)
-    for n, run in enumerate(split_into_runs(postings, cuts)):
-        files.paths.append(tmp_path / f"{n}.run")
-        runs.write_run(files.paths[-1], [("a", to_field(run, kind)), ("b", to_field(run, kind))])
+    for n, (run, first) in enumerate(zip(split_into_runs(postings, cuts), [0, *cuts])):
+        # each run numbers its documents from 0 (as another process's runs do), adopted at its offset
+        local = {key: [(p[0] - first, *p[1:]) for p in plist] for key, plist in run.items()}
+        path = tmp_path / f"{n}.run"
+        runs.write_run(path, [("a", to_field(local, kind)), ("b", to_field(local, kind))])
+        files.adopt(tmp_path / "adopted", [path], first)
     assert len(files.paths) == len(cuts) + 1
     table = RecordingTable()
     merged_fields = [(field, list(pieces)) for field, pieces in files.iter_merged()]
