@@ -30,7 +30,7 @@ from ingest.store.findings import (
     store_findings,
 )
 
-THREADS_PER_BATCH = 200
+THREADS_PER_BATCH = 50
 _maintainers: Maintainers | None = None  # set before the worker pool forks
 
 

@@ -41,7 +41,7 @@ from ingest.extract_stage import (
 from ingest.intake import BATCH, Prepared, Tally, flush, ingest_page, iter_jobs, prepare_stream, save_cursor
 from ingest.sources.detect import SourceSpec, find_sources
 from ingest.store import Skipped, Store
-from ingest.memory import small_page_caches
+from ingest.memory import release_memory, small_page_caches
 from ingest.merge_pages import merge_recovered
 from ingest.series import rebuild_series
 from ingest.store.threads import load_thread_links, save_threads
@@ -255,6 +255,7 @@ def index_pending(run: Run) -> None:
             session.commit()
         pending = list_pending(session, INDEX, version)
         run.tell("index", 0, len(pending))
+        release_memory()  # the index's second process starts beside this one
         for start in range(0, len(pending), INDEX_THREADS):
             batch = pending[start:start + INDEX_THREADS]
             run.indexed += index_threads(session, run.index_dir, batch, processes=min(2, max(1, run.workers)))

@@ -7,12 +7,13 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from kb.db import PAGE_CACHE_KIB
+from kb.db import PAGE_CACHE_KIB, create_db_engine
 from kb.models import (
     Evidence, Fix, MailingList, Message, MessageList, Objection, Patch, Race, Role, ScenarioLink, ScenarioRun, Segment,
     Series, SeriesMessage, Thread,
@@ -203,8 +204,7 @@ def split_index_docs(s: Session, pks: Sequence[int] | None,
                      processes: int | None = None) -> tuple[Iterable[IndexDoc], Callable[[], Iterator[IndexDoc]] | None]:
     """The IndexDocs of these messages (all when None) for kb.search's `index_documents`: one
     stream, or from SPLIT_MIN messages on and with 2 processes (the machine's, at most 2, when
-    None) its two halves, the second read by the forked process that tokenises it (its own
-    database connection: the pooled ones stay this process's)."""
+    None) its two halves, the second read by the process that tokenises it (`read_index_docs`)."""
     if processes is None:
         processes = min(2, os.cpu_count() or 1)
     if pks is None:
@@ -214,13 +214,19 @@ def split_index_docs(s: Session, pks: Sequence[int] | None,
     if processes < 2 or len(pks) < SPLIT_MIN or not _can_reconnect(bind):
         return iter_index_docs(s, pks), None
     half = len(pks) // 2
+    return iter_index_docs(s, pks[:half]), partial(read_index_docs, bind.url.render_as_string(hide_password=False),
+                                                   pks[half:])
 
-    def read_second() -> Iterator[IndexDoc]:
-        bind.dispose(close=False)
-        with Session(bind) as child:
-            yield from iter_index_docs(child, pks[half:])
 
-    return iter_index_docs(s, pks[:half]), read_second
+def read_index_docs(url: str, pks: Sequence[int]) -> Iterator[IndexDoc]:
+    """IndexDocs of these messages, read through a connection of its own to the database at `url`
+    (in the index's second process: kb.search.split)."""
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as s:
+            yield from iter_index_docs(s, pks)
+    finally:
+        engine.dispose()
 
 
 def _can_reconnect(bind: object) -> bool:

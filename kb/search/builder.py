@@ -24,8 +24,9 @@ from kb.search.analysis import StemTokenizer, WordTokenizer, find_kb_tokenizer, 
 if TYPE_CHECKING:
     from kb.search.split import PartResult
 
-POOL_MB = 40  # estimated pool bytes before it is spilled to a run (runs cost little: on the cgroups epoch
-# 40 MB pools gave the same CPU as 64 MB ones and a peak RSS ~60 MB lower)
+POOL_MB = 24  # estimated pool bytes before it is spilled to a run (runs cost little: on the cgroups epoch
+# 40 MB pools gave the same CPU as 64 MB ones and a peak RSS ~60 MB lower; a large build has two
+# pools, one per process: kb.search.split)
 WRITER_MB = 128  # whoosh's own pool on the public path
 
 

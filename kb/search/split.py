@@ -1,7 +1,7 @@
 """A large build in two processes that still writes one segment.
 
 Tokenising is most of a build's cost and each document's is independent, so a build given a
-second stream of documents forks a child for it (`PartProcess`) before it reads its own. The
+second stream of documents starts a child for it (`PartProcess`) before it reads its own. The
 child tokenises its documents into its own PostingPool (kb.search.builder's `add_pooled`, with a
 stand-in for whoosh's per-document writer that records each document's stored fields and
 column values), spills the pool to runs (kb.search.runs) in a directory the parent made, and
@@ -10,15 +10,16 @@ adopts the child's runs, numbered after its own documents, and replays its recor
 (`SegmentBuilder.adopt`). The segment written is the one a single process writes for the
 first stream followed by the second.
 
-The child ignores Ctrl-C (the parent stops it), dies with the parent (even by SIGKILL), and
-ends by `os._exit`, so it prints nothing and closes nothing of the parent's (database
-connections, the index's write lock); its reason for failing is left in a file.
+The child is outside the terminal's process group (the parent stops it on Ctrl-C), dies with
+the parent (even by SIGKILL), prints nothing and ends by `os._exit`; its reason for failing is
+left in a file.
 """
 
 from __future__ import annotations
 
 import os
-import signal
+import subprocess
+import sys
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable
@@ -36,8 +37,10 @@ from kb.search.docs import IndexDoc, convert_doc
 from kb.search.pool import PostingPool
 from kb.search.runs import RUNS_PREFIX, RunFiles
 
+ARGS = "part.args"
 RESULT = "part.pickle"
 FAILED = "part.failed"
+CODE_ROOT = Path(__file__).resolve().parents[2]  # the child imports this checkout's kb
 
 
 @dataclass(frozen=True)
@@ -98,57 +101,77 @@ class _PartWriter:
 
 
 class PartProcess:
-    """A forked child tokenising `read_docs()` into runs in a new directory of `folder`."""
+    """A child process tokenising `read_docs()` into runs in a new directory of `folder`.
+
+    `read_docs` is pickled to the child, so it is a module-level function or a
+    `functools.partial` of one. The child is a fresh interpreter, not a fork: a fork starts
+    resident with every page of this process (an ingest's main process is ~190 MB by then),
+    a fresh one with the modules it imports. It runs in its own process group, so Ctrl-C at the
+    terminal reaches only this process, which stops it.
+    """
 
     def __init__(self, folder: Path, schema: Schema, read_docs: Callable[[], Iterable[IndexDoc]]) -> None:
-        self.directory = Path(tempfile.mkdtemp(prefix=RUNS_PREFIX, dir=folder))
-        self.pid: int | None = os.fork()
-        if self.pid == 0:
-            _run_child(self.directory, schema, read_docs)
+        self.directory = Path(tempfile.mkdtemp(prefix=RUNS_PREFIX, dir=folder))  # 0700: the args hold a database URL
+        from kb.search import builder
+
+        (self.directory / ARGS).write_bytes(dumps((schema, read_docs, builder.POOL_MB), protocol=5))
+        paths = [str(CODE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        self.process: subprocess.Popen | None = subprocess.Popen(
+            [sys.executable, "-c", _CHILD_CODE, str(self.directory)], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, process_group=0,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)})
 
     def join(self) -> PartResult:
         """Wait for the child; its result, or IndexPartError with the child's reason."""
-        assert self.pid is not None
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
-        if os.waitstatus_to_exitcode(status) != 0:
+        assert self.process is not None
+        code = self.process.wait()
+        self.process = None
+        if code != 0:
             failed = self.directory / FAILED
-            reason = failed.read_text() if failed.exists() else f"exit status {os.waitstatus_to_exitcode(status)}"
+            reason = failed.read_text() if failed.exists() else f"exit status {code}"
             raise IndexPartError(f"the index's second process failed: {reason}", place=str(self.directory.parent))
         return loads((self.directory / RESULT).read_bytes())
 
     def stop(self) -> None:
         """Kill the child if it still runs (the caller removes the directory with its runs)."""
-        if self.pid is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            except ChildProcessError:
-                pass
-            self.pid = None
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
 
 
-def _run_child(directory: Path, schema: Schema, read_docs: Callable[[], Iterable[IndexDoc]]) -> NoReturn:
-    from kb.search.builder import add_pooled
+_CHILD_CODE = "import sys; from kb.search.split import run_part; run_part(sys.argv[1])"
 
+
+def run_part(directory: str) -> NoReturn:
+    """The child's main: tokenise what the args file says, leave the result (or the reason)."""
+    folder = Path(directory)
     code = 1
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
         set_parent_death_signal()
-        writer = _PartWriter(schema, directory)
-        message_ids = []
-        for doc in read_docs():
-            message_ids.append(doc.message_id)
-            add_pooled(writer, convert_doc(doc))
-        spill_pool(writer)
-        result = PartResult(directory, tuple(writer.kb_runs.paths), tuple(message_ids),
-                            tuple(writer.perdocwriter.records), writer.kb_pool.lengths)
-        (directory / RESULT).write_bytes(dumps(result, protocol=5))
+        from kb.search import builder
+
+        schema, read_docs, builder.POOL_MB = loads((folder / ARGS).read_bytes())  # the parent's pool size
+        _tokenise_part(folder, schema, read_docs)
         code = 0
-    except BaseException as exc:  # noqa: BLE001 - the parent reports it; a child prints nothing
+    except BaseException as exc:  # noqa: BLE001 - the parent reports it; the child prints nothing
         try:
-            (directory / FAILED).write_text(describe_exception(exc))
+            (folder / FAILED).write_text(describe_exception(exc))
         except OSError:
             pass
     finally:
         os._exit(code)
+
+
+def _tokenise_part(directory: Path, schema: Schema, read_docs: Callable[[], Iterable[IndexDoc]]) -> None:
+    from kb.search.builder import add_pooled
+
+    writer = _PartWriter(schema, directory)
+    message_ids = []
+    for doc in read_docs():
+        message_ids.append(doc.message_id)
+        add_pooled(writer, convert_doc(doc))
+    spill_pool(writer)
+    result = PartResult(directory, tuple(writer.kb_runs.paths), tuple(message_ids),
+                        tuple(writer.perdocwriter.records), writer.kb_pool.lengths)
+    (directory / RESULT).write_bytes(dumps(result, protocol=5))

@@ -4,6 +4,7 @@ first stream followed by the second; a failing or stopped half leaves nothing be
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,14 @@ def list_segment_files(path: Path, suffix: str) -> list[bytes]:
     return [p.read_bytes() for p in sorted(path.glob(f"*{suffix}"))]
 
 
-def test_two_processes_write_the_segment_one_process_writes(tmp_path: Path) -> None:
+def test_two_processes_write_the_segment_one_process_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     index_documents(tmp_path / "one", CORPUS)
-    index_documents(tmp_path / "two", CORPUS[:CUT], lambda: read_rest(CORPUS[CUT:]))
+    adopted = []
+    adopt = builder_module.SegmentBuilder.adopt
+    monkeypatch.setattr(builder_module.SegmentBuilder, "adopt",
+                        lambda self, part, **kw: adopted.append(len(part.runs)) or adopt(self, part, **kw))
+    index_documents(tmp_path / "two", CORPUS[:CUT], partial(read_rest, CORPUS[CUT:]))
+    assert adopted[0] > 1  # the child spilled as this process does (the pool size goes with it)
     one, two = tmp_path / "one", tmp_path / "two"
     assert len(list_segment_files(two, ".pst")) == 1  # one segment
     assert list_segment_files(two, ".pst") == list_segment_files(one, ".pst")
@@ -55,7 +61,7 @@ def test_an_update_in_two_processes_replaces_documents_of_both_halves(tmp_path: 
     index_documents(path, CORPUS)
     changed = make_corpus(len(CORPUS), seed=11)  # same message ids, other texts
     assert [d.message_id for d in changed] == [d.message_id for d in CORPUS]
-    index_documents(path, changed[:CUT], lambda: read_rest(changed[CUT:]))
+    index_documents(path, changed[:CUT], partial(read_rest, changed[CUT:]))
     fresh = tmp_path / "fresh"
     index_documents(fresh, changed)
     assert list_live_postings(path) == list_live_postings(fresh)
@@ -87,7 +93,7 @@ def test_a_failing_second_half_is_reported_and_leaves_the_index_as_it_was(tmp_pa
     path = tmp_path / "ix"
     index_documents(path, CORPUS[:CUT])
     with pytest.raises(IndexPartError, match="second process failed: the database went away"):
-        index_documents(path, CORPUS[CUT:40], lambda: fail_after_some(CORPUS[40:]))
+        index_documents(path, CORPUS[CUT:40], partial(fail_after_some, CORPUS[40:]))
     assert not list(path.glob(RUNS_PREFIX + "*"))
     assert index_documents(path, CORPUS[CUT:]) == len(CORPUS) - CUT  # the write lock was released
     with IndexSearcher(path) as searcher:
@@ -102,13 +108,13 @@ def fail_first(docs: list[IndexDoc]) -> Iterator[IndexDoc]:
 def test_a_stop_in_this_process_ends_the_child_and_removes_its_runs(tmp_path: Path) -> None:
     path = tmp_path / "ix"
     with pytest.raises(KeyboardInterrupt):
-        index_documents(path, fail_first(CORPUS[:CUT]), lambda: read_rest(CORPUS[CUT:]))
+        index_documents(path, fail_first(CORPUS[:CUT]), partial(read_rest, CORPUS[CUT:]))
     assert not list(path.glob(RUNS_PREFIX + "*"))
     assert index_documents(path, CORPUS) == len(CORPUS)
 
 
 def test_without_the_fast_path_the_second_stream_is_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(adapter, "FORCE_PUBLIC", True)
-    index_documents(tmp_path / "two", CORPUS[:CUT], lambda: read_rest(CORPUS[CUT:]))
+    index_documents(tmp_path / "two", CORPUS[:CUT], partial(read_rest, CORPUS[CUT:]))
     index_documents(tmp_path / "one", CORPUS)
     assert dump_postings(tmp_path / "two") == dump_postings(tmp_path / "one")
