@@ -35,6 +35,9 @@ _FUNCTION_WORDS = frozenset(
     "each some any no not only then thus hence now once until unless whether what which who why how "
     "is are was were be been has have had do does did can could should would will may might must "
     "let one see note".split())
+# a sentence that sets the problem up: a scenario ("Consider this scenario:", "Imagine ...") or
+# what happens without the fix ("Otherwise a cache can be put twice ...")
+_PROBLEM_OPENER_RE = re.compile(r"^\W*(?:consider|imagine|suppose|assume|otherwise)\b", re.IGNORECASE)
 # a kernel log line: an address, a symbol+offset/size, a timestamp (report text states no fix)
 _LOG_LINE_RE = re.compile(r"\b0x[0-9a-f]{8,}\b|\+0x[0-9a-f]+/0x[0-9a-f]+|^\s*\[\s*\d+\.\d+\]", re.IGNORECASE)
 
@@ -58,6 +61,7 @@ def score_fix_statement(text: str, posting: bool = False) -> int:
     """How strongly one changelog sentence states the fix (0: not at all); in a `posting`'s
     changelog (not a reply's draft) a sentence of imperative shape counts as a fix verb."""
     if text.rstrip().endswith("?") or _NOT_PROSE_RE.match(text) or _LOG_LINE_RE.search(text) \
+            or _PROBLEM_OPENER_RE.match(text) \
             or not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
         return 0
     if nlp.classify_line(text.splitlines()[0]) == "code":

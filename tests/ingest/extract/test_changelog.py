@@ -23,6 +23,10 @@ DIFF = "---\ndiff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n@
     ("The lock in foo_get() is not held when foo_put() runs.", False),  # a mechanism word alone
     ("read to 0xffff8880a1b2c3d4 of 8 bytes by task 42 on cpu 3:", False),  # a KCSAN report line
     ("Return address = foo_work+0x64/0xc0 so take the lock.", False),     # a log line's symbol+offset
+    # a sentence setting the problem up: a scenario, or what happens without the fix
+    ("Consider the case where callers must hold foo_lock but foo_put() drops it:", False),
+    ("Imagine that it has to take foo_lock while foo_get() holds it.", False),
+    ("Otherwise foo can be foo_put twice, which we fix by taking foo_lock.", False),
 ])
 def test_score_fix_statement(sentence, states_fix):
     assert (score_fix_statement(sentence) >= MIN_SCORE) is states_fix
@@ -33,6 +37,13 @@ def test_the_best_statement_wins_and_ties_go_to_the_later_one():
             "A comment explains the locking.\n" + DIFF)
     a, b = find_fix_statement(make_message("p@x", body, subject="[PATCH] foo: fix race"))
     assert body[a:b] == "Take foo_lock in foo_put() as well."
+
+
+def test_a_scenario_is_not_the_statement():
+    body = ("Consider this scenario where we need to drop foo_lock in foo_get() to fix the race first.\n\n"
+            "Take foo_lock in foo_put() too.\n" + DIFF)
+    a, b = find_fix_statement(make_message("p@x", body, subject="[PATCH] foo: fix race"))
+    assert body[a:b] == "Take foo_lock in foo_put() too."
 
 
 def test_no_statement_before_the_diff_is_none():
