@@ -39,6 +39,13 @@ def test_the_best_statement_wins_and_ties_go_to_the_later_one():
     assert body[a:b] == "Take foo_lock in foo_put() as well."
 
 
+def test_a_statement_naming_the_race_wins_a_tie():
+    body = (PROBLEM + "Serialise this with foo_lock so that the state change won't race.\n"
+            "Move the state changes under foo_lock in foo_release().\n" + DIFF)
+    a, b = find_fix_statement(make_message("p@x", body, subject="[PATCH] foo: fix race"))
+    assert body[a:b] == "Serialise this with foo_lock so that the state change won't race."
+
+
 def test_a_scenario_is_not_the_statement():
     body = ("Consider this scenario where we need to drop foo_lock in foo_get() to fix the race first.\n\n"
             "Take foo_lock in foo_put() too.\n" + DIFF)
@@ -89,6 +96,8 @@ def test_is_prose_statement(text, prose):
     ("The lock protects the list.", False),                          # a determiner first
     ("When the lock is dropped, the list can change.", False),       # a function word first
     ("It is the counter that races.", False),
+    ("Between these two calls is a race window.", False),            # a preposition first
+    ("Without a barrier between the store and the load the two can be reordered.", False),
     ("Tested the fix with the reproducer.", True),                   # the shape alone, not the meaning
 ])
 def test_imperative_shape(sentence, shape):
