@@ -27,6 +27,8 @@ _NOT_PROSE_RE = re.compile(r"^\s*(?:\[\s*\d+\.\d+\]|\[[A-Z]+\]\s*$|v\d+\s*(?:->|
 _TOOL_LINE_RE = re.compile(r"^\s*(?:commit [0-9a-f]{7,}\b|(?:author|date|subject|from):\s|\S*\$ |--\s?\w*\.?\s*$|"
                            r"\S+\s+\|\s+\d+ [+-]*|\d+ files? changed)", re.IGNORECASE)   # ... a diffstat
 IMPERATIVE_WEIGHT = 3   # as a fix verb in the imperative (changelog_fix_verb)
+RACE_WEIGHT = 1         # a statement that names the race it closes ("... so that it won't race")
+_RACE_WORD_RE = re.compile(r"\brac(?:e|es|ing|y)\b", re.IGNORECASE)
 _IMPERATIVE_RE = re.compile(r"^\W*(?:(?:so|thus|therefore|hence|instead|now|then),?\s+)?([A-Za-z][a-z]+)\s+"
                             r"(?:the|a|an|this|these|that|those|it|them|both|all|its|their)\b", re.IGNORECASE)
 _FUNCTION_WORDS = frozenset(
@@ -34,7 +36,12 @@ _FUNCTION_WORDS = frozenset(
     "in on at for with by from of to into but and or so because after before however also all both "
     "each some any no not only then thus hence now once until unless whether what which who why how "
     "is are was were be been has have had do does did can could should would will may might must "
-    "let one see note".split())
+    "let one see note between during without within under over through against among about above "
+    "below across along around behind beyond despite except inside outside per via like unlike upon "
+    "toward towards regarding following given".split())
+# a sentence that sets the problem up: a scenario ("Consider this scenario:", "Imagine ...") or
+# what happens without the fix ("Otherwise a cache can be put twice ...")
+_PROBLEM_OPENER_RE = re.compile(r"^\W*(?:consider|imagine|suppose|assume|otherwise)\b", re.IGNORECASE)
 # a kernel log line: an address, a symbol+offset/size, a timestamp (report text states no fix)
 _LOG_LINE_RE = re.compile(r"\b0x[0-9a-f]{8,}\b|\+0x[0-9a-f]+/0x[0-9a-f]+|^\s*\[\s*\d+\.\d+\]", re.IGNORECASE)
 
@@ -58,6 +65,7 @@ def score_fix_statement(text: str, posting: bool = False) -> int:
     """How strongly one changelog sentence states the fix (0: not at all); in a `posting`'s
     changelog (not a reply's draft) a sentence of imperative shape counts as a fix verb."""
     if text.rstrip().endswith("?") or _NOT_PROSE_RE.match(text) or _LOG_LINE_RE.search(text) \
+            or _PROBLEM_OPENER_RE.match(text) \
             or not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
         return 0
     if nlp.classify_line(text.splitlines()[0]) == "code":
@@ -74,7 +82,9 @@ def score_fix_statement(text: str, posting: bool = False) -> int:
 
 def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
     """(start, end) of the own changelog sentence (before the diff) that best states the fix;
-    the later one on a tie (changelogs state the problem first), None below MIN_SCORE."""
+    the later one on a tie (changelogs state the problem first), None below MIN_SCORE. A
+    statement that names the race scores RACE_WEIGHT more ("Serialise this with the sb lock so
+    that the state change won't race" over "Move the state changes to the shutdown path")."""
     limit = nlp.find_patch_start(msg.body)
     best, best_score = None, MIN_SCORE
     posting = not REPLY_RE.match(msg.subject or "")
@@ -82,6 +92,8 @@ def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
         if b > limit:
             break
         score = score_fix_statement(text, posting)
+        if score and _RACE_WORD_RE.search(text):
+            score += RACE_WEIGHT
         if score >= best_score:
             best, best_score = (a, b), score
     return best

@@ -77,8 +77,9 @@ def find_prose_fixes(msg: MessageText, skip: set[int], posted: bool = False) -> 
     low_body = msg.body.lower()
     has_list = ":" in msg.body and any(w in low_body for w in (
         "solution", "option", "alternative", "approaches", "ideas"))
-    if not has_list and not _may_precede_diff(msg.body) and \
-            not cues["fix_prose"].may_match_lower(fold_text(msg.own_text())):
+    own_low = fold_text(msg.own_text())
+    if not has_list and not _may_precede_diff(msg.body) and not cues["fix_prose"].may_match_lower(own_low) \
+            and not cues["fix_suggestion"].may_match_lower(own_low):
         return out      # no proposal cue anywhere in the own text: no sentence can be one
     for m in (_BULLET_HEAD_RE.finditer(msg.body) if has_list else ()):
         region_end = msg.body.find("\n\n", m.end())
@@ -96,7 +97,7 @@ def find_prose_fixes(msg: MessageText, skip: set[int], posted: bool = False) -> 
         low = fold_text(text)
         if cues["fix_negative"].search_lower(low) or not is_prose_statement(text):
             continue        # an ack or an aside ("feel free to add my ack"), not a proposal
-        if cues["fix_prose"].search_lower(low) and cues["fix_mechanism"].search_lower(low) \
+        if is_suggestion(low) and cues["fix_mechanism"].search_lower(low) \
                 and (_precedes_code(msg.body, b) if text.rstrip().endswith(":") else
                      names_code(text) or not posted and names_change(low)) \
                 or _is_diff_intro(msg, b, text):
@@ -110,6 +111,17 @@ def find_prose_fixes(msg: MessageText, skip: set[int], posted: bool = False) -> 
                       or scores[c[0]]["fix"] >= scores[c[0]]["objection"]]
     out += [(a, b) for a, b, _ in candidates]
     return out[:MAX_PROSE_PER_MESSAGE + 3]
+
+
+def is_suggestion(low: str) -> bool:
+    """A proposal's frame (`low`: folded text): a fix_prose cue ("we could take the lock", "how
+    about ...") or a suggestion (fix_suggestion): a question that proposes a change ("Can't it be
+    solved by ...?", "Why not ...?", "Shouldn't it just be removed?", "Has it been considered to
+    ...?"), "I'd suggest/prefer", "my proposal", "it needs a ...", "let's just replace ...", "I'd
+    use ...". On cgroups/io-uring/linux-block/linux-nfs/linux-xfs, in process, these frames
+    added 9 labelled fixes and 5 unlabelled ones (held-out linux-btrfs/linux-raid: 0 and 3)."""
+    cues = load_cue_sets()
+    return bool(cues["fix_prose"].search_lower(low) or cues["fix_suggestion"].search_lower(low))
 
 
 def names_code(text: str) -> bool:

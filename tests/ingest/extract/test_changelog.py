@@ -23,6 +23,10 @@ DIFF = "---\ndiff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n@
     ("The lock in foo_get() is not held when foo_put() runs.", False),  # a mechanism word alone
     ("read to 0xffff8880a1b2c3d4 of 8 bytes by task 42 on cpu 3:", False),  # a KCSAN report line
     ("Return address = foo_work+0x64/0xc0 so take the lock.", False),     # a log line's symbol+offset
+    # a sentence setting the problem up: a scenario, or what happens without the fix
+    ("Consider the case where callers must hold foo_lock but foo_put() drops it:", False),
+    ("Imagine that it has to take foo_lock while foo_get() holds it.", False),
+    ("Otherwise foo can be foo_put twice, which we fix by taking foo_lock.", False),
 ])
 def test_score_fix_statement(sentence, states_fix):
     assert (score_fix_statement(sentence) >= MIN_SCORE) is states_fix
@@ -33,6 +37,20 @@ def test_the_best_statement_wins_and_ties_go_to_the_later_one():
             "A comment explains the locking.\n" + DIFF)
     a, b = find_fix_statement(make_message("p@x", body, subject="[PATCH] foo: fix race"))
     assert body[a:b] == "Take foo_lock in foo_put() as well."
+
+
+def test_a_statement_naming_the_race_wins_a_tie():
+    body = (PROBLEM + "Serialise this with foo_lock so that the state change won't race.\n"
+            "Move the state changes under foo_lock in foo_release().\n" + DIFF)
+    a, b = find_fix_statement(make_message("p@x", body, subject="[PATCH] foo: fix race"))
+    assert body[a:b] == "Serialise this with foo_lock so that the state change won't race."
+
+
+def test_a_scenario_is_not_the_statement():
+    body = ("Consider this scenario where we need to drop foo_lock in foo_get() to fix the race first.\n\n"
+            "Take foo_lock in foo_put() too.\n" + DIFF)
+    a, b = find_fix_statement(make_message("p@x", body, subject="[PATCH] foo: fix race"))
+    assert body[a:b] == "Take foo_lock in foo_put() too."
 
 
 def test_no_statement_before_the_diff_is_none():
@@ -78,6 +96,8 @@ def test_is_prose_statement(text, prose):
     ("The lock protects the list.", False),                          # a determiner first
     ("When the lock is dropped, the list can change.", False),       # a function word first
     ("It is the counter that races.", False),
+    ("Between these two calls is a race window.", False),            # a preposition first
+    ("Without a barrier between the store and the load the two can be reordered.", False),
     ("Tested the fix with the reproducer.", True),                   # the shape alone, not the meaning
 ])
 def test_imperative_shape(sentence, shape):

@@ -40,6 +40,31 @@ def test_a_prose_proposal_names_code_or_a_change(reply, is_fix):
     assert any(f.message_id == "b@x" for f in extract_fixes(t, extract_races(t))) is is_fix
 
 
+@pytest.mark.parametrize("reply,is_fix", [
+    # a question that proposes a change (fix_suggestion) ...
+    ("Can't it be solved by just reordering spin_unlock() and the flag update?", True),
+    ("Why not take foo_lock in foo_get() as well?", True),
+    ("Shouldn't foo_check() just be removed?", True),
+    ("Has it been considered to free foo->ref only after an RCU grace period?", True),
+    ("So, couldn't we just call foo_get() on the entry in there?", True),
+    # ... a stated preference or proposal, "it needs a ...", "let's ...", "I'd use ..."
+    ("I'd suggest protecting foo->ref with foo_lock everywhere.", True),
+    ("I guess my proposal is to revert the commit that added foo_check().", True),
+    ("It needs a READ_ONCE() to force a single read of foo->ref.", True),
+    ("So let's just replace foo_clear() with a call to clear_bit_unlocked().", True),
+    ("I would probably use WRITE_ONCE() for foo->ref here.", True),
+    # the frame alone, with no mechanism or code named, proposes nothing
+    ("Can't it go in after the merge window?", False),
+    ("I'd suggest reading the documentation first.", False),
+    # a question about the report is no proposal
+    ("Which kernel version did you test?", False),
+])
+def test_a_suggestion_frame_is_a_prose_proposal(reply, is_fix):
+    t = make_thread("Re: race in foo", make_message("a@x", RACE),
+                    make_message("b@x", reply, author="Bob", email="bob@x.org", reply_to="a@x"))
+    assert any(f.message_id == "b@x" for f in extract_fixes(t, extract_races(t))) is is_fix
+
+
 @pytest.mark.parametrize("note,is_fix", [
     ("Alternatively we could take foo_lock in foo_get() instead.", True),
     ("Alternatively we could take the big lock instead.", False),     # names no code
