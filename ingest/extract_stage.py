@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from multiprocessing.pool import Pool
 from dataclasses import dataclass
@@ -99,32 +100,44 @@ def run_extraction(factory: sessionmaker[Session], thread_ids: Iterable[int] | N
             _maintainers = load_stored_maintainers(session)
         version = find_extract_version(session)
         ids = sorted(thread_ids) if thread_ids is not None else list_pending(session, EXTRACT, version)
-    races = fixes = objections = done = 0
+    counts: Counter[str] = Counter()
     parallel = pool is None and workers > 0 and len(ids) >= 20
     if parallel:  # the connections' page caches would be resident in every worker
         release_connections(factory)
     # one pool for the whole run: each worker loads spaCy once, not once per batch
     with start_pool(workers) if parallel else nullcontext(pool) as pool:
+        waiting: tuple[int, dict[str, int], Iterator[ThreadFindings]] | None = None
         for batch in iter_chunks(ids, THREADS_PER_BATCH):
             with factory() as session:
                 texts = load_thread_texts(session, batch)
-                by_root = {text.thread_id: thread_id for thread_id, text in texts.items()}
-                results = (pool.imap(extract_one, texts.values(), chunksize=8) if pool
-                           else map(extract_one, texts.values()))
-                found = {by_root[f.thread_id]: f for f in results}
-                store_findings(session, found)
-                before = load_digests(session, EXTRACT, list(found))
-                digests = {thread_id: digest_findings(f) for thread_id, f in found.items()}
-                record_done(session, EXTRACT, version, digests)
-                forget_threads(session, [t for t, d in digests.items() if before.get(t) != d], (INDEX,))
-                session.commit()
-            races += sum(len(f.races) for f in found.values())
-            fixes += sum(len(f.fixes) for f in found.values())
-            objections += sum(len(f.objections) for f in found.values())
-            done += len(batch)
-            if progress:
-                progress(done, len(ids))
-    return ExtractReport(len(ids), races, fixes, objections)
+            by_root = {text.thread_id: thread_id for thread_id, text in texts.items()}
+            results = pool.imap(extract_one, texts.values(), chunksize=8) if pool else map(extract_one, texts.values())
+            if waiting is not None:  # the workers go on with this batch while the last one is stored
+                _save_batch(factory, version, *waiting, counts, progress, len(ids))
+            waiting = (len(batch), by_root, results)
+        if waiting is not None:
+            _save_batch(factory, version, *waiting, counts, progress, len(ids))
+    return ExtractReport(len(ids), counts["races"], counts["fixes"], counts["objections"])
+
+
+def _save_batch(factory: sessionmaker[Session], version: str, size: int, by_root: dict[str, int],
+                results: Iterator[ThreadFindings], counts: Counter[str], progress: Callable[[int, int], None] | None,
+                total: int) -> None:
+    """Store a batch's findings as its results come in; the ledger records them (a thread whose
+    findings changed waits for the index again)."""
+    with factory() as session:
+        found = {by_root[f.thread_id]: f for f in results}
+        store_findings(session, found)
+        before = load_digests(session, EXTRACT, list(found))
+        digests = {thread_id: digest_findings(f) for thread_id, f in found.items()}
+        record_done(session, EXTRACT, version, digests)
+        forget_threads(session, [t for t, d in digests.items() if before.get(t) != d], (INDEX,))
+        session.commit()
+    for kind in ("races", "fixes", "objections"):
+        counts[kind] += sum(len(getattr(f, kind)) for f in found.values())
+    counts["done"] += size
+    if progress:
+        progress(counts["done"], total)
 
 
 def link_histories(factory: sessionmaker[Session]) -> int:
