@@ -268,3 +268,16 @@ def test_opening_remark_on_the_quoted_patch(reply, later, is_objection):
 def test_is_remark(text, remark):
     from ingest.extract.objection_features import is_remark
     assert is_remark(text) is remark
+
+
+@pytest.mark.parametrize("reply,is_objection", [
+    # "X can't / won't / isn't going to fix it" says what "doesn't fix" says: no quote needed
+    ("A lock in foo_get() can't fix the race, foo_put() still runs unlocked.", True),
+    ("Re-reading the ref under the lock isn't going to fix the corruption.", True),
+    ("Taking foo_lock won't help when foo_put() runs first.", True),
+    ("I can't help but wonder where foo_put() is called from.", False),     # an idiom, no verdict
+])
+def test_a_fix_that_cannot_fix_it(reply, is_objection):
+    t = patch_thread(reply)
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert bool(objs) is is_objection
