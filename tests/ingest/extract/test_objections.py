@@ -123,7 +123,7 @@ BASE = {k: False for k in ("cue_strong", "cue_any", "cue_challenge", "cue_review
                             "cue_etiquette", "question", "under_quoted_hunk", "under_quoted_fix",
                             "first_under_quote", "sender_is_author", "fix_is_patch", "sender_is_robot",
                             "own_posting", "message_acks", "message_applies", "revised_after",
-                            "author_replied", "opens_reply")}
+                            "author_replied", "opens_reply", "agrees")}
 
 
 @pytest.mark.parametrize("on,is_objection", [
@@ -250,6 +250,10 @@ ANSWER = (ANN, "Re: [PATCH] foo: fix race", "The ref is only read under foo_lock
     (QUOTED_HUNK + "I would do it this way instead:", [ANSWER], False),                   # code follows
     (QUOTED_HUNK + "The ref is read twice in foo_put() without the lock.\n\n"
      "Reviewed-by: Bob <bob@x.org>", [ANSWER], False),                                   # an ack
+    (QUOTED_HUNK + "That sounds reasonable to me, the ref is only read here.", [ANSWER], False),
+    (QUOTED_HUNK + "This fixes the crashes I was seeing on my test box.", [ANSWER], False),
+    (QUOTED_HUNK + "Thank you, I will apply this after some testing.", [ANSWER], False),
+    (QUOTED_HUNK + "Patch looks fine to me, but foo_put() reads the ref twice.", [ANSWER], True),
 ])
 def test_opening_remark_on_the_quoted_patch(reply, later, is_objection):
     t = patch_thread(reply, later=later)
@@ -268,6 +272,20 @@ def test_opening_remark_on_the_quoted_patch(reply, later, is_objection):
 def test_is_remark(text, remark):
     from ingest.extract.objection_features import is_remark
     assert is_remark(text) is remark
+
+
+@pytest.mark.parametrize("text,agrees", [
+    ("That sounds reasonable to me.", True),
+    ("Thank you, I will apply this after testing it.", True),
+    ("This fixes the crashes I was seeing.", True),
+    ("Good catch, the ref is read twice.", True),
+    ("Patch looks fine to me, but foo_put() reads the ref twice.", False),   # a turn follows
+    ("The ref is read twice in foo_put() without the lock.", False),
+])
+def test_is_agreement(text, agrees):
+    from ingest.extract.cues import fold_text
+    from ingest.extract.objection_features import is_agreement
+    assert is_agreement(fold_text(text)) is agrees
 
 
 @pytest.mark.parametrize("reply,is_objection", [
