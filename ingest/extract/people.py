@@ -141,9 +141,11 @@ def find_maintainer_keys(maintainers: Maintainers, files: tuple[str, ...],
     sections = [s for s, _ in find_maintainers(files, maintainers=maintainers)] if files else []
     if not files and list_address:
         sections = find_sections_for_list(list_address, maintainers)
-    if maintainers.by_list.get(list_address):
+    if maintainers.by_list.get(list_address) and any(list_address in s.lists for s in sections):
         # the list's own subsystems plus top-level catch-alls (mm/, THE REST); a file that
-        # also belongs to an unrelated subsystem does not make its people maintainers here
+        # also belongs to an unrelated subsystem does not make its people maintainers here.
+        # A patch none of whose files is the list's (a scheduler fix discussed on cgroups) is
+        # that other subsystem's: its sections stay.
         sections = [s for s in sections if list_address in s.lists
                     or any(p.is_dir and p.raw.rstrip("/").count("/") == 0 for p in s.files)]
     names, emails = set(), set()

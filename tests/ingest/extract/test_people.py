@@ -60,3 +60,38 @@ def test_who_applies_a_patch_is_a_maintainer(reply, maintainer):
 def test_applies_for_testing(own, testing):
     from ingest.extract.people import applies_for_testing
     assert applies_for_testing(own) is testing
+
+
+MAINTAINERS_SAMPLE = """
+Maintainers List
+----------------
+
+CGROUP
+M:\tTejun Heo <tj@kernel.org>
+L:\tcgroups@vger.kernel.org
+F:\tkernel/cgroup/
+
+SCHEDULER
+M:\tPeter Zijlstra <peterz@infradead.org>
+L:\tlinux-kernel@vger.kernel.org
+F:\tkernel/sched/
+
+THE REST
+M:\tLinus Torvalds <torvalds@linux-foundation.org>
+F:\t*
+F:\t*/
+"""
+
+
+@pytest.mark.parametrize("files,expected", [
+    # the list's own subsystem and the catch-all; the scheduler file of a mixed patch is not ours
+    (("kernel/cgroup/cgroup.c", "kernel/sched/core.c"), {"tj@kernel.org", "torvalds@linux-foundation.org"}),
+    # a patch entirely in another subsystem: that subsystem's maintainers
+    (("kernel/sched/core.c",), {"peterz@infradead.org", "torvalds@linux-foundation.org"}),
+    ((), {"tj@kernel.org"}),                   # no patch: the list's own sections
+])
+def test_maintainer_keys_of_a_cgroups_thread(files, expected):
+    from ingest.extract.maintainers import build_index, parse_maintainers
+    from ingest.extract.people import find_maintainer_keys
+    mt = build_index(parse_maintainers(MAINTAINERS_SAMPLE))
+    assert find_maintainer_keys(mt, files, "cgroups@vger.kernel.org")[1] == expected
