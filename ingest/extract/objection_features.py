@@ -127,12 +127,13 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
     alternative (never against his patch); a strong cue is enough; an ack's weak cues
     count only under the quoted patch; a challenging question counts under the quoted patch or
     with another cue; review pushback ("only hides the race", "still hangs", "rather than")
-    counts placed under a posted patch (not in a discussion of prose ideas) or as the reply's
-    opening remark (labelled lists: 5 of 7 such unplaced openings were labelled); a review's opening
+    counts anywhere in a reply about a posted patch (not in a discussion of prose ideas;
+    labelled lists: 6 of 16 such sentences away from the quoted patch were labelled) or as the
+    reply's opening remark (5 of 7 such unplaced openings were labelled); a review's opening
     remark right under a quoted hunk or changelog line of a posted patch counts without a cue
-    when the patch's author answered it and it does not agree (is_agreement) (on the labelled lists about two in five such remarks
-    are labelled objections, and about half of the missed objections carry no cue word); a
-    weak cue needs the text classifier's score (`model_score`)."""
+    when the patch's author answered it and it does not agree (is_agreement; on the labelled
+    lists about two in five such remarks are labelled objections, and about half of the missed
+    objections carry no cue word); a weak cue needs the text classifier's score (`model_score`)."""
     if f["sender_is_robot"] or f["own_posting"] or f["cue_etiquette"] or f["message_applies"] \
             or f["cue_negative"]:
         return False
@@ -149,7 +150,7 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
     challenge = f["cue_challenge"] and f["question"]
     if challenge and (placed or f["cue_any"]):
         return True
-    if f["cue_review"] and (placed and f["fix_is_patch"] or f["opens_reply"]):
+    if f["cue_review"] and (f["fix_is_patch"] or f["opens_reply"]):
         return True
     if (f["cue_any"] or f["cue_review"]) and f["first_under_quote"] and placed:
         return True         # pushback as the direct answer to the quoted text

@@ -199,6 +199,7 @@ PROSE_ROOT = ("There is a race between foo_get() and foo_put() on foo->ref.\n"
 
 @pytest.mark.parametrize("thread_kind,is_objection", [
     ("patch", True),         # review pushback placed under a posted patch
+    ("patch-later", True),   # further down a reply about a posted patch
     ("prose", True),         # the direct answer to a quoted prose idea
     ("prose-later", False),  # the same words further down a discussion of a prose idea
 ])
@@ -206,6 +207,9 @@ def test_review_pushback_counts_under_a_posted_patch(thread_kind, is_objection):
     reply = "> Fix this by taking foo_lock in foo_get().\n\nA lock there only hides the race."
     if thread_kind == "patch":
         t = patch_thread(QUOTED_HUNK + reply)
+    elif thread_kind == "patch-later":
+        t = patch_thread("> Is this the report from last week?\n\nHmm, I read it twice now. "
+                         "A lock there only hides the race.")
     else:
         lead = "Hmm, I read it twice now. " if thread_kind == "prose-later" else ""
         t = make_thread("race in foo", make_message("p@x", PROSE_ROOT, *ANN),
