@@ -32,6 +32,7 @@ from ingest.extract.types import FixFinding, MessageText, ThreadText
 _HUNK_LINE_RE = re.compile(r"^(?:@@ |\+(?!\+\+ )|-(?!-- )[\t\S])")   # '- ' is a bullet, not a hunk
 _GREETING_RE = re.compile(r"\s*(?:hi|hello|hey|dear)\b", re.IGNORECASE)
 MIN_REMARK_WORDS = 5    # "Yes.", "Ok, will do.", "Same here." answer without remarking
+_TURN_RE = re.compile(r"\b(?:but|however|though|although|except|unless)\b")
 _PATCH_TAG_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC)[^\]]*\]", re.IGNORECASE)
 
 
@@ -75,6 +76,7 @@ def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, te
         "cue_review": bool(cues["objection_review"].search_lower(low)),
         "cue_negative": bool(cues["objection_negative"].search_lower(low)),
         "cue_etiquette": bool(cues["objection_etiquette"].search_lower(low)),
+        "agrees": is_agreement(low),
         "question": text.rstrip().endswith("?"),
         "under_quoted_hunk": any(_HUNK_LINE_RE.match(line) for line in block),
         "under_quoted_fix": quoted_fix,
@@ -92,6 +94,13 @@ def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, te
         "author_replied": any(is_same_person(ctx.cues[i].person, author)
                               for i in ctx.replies_to.get(msg.message_id, ())),
     }
+
+
+def is_agreement(low: str) -> bool:
+    """A folded sentence that agrees, thanks, accepts or reports the fix working ("That sounds
+    reasonable to me", "Thank you, I will apply this", "This fixes the crashes I was seeing"),
+    without a turn ("Patch looks fine to me, but ...")."""
+    return bool(load_cue_sets()["objection_agreement"].search_lower(low)) and not _TURN_RE.search(low)
 
 
 def is_remark(text: str) -> bool:
@@ -118,12 +127,13 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
     alternative (never against his patch); a strong cue is enough; an ack's weak cues
     count only under the quoted patch; a challenging question counts under the quoted patch or
     with another cue; review pushback ("only hides the race", "still hangs", "rather than")
-    counts placed under a posted patch (not in a discussion of prose ideas) or as the reply's
-    opening remark (labelled lists: 5 of 7 such unplaced openings were labelled); a review's opening
+    counts anywhere in a reply about a posted patch (not in a discussion of prose ideas;
+    labelled lists: 6 of 16 such sentences away from the quoted patch were labelled) or as the
+    reply's opening remark (5 of 7 such unplaced openings were labelled); a review's opening
     remark right under a quoted hunk or changelog line of a posted patch counts without a cue
-    when the patch's author answered it (on the labelled lists about two in five such remarks
-    are labelled objections, and about half of the missed objections carry no cue word); a
-    weak cue needs the text classifier's score (`model_score`)."""
+    when the patch's author answered it and it does not agree (is_agreement; on the labelled
+    lists about two in five such remarks are labelled objections, and about half of the missed
+    objections carry no cue word); a weak cue needs the text classifier's score (`model_score`)."""
     if f["sender_is_robot"] or f["own_posting"] or f["cue_etiquette"] or f["message_applies"] \
             or f["cue_negative"]:
         return False
@@ -135,12 +145,12 @@ def is_objection(f: dict[str, bool], model_score: float | None = None,
     if f["message_acks"] and not placed:
         return False        # an ack's asides are not objections unless aimed at the patch text
     if f["opens_reply"] and f["first_under_quote"] and placed and f["fix_is_patch"] \
-            and f["author_replied"] and not f["message_acks"]:
+            and f["author_replied"] and not f["message_acks"] and not f["agrees"]:
         return True         # a review's first remark on the quoted patch, answered by its author
     challenge = f["cue_challenge"] and f["question"]
     if challenge and (placed or f["cue_any"]):
         return True
-    if f["cue_review"] and (placed and f["fix_is_patch"] or f["opens_reply"]):
+    if f["cue_review"] and (f["fix_is_patch"] or f["opens_reply"]):
         return True
     if (f["cue_any"] or f["cue_review"]) and f["first_under_quote"] and placed:
         return True         # pushback as the direct answer to the quoted text

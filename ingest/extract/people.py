@@ -20,6 +20,11 @@ _ROLE_ORDER = ("author", "reviewer", "reporter", "tester", "maintainer")
 _PAREN_QUOTE_RE = re.compile(r"\(.*?\)|[\"']")
 _OBFUSCATED_RE = re.compile(r"@x{3,}|\.{3}|\[at\]|@\.\.\.")
 _TEST_ROBOT_RE = re.compile(r"test robot|lkp@", re.IGNORECASE)
+# "I applied this series on v5.12-rc4 and ran blktests", "I applied this patch series, and
+# confirmed the failure disappears": a tester's local tree, not a maintainer taking the patch
+_TEST_APPLY_RE = re.compile(r"\b(?:I|we)(?:'ve| have)? (?:just |also |then )?applied(?: [\w'-]+){0,3}?"
+                            r"(?: (?:on|onto|against)|,? and (?:I |we )?(?:ran|run|tested|tried|booted|saw|"
+                            r"got|hit|still|confirmed|verified|checked|observed))\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
@@ -117,6 +122,12 @@ class PersonIndex:
         return out
 
 
+def applies_for_testing(own: str) -> bool:
+    """The message's own text says its sender applied the patch to test it (a tester's tree):
+    such a sender is no applier (a maintainer) of the thread."""
+    return "applied" in own.lower() and bool(_TEST_APPLY_RE.search(" ".join(own.split())))
+
+
 def find_touched_files(thread: ThreadText) -> list[str]:
     """Files changed by the thread's diffs (files only named in stack traces do not count)."""
     return list(dict.fromkeys(f.lstrip("./") for m in thread.messages for f in m.patch_files))
@@ -130,9 +141,11 @@ def find_maintainer_keys(maintainers: Maintainers, files: tuple[str, ...],
     sections = [s for s, _ in find_maintainers(files, maintainers=maintainers)] if files else []
     if not files and list_address:
         sections = find_sections_for_list(list_address, maintainers)
-    if maintainers.by_list.get(list_address):
+    if maintainers.by_list.get(list_address) and any(list_address in s.lists for s in sections):
         # the list's own subsystems plus top-level catch-alls (mm/, THE REST); a file that
-        # also belongs to an unrelated subsystem does not make its people maintainers here
+        # also belongs to an unrelated subsystem does not make its people maintainers here.
+        # A patch none of whose files is the list's (a scheduler fix discussed on cgroups) is
+        # that other subsystem's: its sections stay.
         sections = [s for s in sections if list_address in s.lists
                     or any(p.is_dir and p.raw.rstrip("/").count("/") == 0 for p in s.files)]
     names, emails = set(), set()

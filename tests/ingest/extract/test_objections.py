@@ -123,7 +123,7 @@ BASE = {k: False for k in ("cue_strong", "cue_any", "cue_challenge", "cue_review
                             "cue_etiquette", "question", "under_quoted_hunk", "under_quoted_fix",
                             "first_under_quote", "sender_is_author", "fix_is_patch", "sender_is_robot",
                             "own_posting", "message_acks", "message_applies", "revised_after",
-                            "author_replied", "opens_reply")}
+                            "author_replied", "opens_reply", "agrees")}
 
 
 @pytest.mark.parametrize("on,is_objection", [
@@ -199,6 +199,7 @@ PROSE_ROOT = ("There is a race between foo_get() and foo_put() on foo->ref.\n"
 
 @pytest.mark.parametrize("thread_kind,is_objection", [
     ("patch", True),         # review pushback placed under a posted patch
+    ("patch-later", True),   # further down a reply about a posted patch
     ("prose", True),         # the direct answer to a quoted prose idea
     ("prose-later", False),  # the same words further down a discussion of a prose idea
 ])
@@ -206,6 +207,9 @@ def test_review_pushback_counts_under_a_posted_patch(thread_kind, is_objection):
     reply = "> Fix this by taking foo_lock in foo_get().\n\nA lock there only hides the race."
     if thread_kind == "patch":
         t = patch_thread(QUOTED_HUNK + reply)
+    elif thread_kind == "patch-later":
+        t = patch_thread("> Is this the report from last week?\n\nHmm, I read it twice now. "
+                         "A lock there only hides the race.")
     else:
         lead = "Hmm, I read it twice now. " if thread_kind == "prose-later" else ""
         t = make_thread("race in foo", make_message("p@x", PROSE_ROOT, *ANN),
@@ -250,6 +254,10 @@ ANSWER = (ANN, "Re: [PATCH] foo: fix race", "The ref is only read under foo_lock
     (QUOTED_HUNK + "I would do it this way instead:", [ANSWER], False),                   # code follows
     (QUOTED_HUNK + "The ref is read twice in foo_put() without the lock.\n\n"
      "Reviewed-by: Bob <bob@x.org>", [ANSWER], False),                                   # an ack
+    (QUOTED_HUNK + "That sounds reasonable to me, the ref is only read here.", [ANSWER], False),
+    (QUOTED_HUNK + "This fixes the crashes I was seeing on my test box.", [ANSWER], False),
+    (QUOTED_HUNK + "Thank you, I will apply this after some testing.", [ANSWER], False),
+    (QUOTED_HUNK + "Patch looks fine to me, but foo_put() reads the ref twice.", [ANSWER], True),
 ])
 def test_opening_remark_on_the_quoted_patch(reply, later, is_objection):
     t = patch_thread(reply, later=later)
@@ -268,3 +276,30 @@ def test_opening_remark_on_the_quoted_patch(reply, later, is_objection):
 def test_is_remark(text, remark):
     from ingest.extract.objection_features import is_remark
     assert is_remark(text) is remark
+
+
+@pytest.mark.parametrize("text,agrees", [
+    ("That sounds reasonable to me.", True),
+    ("Thank you, I will apply this after testing it.", True),
+    ("This fixes the crashes I was seeing.", True),
+    ("Good catch, the ref is read twice.", True),
+    ("Patch looks fine to me, but foo_put() reads the ref twice.", False),   # a turn follows
+    ("The ref is read twice in foo_put() without the lock.", False),
+])
+def test_is_agreement(text, agrees):
+    from ingest.extract.cues import fold_text
+    from ingest.extract.objection_features import is_agreement
+    assert is_agreement(fold_text(text)) is agrees
+
+
+@pytest.mark.parametrize("reply,is_objection", [
+    # "X can't / won't / isn't going to fix it" says what "doesn't fix" says: no quote needed
+    ("A lock in foo_get() can't fix the race, foo_put() still runs unlocked.", True),
+    ("Re-reading the ref under the lock isn't going to fix the corruption.", True),
+    ("Taking foo_lock won't help when foo_put() runs first.", True),
+    ("I can't help but wonder where foo_put() is called from.", False),     # an idiom, no verdict
+])
+def test_a_fix_that_cannot_fix_it(reply, is_objection):
+    t = patch_thread(reply)
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert bool(objs) is is_objection

@@ -32,6 +32,10 @@ import pytest  # noqa: E402
     ("I've picked it up.", True),
     ("Looks good. Does it apply to a series of pages too?", False),
     ("Is it applied to a series of descending orders?", False),
+    # a tester applies the patch to a local tree
+    ("I applied this series on v5.12-rc4 and ran blktests block/005.", False),
+    ("I applied this patch series, and\nconfirmed the failure disappears.", False),
+    ("We applied it against 5.10 and still see the hang.", False),
 ])
 def test_who_applies_a_patch_is_a_maintainer(reply, maintainer):
     from ingest.extract import extract_thread
@@ -43,3 +47,51 @@ def test_who_applies_a_patch_is_a_maintainer(reply, maintainer):
     roles = {p.name: set(p.roles) for p in extract_thread(t).people}
     assert ("maintainer" in roles["Tess Maint"]) is maintainer
     assert "maintainer" not in roles["Ann Dev"]
+
+
+@pytest.mark.parametrize("own,testing", [
+    ("I applied this series on v5.12-rc4 and ran blktests.", True),
+    ("I've applied it on top of linux-next, and\nI still see the warning.", True),
+    ("I applied your patch and tested it overnight.", True),
+    ("Applied to for-next, thanks.", False),
+    ("I've applied it to the cgroup tree.", False),
+    ("Thanks, I applied this one.", False),
+])
+def test_applies_for_testing(own, testing):
+    from ingest.extract.people import applies_for_testing
+    assert applies_for_testing(own) is testing
+
+
+MAINTAINERS_SAMPLE = """
+Maintainers List
+----------------
+
+CGROUP
+M:\tTejun Heo <tj@kernel.org>
+L:\tcgroups@vger.kernel.org
+F:\tkernel/cgroup/
+
+SCHEDULER
+M:\tPeter Zijlstra <peterz@infradead.org>
+L:\tlinux-kernel@vger.kernel.org
+F:\tkernel/sched/
+
+THE REST
+M:\tLinus Torvalds <torvalds@linux-foundation.org>
+F:\t*
+F:\t*/
+"""
+
+
+@pytest.mark.parametrize("files,expected", [
+    # the list's own subsystem and the catch-all; the scheduler file of a mixed patch is not ours
+    (("kernel/cgroup/cgroup.c", "kernel/sched/core.c"), {"tj@kernel.org", "torvalds@linux-foundation.org"}),
+    # a patch entirely in another subsystem: that subsystem's maintainers
+    (("kernel/sched/core.c",), {"peterz@infradead.org", "torvalds@linux-foundation.org"}),
+    ((), {"tj@kernel.org"}),                   # no patch: the list's own sections
+])
+def test_maintainer_keys_of_a_cgroups_thread(files, expected):
+    from ingest.extract.maintainers import build_index, parse_maintainers
+    from ingest.extract.people import find_maintainer_keys
+    mt = build_index(parse_maintainers(MAINTAINERS_SAMPLE))
+    assert find_maintainer_keys(mt, files, "cgroups@vger.kernel.org")[1] == expected
