@@ -23,8 +23,9 @@ _VERSION_RE = re.compile(r"\bv(\d+)\b", re.IGNORECASE)
 _WITHDRAW_WORDS = ("withdraw", "drop", "scrap", "starting over", "please ignore")
 _APPLIED_WORDS = ("applied", "queue", "picked", "pick", "merged")
 _ACK_RE = re.compile(r"^\s*(?:Acked|Reviewed)-by:", re.MULTILINE)
-# "Applied, thanks." / "Queued to for-6.1" / "I've picked it up" -- not "it is applied to a"
-_APPLIED_RE = re.compile(r"^\W*(?:thanks[,!.]?\s*)?(?:applied|queued|picked up|merged)\b(?! on top)|"
+# "Applied, thanks." / "Queued to for-6.1" / "I've picked it up" -- not "it is applied to a", nor
+# a line of an indented (pasted, quoted) commit message that goes on with "applied at the moment"
+_APPLIED_RE = re.compile(r"^[^\w\s]*(?:thanks[,!.]?\s*)?(?:applied|queued|picked up|merged)\b(?! on top)|"
                          r"\b(?:I|we)(?:'ve| have)? (?:just )?(?:applied|queued|picked (?:it |this |them )?up|merged)\b|"
                          # "I'll queue this up for 5.11", "we will pick it up" -- not "I'll queue this work"
                          r"\b(?:I|we)(?:'ll| will) (?:go ahead and )?(?:queue|pick) (?:it|this|them|these|this one)"

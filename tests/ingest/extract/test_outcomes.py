@@ -34,6 +34,9 @@ V2 = "[PATCH v2] mm: fix foo race"
     ([(BOB, RE, "> Acked-by: Carl <c@x>\n\nHmm.", "p")], "proposed"),        # quoted ack
     ([(BOB, RE, "Applied to for-6.1, thanks.", "p")], "applied"),
     ([(BOB, RE, "Queued, thanks.", "p")], "applied"),
+    ([(BOB, RE, "[Applied to for-next]", "p")], "applied"),
+    ([(BOB, RE, "This was seen before:\n\n    mm: the fix is not being\n    applied at the moment\n", "p")],
+     "proposed"),                                                           # an indented pasted commit
     ([(BOB, RE, "Thanks for testing! I'll queue this up for 6.1.", "p")], "applied"),   # to be queued
     ([(BOB, RE, "Looks right, we will pick it up.", "p")], "applied"),
     ([(BOB, RE, "I'll queue this work on the system wq instead.", "p")], "proposed"),  # a work queue
