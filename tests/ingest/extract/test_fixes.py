@@ -35,9 +35,14 @@ def test_prose_fixes(reply, expected_kind, fragment):
     ("I think we need to fix this properly this time.", False),
 ])
 def test_a_prose_proposal_names_code_or_a_change(reply, is_fix):
+    assert is_reply_a_fix(reply) is is_fix
+
+
+def is_reply_a_fix(reply: str) -> bool:
+    """Whether Bob's reply to a race report is extracted as a fix."""
     t = make_thread("Re: race in foo", make_message("a@x", RACE),
                     make_message("b@x", reply, author="Bob", email="bob@x.org", reply_to="a@x"))
-    assert any(f.message_id == "b@x" for f in extract_fixes(t, extract_races(t))) is is_fix
+    return any(f.message_id == "b@x" for f in extract_fixes(t, extract_races(t)))
 
 
 @pytest.mark.parametrize("reply,is_fix", [
@@ -60,9 +65,7 @@ def test_a_prose_proposal_names_code_or_a_change(reply, is_fix):
     ("Which kernel version did you test?", False),
 ])
 def test_a_suggestion_frame_is_a_prose_proposal(reply, is_fix):
-    t = make_thread("Re: race in foo", make_message("a@x", RACE),
-                    make_message("b@x", reply, author="Bob", email="bob@x.org", reply_to="a@x"))
-    assert any(f.message_id == "b@x" for f in extract_fixes(t, extract_races(t))) is is_fix
+    assert is_reply_a_fix(reply) is is_fix
 
 
 @pytest.mark.parametrize("note,is_fix", [
