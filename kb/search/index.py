@@ -121,9 +121,10 @@ def _write_stream(ix: Index, docs: Iterator[IndexDoc], *, fast: bool, update: bo
 def _write_split(ix: Index, docs: Iterable[IndexDoc], second: Callable[[], Iterable[IndexDoc]], *,
                  update: bool) -> int:
     builder = SegmentBuilder(ix, fast=True)  # holds the write lock; stale runs are gone
-    part = PartProcess(Path(ix.storage.folder), ix.schema, second)
+    part: PartProcess | None = None
     total = 0
     try:
+        part = PartProcess(Path(ix.storage.folder), ix.schema, second)
         for doc in docs:
             if update:
                 builder.delete(doc.message_id)
@@ -131,8 +132,9 @@ def _write_split(ix: Index, docs: Iterable[IndexDoc], second: Callable[[], Itera
             total += 1
         total += builder.adopt(part.join(), update=update)
     except BaseException:
-        part.stop()
-        shutil.rmtree(part.directory, ignore_errors=True)
+        if part is not None:
+            part.stop()
+            shutil.rmtree(part.directory, ignore_errors=True)
         builder.cancel()
         raise
     builder.commit()

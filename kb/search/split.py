@@ -18,6 +18,7 @@ left in a file.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -111,15 +112,19 @@ class PartProcess:
     """
 
     def __init__(self, folder: Path, schema: Schema, read_docs: Callable[[], Iterable[IndexDoc]]) -> None:
-        self.directory = Path(tempfile.mkdtemp(prefix=RUNS_PREFIX, dir=folder))  # 0700: the args hold a database URL
         from kb.search import builder
 
-        (self.directory / ARGS).write_bytes(dumps((schema, read_docs, builder.POOL_MB), protocol=5))
+        self.directory = Path(tempfile.mkdtemp(prefix=RUNS_PREFIX, dir=folder))  # 0700: the args hold a database URL
         paths = [str(CODE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-        self.process: subprocess.Popen | None = subprocess.Popen(
-            [sys.executable, "-c", _CHILD_CODE, str(self.directory)], stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, process_group=0,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)})
+        try:
+            (self.directory / ARGS).write_bytes(dumps((schema, read_docs, builder.POOL_MB), protocol=5))
+            self.process: subprocess.Popen | None = subprocess.Popen(
+                [sys.executable, "-c", _CHILD_CODE, str(self.directory)], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, process_group=0,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)})
+        except BaseException:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            raise
 
     def join(self) -> PartResult:
         """Wait for the child; its result, or IndexPartError with the child's reason."""

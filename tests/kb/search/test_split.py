@@ -3,6 +3,7 @@ first stream followed by the second; a failing or stopped half leaves nothing be
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -118,3 +119,11 @@ def test_without_the_fast_path_the_second_stream_is_read_here(tmp_path: Path, mo
     index_documents(tmp_path / "two", CORPUS[:CUT], partial(read_rest, CORPUS[CUT:]))
     index_documents(tmp_path / "one", CORPUS)
     assert dump_postings(tmp_path / "two") == dump_postings(tmp_path / "one")
+
+
+def test_a_second_stream_that_cannot_go_to_the_child_leaves_no_lock_and_no_runs(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    with pytest.raises((pickle.PicklingError, AttributeError)):  # a lambda is not picklable
+        index_documents(path, CORPUS[:CUT], lambda: read_rest(CORPUS[CUT:]))
+    assert not list(path.glob(RUNS_PREFIX + "*"))
+    assert index_documents(path, CORPUS) == len(CORPUS)  # the write lock was released
