@@ -258,7 +258,7 @@ def index_pending(run: Run) -> None:
         release_memory()  # the index's second process starts beside this one
         for start in range(0, len(pending), INDEX_THREADS):
             batch = pending[start:start + INDEX_THREADS]
-            run.indexed += index_threads(session, run.index_dir, batch, processes=min(2, max(1, run.workers)))
+            run.indexed += index_threads(session, run.index_dir, batch, processes=run.workers)
             record_done(session, INDEX, version, {t: "" for t in batch})
             session.commit()
             run.tell("index", start + len(batch), len(pending))

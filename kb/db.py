@@ -15,16 +15,13 @@ from kb.errors import ConfigError, describe_exception
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-PAGE_CACHE_KIB = 65536  # SQLite's page cache per connection (a one-pass read keeps less: kb.indexing)
-
-
 def set_sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from kb.db import PAGE_CACHE_KIB, create_db_engine
+from kb.db import create_db_engine
 from kb.models import (
     Evidence, Fix, MailingList, Message, MessageList, Objection, Patch, Race, Role, ScenarioLink, ScenarioRun, Segment,
     Series, SeriesMessage, Thread,
@@ -97,17 +97,19 @@ def list_message_pks(s: Session) -> list[int]:
 @contextmanager
 def small_page_cache(s: Session) -> Iterator[None]:
     """SQLite's page cache of this session's connection at READ_CACHE_KIB within the block (a
-    larger one only grows this process, and a forked copy of it)."""
+    larger one only grows this process), then back at what it was (an ingest's is smaller than
+    kb's default)."""
     conn = s.connection()
     if conn.dialect.name != "sqlite":
         yield
         return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     conn.exec_driver_sql(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
     try:
         yield
     finally:
         if not conn.closed:  # a generator left unfinished ends when its session is gone
-            conn.exec_driver_sql(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
+            conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
 # what a document needs of a message row (not the raw bytes, nor JSON it does not show)
@@ -203,10 +205,10 @@ def index_threads(s: Session, index_dir: Path, thread_ids: Iterable[int] | None,
 def split_index_docs(s: Session, pks: Sequence[int] | None,
                      processes: int | None = None) -> tuple[Iterable[IndexDoc], Callable[[], Iterator[IndexDoc]] | None]:
     """The IndexDocs of these messages (all when None) for kb.search's `index_documents`: one
-    stream, or from SPLIT_MIN messages on and with 2 processes (the machine's, at most 2, when
+    stream, or from SPLIT_MIN messages on and with 2 or more `processes` (the machine's CPUs when
     None) its two halves, the second read by the process that tokenises it (`read_index_docs`)."""
     if processes is None:
-        processes = min(2, os.cpu_count() or 1)
+        processes = os.cpu_count() or 1
     if pks is None:
         with small_page_cache(s):
             pks = list_message_pks(s)

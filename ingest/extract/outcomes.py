@@ -31,6 +31,11 @@ _APPLIED_RE = re.compile(r"^[^\w\s]*(?:thanks[,!.]?\s*)?(?:applied|queued|picked
                          r"\b(?:I|we)(?:'ll| will) (?:go ahead and )?(?:queue|pick) (?:it|this|them|these|this one)"
                          r"(?= up\b| for\b| to\b| in\b|[,.!]|$)",
                          re.IGNORECASE | re.MULTILINE)
+# "I applied this series on v5.12-rc4 and ran blktests", "I applied this patch series, and
+# confirmed the failure disappears": a tester's local tree, not a maintainer taking the patch
+_TEST_APPLY_RE = re.compile(r"\b(?:I|we)(?:'ve| have)? (?:just |also |then )?applied(?: [\w'-]+){0,3}?"
+                            r"(?: (?:on|onto|against)|,? and (?:I |we )?(?:ran|run|tested|tried|booted|saw|"
+                            r"got|hit|still|confirmed|verified|checked|observed))\b", re.IGNORECASE)
 _WITHDRAW_RE = re.compile(r"\b(?:withdraw\w*|drop (?:this|the) patch|scrap|starting over|"
                           r"please ignore)\b", re.IGNORECASE)
 _NAK_RE = re.compile(r"(?:^|[\s,.(])(?:NAK|NACK|Nacked-by:)(?:[\s,.:!)]|$)")
@@ -73,8 +78,14 @@ class StatusCues:
 
 
 def says_applied(own: str, low: str) -> bool:
-    """The message's own text (`low`: fold_text of it) says its sender applied a patch."""
-    return any(w in low for w in _APPLIED_WORDS) and bool(_APPLIED_RE.search(own))
+    """The message's own text (`low`: fold_text of it) says its sender applied a patch (to a
+    tree it maintains: not to test it, `applies_for_testing`)."""
+    return any(w in low for w in _APPLIED_WORDS) and bool(_APPLIED_RE.search(own)) and not applies_for_testing(own)
+
+
+def applies_for_testing(own: str) -> bool:
+    """The message's own text says its sender applied the patch to test it (a tester's tree)."""
+    return "applied" in own.lower() and bool(_TEST_APPLY_RE.search(" ".join(own.split())))
 
 
 def find_status_cues(scan: MessageScan) -> StatusCues:

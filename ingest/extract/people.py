@@ -20,11 +20,6 @@ _ROLE_ORDER = ("author", "reviewer", "reporter", "tester", "maintainer")
 _PAREN_QUOTE_RE = re.compile(r"\(.*?\)|[\"']")
 _OBFUSCATED_RE = re.compile(r"@x{3,}|\.{3}|\[at\]|@\.\.\.")
 _TEST_ROBOT_RE = re.compile(r"test robot|lkp@", re.IGNORECASE)
-# "I applied this series on v5.12-rc4 and ran blktests", "I applied this patch series, and
-# confirmed the failure disappears": a tester's local tree, not a maintainer taking the patch
-_TEST_APPLY_RE = re.compile(r"\b(?:I|we)(?:'ve| have)? (?:just |also |then )?applied(?: [\w'-]+){0,3}?"
-                            r"(?: (?:on|onto|against)|,? and (?:I |we )?(?:ran|run|tested|tried|booted|saw|"
-                            r"got|hit|still|confirmed|verified|checked|observed))\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
@@ -120,12 +115,6 @@ class PersonIndex:
             aliases = tuple(sorted(set(p["name_forms"]) | set(p["email_forms"]) - {name, email}))
             out.append(PersonRole(name, email, roles, aliases))
         return out
-
-
-def applies_for_testing(own: str) -> bool:
-    """The message's own text says its sender applied the patch to test it (a tester's tree):
-    such a sender is no applier (a maintainer) of the thread."""
-    return "applied" in own.lower() and bool(_TEST_APPLY_RE.search(" ".join(own.split())))
 
 
 def find_touched_files(thread: ThreadText) -> list[str]:

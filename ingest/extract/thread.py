@@ -12,7 +12,7 @@ from ingest.extract.learned_findings import extract_learned_fixes, extract_learn
 from ingest.extract.maintainers import Maintainers
 from ingest.extract.objections import extract_objections
 from ingest.extract.outcomes import find_person_key, is_same_person, says_applied
-from ingest.extract.people import applies_for_testing, extract_people
+from ingest.extract.people import extract_people
 from ingest.extract.races import extract_races
 from ingest.extract.types import ThreadFindings, ThreadText
 
@@ -34,7 +34,6 @@ def extract_thread(thread: ThreadText, maintainers: Maintainers | None = None,
         if objection_decider and fixes else extract_objections(thread, fixes, scan=scan)
     root_author = find_person_key(thread.messages[0]) if thread.messages else ("", "")
     appliers = {ms.message.author for ms in scan.messages if says_applied(ms.prose, ms.low)
-                and not applies_for_testing(ms.prose)
                 and not is_same_person(find_person_key(ms.message), root_author)}
     people = extract_people(thread, fixes, maintainers, appliers)
     return ThreadFindings(

@@ -10,7 +10,6 @@ The public path is `writer.add_document()` (whoosh's own pool and segment mergin
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -58,14 +57,11 @@ class SegmentBuilder:
         adapter.spill_pool(writer)  # this process's documents become the runs before the part's
         offset = writer.docnum
         writer.kb_runs.adopt(part.directory, part.runs, offset)
-        for name, lengths in part.lengths.items():
-            mine = writer.kb_pool.lengths.setdefault(name, array("I"))
-            mine.extend([0] * (offset - len(mine)))
-            mine.extend(lengths)
+        writer.kb_pool.adopt_lengths(part.lengths, offset)
         perdoc, schema = writer.perdocwriter, writer.schema
-        for message_id, record in zip(part.message_ids, part.records):
+        for record in part.records:
             if update:
-                self.delete(message_id)
+                self.delete(record.message_id)
             perdoc.start_doc(writer.docnum)
             for name, value, length in record.fields:
                 perdoc.add_field(name, schema[name], value, length)

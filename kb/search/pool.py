@@ -186,6 +186,13 @@ class PostingPool:
         lengths.extend([0] * (docnum - len(lengths)))
         lengths.append(length)
 
+    def adopt_lengths(self, lengths: Mapping[str, array], offset: int) -> None:
+        """Another pool's token counts (kb.search.split), its documents numbered from `offset` on."""
+        for field, theirs in lengths.items():
+            mine = self.lengths.setdefault(field, array("I"))
+            mine.extend([0] * (offset - len(mine)))
+            mine.extend(theirs)
+
     def pop_fields(self) -> Iterator[tuple[str, FieldPostings]]:
         """Every field's postings in name order; each field leaves the pool as it is handed over."""
         for field in sorted(self.fields):

@@ -46,20 +46,20 @@ CODE_ROOT = Path(__file__).resolve().parents[2]  # the child imports this checko
 
 @dataclass(frozen=True)
 class DocRecord:
-    """What a document gives whoosh's per-document writer: (name, stored value, length) per
-    field, (name, column value) per column."""
+    """A document's message id and what it gives whoosh's per-document writer: (name, stored
+    value, length) per field, (name, column value) per column."""
 
+    message_id: str
     fields: tuple[tuple[str, Any, int], ...]
     columns: tuple[tuple[str, Any], ...]
 
 
 @dataclass(frozen=True)
 class PartResult:
-    """A child's documents: their ids and records in order, its runs, and its field lengths."""
+    """A child's documents' records in order, its runs, and its field lengths."""
 
     directory: Path
     runs: tuple[Path, ...]
-    message_ids: tuple[str, ...]
     records: tuple[DocRecord, ...]
     lengths: dict[str, array]
 
@@ -73,6 +73,7 @@ class _RecordingPerDoc:
 
     def __init__(self) -> None:
         self.records: list[DocRecord] = []
+        self.message_id = ""  # of the document about to start
         self._fields: list[tuple[str, Any, int]] = []
         self._columns: list[tuple[str, Any]] = []
 
@@ -86,7 +87,7 @@ class _RecordingPerDoc:
         self._columns.append((name, value))
 
     def finish_doc(self) -> None:
-        self.records.append(DocRecord(tuple(self._fields), tuple(self._columns)))
+        self.records.append(DocRecord(self.message_id, tuple(self._fields), tuple(self._columns)))
 
 
 class _PartWriter:
@@ -172,11 +173,10 @@ def _tokenise_part(directory: Path, schema: Schema, read_docs: Callable[[], Iter
     from kb.search.builder import add_pooled
 
     writer = _PartWriter(schema, directory)
-    message_ids = []
     for doc in read_docs():
-        message_ids.append(doc.message_id)
+        writer.perdocwriter.message_id = doc.message_id
         add_pooled(writer, convert_doc(doc))
     spill_pool(writer)
-    result = PartResult(directory, tuple(writer.kb_runs.paths), tuple(message_ids),
-                        tuple(writer.perdocwriter.records), writer.kb_pool.lengths)
+    result = PartResult(directory, tuple(writer.kb_runs.paths), tuple(writer.perdocwriter.records),
+                        writer.kb_pool.lengths)
     (directory / RESULT).write_bytes(dumps(result, protocol=5))

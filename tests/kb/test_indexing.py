@@ -68,3 +68,17 @@ def test_a_split_index_build_reads_each_half_once_and_equals_one_process(db_url:
         assert indexing.index_threads(s, tmp_path / "two", None, processes=2) == 12
         assert indexing.index_threads(s, tmp_path / "one", None, processes=1) == 12
     assert dump_postings(tmp_path / "two") == dump_postings(tmp_path / "one")
+
+
+def test_reading_documents_keeps_a_small_page_cache_then_gives_back_the_one_it_found(tmp_path: Path) -> None:
+    box = tmp_path / "t.mbox"
+    box.write_text(make_thread_mbox(3))
+    factory = open_database(load_settings(f"sqlite:///{tmp_path / 'kb.sqlite'}"))
+    run_ingest(factory, [str(box)], "test", workers=0)
+    with factory() as s:
+        s.connection().exec_driver_sql("PRAGMA cache_size=-8192")  # an ingest's, not kb's default
+        docs = iter_index_docs(s)
+        next(docs)
+        assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -indexing.READ_CACHE_KIB
+        assert len(list(docs)) == 2
+        assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -8192

@@ -1,7 +1,10 @@
 import pytest
 
 from ingest.extract.gate import scan_thread
-from ingest.extract.outcomes import find_status, find_status_cues, is_same_person, patch_title
+from ingest.extract.cues import fold_text
+from ingest.extract.outcomes import (
+    applies_for_testing, find_status, find_status_cues, is_same_person, patch_title, says_applied,
+)
 from tests.ingest.extract.helpers import make_message, make_thread
 
 PATCH = "Fix this by taking foo_lock.\n---\ndiff --git a/f.c b/f.c\n"
@@ -35,6 +38,7 @@ V2 = "[PATCH v2] mm: fix foo race"
     ([(BOB, RE, "Applied to for-6.1, thanks.", "p")], "applied"),
     ([(BOB, RE, "Queued, thanks.", "p")], "applied"),
     ([(BOB, RE, "[Applied to for-next]", "p")], "applied"),
+    ([(BOB, RE, "I applied this series on v5.12-rc4 and ran blktests.", "p")], "proposed"),   # a tester
     ([(BOB, RE, "This was seen before:\n\n    mm: the fix is not being\n    applied at the moment\n", "p")],
      "proposed"),                                                           # an indented pasted commit
     ([(BOB, RE, "Thanks for testing! I'll queue this up for 6.1.", "p")], "applied"),   # to be queued
@@ -80,3 +84,16 @@ def test_same_person(a, b, same):
 def test_patch_title():
     assert patch_title("Re: [PATCH v2 1/3] mm: fix race") == "mm: fix race"
     assert patch_title("plain subject") == "plain subject"
+
+
+@pytest.mark.parametrize("own,testing", [
+    ("I applied this series on v5.12-rc4 and ran blktests.", True),
+    ("I've applied it on top of linux-next, and\nI still see the warning.", True),
+    ("I applied your patch and tested it overnight.", True),
+    ("Applied to for-next, thanks.", False),
+    ("I've applied it to the cgroup tree.", False),
+    ("Thanks, I applied this one.", False),
+])
+def test_applies_for_testing(own, testing):
+    assert applies_for_testing(own) is testing
+    assert says_applied(own, fold_text(own)) is not testing

@@ -49,19 +49,6 @@ def test_who_applies_a_patch_is_a_maintainer(reply, maintainer):
     assert "maintainer" not in roles["Ann Dev"]
 
 
-@pytest.mark.parametrize("own,testing", [
-    ("I applied this series on v5.12-rc4 and ran blktests.", True),
-    ("I've applied it on top of linux-next, and\nI still see the warning.", True),
-    ("I applied your patch and tested it overnight.", True),
-    ("Applied to for-next, thanks.", False),
-    ("I've applied it to the cgroup tree.", False),
-    ("Thanks, I applied this one.", False),
-])
-def test_applies_for_testing(own, testing):
-    from ingest.extract.people import applies_for_testing
-    assert applies_for_testing(own) is testing
-
-
 MAINTAINERS_SAMPLE = """
 Maintainers List
 ----------------

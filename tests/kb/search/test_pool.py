@@ -47,3 +47,13 @@ def test_words_come_back_by_term_in_document_order(messages: list[list[str]], po
         numbers, counts = pool.add_words("f", doc, words, ENCODE if positional else None)
         assert sorted(counts.tolist()) == sorted(words.count(w) for w in set(words))
     assert read_field(pool, "f") == expected(messages, positional)
+
+
+def test_adopted_lengths_follow_this_pools_documents() -> None:
+    pool = PostingPool()
+    pool.set_length("f", 1, 7)  # this pool: documents 0..2, document 0 without f
+    theirs = PostingPool()
+    theirs.set_length("f", 1, 4)  # another pool's documents 0..1 are this one's 3..4
+    theirs.set_length("g", 0, 2)
+    pool.adopt_lengths(theirs.lengths, 3)
+    assert {k: v.tolist() for k, v in pool.lengths.items()} == {"f": [0, 7, 0, 0, 4], "g": [0, 0, 0, 2]}
