@@ -20,7 +20,9 @@ import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from collections.abc import Hashable
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 from whoosh import columns, fields, formats
@@ -40,10 +42,13 @@ MAX_TERM_LENGTH = 64
 _WORD = re.compile(r"\w+")
 _SWAP = sys.byteorder != "little"  # positions are stored little-endian
 _WIDE = b"\xff"  # marks positions stored 4 bytes each
+# every ASCII character that is not a word character -> a space
+_ASCII_NON_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not re.fullmatch(r"\w", c)})
+_Key = TypeVar("_Key", bound=Hashable)
 _ADDRESS = re.compile(r"[\w.+=-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-class _KbTokenizer(Tokenizer):
+class KbTokenizer(Tokenizer):
     """Base: subclasses define `words(value, query=False) -> list[str]`."""
 
     def words(self, value: str, query: bool = False) -> list[str]:
@@ -78,7 +83,7 @@ class _KbTokenizer(Tokenizer):
             yield word, 0, 0
 
 
-class WordTokenizer(_KbTokenizer):
+class WordTokenizer(KbTokenizer):
     """Words of running text."""
 
     def words(self, value: str, query: bool = False) -> list[str]:
@@ -93,7 +98,10 @@ class WordTokenizer(_KbTokenizer):
 
 def split_words(value: str) -> list[str]:
     """The lower-cased words of running text (runs of `\\w` of at most MAX_TERM_LENGTH)."""
-    words = _WORD.findall(value.lower())
+    if value.isascii():  # most mail: `\w` is [A-Za-z0-9_] there, and translate+split is 2.5x findall
+        words = value.lower().translate(_ASCII_NON_WORD).split()
+    else:
+        words = _WORD.findall(value.lower())
     if words and max(map(len, words)) > MAX_TERM_LENGTH:  # rare: an encoded blob, a hash run
         return [word for word in words if len(word) <= MAX_TERM_LENGTH]
     return words
@@ -105,7 +113,7 @@ def stem_word(word: str) -> str:
     return porter_stem(word) if len(word) >= MIN_STEM_LENGTH and word.isalpha() else word
 
 
-class StemTokenizer(_KbTokenizer):
+class StemTokenizer(KbTokenizer):
     """Stems of running text that differ from their word (indexing), every word's stem (query)."""
 
     def words(self, value: str, query: bool = False) -> list[str]:
@@ -115,7 +123,7 @@ class StemTokenizer(_KbTokenizer):
         return [s for w in words if (s := stem_word(w)) != w]
 
 
-class AddressTokenizer(_KbTokenizer):
+class AddressTokenizer(KbTokenizer):
     """`Name <local@domain>` lists (also List-Ids): words + full address + domain.
 
     In a query a value with `@` is one exact address; anything else is its words.
@@ -145,7 +153,7 @@ def clean_path(path: str) -> str:
     return path.lstrip("/")
 
 
-class PathTokenizer(_KbTokenizer):
+class PathTokenizer(KbTokenizer):
     """File paths, one per line: the path, each `/`-suffix, each word."""
 
     def words(self, value: str, query: bool = False) -> list[str]:
@@ -162,7 +170,7 @@ class PathTokenizer(_KbTokenizer):
         return out
 
 
-class LineTokenizer(_KbTokenizer):
+class LineTokenizer(KbTokenizer):
     """One keyword per line (symbols, has-flags, verdicts), lower-cased."""
 
     def words(self, value: str, query: bool = False) -> list[str]:
@@ -235,9 +243,9 @@ class _FastPositions(formats.Positions):
             yield word, len(poslist), len(poslist) * boost, self.encode(poslist)
 
 
-def group_positions(words: list[str]) -> dict[str, list[int]]:
-    """Each distinct word -> its positions in `words`, ascending."""
-    positions: dict[str, list[int]] = {}
+def group_positions(words: Sequence[_Key]) -> dict[_Key, list[int]]:
+    """Each distinct word (or term number) -> its positions in `words`, ascending."""
+    positions: dict[_Key, list[int]] = {}
     get = positions.get
     for pos, word in enumerate(words):
         found = get(word)
@@ -267,11 +275,11 @@ class _FastFrequency(formats.Frequency):
             yield word, freq, freq * boost, formats.pack_uint(freq)
 
 
-def _fast_tokenizer(analyzer: object) -> _KbTokenizer | None:
-    return analyzer if isinstance(analyzer, _KbTokenizer) else None
+def _fast_tokenizer(analyzer: object) -> KbTokenizer | None:
+    return analyzer if isinstance(analyzer, KbTokenizer) else None
 
 
-def find_kb_tokenizer(field: fields.FieldType) -> _KbTokenizer | None:
+def find_kb_tokenizer(field: fields.FieldType) -> KbTokenizer | None:
     """The field's kb tokenizer when kb's own formats index it (unboosted), else None."""
     fmt = field.format
     if isinstance(fmt, (_FastPositions, _FastFrequency)) and fmt.field_boost == 1.0:

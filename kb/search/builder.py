@@ -11,14 +11,16 @@ The public path is `writer.add_document()` (whoosh's own pool and segment mergin
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from whoosh import formats
+from whoosh import fields, formats
+from whoosh.analysis import IDTokenizer
 from whoosh.index import Index
 
 from kb.search import adapter
-from kb.search.analysis import StemTokenizer, WordTokenizer, find_kb_tokenizer, stem_word
+from kb.search.analysis import StemTokenizer, WordTokenizer, KbTokenizer, find_kb_tokenizer, stem_word
 
 if TYPE_CHECKING:
     from kb.search.split import PartResult
@@ -113,17 +115,20 @@ def add_pooled(writer: Any, values: dict[str, Any]) -> None:
                     stems = Counter(tokenizer.words(value))
                     pool.add_counts(name, docnum, stems)
                     length = sum(stems.values())
-            elif tokenizer is not None:
+            elif tokenizer is None:
+                items = index_raw(field, value)
+                pool.add_raw(name, docnum, items)
+                length = sum(freq for _, freq, _, _ in items)
+            elif isinstance(tokenizer, WordTokenizer) or isinstance(field.format, formats.Positions):
                 words = tokenizer.words(value)
                 positional = isinstance(field.format, formats.Positions)
                 numbers, counts = pool.add_words(name, docnum, words, field.format.encode if positional else None)
                 if isinstance(tokenizer, WordTokenizer):
                     split[value] = (name, numbers, counts)
                 length = len(words)
-            else:
-                items = list(field.index(value))
-                pool.add_raw(name, docnum, items)
-                length = sum(freq for _, freq, _, _ in items)
+            else:  # addresses, paths, keywords
+                terms, length = count_terms(tokenizer, value)
+                pool.add_counts(name, docnum, terms)
             if field.scorable and length:
                 pool.set_length(name, docnum, length)
             else:
@@ -137,3 +142,25 @@ def add_pooled(writer: Any, values: dict[str, Any]) -> None:
     adapter.finish_pool_doc(writer)
     if pool.size > POOL_MB * 1024 * 1024:
         adapter.spill_pool(writer)
+
+
+@lru_cache(maxsize=4096)
+def count_terms(tokenizer: KbTokenizer, value: str) -> tuple[Counter[str], int]:
+    """The term counts and word count of a field without positions, once per distinct value: a
+    thread's people and a list's Cc lines repeat from message to message. Callers must not
+    change the Counter."""
+    words = tokenizer.words(value)
+    return Counter(words), len(words)
+
+
+def index_raw(field: fields.FieldType, value: Any) -> list[tuple[bytes, int, float, bytes]]:
+    """What whoosh's `field.index(value)` yields, without its per-term work for kb's exact-id
+    and date fields: a DATETIME's 8 shifted terms each re-parse the date there."""
+    if isinstance(field, fields.NUMERIC) and field.shift_step and not isinstance(value, (list, tuple, bytes)):
+        unshifted = field.to_bytes(value)  # the shift byte 0, then the sortable number big-endian
+        sortable = int.from_bytes(unshifted[1:], "big")
+        return [(field.sortable_to_bytes(sortable, shift), 1, 1.0, b"")
+                for shift in range(0, field.bits, field.shift_step)]
+    if type(field) is fields.ID and type(field.analyzer) is IDTokenizer and isinstance(value, str):
+        return [(field.to_bytes(value), 1, field.format.field_boost, b"")]  # Existence: one term
+    return list(field.index(value))

@@ -11,19 +11,24 @@ with one stable argsort, so that a term's postings stay in docnum order.
 A posting of a field with positions (kb's `_FastPositions`) holds its positions as 2-byte
 little-endian numbers, or that format's own encoding in a message of more than 65,536 words.
 A stem field is counted from its exact field's words: each word's stem is looked up once per
-pool (`add_stems`). The fields whoosh analyses itself (ids, dates) keep whoosh's weights
+pool (`add_stems`). A field of at most SMALL_WORDS words (subjects, addresses, short replies: most
+of a build's calls) is grouped with dicts and lists instead: numpy's set-up per call costs more
+than such a message's words. The fields whoosh analyses itself (ids, dates) keep whoosh's weights
 (floats) and values.
 """
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
+
+from kb.search.analysis import group_positions
 
 # rough sizes, only used to decide when to spill: a new term (its vocabulary entry: dict slot,
 # key, number, list slot) and a posting (term, document, weight, value length: 4 bytes each)
@@ -31,6 +36,9 @@ TERM_BYTES = 130
 POSTING_BYTES = 16
 WIDE_WORDS = 0x10000  # from this many words on, a message's positions take the format's own encoding
 GATHER_BYTES = 1 << 22  # value bytes moved per numpy gather
+SMALL_WORDS = 64  # up to this many words a field is grouped in Python (measured: numpy's set-up
+# costs ~20 us a call, Python's grouping ~0.4 us a word; they meet near 80 words)
+_SWAP = sys.byteorder != "little"  # positions are stored little-endian
 
 
 @dataclass(frozen=True)
@@ -83,8 +91,15 @@ class _FieldArrays:
             self.values += values
             self.value_lengths.frombytes(lengths.tobytes())
 
-
-_EMPTY = np.zeros(0, np.uint32)
+    def extend(self, docnum: int, terms: list[int], weights: list[int] | list[float], values: bytes | None = None,
+               lengths: list[int] | None = None) -> None:
+        """`append` from lists (a small message's postings)."""
+        self.terms.extend(terms)
+        self.docs.extend(repeat(docnum, len(terms)))
+        self.weights.extend(weights)
+        if self.values is not None and self.value_lengths is not None and values is not None and lengths is not None:
+            self.values += values
+            self.value_lengths.extend(lengths)
 
 
 class PostingPool:
@@ -104,16 +119,19 @@ class PostingPool:
         return found
 
     def add_words(self, field: str, docnum: int, words: list[str],
-                  encode: Callable[[list[int]], bytes] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  encode: Callable[[list[int]], bytes] | None = None) -> tuple[Sequence[int], Sequence[int]]:
         """One message's words in one field, with their positions when `encode` (the field's
-        `_FastPositions.encode`) is given; returns the distinct terms' numbers and counts."""
+        `_FastPositions.encode`) is given; returns the distinct terms' numbers and counts
+        (lists for a small field, else arrays)."""
         if encode is None:  # C-level counting beats numpy's set-up on a message's few words
             return self.add_counts(field, docnum, Counter(words))
         count = len(words)
         if not count:
-            return _EMPTY, _EMPTY
+            return [], []
         arrays = self._field(field, with_values=True)
         known = len(arrays.vocabulary.terms)
+        if count <= SMALL_WORDS:
+            return self._add_small(arrays, docnum, words, known)
         numbers = np.fromiter(map(arrays.vocabulary.__getitem__, words), np.uint32, count)
         order = np.argsort(numbers, kind="stable")  # positions grouped by term, ascending
         grouped = numbers[order]
@@ -129,7 +147,20 @@ class PostingPool:
         self.size += (len(arrays.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(distinct) + len(values)
         return distinct, counts
 
-    def add_stems(self, field: str, docnum: int, exact: str, numbers: np.ndarray, counts: np.ndarray,
+    def _add_small(self, arrays: _FieldArrays, docnum: int, words: list[str], known: int) -> tuple[list[int], list[int]]:
+        """`add_words` of a field of few words (< 65,536, so 2-byte positions), without numpy."""
+        positions = group_positions(list(map(arrays.vocabulary.__getitem__, words)))
+        distinct = sorted(positions)
+        counts = [len(positions[number]) for number in distinct]
+        packed = array("H", chain.from_iterable(map(positions.__getitem__, distinct)))
+        if _SWAP:
+            packed.byteswap()
+        values = packed.tobytes()
+        arrays.extend(docnum, distinct, counts, values, [2 * count for count in counts])
+        self.size += (len(arrays.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(distinct) + len(values)
+        return distinct, counts
+
+    def add_stems(self, field: str, docnum: int, exact: str, numbers: Sequence[int], counts: Sequence[int],
                   stem: Callable[[str], str]) -> int:
         """The stems (that differ from their word) of words `add_words` counted in field `exact`
         (`numbers`, `counts`) into the stem field `field`; returns how many words they stand for."""
@@ -141,6 +172,8 @@ class PostingPool:
             vocabulary = stems.vocabulary
             stem_of.extend(-1 if (found := stem(word)) == word else vocabulary[found]
                            for word in words.vocabulary.terms[len(stem_of):])
+        if isinstance(numbers, list):  # a small field (`add_words`)
+            return self._add_small_stems(stems, docnum, stem_of, numbers, counts, known)
         mapped = np.frombuffer(stem_of, np.int32)[numbers]
         keep = mapped >= 0
         if not keep.any():
@@ -151,16 +184,32 @@ class PostingPool:
         self.size += (len(stems.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(distinct)
         return int(sums.sum())
 
-    def add_counts(self, field: str, docnum: int, counts: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    def _add_small_stems(self, stems: _FieldArrays, docnum: int, stem_of: array, numbers: list[int],
+                         counts: Sequence[int], known: int) -> int:
+        """`add_stems` of a small field's lists, without numpy."""
+        sums: dict[int, int] = {}
+        for number, count in zip(numbers, counts):
+            found = stem_of[number]
+            if found >= 0:
+                sums[found] = sums.get(found, 0) + count
+        if not sums:
+            return 0
+        distinct = sorted(sums)
+        totals = [sums[number] for number in distinct]
+        stems.extend(docnum, distinct, totals)
+        self.size += (len(stems.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(distinct)
+        return sum(totals)
+
+    def add_counts(self, field: str, docnum: int, counts: Mapping[str, int]) -> tuple[list[int], list[int]]:
         """Term -> frequency of one field of one message (a field without positions); returns
         the terms' numbers and counts."""
         if not counts:
-            return _EMPTY, _EMPTY
+            return [], []
         arrays = self._field(field)
         known = len(arrays.vocabulary.terms)
-        numbers = np.fromiter(map(arrays.vocabulary.__getitem__, counts), np.uint32, len(counts))
-        frequencies = np.fromiter(counts.values(), np.uint32, len(counts))
-        arrays.append(docnum, numbers, frequencies)
+        numbers = list(map(arrays.vocabulary.__getitem__, counts))
+        frequencies = list(counts.values())
+        arrays.extend(docnum, numbers, frequencies)
         self.size += (len(arrays.vocabulary.terms) - known) * TERM_BYTES + POSTING_BYTES * len(counts)
         return numbers, frequencies
 
@@ -172,10 +221,9 @@ class PostingPool:
         arrays = self._field(field, raw=True, with_values=True)
         known = len(arrays.vocabulary.terms)
         vocabulary = arrays.vocabulary
-        numbers = np.fromiter((vocabulary[btext] for btext, _, _, _ in found), np.uint32, len(found))
-        weights = np.fromiter((weight for _, _, weight, _ in found), np.float64, len(found))
         values = [value for _, _, _, value in found]
-        arrays.append(docnum, numbers, weights, b"".join(values), np.fromiter(map(len, values), np.uint32, len(values)))
+        arrays.extend(docnum, [vocabulary[btext] for btext, _, _, _ in found], [weight for _, _, weight, _ in found],
+                      b"".join(values), list(map(len, values)))
         self.size += (len(vocabulary.terms) - known) * TERM_BYTES + (POSTING_BYTES + 8) * len(found)
 
     def set_length(self, field: str, docnum: int, length: int) -> None:

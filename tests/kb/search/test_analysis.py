@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import numpy as np
@@ -48,9 +50,17 @@ def test_whooshs_own_phrase_matcher_reads_wide_positions(tmp_path: Path) -> None
     ("x" * MAX_TERM_LENGTH + " y", ["x" * MAX_TERM_LENGTH, "y"]),
     ("x" * (MAX_TERM_LENGTH + 1) + " y", ["y"]),  # a longer run is no word at all
     ("", []),
+    ("tab\there\x0bvt\x1cfs\x00nul", ["tab", "here", "vt", "fs", "nul"]),  # ASCII: translated and split
+    ("Größe bei __rcu_read_lock\u00a0x", ["größe", "bei", "__rcu_read_lock", "x"]),  # not ASCII: the regex
 ])
 def test_split_words_keeps_runs_of_word_characters_up_to_the_limit(text: str, words: list[str]) -> None:
     assert split_words(text) == words
+
+
+@pytest.mark.parametrize("code", range(128))
+def test_each_ascii_character_splits_as_the_word_regex_does(code: int) -> None:
+    text = f"Ab{chr(code)}cD {chr(code)}"
+    assert split_words(text) == re.findall(r"\w+", text.lower())
 
 
 @pytest.mark.parametrize("documents, phrase, matched", [

@@ -3,10 +3,13 @@ own text when no exact field of the message split that text."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
-from kb.search.analysis import stem_word
-from kb.search.builder import SegmentBuilder
+import pytest
+
+from kb.search.analysis import build_schema, stem_word
+from kb.search.builder import SegmentBuilder, index_raw
 from kb.search.docs import IndexDoc, convert_doc
 from kb.search.index import open_index
 
@@ -35,3 +38,19 @@ def read_postings(reader: object, field: str, term: str) -> list[tuple[int, floa
         out.append((matcher.id(), matcher.weight()))
         matcher.next()
     return out
+
+
+@pytest.mark.parametrize("field, value", [
+    ("date", datetime(2024, 2, 29, 23, 59, 59, 999999)),
+    ("date", datetime(1970, 1, 1)),
+    ("date", datetime(1, 1, 1)),
+    ("date", "2019"),  # whoosh parses a date string itself
+    ("message_id", "<20240102.abc@example.org>"),
+    ("message_id", ""),
+    ("thread_id", " spaced <x@y> "),
+    ("thread_id", "naïve@exämple"),
+    ("subject", "not an id field: whoosh's own path"),
+])
+def test_index_raw_gives_what_whoosh_indexes(field: str, value: object) -> None:
+    schema = build_schema()
+    assert index_raw(schema[field], value) == list(schema[field].index(value))

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb.search.analysis import _FastPositions
-from kb.search.pool import PostingPool
+from kb.search import pool as pool_module
+from kb.search.analysis import _FastPositions, stem_word
+from kb.search.pool import SMALL_WORDS, PostingPool
 
 ENCODE = _FastPositions(field_boost=1.0).encode
 
@@ -45,8 +46,38 @@ def test_words_come_back_by_term_in_document_order(messages: list[list[str]], po
     pool = PostingPool()
     for doc, words in enumerate(messages):
         numbers, counts = pool.add_words("f", doc, words, ENCODE if positional else None)
-        assert sorted(counts.tolist()) == sorted(words.count(w) for w in set(words))
+        assert sorted(map(int, counts)) == sorted(words.count(w) for w in set(words))
     assert read_field(pool, "f") == expected(messages, positional)
+
+
+# around the size where a field leaves Python's grouping for numpy's, with repeated words
+AROUND_SMALL = [[f"w{n % 7}" for n in range(count)] for count in (1, SMALL_WORDS - 1, SMALL_WORDS, SMALL_WORDS + 1, 300)]
+
+
+@pytest.mark.parametrize("positional", [True, False])
+def test_small_and_large_fields_give_the_same_postings(positional: bool) -> None:
+    assert read_field(fill_pool(AROUND_SMALL, positional), "f") == expected(AROUND_SMALL, positional)
+
+
+@pytest.mark.parametrize("small_words", [0, 10_000])  # every field through numpy / through Python
+def test_each_grouping_alone_gives_the_same_postings_and_stems(monkeypatch: pytest.MonkeyPatch,
+                                                                small_words: int) -> None:
+    messages = [["resizing", "races", "resizing", "mm"], ["races", "lock"], ["locking"] * 3]
+    reference = fill_pool(messages, True, stems=True)
+    monkeypatch.setattr(pool_module, "SMALL_WORDS", small_words)
+    forced = fill_pool(messages, True, stems=True)
+    for field in ("f", "f_stem"):
+        assert read_field(forced, field) == read_field(reference, field)
+    assert list(read_field(fill_pool(messages, True, stems=True), "f_stem")) == [b"lock", b"race", b"resiz"]
+
+
+def fill_pool(messages: list[list[str]], positional: bool, stems: bool = False) -> PostingPool:
+    pool = PostingPool()
+    for doc, words in enumerate(messages):
+        numbers, counts = pool.add_words("f", doc, words, ENCODE if positional else None)
+        if stems:
+            pool.add_stems("f_stem", doc, "f", numbers, counts, stem_word)
+    return pool
 
 
 def test_adopted_lengths_follow_this_pools_documents() -> None:
