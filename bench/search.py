@@ -59,14 +59,15 @@ def read_raw_messages(db: str) -> list[dict[str, object]]:
     import email
     import email.policy
     import email.utils
-    import zlib
 
     from sqlalchemy import create_engine, text
+
+    from kb.blobs import unpack_blob
 
     rows = []
     with create_engine(load_settings(db).db_url).connect() as conn:
         for (raw,) in conn.execute(text("SELECT raw FROM messages WHERE recovered = false")):
-            msg = email.message_from_bytes(zlib.decompress(raw), policy=email.policy.default)
+            msg = email.message_from_bytes(unpack_blob(raw), policy=email.policy.default)
             try:
                 part = msg.get_body(preferencelist=("plain",))
                 body = part.get_content() if part is not None else ""

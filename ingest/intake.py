@@ -15,10 +15,11 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kb.blobs import pack_blob
 from kb.errors import SourceError
 
 from ingest.children import start_pool
-from ingest.prepare import PreparedMessage, RejectedMessage, compress_raw, prepare_batch
+from ingest.prepare import PreparedMessage, RejectedMessage, prepare_batch
 from ingest.sources import maildir, mbox, public_inbox
 from ingest.sources.base import RawMail
 from ingest.sources.detect import SourceSpec
@@ -149,13 +150,13 @@ def ingest_page(factory: sessionmaker[Session], path: Path, list_name: str | Non
     except Exception as exc:  # noqa: BLE001 - a bad page is recorded, never fatal
         with factory() as session:
             rejected = RejectedMessage(str(path), "file", f"unreadable page: {type(exc).__name__}: {exc}",
-                                       compress_raw(data), len(data))
+                                       pack_blob(data), len(data))
             tally.read += 1
             flush(Store(session), [rejected], list_name, tally)
         return
     tally.read += len(page.messages)
     with factory() as session:
-        counts = store_recovered_page(Store(session), page, compress_raw(data), len(data), list_name)
+        counts = store_recovered_page(Store(session), page, pack_blob(data), len(data), list_name)
         session.commit()
     tally.stored += counts.stored
     tally.present += counts.present

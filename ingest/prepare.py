@@ -6,11 +6,12 @@ processes, so this module takes and returns plain picklable values.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from json.encoder import encode_basestring_ascii
 from typing import NamedTuple
+
+from kb.blobs import pack_blob
 
 from ingest.parse.message import Address, Attachment, MailParseError, ParsedMessage, parse_message
 from ingest.parse.patch import Hunk, compute_patch_id, parse_patches
@@ -85,9 +86,9 @@ class PreparedMessage:
     anatomy: Anatomy
     source: str
     position: str
-    raw_z: bytes        # zlib-compressed original bytes
+    raw_z: bytes        # compressed original bytes (kb.blobs)
     raw_size: int
-    body_z: bytes       # zlib-compressed decoded body
+    body_z: bytes       # compressed decoded body
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,6 @@ class RejectedMessage:
     reason: str
     raw_z: bytes
     raw_size: int
-
-
-def compress_raw(data: bytes) -> bytes:
-    return zlib.compress(data, 1)
 
 
 def find_anatomy(body: str) -> Anatomy:
@@ -126,19 +123,19 @@ def parse_raw(raw: RawMail) -> ParsedMessage | RejectedMessage:
     """Parse one message; any failure becomes a RejectedMessage with a one-line reason."""
     data = raw.data
     if raw.damage:
-        return RejectedMessage(raw.source, raw.position, raw.damage, compress_raw(data), len(data))
+        return RejectedMessage(raw.source, raw.position, raw.damage, pack_blob(data), len(data))
     if not data.strip():
         return RejectedMessage(raw.source, raw.position, "empty message", b"", 0)
     if len(data) > MAX_RAW_BYTES:
         return RejectedMessage(raw.source, raw.position, f"message too large ({len(data)} bytes)",
-                               compress_raw(data), len(data))
+                               pack_blob(data), len(data))
     try:
         return parse_message(data)
     except MailParseError as exc:
         reason = f"unparseable: {exc}"
     except Exception as exc:  # noqa: BLE001 - one bad mail never stops a batch; the reason is kept
         reason = f"parser error: {type(exc).__name__}: {exc}"
-    return RejectedMessage(raw.source, raw.position, reason, compress_raw(data), len(data))
+    return RejectedMessage(raw.source, raw.position, reason, pack_blob(data), len(data))
 
 
 def find_safe_anatomy(parsed: ParsedMessage) -> tuple[ParsedMessage, Anatomy]:
@@ -154,8 +151,8 @@ def prepare_batch(batch: list[RawMail]) -> list[PreparedMessage | RejectedMessag
     time keeps the interpreter's caches warm: ~15% less CPU than message by message)."""
     parsed = [parse_raw(raw) for raw in batch]
     kept = [(raw, *find_safe_anatomy(item)) for raw, item in zip(batch, parsed) if isinstance(item, ParsedMessage)]
-    raws_z = [compress_raw(raw.data) for raw, _, _ in kept]
-    bodies_z = [compress_raw(message.body.encode("utf-8", "surrogatepass")) for _, message, _ in kept]
+    raws_z = [pack_blob(raw.data) for raw, _, _ in kept]
+    bodies_z = [pack_blob(message.body.encode("utf-8", "surrogatepass")) for _, message, _ in kept]
     prepared = iter([PreparedMessage(strip_body(message), anatomy, raw.source, raw.position, raw_z,
                                      len(raw.data), body_z)
                      for (raw, message, anatomy), raw_z, body_z in zip(kept, raws_z, bodies_z)])

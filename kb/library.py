@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import zlib
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, load_only, sessionmaker
 
+from kb.blobs import unpack_blob
 from kb.config import Settings, load_settings
 from kb.db import open_database
 from kb import scenario_store
@@ -132,7 +132,7 @@ class Library:
             raw = s.scalar(select(Message.raw).where(Message.message_id == message_id.strip().strip("<>")))
             if raw is None:
                 raise NotFoundError("no such message", place=message_id)
-            return zlib.decompress(raw) if raw else b""
+            return unpack_blob(raw) if raw else b""
 
     def count_stats(self) -> dict[str, int]:
         with self.factory() as s:

@@ -61,8 +61,14 @@ def imports_any(names: set[str], prefixes: tuple[str, ...]) -> set[str]:
 def test_models_import_only_sqlalchemy_and_stdlib(path: Path) -> None:
     bad = {n for n in find_imports(path)
            if n.split(".")[0] not in sys.stdlib_module_names | {"sqlalchemy", "kb", "__future__"}}
-    bad |= {n for n in find_imports(path) if n.startswith("kb.") and not n.startswith("kb.models")}
+    bad |= {n for n in find_imports(path) if n.startswith("kb.") and not n.startswith(("kb.models", "kb.blobs"))}
     assert not bad
+
+
+def test_the_blob_codec_is_a_leaf() -> None:
+    """kb.blobs (how bodies and raw bytes are compressed) is shared by the models and the ingest
+    workers, so it imports nothing of kb's."""
+    assert not imports_any(find_imports(ROOT / "kb" / "blobs.py"), ("kb", "ingest", "tui", "sqlalchemy"))
 
 
 @pytest.mark.parametrize("path", [p for p in iter_modules("kb") if "cli" not in p.parts], ids=str)

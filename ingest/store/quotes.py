@@ -9,13 +9,13 @@ author and message, method "aligned". Only those few unattributed quotes pay for
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Row
 
+from kb.blobs import unpack_blob
 from kb.models import Message
 
 from ingest.prepare import PreparedMessage
@@ -94,7 +94,7 @@ def tie_first_quotes(rows: list[SegmentInsert], first_quotes: list[int], body_z:
                 rows[k] = (pk, kind, start, end, depth, name, email, parent.message_id, method)
             continue
         if reply_body is None:
-            reply_body = zlib.decompress(body_z).decode("utf-8", "surrogatepass")
+            reply_body = unpack_blob(body_z).decode("utf-8", "surrogatepass")
         if is_quoted_from(reply_body[start:end], bodies[parent.message_id]):
             rows[k] = (pk, kind, start, end, depth, parent.author_name, parent.author_email,
                        parent.message_id, "aligned")

@@ -15,12 +15,12 @@ that row is merged away, `hand_on_page_raw()` moves them to a recovered row that
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from kb.blobs import BlobError, unpack_blob
 from kb.ledger import forget_threads
 from kb.models import Message, MessageAlias
 
@@ -49,11 +49,8 @@ def realign_pages(session: Session, sources: Iterable[str]) -> list[str]:
 def load_page(raw: bytes | None, source: str) -> tuple[RecoveredPage, str] | None:
     """The page parsed again from its stored bytes, as the ingest parsed it; None if unreadable."""
     try:
-        inflater = zlib.decompressobj()
-        data = inflater.decompress(raw or b"", MAX_PAGE_BYTES)
-    except zlib.error:
-        return None
-    if inflater.unconsumed_tail:
+        data = unpack_blob(raw or b"", MAX_PAGE_BYTES)
+    except BlobError:
         return None
     text = data.decode("utf-8", errors="replace")
     try:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import zlib
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, LargeBinary, MetaData, String
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from kb.blobs import pack_blob, unpack_blob
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -46,7 +47,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class CompressedText(TypeDecorator[str]):
-    """Text kept zlib-compressed (mail bodies are most of a KB's bytes).
+    """Text kept compressed (mail bodies are most of a KB's bytes; kb.blobs).
 
     Binds a str (compressed here) or bytes already compressed by the caller (ingest workers
     compress in parallel); always reads back a str.
@@ -58,12 +59,12 @@ class CompressedText(TypeDecorator[str]):
     def process_bind_param(self, value: str | bytes | None, dialect: object) -> bytes | None:
         if value is None or isinstance(value, bytes):
             return value
-        return zlib.compress(value.encode("utf-8", "surrogatepass"), 1)
+        return pack_blob(value.encode("utf-8", "surrogatepass"))
 
     def process_result_value(self, value: bytes | None, dialect: object) -> str | None:
         if value is None:
             return None
-        return zlib.decompress(value).decode("utf-8", "surrogatepass")
+        return unpack_blob(value).decode("utf-8", "surrogatepass")
 
 
 class Base(DeclarativeBase):

@@ -19,8 +19,7 @@ import re
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator, Sequence
 from functools import lru_cache
 from typing import TypeVar
 

@@ -20,7 +20,7 @@ from whoosh.analysis import IDTokenizer
 from whoosh.index import Index
 
 from kb.search import adapter
-from kb.search.analysis import StemTokenizer, WordTokenizer, KbTokenizer, find_kb_tokenizer, stem_word
+from kb.search.analysis import KbTokenizer, StemTokenizer, WordTokenizer, find_kb_tokenizer, stem_word
 
 if TYPE_CHECKING:
     from kb.search.split import PartResult
