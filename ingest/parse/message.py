@@ -75,10 +75,10 @@ MAIL_HEADERS = frozenset({"message-id", "from", "date", "subject", "in-reply-to"
 KEPT_HEADERS = MAIL_HEADERS | {"content-transfer-encoding", "content-disposition"}
 SYNTHETIC_DOMAIN = "kb.invalid"
 
-# A kept field: name, ':', value with its continuation lines (other fields are skipped in C).
-_HEADER_FIELD = re.compile(
-    r"^(" + "|".join(sorted(map(re.escape, KEPT_HEADERS))) + r")[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)",
-    re.M | re.I)
+# A field: name, ':', value with its continuation lines; split_message keeps KEPT_HEADERS. (One
+# general pattern and a set lookup cost half of an alternation of the kept names tried
+# case-insensitively at every line of a head: lore's heads run to 100 lines.)
+_HEADER_FIELD = re.compile(r"^([^\s:]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.M)
 MAX_HEAD_BYTES = 1024 * 1024
 _ANGLE_ID = re.compile(r"<([^<>]*)>")
 _CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([^"';\s]*)""", re.I)
@@ -160,11 +160,15 @@ def split_message(data: bytes, defects: list[str]) -> tuple[dict[str, str], list
         text = make_valid_text(text, defects)
     headers: dict[str, str] = {}
     list_ids: list[str] = []
-    for count, match in enumerate(_HEADER_FIELD.finditer(text), 1):
+    count = 0
+    for match in _HEADER_FIELD.finditer(text):
+        name = match.group(1).lower()
+        if name not in KEPT_HEADERS:
+            continue
+        count += 1
         if count > MAX_HEADERS:
             defects.append("header:too-many")
             break
-        name = match.group(1).lower()
         value = match.group(2)
         if len(value) > MAX_HEADER_CHARS:
             defects.append(f"header:too-long:{name}")

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ingest.parse.message import (Attachment, MailParseError, ParsedMessage,
+from ingest.parse.message import (Attachment, MailParseError, ParsedMessage, split_message,
                                   normalise_message_id, parse_message)
 from tests.conftest import require_shared
 
@@ -218,6 +218,7 @@ HEADER_CASES = [
     ("References: a@x b@x\n", "references", ("a@x", "b@x")),
     ("References: <a@x>, <b\n @x>\n", "references", ("a@x", "b@x")),
     ("Cc: A <A@X.org>, b@y.org (Bee)\n", "cc", (("A", "a@x.org"), ("Bee", "b@y.org"))),
+    ("SUBJECT: shouted\n", "subject", "shouted"),  # any case
 ]
 
 
@@ -334,6 +335,24 @@ def test_body_capped_at_10_mb() -> None:
     parsed = parse_message(make_mail(b"a" * (11 * 1024 * 1024), "text/plain"))
     assert len(parsed.body) == 10 * 1024 * 1024
     assert "body:truncated" in parsed.defects
+
+
+@pytest.mark.parametrize(("head", "expected"), [
+    (b"Subject: s\nX-Note: folded\n Cc: not a field\nCc: c@x.org", {"subject": " s", "cc": " c@x.org"}),
+    (b"Cc-Extra: no\nCC:yes@x.org\nSubject \t: t", {"cc": "yes@x.org", "subject": " t"}),
+    (b"X-Original-From: Ann <a@x.org>\nFrom: Bo <b@x.org>", {"x-original-from": " Ann <a@x.org>",
+                                                              "from": " Bo <b@x.org>"}),
+    (b"garbage line\n: no name\nSubject: after\r", {"subject": " after"}),
+])
+def test_split_message_keeps_the_kept_fields_of_a_head(head: bytes, expected: dict[str, str]) -> None:
+    headers, _, body = split_message(head + b"\n\nbody\n", [])
+    assert headers == expected and body == b"body\n"
+
+
+def test_only_kept_fields_count_towards_the_header_bound() -> None:
+    extra = "".join(f"X-Filler-{i}: {i}\n" for i in range(3000)) + "Cc: p@x.org\n"
+    parsed = parse_message(make_mail(b"x\n", extra=extra))
+    assert [a.email for a in parsed.cc] == ["p@x.org"] and "header:too-many" not in parsed.defects
 
 
 def test_too_many_headers_is_bounded() -> None:
