@@ -171,6 +171,18 @@ def test_cued_sentences_rank_before_a_bare_opening_remark(on, rank):
     ("Taking foo_lock there isn't a good idea in the fast path.", True),
     ("As it stands, this introduces a potential ABBA deadlock with foo_put().", True),
     ("I see why we need the lock here, thanks for the explanation.", False),
+    # signs that the patch is wrong or costly, told without a classic pushback word
+    ("Reading foo->ref there still looks racy to me.", True),
+    ("With this applied, the change is causing my stress test to hang after a minute.", True),
+    ("I'm getting a deadlock in foo_put() with v2.", True),
+    ("Taking the global lock here increases lock contention for every caller.", True),
+    ("If it works, that would be an accidental fix.", True),
+    ("Please drop the Cc: stable, the window only exists in -next.", True),
+    ("The double negation in that check is confusing.", True),
+    ("Moving the callback may break the resume path.", True),
+    ("Perhaps the fix should wait until after the merge window, I'd work around it for now.", True),
+    ("That treats the symptom, the cause is elsewhere.", True),
+    ("It works on my box as well, no regressions so far.", False),
 ])
 def test_review_pushback_phrases_under_the_quoted_patch(remark, is_objection):
     t = patch_thread(QUOTED_HUNK + remark)
