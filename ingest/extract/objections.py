@@ -94,7 +94,6 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
         if not cued and not opening:
             continue
         decided: list[tuple[int, int, str, int, dict]] = []
-        pending: list[tuple[int, int, str, int, dict]] = []
         limit = nlp.find_patch_start(msg.body)
         for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
             first, opening = opening, False     # only the reply's first own sentence opens it
@@ -114,11 +113,6 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
             features = find_objection_features(ctx, msg, a, text, fixes[target], quoted, first)
             if is_objection(features):
                 decided.append((a, b, text, target, features))
-            elif is_objection(features, model_score=1.0):
-                pending.append((a, b, text, target, features))   # the classifier decides
-        if pending:
-            scores = nlp.classify_sentences([p[2] for p in pending])
-            decided += [p for p, sc in zip(pending, scores) if is_objection(p[4], sc["objection"])]
         decided.sort(key=lambda d: (rank_objection(d[4]), d[0]))
         for a, b, text, target, features in sorted(decided[:per_message]):
             conf = 0.7 if features["cue_strong"] else 0.5
