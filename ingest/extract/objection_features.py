@@ -57,8 +57,10 @@ def build_context(thread: ThreadText, scan: ThreadScan) -> ThreadContext:
 
 
 def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, text: str,
-                            fix: FixFinding, quoted_fix: bool, opening: bool = False) -> dict[str, bool]:
-    """`opening`: the sentence is the reply's first own sentence."""
+                            fix: FixFinding, quoted_fix: bool, opening: bool = False,
+                            answers_fix: bool = False) -> dict[str, bool]:
+    """`opening`: the sentence is the reply's first own sentence; `answers_fix`: the reply
+    quotes nothing and answers the fix's message as a whole (a page's recovered message)."""
     cues = load_cue_sets()
     low = fold_text(text)
     here = ctx.order[msg.message_id]
@@ -80,7 +82,7 @@ def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, te
         "question": text.rstrip().endswith("?"),
         "under_quoted_hunk": any(_HUNK_LINE_RE.match(line) for line in block),
         "under_quoted_fix": quoted_fix,
-        "first_under_quote": is_first_under_quote(msg.body, start),
+        "first_under_quote": answers_fix or is_first_under_quote(msg.body, start),
         "opens_reply": opening and is_remark(text),
         "sender_is_author": not page and is_same_person(sender, author),
         "fix_is_patch": fix.kind == "patch",

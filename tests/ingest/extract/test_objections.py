@@ -327,3 +327,18 @@ def test_a_weak_cue_away_from_the_quoted_patch_is_no_objection(aside):
     t = patch_thread("> Is this the report from last week?\n\nYes, it is the same one. " + aside)
     assert [o for o in extract_objections(t, extract_fixes(t, extract_races(t)))
             if o.message_id == "r@x"] == []
+
+
+@pytest.mark.parametrize("reply,is_objection", [
+    ("I don't like taking a lock in foo_get() at all.", True),      # answers the proposal as a whole
+    ("> How about we take foo_lock in foo_get() instead?\n> More text of the root.\n\nOk.\n\n"
+     "> Another quoted line that is long enough.\n\nI don't like taking a lock in foo_get() at all.",
+     False),                                                        # further down, under other text
+])
+def test_a_reply_quoting_nothing_answers_its_parent(reply, is_objection):
+    # a page's recovered messages (and some plain replies) quote nothing: the reply as a whole
+    # answers the message it replies to, as the first line under a quote block would
+    t = make_thread("race in foo", make_message("p@x", PROSE_ROOT, *ANN),
+                    make_message("r@x", reply, *BOB, reply_to="p@x"))
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert bool(objs) is is_objection
