@@ -342,3 +342,27 @@ def test_a_reply_quoting_nothing_answers_its_parent(reply, is_objection):
                     make_message("r@x", reply, *BOB, reply_to="p@x"))
     objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
     assert bool(objs) is is_objection
+
+
+@pytest.mark.parametrize("aside,is_objection", [
+    # disputing the fix or the race outright counts wherever it stands in the reply
+    ("I don't think this is the right lock to take in foo_get().", True),
+    ("I do not believe there is a race here, foo_put() runs under the same lock.", True),
+    ("I don't think it matters much which lock it is.", False),
+])
+def test_disputing_the_fix_counts_anywhere_in_the_reply(aside, is_objection):
+    t = make_thread("race in foo", make_message("p@x", PROSE_ROOT, *ANN),
+                    make_message("r@x", "> Unrelated quoted line that is long enough here.\n\nSure. " + aside,
+                                 *BOB, reply_to="p@x"))
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert bool(objs) is is_objection
+
+
+@pytest.mark.parametrize("question", [
+    "Is there any benefit in taking the lock in foo_get() at all?",
+    "Any reason this is a global lock and not one per foo?",
+    "Why bother with the lock when the counter is atomic?",
+])
+def test_questions_about_the_point_of_a_change_challenge_it(question):
+    t = patch_thread(QUOTED_HUNK + question)
+    assert [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
