@@ -183,6 +183,8 @@ def test_cued_sentences_rank_before_a_bare_opening_remark(on, rank):
     ("Perhaps the fix should wait until after the merge window, I'd work around it for now.", True),
     ("That treats the symptom, the cause is elsewhere.", True),
     ("It works on my box as well, no regressions so far.", False),
+    ("That comment is too short to tell a reader why the lock is needed.", True),
+    ("This puts an atomic on the fast path of every lookup.", True),
 ])
 def test_review_pushback_phrases_under_the_quoted_patch(remark, is_objection):
     t = patch_thread(QUOTED_HUNK + remark)
