@@ -178,7 +178,6 @@ def test_cued_sentences_rank_before_a_bare_opening_remark(on, rank):
     ("Taking the global lock here increases lock contention for every caller.", True),
     ("If it works, that would be an accidental fix.", True),
     ("Please drop the Cc: stable, the window only exists in -next.", True),
-    ("The double negation in that check is confusing.", True),
     ("Moving the callback may break the resume path.", True),
     ("Perhaps the fix should wait until after the merge window, I'd work around it for now.", True),
     ("That treats the symptom, the cause is elsewhere.", True),
@@ -367,4 +366,12 @@ def test_disputing_the_fix_counts_anywhere_in_the_reply(aside, is_objection):
 ])
 def test_questions_about_the_point_of_a_change_challenge_it(question):
     t = patch_thread(QUOTED_HUNK + question)
+    assert [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+
+
+@pytest.mark.parametrize("remark", [
+    "Protecting the seqcount with a spinlock doesn't make sense to me.",
+])
+def test_review_pushback_counts_further_down_a_reply_to_a_patch(remark):
+    t = patch_thread("> Is this the report from last week?\n\nHmm, I read it twice now. " + remark)
     assert [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
