@@ -362,7 +362,6 @@ def test_disputing_the_fix_counts_anywhere_in_the_reply(aside, is_objection):
 @pytest.mark.parametrize("question", [
     "Is there any benefit in taking the lock in foo_get() at all?",
     "Any reason this is a global lock and not one per foo?",
-    "Why bother with the lock when the counter is atomic?",
 ])
 def test_questions_about_the_point_of_a_change_challenge_it(question):
     t = patch_thread(QUOTED_HUNK + question)
