@@ -374,3 +374,14 @@ def test_questions_about_the_point_of_a_change_challenge_it(question):
 def test_review_pushback_counts_further_down_a_reply_to_a_patch(remark):
     t = patch_thread("> Is this the report from last week?\n\nHmm, I read it twice now. " + remark)
     assert [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+
+
+@pytest.mark.parametrize("opening,is_objection", [
+    ("Sorry for my late reply, I was away for most of last week.", False),   # an apology
+    ("Moving the lock up here changes the order against foo_put().", True),
+])
+def test_an_apology_opening_a_review_is_no_objection(opening, is_objection):
+    t = patch_thread(QUOTED_HUNK + opening,
+                     later=[(ANN, "Re: [PATCH] foo: fix race", "> x\n\nGood point.", "r@x")])
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert bool(objs) is is_objection
