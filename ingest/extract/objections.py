@@ -18,6 +18,7 @@ from ingest.extract.types import FixFinding, MessageText, ObjectionFinding, Thre
 VERSION = "0.1"
 MAX_PER_MESSAGE = 2     # no message of the labelled corpus holds more than two objections
 SENTENCE_CUES = ("objection", "objection_challenge", "objection_review")   # a sentence needs one
+_QUOTE_LINE_RE = re.compile(r"^[ \t]*>", re.MULTILINE)
 REASON_ORDER = ("stable-backport", "style", "scalability", "performance", "complexity",
                 "correctness")
 
@@ -94,8 +95,8 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
         if not cued and not opening:
             continue
         decided: list[tuple[int, int, str, int, dict]] = []
-        pending: list[tuple[int, int, str, int, dict]] = []
         limit = nlp.find_patch_start(msg.body)
+        whole = msg.in_reply_to is not None and not _QUOTE_LINE_RE.search(msg.body)
         for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
             first, opening = opening, False     # only the reply's first own sentence opens it
             if not cued and not first:
@@ -111,14 +112,11 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
             if target is None or (fixes[target].message_id, fixes[target].evidence[0].start) == \
                     (msg.message_id, a):
                 continue    # a counter-proposal objects to an earlier fix, never to itself
-            features = find_objection_features(ctx, msg, a, text, fixes[target], quoted, first)
+            answers = whole and fixes[target].message_id == msg.in_reply_to
+            features = find_objection_features(ctx, msg, a, text, fixes[target], quoted or answers, first,
+                                               answers)
             if is_objection(features):
                 decided.append((a, b, text, target, features))
-            elif is_objection(features, model_score=1.0):
-                pending.append((a, b, text, target, features))   # the classifier decides
-        if pending:
-            scores = nlp.classify_sentences([p[2] for p in pending])
-            decided += [p for p, sc in zip(pending, scores) if is_objection(p[4], sc["objection"])]
         decided.sort(key=lambda d: (rank_objection(d[4]), d[0]))
         for a, b, text, target, features in sorted(decided[:per_message]):
             conf = 0.7 if features["cue_strong"] else 0.5

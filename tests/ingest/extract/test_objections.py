@@ -171,6 +171,19 @@ def test_cued_sentences_rank_before_a_bare_opening_remark(on, rank):
     ("Taking foo_lock there isn't a good idea in the fast path.", True),
     ("As it stands, this introduces a potential ABBA deadlock with foo_put().", True),
     ("I see why we need the lock here, thanks for the explanation.", False),
+    # signs that the patch is wrong or costly, told without a classic pushback word
+    ("Reading foo->ref there still looks racy to me.", True),
+    ("With this applied, the change is causing my stress test to hang after a minute.", True),
+    ("I'm getting a deadlock in foo_put() with v2.", True),
+    ("Taking the global lock here increases lock contention for every caller.", True),
+    ("If it works, that would be an accidental fix.", True),
+    ("Please drop the Cc: stable, the window only exists in -next.", True),
+    ("Moving the callback may break the resume path.", True),
+    ("Perhaps the fix should wait until after the merge window, I'd work around it for now.", True),
+    ("That treats the symptom, the cause is elsewhere.", True),
+    ("It works on my box as well, no regressions so far.", False),
+    ("That comment is too short to tell a reader why the lock is needed.", True),
+    ("This puts an atomic on the fast path of every lookup.", True),
 ])
 def test_review_pushback_phrases_under_the_quoted_patch(remark, is_objection):
     t = patch_thread(QUOTED_HUNK + remark)
@@ -301,5 +314,74 @@ def test_is_agreement(text, agrees):
 ])
 def test_a_fix_that_cannot_fix_it(reply, is_objection):
     t = patch_thread(reply)
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert bool(objs) is is_objection
+
+
+@pytest.mark.parametrize("aside", [
+    "I'm not sure all of those wakeups are really needed, but that is for another day.",
+    "I'd rather have the block maintainers look at it too before it goes in.",
+])
+def test_a_weak_cue_away_from_the_quoted_patch_is_no_objection(aside):
+    # neither placed under the quoted patch nor a challenging question: the text classifier's
+    # objection score used to decide these, and mostly wrongly
+    t = patch_thread("> Is this the report from last week?\n\nYes, it is the same one. " + aside)
+    assert [o for o in extract_objections(t, extract_fixes(t, extract_races(t)))
+            if o.message_id == "r@x"] == []
+
+
+@pytest.mark.parametrize("reply,is_objection", [
+    ("I don't like taking a lock in foo_get() at all.", True),      # answers the proposal as a whole
+    ("> How about we take foo_lock in foo_get() instead?\n> More text of the root.\n\nOk.\n\n"
+     "> Another quoted line that is long enough.\n\nI don't like taking a lock in foo_get() at all.",
+     False),                                                        # further down, under other text
+])
+def test_a_reply_quoting_nothing_answers_its_parent(reply, is_objection):
+    # a page's recovered messages (and some plain replies) quote nothing: the reply as a whole
+    # answers the message it replies to, as the first line under a quote block would
+    t = make_thread("race in foo", make_message("p@x", PROSE_ROOT, *ANN),
+                    make_message("r@x", reply, *BOB, reply_to="p@x"))
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert bool(objs) is is_objection
+
+
+@pytest.mark.parametrize("aside,is_objection", [
+    # disputing the fix or the race outright counts wherever it stands in the reply
+    ("I don't think this is the right lock to take in foo_get().", True),
+    ("I do not believe there is a race here, foo_put() runs under the same lock.", True),
+    ("I don't think it matters much which lock it is.", False),
+])
+def test_disputing_the_fix_counts_anywhere_in_the_reply(aside, is_objection):
+    t = make_thread("race in foo", make_message("p@x", PROSE_ROOT, *ANN),
+                    make_message("r@x", "> Unrelated quoted line that is long enough here.\n\nSure. " + aside,
+                                 *BOB, reply_to="p@x"))
+    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert bool(objs) is is_objection
+
+
+@pytest.mark.parametrize("question", [
+    "Is there any benefit in taking the lock in foo_get() at all?",
+    "Any reason this is a global lock and not one per foo?",
+])
+def test_questions_about_the_point_of_a_change_challenge_it(question):
+    t = patch_thread(QUOTED_HUNK + question)
+    assert [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+
+
+@pytest.mark.parametrize("remark", [
+    "Protecting the seqcount with a spinlock doesn't make sense to me.",
+])
+def test_review_pushback_counts_further_down_a_reply_to_a_patch(remark):
+    t = patch_thread("> Is this the report from last week?\n\nHmm, I read it twice now. " + remark)
+    assert [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+
+
+@pytest.mark.parametrize("opening,is_objection", [
+    ("Sorry for my late reply, I was away for most of last week.", False),   # an apology
+    ("Moving the lock up here changes the order against foo_put().", True),
+])
+def test_an_apology_opening_a_review_is_no_objection(opening, is_objection):
+    t = patch_thread(QUOTED_HUNK + opening,
+                     later=[(ANN, "Re: [PATCH] foo: fix race", "> x\n\nGood point.", "r@x")])
     objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
     assert bool(objs) is is_objection
