@@ -41,7 +41,14 @@ _FUNCTION_WORDS = frozenset(
     "toward towards regarding following given".split())
 # a sentence that sets the problem up: a scenario ("Consider this scenario:", "Imagine ...") or
 # what happens without the fix ("Otherwise a cache can be put twice ...")
-_PROBLEM_OPENER_RE = re.compile(r"^\W*(?:consider|imagine|suppose|assume|otherwise)\b", re.IGNORECASE)
+_PROBLEM_OPENER_RE = re.compile(r"^\W*(?:consider|imagine|suppose|assume|otherwise|although|even though)\b",
+                                re.IGNORECASE)   # ... or concedes a point first ("Although X is checked again, ...")
+# an earlier attempt, not what this patch does: "I tried to fix it by X, however ...", "We have sent two
+# commits to fix this before" ("I tried fixing this by checking ..." alone may well be what the patch does)
+_ATTEMPT_RE = re.compile(r"^\W*(?:(?:first|initially|previously|earlier),?\s+)?(?:I|we)\s+(?:have\s+|had\s+)?"
+                         r"(?:already\s+)?(?:(sent|posted)|tried|attempted)\b", re.IGNORECASE)
+_FAILED_RE = re.compile(r"\b(?:however|but|unfortunately|though|didn'?t|did not|doesn'?t|does not|wasn'?t|"
+                        r"not enough|failed)\b", re.IGNORECASE)
 # a kernel log line: an address, a symbol+offset/size, a timestamp (report text states no fix)
 _LOG_LINE_RE = re.compile(r"\b0x[0-9a-f]{8,}\b|\+0x[0-9a-f]+/0x[0-9a-f]+|^\s*\[\s*\d+\.\d+\]", re.IGNORECASE)
 
@@ -51,6 +58,13 @@ def is_prose_statement(text: str) -> bool:
     ("--b.", "commit 1234abcd Author: ...", "user@host:~/linux$ git diff")."""
     return len(text.split()) >= 2 and not _NOT_PROSE_RE.match(text) and not _LOG_LINE_RE.search(text) \
         and not _TOOL_LINE_RE.match(text)
+
+
+def is_earlier_attempt(text: str) -> bool:
+    """The sentence tells an earlier attempt rather than the fix: a submission sent before ("We have
+    sent two patches for this"), or a try that failed ("I tried to fix it by X, however ...")."""
+    m = _ATTEMPT_RE.match(text)
+    return bool(m) and (bool(m.group(1)) or bool(_FAILED_RE.search(text)))
 
 
 def is_imperative_shape(text: str) -> bool:
@@ -65,7 +79,7 @@ def score_fix_statement(text: str, posting: bool = False) -> int:
     """How strongly one changelog sentence states the fix (0: not at all); in a `posting`'s
     changelog (not a reply's draft) a sentence of imperative shape counts as a fix verb."""
     if text.rstrip().endswith("?") or _NOT_PROSE_RE.match(text) or _LOG_LINE_RE.search(text) \
-            or _PROBLEM_OPENER_RE.match(text) \
+            or _PROBLEM_OPENER_RE.match(text) or is_earlier_attempt(text) \
             or not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
         return 0
     if nlp.classify_line(text.splitlines()[0]) == "code":

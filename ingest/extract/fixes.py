@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ingest.extract import nlp
-from ingest.extract.changelog import find_diff_intro, find_fix_statement, is_prose_statement
+from ingest.extract.changelog import find_diff_intro, find_fix_statement, is_earlier_attempt, is_prose_statement
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan, has_subject_race, scan_thread
 from ingest.extract.mailkind import is_machine_mail
@@ -95,12 +95,12 @@ def find_prose_fixes(msg: MessageText, skip: set[int], posted: bool = False) -> 
         if out and any(a <= s < b or s <= a < e for s, e in out):
             continue
         low = fold_text(text)
-        if cues["fix_negative"].search_lower(low) or not is_prose_statement(text):
-            continue        # an ack or an aside ("feel free to add my ack"), not a proposal
+        if cues["fix_negative"].search_lower(low) or not is_prose_statement(text) or is_earlier_attempt(text):
+            continue        # an ack, an aside ("feel free to add my ack") or a failed try, not a proposal
         if is_suggestion(low) and cues["fix_mechanism"].search_lower(low) \
                 and (_precedes_code(msg.body, b) if text.rstrip().endswith(":") else
                      names_code(text) or not posted and names_change(low)) \
-                or _is_diff_intro(msg, b, text):
+                or not posted and _is_diff_intro(msg, b, text):
             candidates.append((a, b, text))
     # a sentence that reads as pushback is not a proposal (TextCategorizer decides on overlap)
     contested = [c for c in candidates if cues["objection"].search(c[2])]

@@ -27,6 +27,14 @@ DIFF = "---\ndiff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n@
     ("Consider the case where callers must hold foo_lock but foo_put() drops it:", False),
     ("Imagine that it has to take foo_lock while foo_get() holds it.", False),
     ("Otherwise foo can be foo_put twice, which we fix by taking foo_lock.", False),
+    # ... or concedes a point first
+    ("Although foo->ref is checked again under foo_lock, we still think the race matters.", False),
+    # a statement that the race can be fixed by a change states it
+    ("This can be fixed by serialising foo_put() with foo_get(), in two ways:", True),
+    # an earlier attempt, not what the patch does: a try that failed, or patches sent before
+    ("I tried to fix it by taking foo_lock in foo_get(), however it deadlocks.", False),
+    ("We have sent two patches to fix this problem before.", False),
+    ("I tried fixing this by checking foo->ref under foo_lock in foo_get().", True),
 ])
 def test_score_fix_statement(sentence, states_fix):
     assert (score_fix_statement(sentence) >= MIN_SCORE) is states_fix

@@ -83,6 +83,25 @@ def test_a_postings_alternative_names_code(note, is_fix):
     assert any(f.kind == "prose" for f in extract_fixes(t, extract_races(t))) is is_fix
 
 
+def test_a_postings_note_above_its_diff_is_no_prose_fix():
+    """In a posting, the note right above its diff ("If you like it, I'll send a proper patch")
+    introduces the posted patch itself, which is the fix; a reply's would offer a draft."""
+    body = (RACE + "\nFix this by taking foo_lock before dropping the reference.\n\n"
+            "Signed-off-by: Ann Dev <ann@example.org>\n---\nIf you like it, I'll send a proper patch.\n\n"
+            "diff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n"
+            "@@ -1,2 +1,3 @@ void foo_put(struct foo *f)\n+\tspin_lock(&foo_lock);\n")
+    t = make_thread("[PATCH] foo: fix race", make_message("p@x", body, subject="[PATCH] foo: fix race"))
+    assert [f.kind for f in extract_fixes(t, extract_races(t))] == ["patch"]
+
+
+@pytest.mark.parametrize("reply,is_fix", [
+    ("I tried to take foo_lock in foo_get() to fix this, but it deadlocks.", False),  # a failed try
+    ("We could take foo_lock in foo_get() to fix this.", True),
+])
+def test_a_failed_try_is_no_prose_fix(reply, is_fix):
+    assert is_reply_a_fix(reply) is is_fix
+
+
 def test_patch_fix_with_changelog_and_status():
     patch = (RACE + "\nFix this by taking foo_lock before dropping the reference.\n\n"
              "Signed-off-by: Ann Dev <ann@example.org>\n---\n"
