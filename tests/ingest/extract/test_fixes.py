@@ -58,8 +58,40 @@ def is_reply_a_fix(reply: str) -> bool:
     ("It needs a READ_ONCE() to force a single read of foo->ref.", True),
     ("So let's just replace foo_clear() with a call to clear_bit_unlocked().", True),
     ("I would probably use WRITE_ONCE() for foo->ref here.", True),
+    # ... "can we ...?", "would X be enough?", "is it enough to ...?", "I think we can ...", "we may
+    # need ...", "foo() should hold ...", "I'll suggest", "another idea", "X is a better
+    # solution", "it may be worth ...", "needs to be protected", "we have to stop ...", "what do
+    # you think about ...", "it's safe to use ...", "should resolve the ...", "we should narrow
+    # ...", "it is necessary to ...", "what needs to be done is ...", "I'll drop ...", "you could
+    # use ...", a short address or turn before a question frame ("Bob, is it ...")
+    ("Can we take foo_lock in foo_get() instead?", True),
+    ("Would READ_ONCE() on foo->ref be enough?", True),
+    ("Is it enough to check foo->ref under foo_lock here?", True),
+    ("I think we can rely on foo_lock in foo_get() here.", True),
+    ("The refcount may not be enough, we may need another foo_lock section in foo_put().", True),
+    ("So foo_get() should hold foo_lock while it reads foo->ref.", True),
+    ("Since both run at once, I'll suggest to use READ_ONCE() for foo->ref.", True),
+    ("Another idea is to free foo with kfree_rcu() in foo_put().", True),
+    ("Freeing foo with kfree_rcu() is probably a better solution than clearing foo->ref.", True),
+    ("It may be worth it to wrap foo->ref with READ_ONCE() in foo_get().", True),
+    ("Then foo->ref needs to be protected by foo_lock in foo_get().", True),
+    ("I suspect that we have to stop using foo_lock in foo_get() altogether.", True),
+    ("What do you think about taking foo_lock in foo_get() instead?", True),
+    ("I looked again, and it's safe to use data_race() in foo_get() instead.", True),
+    ("The foo_lock in foo_get() should resolve the problem you see.", True),
+    ("We should narrow the foo_lock section in foo_put().", True),
+    ("Maybe it is necessary to check foo->ref in foo_put() too.", True),
+    ("I think what needs to be done is to take foo_lock in foo_get().", True),
+    ("I'll drop data_race() in foo_get() to silence it.", True),
+    ("I guess you could use READ_ONCE() in foo_get().", True),
+    ("Bob, is it more acceptable to add READ_ONCE() in foo_get() only?", True),
     # the frame alone, with no mechanism or code named, proposes nothing
     ("Can't it go in after the merge window?", False),
+    # a request to test, fine as it is, a turn of phrase about fixing: no proposal
+    ("Can you check whether foo_lock in foo_get() still shows up?", False),
+    ("I think we should be fine with foo_lock in foo_get() as it is.", False),
+    ("In foo_get() there is nothing that needs to be changed under foo_lock.", False),
+    ("I will remove the WARN_ON_ONCE() in foo_get() if I resend.", False),
     ("I'd suggest reading the documentation first.", False),
     # a question about the report is no proposal
     ("Which kernel version did you test?", False),
