@@ -150,6 +150,8 @@ def test_patch_fix_with_changelog_and_status():
 
 def test_patch_helpers():
     assert patch_title("Re: [PATCH v2 1/3] mm: fix race") == "mm: fix race"
+    assert patch_title("[RESEND] mm: fix race") == "mm: fix race"
+    assert is_patch_posting(make_message("x", "text", subject="[RESEND] foo"))
     assert is_patch_posting(make_message("x", "text", subject="[PATCH] foo"))
     assert not is_patch_posting(make_message("x", "text", subject="Re: [PATCH] foo"))
 
