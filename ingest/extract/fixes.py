@@ -35,6 +35,7 @@ _SYNC_RE = re.compile(r"lock|_once|atomic|rcu|barrier|refcount|smp_|xchg|seq|per
                       r"synchroni|completion|mutex|sem\b|rwsem|data_race")
 _FIX_WORD_RE = re.compile(r"\bfix\w*")
 _CODE_RE = re.compile(r"\w_\w|\w\(\)|->")
+_DOC_RE = re.compile(r"\b(?:comments?|kdoc|kernel-doc|documentation|changelog|commit message)\b")
 _TERM_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:->[A-Za-z0-9_]+)*")
 
 
@@ -100,7 +101,8 @@ def find_prose_fixes(msg: MessageText, skip: set[int], posted: bool = False) -> 
         if is_suggestion(low) and cues["fix_mechanism"].search_lower(low) \
                 and (_precedes_code(msg.body, b) if text.rstrip().endswith(":") else
                      names_code(text) or not posted and names_change(low)) \
-                or not posted and _is_diff_intro(msg, b, text):
+                or not posted and _is_diff_intro(msg, b, text) \
+                or not posted and is_code_question(text, low):
             candidates.append((a, b, text))
     # a sentence that reads as pushback is not a proposal (TextCategorizer decides on overlap)
     contested = [c for c in candidates if cues["objection"].search(c[2])]
@@ -111,6 +113,14 @@ def find_prose_fixes(msg: MessageText, skip: set[int], posted: bool = False) -> 
                       or scores[c[0]]["fix"] >= scores[c[0]]["objection"]]
     out += [(a, b) for a, b, _ in candidates]
     return out[:MAX_PROSE_PER_MESSAGE + 3]
+
+
+def is_code_question(text: str, low: str) -> bool:
+    """A question in a suggestion's frame that names the code it would change ("Couldn't we just
+    call foo_get() in there?", "How about an extra count before adding it to foo->list?"): a
+    proposal even without a mechanism word, unless it asks about a comment or the changelog."""
+    return text.rstrip().endswith("?") and is_suggestion(low) and names_code(text) \
+        and not _DOC_RE.search(low)
 
 
 def is_suggestion(low: str) -> bool:

@@ -85,6 +85,10 @@ def is_reply_a_fix(reply: str) -> bool:
     ("I'll drop data_race() in foo_get() to silence it.", True),
     ("I guess you could use READ_ONCE() in foo_get().", True),
     ("Bob, is it more acceptable to add READ_ONCE() in foo_get() only?", True),
+    # a question in a suggestion's frame naming the code needs no mechanism word, unless it
+    # asks about a comment or the changelog
+    ("So, couldn't we just call foo_get() on @f in there if it matches?", True),
+    ("What about the comment above foo_get()?", False),
     # the frame alone, with no mechanism or code named, proposes nothing
     ("Can't it go in after the merge window?", False),
     # a request to test, fine as it is, a turn of phrase about fixing: no proposal
