@@ -26,6 +26,7 @@ _NOT_PROSE_RE = re.compile(r"^\s*(?:\[\s*\d+\.\d+\]|\[[A-Z]+\]\s*$|v\d+\s*(?:->|
                            r"call trace|[A-Z]+:\s+\S+\+0x)", re.IGNORECASE)
 _TOOL_LINE_RE = re.compile(r"^\s*(?:commit [0-9a-f]{7,}\b|(?:author|date|subject|from):\s|\S*\$ |--\s?\w*\.?\s*$|"
                            r"\S+\s+\|\s+\d+ [+-]*|\d+ files? changed)", re.IGNORECASE)   # ... a diffstat
+_SIGNED_OFF_RE = re.compile(r"^Signed-off-by: ", re.MULTILINE)   # a formal patch, also inside a reply
 IMPERATIVE_WEIGHT = 3   # as a fix verb in the imperative (changelog_fix_verb)
 RACE_WEIGHT = 1         # a statement that names the race it closes ("... so that it won't race")
 _RACE_WORD_RE = re.compile(r"\brac(?:e|es|ing|y)\b", re.IGNORECASE)
@@ -101,7 +102,7 @@ def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
     that the state change won't race" over "Move the state changes to the shutdown path")."""
     limit = nlp.find_patch_start(msg.body)
     best, best_score = None, MIN_SCORE
-    posting = not REPLY_RE.match(msg.subject or "")
+    posting = not REPLY_RE.match(msg.subject or "") or bool(_SIGNED_OFF_RE.search(msg.body, 0, limit + 1))
     for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
         if b > limit:
             break

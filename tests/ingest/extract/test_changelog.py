@@ -121,3 +121,10 @@ def test_imperative_shape_states_a_posting_fix(subject, statement):
     body = PROBLEM + "Delete the stale foo pointer under foo_lock.\n" + DIFF
     span = find_fix_statement(make_message("p@x", body, subject=subject))
     assert (body[span[0]:span[1]] if span else None) == statement
+
+
+def test_a_formal_patch_inside_a_reply_states_its_fix_like_a_posting():
+    """A reply carrying a signed-off patch (its own changelog) states its fix in the imperative."""
+    body = PROBLEM + "Delete the stale foo pointer under foo_lock.\n\nSigned-off-by: Bob <bob@x.org>\n" + DIFF
+    span = find_fix_statement(make_message("p@x", body, subject="Re: [PATCH] foo: fix race"))
+    assert span and body[span[0]:span[1]] == "Delete the stale foo pointer under foo_lock."
