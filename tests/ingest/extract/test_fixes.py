@@ -85,6 +85,10 @@ def is_reply_a_fix(reply: str) -> bool:
     ("I'll drop data_race() in foo_get() to silence it.", True),
     ("I guess you could use READ_ONCE() in foo_get().", True),
     ("Bob, is it more acceptable to add READ_ONCE() in foo_get() only?", True),
+    # "would it be doable to ...?" anywhere in the sentence, "Can it be considered that ...?"
+    ("Rather than impose atomics on every caller, would it be doable to simply copy foo->ref instead "
+     "of grabbing the reference?", True),
+    ("Can it be considered that foo_get() does not touch foo->ref? Then the lock can go.", True),
     # a question in a suggestion's frame naming the code needs no mechanism word, unless it
     # asks about a comment or the changelog
     ("So, couldn't we just call foo_get() on @f in there if it matches?", True),
