@@ -100,6 +100,8 @@ def is_reply_a_fix(reply: str) -> bool:
     ("I think we should be fine with foo_lock in foo_get() as it is.", False),
     ("In foo_get() there is nothing that needs to be changed under foo_lock.", False),
     ("I will remove the WARN_ON_ONCE() in foo_get() if I resend.", False),
+    ("Let's wait for Bob's opinion on the foo_lock rework.", False),          # waiting is no change
+    ("We have the fix I suggested running with foo_lock on 50 machines.", False),  # a report on it
     ("I'd suggest reading the documentation first.", False),
     # a question about the report is no proposal
     ("Which kernel version did you test?", False),
