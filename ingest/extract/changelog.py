@@ -27,6 +27,9 @@ _NOT_PROSE_RE = re.compile(r"^\s*(?:\[\s*\d+\.\d+\]|\[[A-Z]+\]\s*$|v\d+\s*(?:->|
 _TOOL_LINE_RE = re.compile(r"^\s*(?:commit [0-9a-f]{7,}\b|(?:author|date|subject|from):\s|\S*\$ |--\s?\w*\.?\s*$|"
                            r"\S+\s+\|\s+\d+ [+-]*|\d+ files? changed)", re.IGNORECASE)   # ... a diffstat
 _SIGNED_OFF_RE = re.compile(r"^Signed-off-by: ", re.MULTILINE)   # a formal patch, also inside a reply
+# a letter's closing before a diff: "Thanks, Bob", "Best regards! Bob Dev", "-Dave.", a bare name
+_CLOSING_RE = re.compile(r"^\W*(?:thanks|thank you|thx|regards|best regards|kind regards|cheers)\b|"
+                         r"^\W*-{0,2}\s*[A-Z][a-z]+\.?\s*$", re.IGNORECASE)
 IMPERATIVE_WEIGHT = 3   # as a fix verb in the imperative (changelog_fix_verb)
 RACE_WEIGHT = 1         # a statement that names the race it closes ("... so that it won't race")
 _RACE_WORD_RE = re.compile(r"\brac(?:e|es|ing|y)\b", re.IGNORECASE)
@@ -115,12 +118,12 @@ def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
 
 
 def find_diff_intro(msg: MessageText) -> tuple[int, int] | None:
-    """(start, end) of the last own sentence before a reply's diff (the sentence that offers
-    it: "Something like this (untested):"), None when the diff comes first or there is no diff
+    """(start, end) of the last own sentence before a reply's diff, a closing ("Thanks, Bob")
+    aside (the sentence that offers it: "Something like this (untested):"), None when the diff comes first or there is no diff
     header (an inline hunk: the last sentence is then a sign-off, not an offer)."""
     limit = nlp.find_diff_start(msg.body)
     if limit >= len(msg.body):
         return None
     before = [(a, b) for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans)
-              if b <= limit and is_prose_statement(text)]
+              if b <= limit and is_prose_statement(text) and not _CLOSING_RE.match(text)]
     return before[-1] if before else None

@@ -76,6 +76,9 @@ def test_no_statement_before_the_diff_is_none():
     # a whole patch in a reply: its diffstat is no sentence
     ("Take foo_lock in foo_put().\n\nSigned-off-by: Ann Dev <ann@example.org>\n---\n mm/foo.c | 3 ++-\n"
      " 1 file changed, 2 insertions(+), 1 deletion(-)\n\n" + DIFF[4:], "Take foo_lock in foo_put()."),
+    # a letter's closing before the diff offers nothing: the sentence above it does
+    ("Something like the following might work?\n\nThanks, Bob\n\n" + DIFF[4:],
+     "Something like the following might work?"),
 ])
 def test_find_diff_intro(body, intro):
     span = find_diff_intro(make_message("r@x", body, subject="Re: [PATCH] foo: fix race"))
