@@ -89,6 +89,9 @@ def is_reply_a_fix(reply: str) -> bool:
     ("Rather than impose atomics on every caller, would it be doable to simply copy foo->ref instead "
      "of grabbing the reference?", True),
     ("Can it be considered that foo_get() does not touch foo->ref? Then the lock can go.", True),
+    # quiescing (suspend/freeze) and atomic bit operations are mechanisms
+    ("How about we suspend I/O while the sync action changes?", True),
+    ("I guess you could just use test_bit() on the state in foo_get().", True),
     # a question in a suggestion's frame naming the code needs no mechanism word, unless it
     # asks about a comment or the changelog
     ("So, couldn't we just call foo_get() on @f in there if it matches?", True),
