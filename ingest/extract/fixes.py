@@ -18,6 +18,7 @@ from ingest.extract.types import EvidenceSpan, FixFinding, MessageText, RaceFind
 
 VERSION = "0.1"
 MAX_PROSE_PER_MESSAGE = 3
+MAX_PROSE_PER_AUTHOR = 3     # per thread
 MAX_BRANCH_HOPS = 2
 
 _PATCH_SUBJECT_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC|RESEND)[^\]]*\]", re.IGNORECASE)
@@ -306,6 +307,7 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
     branch = find_race_branch(thread, scan, races)
     fixes: list[FixFinding] = []
     proposed: set[str] = set()      # prose quotes so far, whitespace folded
+    by_author: dict[str, int] = {}  # prose proposals so far per author
     for i, msg in enumerate(thread.messages):
         if i in patches:
             fixes.append(patches[i])
@@ -320,6 +322,8 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
         for a, b in find_prose_fixes(msg, skip, posted):
             if count >= (1 if posted else MAX_PROSE_PER_MESSAGE):
                 break       # a posting or cover letter explains its patch: one alternative at most
+            if by_author.get(msg.author, 0) >= MAX_PROSE_PER_AUTHOR:
+                break       # a long discussion: a reviewer's later remarks refine the proposals made
             ev = make_evidence(msg, a, b, "fixes.prose", 0.6)
             if fold_spaces(ev.quote) in proposed:
                 continue    # a resent message repeats its proposal: one fix
@@ -328,6 +332,7 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
             fixes.append(FixFinding(summary, find_race_index(ev.quote, races), msg.author,
                                     msg.message_id, ev.quote, "prose", (ev,), "proposed", 0.6))
             count += 1
+            by_author[msg.author] = by_author.get(msg.author, 0) + 1
     return fixes
 
 

@@ -325,6 +325,19 @@ def test_a_resent_proposal_is_one_fix():
     assert [f.message_id for f in extract_fixes(t, extract_races(t)) if f.kind == "prose"] == ["b@x"]
 
 
+def test_a_reviewer_proposes_at_most_three_fixes_in_a_thread():
+    """A long discussion: a reviewer's fourth proposal refines the ones made (the labelled corpus
+    has no author with more than three prose fixes in a thread)."""
+    ideas = ["How about we use READ_ONCE() in foo_get() instead?", "We could take foo_lock in foo_put().",
+             "Maybe we should hold foo_lock across foo_get() and foo_put().",
+             "How about we free foo with kfree_rcu() in foo_put()?"]
+    msgs = [make_message("a@x", RACE)] + [
+        make_message(f"b{i}@x", idea, author="Bob", email="bob@x.org", reply_to="a@x") for i, idea in enumerate(ideas)]
+    t = make_thread("Re: race in foo", *msgs)
+    fixes = [f for f in extract_fixes(t, extract_races(t)) if f.kind == "prose"]
+    assert [f.message_id for f in fixes] == ["b0@x", "b1@x", "b2@x"]
+
+
 def test_a_version_note_proposes_nothing():
     body = RACE + "\nv1->v2: we could take foo_lock in foo_put() instead of the atomic.\n"
     t = make_thread("[PATCH v2] foo: fix race", make_message("p@x", body, subject="[PATCH v2] foo: fix race"))
