@@ -26,6 +26,10 @@ _NOT_PROSE_RE = re.compile(r"^\s*(?:\[\s*\d+\.\d+\]|\[[A-Z]+\]\s*$|v\d+\s*(?:->|
                            r"call trace|[A-Z]+:\s+\S+\+0x)", re.IGNORECASE)
 _TOOL_LINE_RE = re.compile(r"^\s*(?:commit [0-9a-f]{7,}\b|(?:author|date|subject|from):\s|\S*\$ |--\s?\w*\.?\s*$|"
                            r"\S+\s+\|\s+\d+ [+-]*|\d+ files? changed)", re.IGNORECASE)   # ... a diffstat
+_SIGNED_OFF_RE = re.compile(r"^Signed-off-by: ", re.MULTILINE)   # a formal patch, also inside a reply
+# a letter's closing before a diff: "Thanks, Bob", "Best regards! Bob Dev", "-Dave.", a bare name
+_CLOSING_RE = re.compile(r"^\W*(?:thanks|thank you|thx|regards|best regards|kind regards|cheers)\b|"
+                         r"^\W*-{0,2}\s*[A-Z][a-z]+\.?\s*$", re.IGNORECASE)
 IMPERATIVE_WEIGHT = 3   # as a fix verb in the imperative (changelog_fix_verb)
 RACE_WEIGHT = 1         # a statement that names the race it closes ("... so that it won't race")
 _RACE_WORD_RE = re.compile(r"\brac(?:e|es|ing|y)\b", re.IGNORECASE)
@@ -41,7 +45,14 @@ _FUNCTION_WORDS = frozenset(
     "toward towards regarding following given".split())
 # a sentence that sets the problem up: a scenario ("Consider this scenario:", "Imagine ...") or
 # what happens without the fix ("Otherwise a cache can be put twice ...")
-_PROBLEM_OPENER_RE = re.compile(r"^\W*(?:consider|imagine|suppose|assume|otherwise)\b", re.IGNORECASE)
+_PROBLEM_OPENER_RE = re.compile(r"^\W*(?:consider|imagine|suppose|assume|otherwise|although|even though)\b",
+                                re.IGNORECASE)   # ... or concedes a point first ("Although X is checked again, ...")
+# an earlier attempt, not what this patch does: "I tried to fix it by X, however ...", "We have sent two
+# commits to fix this before" ("I tried fixing this by checking ..." alone may well be what the patch does)
+_ATTEMPT_RE = re.compile(r"^\W*(?:(?:first|initially|previously|earlier),?\s+)?(?:I|we)\s+(?:have\s+|had\s+)?"
+                         r"(?:already\s+)?(?:(sent|posted)|tried|attempted)\b", re.IGNORECASE)
+_FAILED_RE = re.compile(r"\b(?:however|but|unfortunately|though|didn'?t|did not|doesn'?t|does not|wasn'?t|"
+                        r"not enough|failed)\b", re.IGNORECASE)
 # a kernel log line: an address, a symbol+offset/size, a timestamp (report text states no fix)
 _LOG_LINE_RE = re.compile(r"\b0x[0-9a-f]{8,}\b|\+0x[0-9a-f]+/0x[0-9a-f]+|^\s*\[\s*\d+\.\d+\]", re.IGNORECASE)
 
@@ -51,6 +62,13 @@ def is_prose_statement(text: str) -> bool:
     ("--b.", "commit 1234abcd Author: ...", "user@host:~/linux$ git diff")."""
     return len(text.split()) >= 2 and not _NOT_PROSE_RE.match(text) and not _LOG_LINE_RE.search(text) \
         and not _TOOL_LINE_RE.match(text)
+
+
+def is_earlier_attempt(text: str) -> bool:
+    """The sentence tells an earlier attempt rather than the fix: a submission sent before ("We have
+    sent two patches for this"), or a try that failed ("I tried to fix it by X, however ...")."""
+    m = _ATTEMPT_RE.match(text)
+    return bool(m) and (bool(m.group(1)) or bool(_FAILED_RE.search(text)))
 
 
 def is_imperative_shape(text: str) -> bool:
@@ -65,7 +83,7 @@ def score_fix_statement(text: str, posting: bool = False) -> int:
     """How strongly one changelog sentence states the fix (0: not at all); in a `posting`'s
     changelog (not a reply's draft) a sentence of imperative shape counts as a fix verb."""
     if text.rstrip().endswith("?") or _NOT_PROSE_RE.match(text) or _LOG_LINE_RE.search(text) \
-            or _PROBLEM_OPENER_RE.match(text) \
+            or _PROBLEM_OPENER_RE.match(text) or is_earlier_attempt(text) \
             or not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
         return 0
     if nlp.classify_line(text.splitlines()[0]) == "code":
@@ -87,7 +105,7 @@ def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
     that the state change won't race" over "Move the state changes to the shutdown path")."""
     limit = nlp.find_patch_start(msg.body)
     best, best_score = None, MIN_SCORE
-    posting = not REPLY_RE.match(msg.subject or "")
+    posting = not REPLY_RE.match(msg.subject or "") or bool(_SIGNED_OFF_RE.search(msg.body, 0, limit + 1))
     for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
         if b > limit:
             break
@@ -100,12 +118,12 @@ def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
 
 
 def find_diff_intro(msg: MessageText) -> tuple[int, int] | None:
-    """(start, end) of the last own sentence before a reply's diff (the sentence that offers
-    it: "Something like this (untested):"), None when the diff comes first or there is no diff
+    """(start, end) of the last own sentence before a reply's diff, a closing ("Thanks, Bob")
+    aside (the sentence that offers it: "Something like this (untested):"), None when the diff comes first or there is no diff
     header (an inline hunk: the last sentence is then a sign-off, not an offer)."""
     limit = nlp.find_diff_start(msg.body)
     if limit >= len(msg.body):
         return None
     before = [(a, b) for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans)
-              if b <= limit and is_prose_statement(text)]
+              if b <= limit and is_prose_statement(text) and not _CLOSING_RE.match(text)]
     return before[-1] if before else None

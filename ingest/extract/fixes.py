@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ingest.extract import nlp
-from ingest.extract.changelog import find_diff_intro, find_fix_statement, is_prose_statement
+from ingest.extract.changelog import find_diff_intro, find_fix_statement, is_earlier_attempt, is_prose_statement
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan, has_subject_race, scan_thread
 from ingest.extract.mailkind import is_machine_mail
@@ -18,9 +18,10 @@ from ingest.extract.types import EvidenceSpan, FixFinding, MessageText, RaceFind
 
 VERSION = "0.1"
 MAX_PROSE_PER_MESSAGE = 3
+MAX_PROSE_PER_AUTHOR = 3     # per thread
 MAX_BRANCH_HOPS = 2
 
-_PATCH_SUBJECT_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC)[^\]]*\]", re.IGNORECASE)
+_PATCH_SUBJECT_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC|RESEND)[^\]]*\]", re.IGNORECASE)
 _DIFF_RE = re.compile(r"^(?:diff --git |--- a/|@@ -\d)", re.MULTILINE)
 _BULLET_HEAD_RE = re.compile(r"(?:solutions?|options?|alternatives?|approaches|ideas)\s*:\s*",
                              re.IGNORECASE)
@@ -35,6 +36,7 @@ _SYNC_RE = re.compile(r"lock|_once|atomic|rcu|barrier|refcount|smp_|xchg|seq|per
                       r"synchroni|completion|mutex|sem\b|rwsem|data_race")
 _FIX_WORD_RE = re.compile(r"\bfix\w*")
 _CODE_RE = re.compile(r"\w_\w|\w\(\)|->")
+_DOC_RE = re.compile(r"\b(?:comments?|kdoc|kernel-doc|documentation|changelog|commit message)\b")
 _TERM_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:->[A-Za-z0-9_]+)*")
 
 
@@ -95,12 +97,13 @@ def find_prose_fixes(msg: MessageText, skip: set[int], posted: bool = False) -> 
         if out and any(a <= s < b or s <= a < e for s, e in out):
             continue
         low = fold_text(text)
-        if cues["fix_negative"].search_lower(low) or not is_prose_statement(text):
-            continue        # an ack or an aside ("feel free to add my ack"), not a proposal
+        if cues["fix_negative"].search_lower(low) or not is_prose_statement(text) or is_earlier_attempt(text):
+            continue        # an ack, an aside ("feel free to add my ack") or a failed try, not a proposal
         if is_suggestion(low) and cues["fix_mechanism"].search_lower(low) \
                 and (_precedes_code(msg.body, b) if text.rstrip().endswith(":") else
                      names_code(text) or not posted and names_change(low)) \
-                or _is_diff_intro(msg, b, text):
+                or not posted and _is_diff_intro(msg, b, text) \
+                or not posted and is_code_question(text, low):
             candidates.append((a, b, text))
     # a sentence that reads as pushback is not a proposal (TextCategorizer decides on overlap)
     contested = [c for c in candidates if cues["objection"].search(c[2])]
@@ -111,6 +114,14 @@ def find_prose_fixes(msg: MessageText, skip: set[int], posted: bool = False) -> 
                       or scores[c[0]]["fix"] >= scores[c[0]]["objection"]]
     out += [(a, b) for a, b, _ in candidates]
     return out[:MAX_PROSE_PER_MESSAGE + 3]
+
+
+def is_code_question(text: str, low: str) -> bool:
+    """A question in a suggestion's frame that names the code it would change ("Couldn't we just
+    call foo_get() in there?", "How about an extra count before adding it to foo->list?"): a
+    proposal even without a mechanism word, unless it asks about a comment or the changelog."""
+    return text.rstrip().endswith("?") and is_suggestion(low) and names_code(text) \
+        and not _DOC_RE.search(low)
 
 
 def is_suggestion(low: str) -> bool:
@@ -296,6 +307,7 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
     branch = find_race_branch(thread, scan, races)
     fixes: list[FixFinding] = []
     proposed: set[str] = set()      # prose quotes so far, whitespace folded
+    by_author: dict[str, int] = {}  # prose proposals so far per author
     for i, msg in enumerate(thread.messages):
         if i in patches:
             fixes.append(patches[i])
@@ -310,6 +322,8 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
         for a, b in find_prose_fixes(msg, skip, posted):
             if count >= (1 if posted else MAX_PROSE_PER_MESSAGE):
                 break       # a posting or cover letter explains its patch: one alternative at most
+            if by_author.get(msg.author, 0) >= MAX_PROSE_PER_AUTHOR:
+                break       # a long discussion: a reviewer's later remarks refine the proposals made
             ev = make_evidence(msg, a, b, "fixes.prose", 0.6)
             if fold_spaces(ev.quote) in proposed:
                 continue    # a resent message repeats its proposal: one fix
@@ -318,6 +332,7 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
             fixes.append(FixFinding(summary, find_race_index(ev.quote, races), msg.author,
                                     msg.message_id, ev.quote, "prose", (ev,), "proposed", 0.6))
             count += 1
+            by_author[msg.author] = by_author.get(msg.author, 0) + 1
     return fixes
 
 

@@ -16,7 +16,7 @@ from ingest.extract.gate import MessageScan
 from ingest.extract.people import normalise_email, normalise_name
 from ingest.extract.types import MessageText
 
-_PATCH_SUBJECT_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC)[^\]]*\]\s*(.*)$", re.IGNORECASE)
+_PATCH_SUBJECT_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC|RESEND)[^\]]*\]\s*(.*)$", re.IGNORECASE)
 REPLY_RE = re.compile(r"^\s*(?:re|aw|sv)\s*:", re.IGNORECASE)
 _SERIES_PART_RE = re.compile(r"\[[^\]]*\b\d+/(\d+)\b[^\]]*\]")     # [PATCH 3/7], [PATCH 0/9 v3]
 _VERSION_RE = re.compile(r"\bv(\d+)\b", re.IGNORECASE)

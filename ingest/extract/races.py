@@ -213,7 +213,7 @@ def extract_races(thread: ThreadText, use_model: bool = True,
     return [prose, *races]
 
 
-_PATCH_TAG_RE = re.compile(r"\[[^\]]*\b(?:PATCH|RFC)\b", re.IGNORECASE)
+_PATCH_TAG_RE = re.compile(r"\[[^\]]*\b(?:PATCH|RFC|RESEND)\b", re.IGNORECASE)
 _RACE_TITLE_RE = re.compile(r"\brac(?:e|es|y|ing)\b|use-after-free|deadlock|\buaf\b|data-race",
                             re.IGNORECASE)
 _TABLE_ROW_RE = re.compile(r"^\W*\d+\s+\d+\s|.*\|.*\|")

@@ -27,6 +27,14 @@ DIFF = "---\ndiff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n@
     ("Consider the case where callers must hold foo_lock but foo_put() drops it:", False),
     ("Imagine that it has to take foo_lock while foo_get() holds it.", False),
     ("Otherwise foo can be foo_put twice, which we fix by taking foo_lock.", False),
+    # ... or concedes a point first
+    ("Although foo->ref is checked again under foo_lock, we still think the race matters.", False),
+    # a statement that the race can be fixed by a change states it
+    ("This can be fixed by serialising foo_put() with foo_get(), in two ways:", True),
+    # an earlier attempt, not what the patch does: a try that failed, or patches sent before
+    ("I tried to fix it by taking foo_lock in foo_get(), however it deadlocks.", False),
+    ("We have sent two patches to fix this problem before.", False),
+    ("I tried fixing this by checking foo->ref under foo_lock in foo_get().", True),
 ])
 def test_score_fix_statement(sentence, states_fix):
     assert (score_fix_statement(sentence) >= MIN_SCORE) is states_fix
@@ -68,6 +76,9 @@ def test_no_statement_before_the_diff_is_none():
     # a whole patch in a reply: its diffstat is no sentence
     ("Take foo_lock in foo_put().\n\nSigned-off-by: Ann Dev <ann@example.org>\n---\n mm/foo.c | 3 ++-\n"
      " 1 file changed, 2 insertions(+), 1 deletion(-)\n\n" + DIFF[4:], "Take foo_lock in foo_put()."),
+    # a letter's closing before the diff offers nothing: the sentence above it does
+    ("Something like the following might work?\n\nThanks, Bob\n\n" + DIFF[4:],
+     "Something like the following might work?"),
 ])
 def test_find_diff_intro(body, intro):
     span = find_diff_intro(make_message("r@x", body, subject="Re: [PATCH] foo: fix race"))
@@ -113,3 +124,10 @@ def test_imperative_shape_states_a_posting_fix(subject, statement):
     body = PROBLEM + "Delete the stale foo pointer under foo_lock.\n" + DIFF
     span = find_fix_statement(make_message("p@x", body, subject=subject))
     assert (body[span[0]:span[1]] if span else None) == statement
+
+
+def test_a_formal_patch_inside_a_reply_states_its_fix_like_a_posting():
+    """A reply carrying a signed-off patch (its own changelog) states its fix in the imperative."""
+    body = PROBLEM + "Delete the stale foo pointer under foo_lock.\n\nSigned-off-by: Bob <bob@x.org>\n" + DIFF
+    span = find_fix_statement(make_message("p@x", body, subject="Re: [PATCH] foo: fix race"))
+    assert span and body[span[0]:span[1]] == "Delete the stale foo pointer under foo_lock."

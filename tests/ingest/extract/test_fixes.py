@@ -58,8 +58,53 @@ def is_reply_a_fix(reply: str) -> bool:
     ("It needs a READ_ONCE() to force a single read of foo->ref.", True),
     ("So let's just replace foo_clear() with a call to clear_bit_unlocked().", True),
     ("I would probably use WRITE_ONCE() for foo->ref here.", True),
+    # ... "can we ...?", "would X be enough?", "is it enough to ...?", "I think we can ...", "we may
+    # need ...", "foo() should hold ...", "I'll suggest", "another idea", "X is a better
+    # solution", "it may be worth ...", "needs to be protected", "we have to stop ...", "what do
+    # you think about ...", "it's safe to use ...", "should resolve the ...", "we should narrow
+    # ...", "it is necessary to ...", "what needs to be done is ...", "I'll drop ...", "you could
+    # use ...", a short address or turn before a question frame ("Bob, is it ...")
+    ("Can we take foo_lock in foo_get() instead?", True),
+    ("Would READ_ONCE() on foo->ref be enough?", True),
+    ("Is it enough to check foo->ref under foo_lock here?", True),
+    ("I think we can rely on foo_lock in foo_get() here.", True),
+    ("The refcount may not be enough, we may need another foo_lock section in foo_put().", True),
+    ("So foo_get() should hold foo_lock while it reads foo->ref.", True),
+    ("Since both run at once, I'll suggest to use READ_ONCE() for foo->ref.", True),
+    ("Another idea is to free foo with kfree_rcu() in foo_put().", True),
+    ("Freeing foo with kfree_rcu() is probably a better solution than clearing foo->ref.", True),
+    ("It may be worth it to wrap foo->ref with READ_ONCE() in foo_get().", True),
+    ("Then foo->ref needs to be protected by foo_lock in foo_get().", True),
+    ("I suspect that we have to stop using foo_lock in foo_get() altogether.", True),
+    ("What do you think about taking foo_lock in foo_get() instead?", True),
+    ("I looked again, and it's safe to use data_race() in foo_get() instead.", True),
+    ("The foo_lock in foo_get() should resolve the problem you see.", True),
+    ("We should narrow the foo_lock section in foo_put().", True),
+    ("Maybe it is necessary to check foo->ref in foo_put() too.", True),
+    ("I think what needs to be done is to take foo_lock in foo_get().", True),
+    ("I'll drop data_race() in foo_get() to silence it.", True),
+    ("I guess you could use READ_ONCE() in foo_get().", True),
+    ("Bob, is it more acceptable to add READ_ONCE() in foo_get() only?", True),
+    # "would it be doable to ...?" anywhere in the sentence, "Can it be considered that ...?"
+    ("Rather than impose atomics on every caller, would it be doable to simply copy foo->ref instead "
+     "of grabbing the reference?", True),
+    ("Can it be considered that foo_get() does not touch foo->ref? Then the lock can go.", True),
+    # quiescing (suspend/freeze) and atomic bit operations are mechanisms
+    ("How about we suspend I/O while the sync action changes?", True),
+    ("I guess you could just use test_bit() on the state in foo_get().", True),
+    # a question in a suggestion's frame naming the code needs no mechanism word, unless it
+    # asks about a comment or the changelog
+    ("So, couldn't we just call foo_get() on @f in there if it matches?", True),
+    ("What about the comment above foo_get()?", False),
     # the frame alone, with no mechanism or code named, proposes nothing
     ("Can't it go in after the merge window?", False),
+    # a request to test, fine as it is, a turn of phrase about fixing: no proposal
+    ("Can you check whether foo_lock in foo_get() still shows up?", False),
+    ("I think we should be fine with foo_lock in foo_get() as it is.", False),
+    ("In foo_get() there is nothing that needs to be changed under foo_lock.", False),
+    ("I will remove the WARN_ON_ONCE() in foo_get() if I resend.", False),
+    ("Let's wait for Bob's opinion on the foo_lock rework.", False),          # waiting is no change
+    ("We have the fix I suggested running with foo_lock on 50 machines.", False),  # a report on it
     ("I'd suggest reading the documentation first.", False),
     # a question about the report is no proposal
     ("Which kernel version did you test?", False),
@@ -83,6 +128,25 @@ def test_a_postings_alternative_names_code(note, is_fix):
     assert any(f.kind == "prose" for f in extract_fixes(t, extract_races(t))) is is_fix
 
 
+def test_a_postings_note_above_its_diff_is_no_prose_fix():
+    """In a posting, the note right above its diff ("If you like it, I'll send a proper patch")
+    introduces the posted patch itself, which is the fix; a reply's would offer a draft."""
+    body = (RACE + "\nFix this by taking foo_lock before dropping the reference.\n\n"
+            "Signed-off-by: Ann Dev <ann@example.org>\n---\nIf you like it, I'll send a proper patch.\n\n"
+            "diff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n"
+            "@@ -1,2 +1,3 @@ void foo_put(struct foo *f)\n+\tspin_lock(&foo_lock);\n")
+    t = make_thread("[PATCH] foo: fix race", make_message("p@x", body, subject="[PATCH] foo: fix race"))
+    assert [f.kind for f in extract_fixes(t, extract_races(t))] == ["patch"]
+
+
+@pytest.mark.parametrize("reply,is_fix", [
+    ("I tried to take foo_lock in foo_get() to fix this, but it deadlocks.", False),  # a failed try
+    ("We could take foo_lock in foo_get() to fix this.", True),
+])
+def test_a_failed_try_is_no_prose_fix(reply, is_fix):
+    assert is_reply_a_fix(reply) is is_fix
+
+
 def test_patch_fix_with_changelog_and_status():
     patch = (RACE + "\nFix this by taking foo_lock before dropping the reference.\n\n"
              "Signed-off-by: Ann Dev <ann@example.org>\n---\n"
@@ -99,6 +163,8 @@ def test_patch_fix_with_changelog_and_status():
 
 def test_patch_helpers():
     assert patch_title("Re: [PATCH v2 1/3] mm: fix race") == "mm: fix race"
+    assert patch_title("[RESEND] mm: fix race") == "mm: fix race"
+    assert is_patch_posting(make_message("x", "text", subject="[RESEND] foo"))
     assert is_patch_posting(make_message("x", "text", subject="[PATCH] foo"))
     assert not is_patch_posting(make_message("x", "text", subject="Re: [PATCH] foo"))
 
@@ -257,6 +323,19 @@ def test_a_resent_proposal_is_one_fix():
                     make_message("b@x", idea, author="Bob", email="bob@x.org", reply_to="a@x"),
                     make_message("c@x", idea + "\n", author="Bob", email="bob@x.org", reply_to="a@x"))
     assert [f.message_id for f in extract_fixes(t, extract_races(t)) if f.kind == "prose"] == ["b@x"]
+
+
+def test_a_reviewer_proposes_at_most_three_fixes_in_a_thread():
+    """A long discussion: a reviewer's fourth proposal refines the ones made (the labelled corpus
+    has no author with more than three prose fixes in a thread)."""
+    ideas = ["How about we use READ_ONCE() in foo_get() instead?", "We could take foo_lock in foo_put().",
+             "Maybe we should hold foo_lock across foo_get() and foo_put().",
+             "How about we free foo with kfree_rcu() in foo_put()?"]
+    msgs = [make_message("a@x", RACE)] + [
+        make_message(f"b{i}@x", idea, author="Bob", email="bob@x.org", reply_to="a@x") for i, idea in enumerate(ideas)]
+    t = make_thread("Re: race in foo", *msgs)
+    fixes = [f for f in extract_fixes(t, extract_races(t)) if f.kind == "prose"]
+    assert [f.message_id for f in fixes] == ["b0@x", "b1@x", "b2@x"]
 
 
 def test_a_version_note_proposes_nothing():

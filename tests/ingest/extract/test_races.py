@@ -173,6 +173,9 @@ def test_a_report_restated_in_a_backport_starts_no_race(author, email, subject, 
     # one race sentence in a posted patch's changelog, naming the racing code: the patch says it
     ("[PATCH] md: add a deleting flag", "So there is a race window between md_open() and "
      "do_md_stop(), and the device can still be opened.", True),
+    # a patch resent with a bare [RESEND] tag is a posted patch too
+    ("[RESEND] md: add a deleting flag", "So there is a race window between md_open() and "
+     "do_md_stop(), and the device can still be opened.", True),
     # the same sentence in a reply is one opinion among several messages
     ("Re: [PATCH] md: add a deleting flag", "So there is a race window between md_open() and "
      "do_md_stop(), and the device can still be opened.", False),
