@@ -21,7 +21,10 @@ REPLY_RE = re.compile(r"^\s*(?:re|aw|sv)\s*:", re.IGNORECASE)
 _SERIES_PART_RE = re.compile(r"\[[^\]]*\b\d+/(\d+)\b[^\]]*\]")     # [PATCH 3/7], [PATCH 0/9 v3]
 _VERSION_RE = re.compile(r"\bv(\d+)\b", re.IGNORECASE)
 _WITHDRAW_WORDS = ("withdraw", "drop", "scrap", "starting over", "please ignore")
-_APPLIED_WORDS = ("applied", "queue", "picked", "pick", "merged")
+# what a message must hold (folded) for _APPLIED_RE to match it: its verbs, and 'queue'/'pick' only as
+# 'queue it', 'pick th(is)' (a bare 'queue' is in every request_queue and workqueue of a block or
+# cgroup thread, and the regex, case-insensitive at every line, is the cost)
+_APPLIED_WORDS = ("applied", "queued", "picked", "merged", "queue it", "queue th", "pick it", "pick th")
 _ACK_RE = re.compile(r"^\s*(?:Acked|Reviewed)-by:", re.MULTILINE)
 # "Applied, thanks." / "Queued to for-6.1" / "I've picked it up" -- not "it is applied to a", nor
 # a line of an indented (pasted, quoted) commit message that goes on with "applied at the moment"

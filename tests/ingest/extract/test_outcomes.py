@@ -97,3 +97,18 @@ def test_patch_title():
 def test_applies_for_testing(own, testing):
     assert applies_for_testing(own) is testing
     assert says_applied(own, fold_text(own)) is not testing
+
+
+@pytest.mark.parametrize("own,applied", [
+    ("Queued for 6.1, thanks.", True),
+    ("Picked up, thanks!", True),
+    ("Merged into for-next.", True),
+    ("I'll queue it up for 5.11.", True),
+    ("We will pick these up for the next merge window.", True),
+    ("I will pick this one", True),
+    ("I'll queue this work on the system workqueue.", False),  # queueing work is no applying
+    ("The request_queue is freed while the workqueue runs.", False),
+    ("Nobody picks it apart.", False),
+])
+def test_says_applied(own, applied):
+    assert says_applied(own, fold_text(own)) is applied
