@@ -118,9 +118,10 @@ def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
 
 
 def find_diff_intro(msg: MessageText) -> tuple[int, int] | None:
-    """(start, end) of the last own sentence before a reply's diff, a closing ("Thanks, Bob")
-    aside (the sentence that offers it: "Something like this (untested):"), None when the diff comes first or there is no diff
-    header (an inline hunk: the last sentence is then a sign-off, not an offer)."""
+    """(start, end) of the last own sentence before a reply's diff, a letter's closing ("Thanks,
+    Bob") aside: the sentence that offers it ("Something like this (untested):"). None when the
+    diff comes first or there is no diff header (an inline hunk: the last sentence is then a
+    sign-off, not an offer)."""
     limit = nlp.find_diff_start(msg.body)
     if limit >= len(msg.body):
         return None

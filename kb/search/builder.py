@@ -11,10 +11,10 @@ The public path is `writer.add_document()` (whoosh's own pool and segment mergin
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer
 from whoosh.index import Index
@@ -101,7 +101,7 @@ def add_pooled(writer: Any, values: dict[str, Any]) -> None:
     schema = writer.schema
     docnum = writer.docnum
     perdoc.start_doc(docnum)
-    split: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}  # text -> (field, its words' numbers, counts)
+    split: dict[str, tuple[str, Sequence[int], Sequence[int]]] = {}  # text -> (field, its words' numbers, counts)
     for name, value in values.items():
         field = schema[name]
         length = 0

@@ -76,9 +76,9 @@ def index_documents(path: str | os.PathLike[str], docs: Iterable[IndexDoc],
     whoosh the fast path was not written for, go through whoosh's own writer. Messages already in the
     index are deleted first; on a fresh index nothing is looked up.
 
-    `second` is called in a forked process that tokenises its documents while this one does
-    `docs` (kb.search.split); the two streams must not share a message id. Without the fast
-    path it is read here, after `docs`.
+    `second` is called in a second process (a fresh interpreter) that tokenises its documents
+    while this one does `docs` (kb.search.split); the two streams must not share a message id.
+    Without the fast path it is read here, after `docs`.
     """
     ix = open_index(path)
     try:

@@ -2,46 +2,12 @@ import pytest
 
 from ingest.extract.maintainers import build_index, find_maintainers, parse_maintainers
 from tests.conftest import require_shared
-
-SAMPLE = """
-Maintainers List
-----------------
-
-CGROUP
-M:\tTejun Heo <tj@kernel.org>
-L:\tcgroups@vger.kernel.org
-F:\tkernel/cgroup/
-F:\tinclude/linux/cgroup*
-X:\tkernel/cgroup/legacy/
-
-CPUSET
-M:\tWaiman Long <longman@redhat.com>
-F:\tkernel/cgroup/cpuset.c
-
-NET DRIVERS
-M:\tNet Dev <net@example.org>
-F:\tdrivers/net/
-F:\tdrivers/net/*.h
-N:\tnetdev
-
-ONLY TOP
-M:\tTop Dir <top@example.org>
-F:\tdrivers/net/*
-
-KW
-M:\tKey Word <kw@example.org>
-K:\t\\bfoo_magic\\b
-
-THE REST
-M:\tLinus Torvalds <torvalds@linux-foundation.org>
-F:\t*
-F:\t*/
-"""
+from tests.ingest.extract.helpers import MAINTAINERS_SAMPLE
 
 
 @pytest.fixture(scope="module")
 def mt():
-    return build_index(parse_maintainers(SAMPLE))
+    return build_index(parse_maintainers(MAINTAINERS_SAMPLE))
 
 
 @pytest.mark.parametrize("files,patch,expected", [

@@ -55,6 +55,12 @@ def patch_thread(reply_body, who=BOB, subject="Re: [PATCH] foo: fix race", later
     return make_thread("[PATCH] foo: fix race", *msgs)
 
 
+def reply_objections(thread):
+    """The objections extracted from the thread's reply r@x."""
+    return [o for o in extract_objections(thread, extract_fixes(thread, extract_races(thread)))
+            if o.message_id == "r@x"]
+
+
 def features_of(thread, fragment):
     from ingest.extract import nlp
     from ingest.extract.gate import scan_thread
@@ -103,9 +109,7 @@ def test_structure_features(reply, who, later, expect):
 ])
 def test_objection_decision(reply, who, is_objection):
     t = patch_thread(reply, who)
-    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t)))
-            if o.message_id == "r@x"]
-    assert bool(objs) is is_objection
+    assert bool(reply_objections(t)) is is_objection
 
 
 @pytest.mark.parametrize("body,start_of,first", [
@@ -187,15 +191,13 @@ def test_cued_sentences_rank_before_a_bare_opening_remark(on, rank):
 ])
 def test_review_pushback_phrases_under_the_quoted_patch(remark, is_objection):
     t = patch_thread(QUOTED_HUNK + remark)
-    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
-    assert bool(objs) is is_objection
+    assert bool(reply_objections(t)) is is_objection
 
 
 def test_objection_addressed_by_later_revision():
     t = patch_thread("NAK, that doesn't fix the race: foo_put() still runs unlocked.",
                      later=[(ANN, "[PATCH v2] foo: fix race", PATCH_BODY, "r@x")])
-    (obj,) = [o for o in extract_objections(t, extract_fixes(t, extract_races(t)))
-              if o.message_id == "r@x"]
+    (obj,) = reply_objections(t)
     assert obj.addressed and obj.reason == "correctness"
 
 
@@ -208,6 +210,12 @@ def test_author_changelog_is_no_objection():
 
 PROSE_ROOT = ("There is a race between foo_get() and foo_put() on foo->ref.\n"
               "How about we take foo_lock in foo_get() instead?\n")
+
+
+def prose_thread(reply_body):
+    """A prose proposal (PROSE_ROOT) and Bob's reply r@x to it."""
+    return make_thread("race in foo", make_message("p@x", PROSE_ROOT, *ANN),
+                       make_message("r@x", reply_body, *BOB, reply_to="p@x"))
 
 
 @pytest.mark.parametrize("thread_kind,is_objection", [
@@ -225,18 +233,16 @@ def test_review_pushback_counts_under_a_posted_patch(thread_kind, is_objection):
                          "A lock there only hides the race.")
     else:
         lead = "Hmm, I read it twice now. " if thread_kind == "prose-later" else ""
-        t = make_thread("race in foo", make_message("p@x", PROSE_ROOT, *ANN),
-                        make_message("r@x", "> How about we take foo_lock in foo_get() instead?\n\n"
-                                     + lead + "A lock there only hides the race.", *BOB, reply_to="p@x"))
-    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
-    assert bool(objs) is is_objection
+        t = prose_thread("> How about we take foo_lock in foo_get() instead?\n\n" + lead
+                         + "A lock there only hides the race.")
+    assert bool(reply_objections(t)) is is_objection
 
 
 def test_at_most_two_objections_per_message():
     reply = QUOTED_HUNK + ("NAK, that doesn't fix the race. This is overkill. "
                            "I'm not convinced the lock helps. The lock is too costly on the fault path.")
     t = patch_thread(reply)
-    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    objs = reply_objections(t)
     assert len(objs) == 2 and objs[0].quote.startswith("NAK")
 
 
@@ -274,8 +280,7 @@ ANSWER = (ANN, "Re: [PATCH] foo: fix race", "The ref is only read under foo_lock
 ])
 def test_opening_remark_on_the_quoted_patch(reply, later, is_objection):
     t = patch_thread(reply, later=later)
-    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
-    assert bool(objs) is is_objection
+    assert bool(reply_objections(t)) is is_objection
     if objs:
         assert objs[0].addressed and objs[0].against_fix == 0
 
@@ -314,8 +319,7 @@ def test_is_agreement(text, agrees):
 ])
 def test_a_fix_that_cannot_fix_it(reply, is_objection):
     t = patch_thread(reply)
-    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
-    assert bool(objs) is is_objection
+    assert bool(reply_objections(t)) is is_objection
 
 
 @pytest.mark.parametrize("aside", [
@@ -326,8 +330,7 @@ def test_a_weak_cue_away_from_the_quoted_patch_is_no_objection(aside):
     # neither placed under the quoted patch nor a challenging question: the text classifier's
     # objection score used to decide these, and mostly wrongly
     t = patch_thread("> Is this the report from last week?\n\nYes, it is the same one. " + aside)
-    assert [o for o in extract_objections(t, extract_fixes(t, extract_races(t)))
-            if o.message_id == "r@x"] == []
+    assert reply_objections(t) == []
 
 
 @pytest.mark.parametrize("reply,is_objection", [
@@ -339,10 +342,8 @@ def test_a_weak_cue_away_from_the_quoted_patch_is_no_objection(aside):
 def test_a_reply_quoting_nothing_answers_its_parent(reply, is_objection):
     # a page's recovered messages (and some plain replies) quote nothing: the reply as a whole
     # answers the message it replies to, as the first line under a quote block would
-    t = make_thread("race in foo", make_message("p@x", PROSE_ROOT, *ANN),
-                    make_message("r@x", reply, *BOB, reply_to="p@x"))
-    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
-    assert bool(objs) is is_objection
+    t = prose_thread(reply)
+    assert bool(reply_objections(t)) is is_objection
 
 
 @pytest.mark.parametrize("aside,is_objection", [
@@ -352,11 +353,8 @@ def test_a_reply_quoting_nothing_answers_its_parent(reply, is_objection):
     ("I don't think it matters much which lock it is.", False),
 ])
 def test_disputing_the_fix_counts_anywhere_in_the_reply(aside, is_objection):
-    t = make_thread("race in foo", make_message("p@x", PROSE_ROOT, *ANN),
-                    make_message("r@x", "> Unrelated quoted line that is long enough here.\n\nSure. " + aside,
-                                 *BOB, reply_to="p@x"))
-    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
-    assert bool(objs) is is_objection
+    t = prose_thread("> Unrelated quoted line that is long enough here.\n\nSure. " + aside)
+    assert bool(reply_objections(t)) is is_objection
 
 
 @pytest.mark.parametrize("question", [
@@ -365,7 +363,7 @@ def test_disputing_the_fix_counts_anywhere_in_the_reply(aside, is_objection):
 ])
 def test_questions_about_the_point_of_a_change_challenge_it(question):
     t = patch_thread(QUOTED_HUNK + question)
-    assert [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert reply_objections(t)
 
 
 @pytest.mark.parametrize("remark", [
@@ -373,7 +371,7 @@ def test_questions_about_the_point_of_a_change_challenge_it(question):
 ])
 def test_review_pushback_counts_further_down_a_reply_to_a_patch(remark):
     t = patch_thread("> Is this the report from last week?\n\nHmm, I read it twice now. " + remark)
-    assert [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
+    assert reply_objections(t)
 
 
 @pytest.mark.parametrize("opening,is_objection", [
@@ -383,5 +381,4 @@ def test_review_pushback_counts_further_down_a_reply_to_a_patch(remark):
 def test_an_apology_opening_a_review_is_no_objection(opening, is_objection):
     t = patch_thread(QUOTED_HUNK + opening,
                      later=[(ANN, "Re: [PATCH] foo: fix race", "> x\n\nGood point.", "r@x")])
-    objs = [o for o in extract_objections(t, extract_fixes(t, extract_races(t))) if o.message_id == "r@x"]
-    assert bool(objs) is is_objection
+    assert bool(reply_objections(t)) is is_objection

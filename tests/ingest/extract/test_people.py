@@ -49,27 +49,6 @@ def test_who_applies_a_patch_is_a_maintainer(reply, maintainer):
     assert "maintainer" not in roles["Ann Dev"]
 
 
-MAINTAINERS_SAMPLE = """
-Maintainers List
-----------------
-
-CGROUP
-M:\tTejun Heo <tj@kernel.org>
-L:\tcgroups@vger.kernel.org
-F:\tkernel/cgroup/
-
-SCHEDULER
-M:\tPeter Zijlstra <peterz@infradead.org>
-L:\tlinux-kernel@vger.kernel.org
-F:\tkernel/sched/
-
-THE REST
-M:\tLinus Torvalds <torvalds@linux-foundation.org>
-F:\t*
-F:\t*/
-"""
-
-
 @pytest.mark.parametrize("files,expected", [
     # the list's own subsystem and the catch-all; the scheduler file of a mixed patch is not ours
     (("kernel/cgroup/cgroup.c", "kernel/sched/core.c"), {"tj@kernel.org", "torvalds@linux-foundation.org"}),
@@ -80,5 +59,6 @@ F:\t*/
 def test_maintainer_keys_of_a_cgroups_thread(files, expected):
     from ingest.extract.maintainers import build_index, parse_maintainers
     from ingest.extract.people import find_maintainer_keys
+    from tests.ingest.extract.helpers import MAINTAINERS_SAMPLE
     mt = build_index(parse_maintainers(MAINTAINERS_SAMPLE))
     assert find_maintainer_keys(mt, files, "cgroups@vger.kernel.org")[1] == expected
