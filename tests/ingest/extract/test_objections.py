@@ -279,8 +279,8 @@ ANSWER = (ANN, "Re: [PATCH] foo: fix race", "The ref is only read under foo_lock
     (QUOTED_HUNK + "Patch looks fine to me, but foo_put() reads the ref twice.", [ANSWER], True),
 ])
 def test_opening_remark_on_the_quoted_patch(reply, later, is_objection):
-    t = patch_thread(reply, later=later)
-    assert bool(reply_objections(t)) is is_objection
+    objs = reply_objections(patch_thread(reply, later=later))
+    assert bool(objs) is is_objection
     if objs:
         assert objs[0].addressed and objs[0].against_fix == 0
 
