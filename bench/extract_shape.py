@@ -28,9 +28,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 from ingest.extract.cues import load_cue_sets  # noqa: E402
 from ingest.extract.nlp import get_nlp  # noqa: E402
 from ingest.extract.thread import extract_thread  # noqa: E402
-from ingest.store.findings import (  # noqa: E402
-    iter_chunks, link_stored_histories, load_stored_maintainers, load_thread_texts,
-)
+from ingest.store.findings import iter_chunks, link_stored_histories, load_thread_texts  # noqa: E402
+from ingest.store.maintainers import load_stored_maintainers  # noqa: E402
 from kb.models import Fix, Race, Thread  # noqa: E402
 
 SIZE_BINS = ((1, 1), (2, 2), (3, 5), (6, 10), (11, 30), (31, 100), (101, 10**9))

@@ -4,7 +4,7 @@ leave-one-list-out.
     .venv/bin/python bench/labels_loo.py --archive io-uring=/path/to/io-uring.git \
         --archive linux-block=/path/to/linux-block.git --archive cgroups=/path/to/cgroups-0.git \
         [--work /tmp/kb-labels] [--shared ../shared] [--lists io-uring,cgroups] \
-        [--models loo|shipped|rules] [--gold]
+        [--models loo|shipped|rules] [--gold [--gold-archive EPOCH]]
 
 For each list with labels and an archive: read the labelled messages from the archive (a cache of
 just those is kept in --work and reused), materialise the pointer labels into the gold schema
@@ -18,7 +18,9 @@ with `../shared/gold/evaluate.py`. Prints one row per list and the mean.
 `--models shipped` scores the models under data/models/learned (trained on every list: not a held-out
 score), `--models rules` the hand rules (no learned model). `--gold` also scores the chosen
 models on the shared gold (seeds + cgroups gold threads), a test set nothing is trained on
-(`loo` uses the shipped models there).
+(`loo` uses the shipped models there). With `--gold-archive` (the cgroups epoch) the gold threads
+are scored inside a KB of the whole list, as a user holds it: the list's MAINTAINERS patches date
+who was a maintainer when.
 """
 
 from __future__ import annotations
@@ -119,11 +121,12 @@ def score_list(name: str, archive: Path, labels: Path, work: Path, shared: Path,
             **{k: scores.get(SCORER_KEYS.get(k, k), {}).get("f1") for k in ITEMS}, "raw": scores}
 
 
-def score_gold(work: Path, shared: Path, models: Path | None) -> dict:
-    """The shared gold (cgroups gold threads + seed pages) through the real pipeline."""
+def score_gold(work: Path, shared: Path, models: Path | None, archive: Path | None = None) -> dict:
+    """The shared gold (cgroups gold threads + seed pages) through the real pipeline; with
+    `archive` (the cgroups epoch), its threads are scored inside a KB of the whole list."""
     gold_path = work / "shared-gold.jsonl"
     gold_path.write_text("".join((shared / "gold" / f).read_text() for f in ("cgroups.jsonl", "seeds.jsonl")))
-    sources = [shared / "corpus" / "cgroups-gold-threads.mbox", ROOT / "data" / "seeds"]
+    sources = [archive or shared / "corpus" / "cgroups-gold-threads.mbox", ROOT / "data" / "seeds"]
     scores = ingest_and_score(work, "shared-gold", sources, gold_path, shared, models)
     return {"list": "shared gold", "threads": scores["threads"], "messages": 0, "wall_s": 0,
             **{k: scores.get(SCORER_KEYS.get(k, k), {}).get("f1") for k in ITEMS}, "raw": scores}
@@ -148,6 +151,8 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print the rows as JSON too")
     ap.add_argument("--models", choices=("loo", "shipped", "rules"), default="loo")
     ap.add_argument("--gold", action="store_true", help="also score the shared gold (a test set)")
+    ap.add_argument("--gold-archive", type=Path, help="score the shared gold inside a KB of this whole cgroups "
+                    "epoch (its dated MAINTAINERS patches and later replies included), not of the gold mbox alone")
     args = ap.parse_args()
     archives = dict(a.split("=", 1) for a in args.archive)
     wanted = set(args.lists.split(",")) if args.lists else None
@@ -172,7 +177,8 @@ def main() -> None:
     print(f"models: {args.models}")
     print_table(rows)
     if args.gold:
-        row = score_gold(args.work, args.shared, choose_models(args.models, args.work, None, training))
+        row = score_gold(args.work, args.shared, choose_models(args.models, args.work, None, training),
+                         args.gold_archive)
         print(f"{'shared gold':14s} {row['threads']:7d} " + " ".join(f"{row[k]:>12}" for k in ITEMS))
         rows.append(row)
     if args.json:

@@ -26,10 +26,8 @@ from ingest.extract.maintainers import Maintainers
 from ingest.extract.thread import extract_thread
 from ingest.extract.types import ThreadFindings, ThreadText
 from ingest.memory import release_connections
-from ingest.store.findings import (
-    iter_chunks, load_maintainers_digest, load_stored_maintainers, load_thread_texts, relink_histories,
-    store_findings,
-)
+from ingest.store.findings import iter_chunks, load_thread_texts, relink_histories, store_findings
+from ingest.store.maintainers import load_maintainers_digest, load_stored_maintainers
 
 THREADS_PER_BATCH = 50
 _maintainers: Maintainers | None = None  # set before the worker pool forks

@@ -56,6 +56,9 @@ class Maintainers:
     # literal prefix's top component ('' = starts with a glob); built by build_index
     by_literal: dict = field(default_factory=dict, compare=False)
     globs_by_top: dict = field(default_factory=dict, compare=False)
+    # section name -> its dated M: changes (maintainer_history.RoleChange), from the archive's
+    # MAINTAINERS patches; empty when the file alone is known
+    history: dict = field(default_factory=dict, compare=False)
 
     def __hash__(self) -> int:
         return id(self)

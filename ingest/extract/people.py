@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from datetime import datetime
 from functools import lru_cache
 
-from ingest.extract.maintainers import Maintainers, find_maintainers, find_sections_for_list
+from ingest.extract.maintainer_history import maintainers_at
+from ingest.extract.maintainers import Maintainers, Section, find_maintainers, find_sections_for_list
 from ingest.extract.types import FixFinding, PersonRole, ThreadText
 
 _TRAILER_RE = re.compile(r"^\s*(Reported|Tested|Reported-and-tested)-by:\s*(.+?)\s*$",
@@ -123,10 +125,9 @@ def find_touched_files(thread: ThreadText) -> list[str]:
 
 
 @lru_cache(maxsize=4096)
-def find_maintainer_keys(maintainers: Maintainers, files: tuple[str, ...],
-                         list_address: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(normalised names, normalised emails) of the M: people of the sections covering
-    `files` (else the list's own sections), cached per file set."""
+def find_thread_sections(maintainers: Maintainers, files: tuple[str, ...], list_address: str) -> tuple[Section, ...]:
+    """The sections whose M: people maintain a thread: those covering `files` (else the list's
+    own sections), cached per file set."""
     sections = [s for s, _ in find_maintainers(files, maintainers=maintainers)] if files else []
     if not files and list_address:
         sections = find_sections_for_list(list_address, maintainers)
@@ -137,23 +138,41 @@ def find_maintainer_keys(maintainers: Maintainers, files: tuple[str, ...],
         # that other subsystem's: its sections stay.
         sections = [s for s in sections if list_address in s.lists
                     or any(p.is_dir and p.raw.rstrip("/").count("/") == 0 for p in s.files)]
+    return tuple(sections)
+
+
+def find_maintainer_keys(maintainers: Maintainers, files: tuple[str, ...], list_address: str,
+                         date: datetime | None = None) -> tuple[frozenset[str], frozenset[str]]:
+    """(normalised names, normalised emails) of the people who were M: of the thread's sections
+    at `date` (the loaded file, corrected by the archive's dated MAINTAINERS patches)."""
+    entries = tuple(entry for sec in find_thread_sections(maintainers, files, list_address)
+                    for entry in maintainers_at(sec, maintainers.history.get(sec.name, ()), date))
+    return collect_person_keys(entries)
+
+
+@lru_cache(maxsize=4096)
+def collect_person_keys(entries: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
     names, emails = set(), set()
-    for sec in sections:
-        for entry in sec.maintainers:
-            name, email = parse_person(entry)
-            n = normalise_name(name)
-            if len(n) > 2:
-                names.add(n)
-            if email:
-                emails.add(normalise_email(email))
+    for entry in entries:
+        name, email = parse_person(entry)
+        n = normalise_name(name)
+        if len(n) > 2:
+            names.add(n)
+        if email:
+            emails.add(normalise_email(email))
     return frozenset(names), frozenset(emails)
+
+
+def find_thread_date(thread: ThreadText) -> datetime | None:
+    """When the thread started: its first dated message."""
+    return next((m.date for m in thread.messages if m.date is not None), None)
 
 
 def find_thread_maintainers(thread: ThreadText, maintainers: Maintainers) -> PersonIndex:
     """M: people of the sections touched by the thread (files, else the list's sections)."""
     index = PersonIndex()
     names, emails = find_maintainer_keys(maintainers, tuple(find_touched_files(thread)),
-                                         _list_address(thread.list))
+                                         _list_address(thread.list), find_thread_date(thread))
     for e in sorted(emails):
         index.add("", e)
     for n in sorted(names):
@@ -217,7 +236,7 @@ def extract_people(thread: ThreadText, fixes: list[FixFinding],
                 index.add(name, email, "tester")
     if maintainers is not None:
         names, emails = find_maintainer_keys(maintainers, tuple(find_touched_files(thread)),
-                                             _list_address(thread.list))
+                                             _list_address(thread.list), find_thread_date(thread))
         for p in index.people:
             if is_maintainer(p, names, emails):
                 p["roles"].add("maintainer")

@@ -6,8 +6,6 @@ user data, kept apart and applied again after every extraction.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,11 +16,10 @@ from sqlalchemy.orm import Session
 
 from kb.views import OWN_SEGMENT_KINDS
 from kb.models import (
-    Correction, Evidence, Fix, Identity, MailingList, MaintainerSection, Message, MessageList, Objection, Patch,
+    Correction, Evidence, Fix, Identity, MailingList, Message, MessageList, Objection, Patch,
     Race, RaceHistory, Role, Segment, Series, SeriesMessage, Thread,
 )
 
-from ingest.extract.maintainers import Maintainers, build_index, parse_maintainers
 from ingest.extract.histories import EXTRACTOR as IDENTITY_EXTRACTOR
 from ingest.extract.histories import link_race_histories
 from ingest.extract.types import EvidenceSpan
@@ -266,37 +263,6 @@ def link_stored_histories(session: Session, owners: Sequence[tuple[int, RaceFind
     extra = [{f"msgid:{(roots.get(t) or '').strip('<>').lower()}", *series[t]} if n == 0 else set()
              for (t, _), n in zip(owners, ordinals)]
     return link_race_histories([r for _, r in owners], extra)
-
-
-def store_maintainers(session: Session, text: str) -> int:
-    """Replace the loaded MAINTAINERS sections with those of `text`."""
-    sections = parse_maintainers(text)
-    session.execute(delete(MaintainerSection))
-    session.execute(insert(MaintainerSection), [{"name": s.name, "data": {
-        "M": list(s.maintainers), "R": list(s.reviewers), "L": list(s.lists), "S": [s.status],
-        "F": [p.raw for p in s.files], "X": [p.raw for p in s.excludes],
-        "N": [r.pattern for r in s.regexes], "K": [r.pattern for r in s.keywords]}} for s in sections])
-    return len(sections)
-
-
-def load_maintainers_digest(session: Session) -> str:
-    """A digest of the loaded MAINTAINERS sections ("none" when none are loaded)."""
-    rows = session.execute(select(MaintainerSection.name, MaintainerSection.data)
-                           .order_by(MaintainerSection.id)).all()
-    if not rows:
-        return "none"
-    return hashlib.sha1(json.dumps([list(row) for row in rows], sort_keys=True).encode()).hexdigest()[:12]
-
-
-def load_stored_maintainers(session: Session) -> Maintainers | None:
-    rows = session.execute(select(MaintainerSection.name, MaintainerSection.data)
-                           .order_by(MaintainerSection.id)).all()
-    if not rows:
-        return None
-    text = "\n\n".join(name + "\n" + "\n".join(f"{key}:\t{value}" for key, values in data.items()
-                                                for value in values if value) for name, data in rows)
-    return build_index(parse_maintainers(text))
-
 
 
 def list_thread_ids(session: Session) -> list[int]:

@@ -119,7 +119,7 @@ def maintainers_load(ctx: click.Context, file: str, reextract: bool) -> None:
     Example: kb maintainers load ../shared/data/MAINTAINERS
     """
     from ingest.pipeline import run_ingest
-    from ingest.store.findings import store_maintainers
+    from ingest.store.maintainers import store_maintainers
 
     library = open_library(ctx, create=True)
     with hold_writer(ctx, library, "maintainers load"):

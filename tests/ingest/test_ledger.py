@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from ingest.pipeline import find_pending, run_ingest
-from ingest.store.findings import store_maintainers
+from ingest.store.maintainers import store_maintainers
 from kb.config import load_settings
 from kb.db import open_database
 from kb.ledger import EXTRACT, INDEX, Pending, list_pending
@@ -150,9 +150,42 @@ def test_an_index_of_another_schema_is_rebuilt_by_the_next_ingest(tmp_path: Path
     assert find_pending(factory, index).index == 0
 
 
+def maintainers_patch(msgid: str, added: str = "M:\tBea <bea@example.org>") -> bytes:
+    """A patch mail that adds a line (Bea as an M:) to the loaded CONTROL GROUP section."""
+    body = ("Bea takes care of it too.\n\nSigned-off-by: Bea <bea@example.org>\n---\n"
+            "diff --git a/MAINTAINERS b/MAINTAINERS\n--- a/MAINTAINERS\n+++ b/MAINTAINERS\n"
+            f"@@ -1,3 +1,4 @@\n CONTROL GROUP\n M:\tAnn <ann@example.org>\n+{added}\n"
+            " L:\tcgroups@vger.kernel.org\n-- \n2.40.0\n")
+    return (f"From: Bea <bea@example.org>\nTo: cgroups@vger.kernel.org\nSubject: [PATCH] MAINTAINERS: add Bea\n"
+            f"Date: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <{msgid}>\n\n{body}").encode()
+
+
+def test_a_maintainers_patch_that_changes_a_role_makes_threads_wait_for_extraction(tmp_path: Path) -> None:
+    from ingest.store.maintainers import load_stored_maintainers
+
+    factory, index = make_kb(tmp_path)
+    with factory() as s:
+        store_maintainers(s, MAINTAINERS)
+        s.commit()
+    run_ingest(factory, [str(write_mbox(tmp_path / "a.mbox", [mail("1@x"), mail("3@x")]))], workers=0,
+               index_dir=index)
+    assert find_pending(factory, index) == Pending(0, 0, 2)
+    run_ingest(factory, [str(write_mbox(tmp_path / "b.mbox", [maintainers_patch("m@x")]))], workers=0, extract=False)
+    assert find_pending(factory, index).extract == 3  # every thread: the roles of all may change
+    with factory() as s:
+        [change] = load_stored_maintainers(s).history["CONTROL GROUP"]
+    assert (change.entry, change.added, change.date.year) == ("Bea <bea@example.org>", True, 2024)
+    run_ingest(factory, [], workers=0, index_dir=index)
+    assert find_pending(factory, index).extract == 0
+    # a file pattern added to a section changes nobody's role: only the new thread waits
+    run_ingest(factory, [str(write_mbox(tmp_path / "c.mbox", [maintainers_patch("f@x", "F:\tkernel/x.c")]))],
+               workers=0, extract=False)
+    assert find_pending(factory, index).extract == 1
+
+
 @pytest.mark.parametrize("loaded", [False, True])
 def test_maintainers_digest_names_the_loaded_data(tmp_path: Path, loaded: bool) -> None:
-    from ingest.store.findings import load_maintainers_digest
+    from ingest.store.maintainers import load_maintainers_digest
 
     factory, _ = make_kb(tmp_path)
     with factory() as s:
