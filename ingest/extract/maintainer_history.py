@@ -7,7 +7,7 @@ the loaded file has, matched by the section title in the hunk or, when the hunk 
 section, by its unchanged lines. A -M:/+M: pair of one name is an address change, not a role
 change.
 
-    history = collect_role_history(sections, [(date, body), ...])
+    history = collect_role_history(sections, [(date, subject, body), ...])
     maintainers_at(section, history.get(section.name, ()), thread_date)
 """
 
@@ -27,6 +27,10 @@ _HUNK_RE = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _FIELD_RE = re.compile(r"^([A-Z]):\s*(.*?)\s*$")
 _NAME_RE = re.compile(r"^\s*\"?([^<\"]*?)\"?\s*(?:<([^<>\s]+)>)?\s*$")
 MAX_HUNK_LINES = 400
+# a version or "stable" standing alone in the subject's tag: "[PATCH 6.12]", "[PATCH 5.15.y 2/3]"
+# (not "[PATCH cgroup/for-6.11]", a mainline tree's branch)
+_STABLE_RE = re.compile(r"^(?:re:\s*)*\[[^\]]*(?<![-/\w.])(?:\d+\.\d+(?:\.\d+|\.y)?|stable)(?=[\s\]])",
+                        re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -138,34 +142,33 @@ def normalise_field(text: str) -> str | None:
 
 def find_role_changes(body: str, date: datetime, titles: set[str],
                       by_line: dict[str, tuple[str, ...]]) -> list[RoleChange]:
-    """The M: lines one message's MAINTAINERS diff adds to or removes from loaded sections."""
-    changes: list[RoleChange] = []
+    """The M: lines one message's MAINTAINERS diff adds to or removes from loaded sections; a
+    name both removed from and added to one section (a new address, a moved line) is no change."""
+    moved: list[tuple[str, bool, str]] = []
     for hunk in read_maintainers_hunks(body):
         for block in split_blocks(hunk):
-            moved = [(line.sign == "+", m.group(2)) for line in block if line.sign != " "
+            lines = [(line.sign == "+", m.group(2)) for line in block if line.sign != " "
                      and (m := _FIELD_RE.match(line.text)) and m.group(1) == "M"]
-            if not moved:
-                continue
-            section = name_block_section(block, titles, by_line)
-            if section is None:
-                continue
-            added = {find_person_key(e) for is_add, e in moved if is_add}
-            removed = {find_person_key(e) for is_add, e in moved if not is_add}
-            for is_add, entry in moved:
-                if find_person_key(entry) not in (added & removed):  # an address change
-                    changes.append(RoleChange(section, entry, is_add, date))
-    return changes
+            section = name_block_section(block, titles, by_line) if lines else None
+            if section is not None:
+                moved += [(section, is_add, entry) for is_add, entry in lines]
+    signs: dict[tuple[str, str], set[bool]] = {}
+    for section, is_add, entry in moved:
+        signs.setdefault((section, find_person_key(entry)), set()).add(is_add)
+    return [RoleChange(section, entry, is_add, date) for section, is_add, entry in moved
+            if len(signs[(section, find_person_key(entry))]) == 1]
 
 
-def collect_role_history(sections: Sequence[Section],
-                         patches: Iterable[tuple[datetime | None, str]]) -> dict[str, tuple[RoleChange, ...]]:
-    """Section name -> its dated M: changes, oldest first, from (date, body) of MAINTAINERS
-    patches (undated ones are skipped)."""
+def collect_role_history(sections: Sequence[Section], patches: Iterable[tuple[datetime | None, str, str]]
+                         ) -> dict[str, tuple[RoleChange, ...]]:
+    """Section name -> its dated M: changes, oldest first, from (date, subject, body) of
+    MAINTAINERS patches. Undated ones are skipped, and so are patches for a stable branch
+    ("[PATCH 6.12]": an LTS tree's maintainers are not mainline's)."""
     titles = {s.name for s in sections}
     by_line: dict[str, tuple[str, ...]] | None = None
     by_section: dict[str, list[RoleChange]] = {}
-    for date, body in patches:
-        if date is None:
+    for date, subject, body in patches:
+        if date is None or _STABLE_RE.search(subject or ""):
             continue
         by_line = by_line if by_line is not None else index_field_lines(sections)
         for change in find_role_changes(body, date, titles, by_line):

@@ -47,7 +47,7 @@ def load_stored_maintainers(session: Session) -> Maintainers | None:
     text = "\n\n".join(name + "\n" + "\n".join(f"{key}:\t{value}" for key, values in data.items()
                                                 for value in values if value) for name, data in rows)
     maintainers = parse_stored_maintainers(text)
-    patches = session.execute(select(Message.date, Message.body).where(
+    patches = session.execute(select(Message.date, Message.subject, Message.body).where(
         Message.id.in_(select(Patch.message_pk).where(Patch.path == "MAINTAINERS"))).order_by(Message.id)).all()
     history = collect_role_history(maintainers.sections, patches)
     return replace(maintainers, history=history) if history else maintainers

@@ -37,6 +37,9 @@ NEW_SECTION = ("@@ -30,2 +30,6 @@\n F:\tkernel/cgroup/cpuset.c\n \n+FRESH THING\
                "+F:\tlib/fresh.c\n+\n")
 ADDRESS_CHANGE = ("@@ -10,3 +10,3 @@\n CGROUP\n-M:\tHeo, Tejun <tj@old.example.org>\n+M:\tTejun Heo <tj@kernel.org>\n"
                   " L:\tcgroups@vger.kernel.org\n")
+# the same person's line moved to another place of the section, in a second hunk
+MOVED = ("@@ -10,2 +10,1 @@\n CGROUP\n-M:\tTejun Heo <tj@kernel.org>\n"
+         "@@ -13,2 +12,3 @@\n L:\tcgroups@vger.kernel.org\n F:\tkernel/cgroup/\n+M:\tTejun Heo <tj@kernel.org>\n")
 REMOVAL = "@@ -20,3 +20,2 @@ CPUSET\n-M:\tOld Timer <old@example.org>\n M:\tWaiman Long <longman@redhat.com>\n F:\tkernel/cgroup/cpuset.c\n"
 # one unchanged line is too little to tell the section
 AMBIGUOUS = "@@ -1,1 +1,2 @@\n L:\tcgroups@vger.kernel.org\n+M:\tMia Newman <mia@example.org>\n"
@@ -59,13 +62,15 @@ def test_person_key(entry: str, key: str) -> None:
     (patch(UNTITLED_ADD), [("CPUSET", "Mia Newman <mia@example.org>", True)]),
     (patch(NEW_SECTION), []),                      # a section the loaded file lacks
     (patch(ADDRESS_CHANGE), []),                   # one person's new address is no new role
+    (patch(MOVED), []),
     (patch(REMOVAL), [("CPUSET", "Old Timer <old@example.org>", False)]),
     (patch(AMBIGUOUS), []),
     (patch(TITLED_ADD, path="Documentation/admin-guide/cgroup-v2.rst"), []),   # another file
     ("> +M:\tMia Newman <mia@example.org>\n> quoted in a reply\n", []),
 ])
 def test_role_changes_of_a_patch(body: str, expected: list) -> None:
-    history = collect_role_history(MT.sections, [(MAY, body), (None, body)])  # undated: skipped
+    history = collect_role_history(MT.sections, [(MAY, "[PATCH] MAINTAINERS: update", body),
+                                                 (None, "[PATCH] MAINTAINERS: update", body)])  # undated: skipped
     found = [(c.section, c.entry, c.added) for changes in history.values() for c in changes]
     assert found == expected
     assert all(c.date == MAY for changes in history.values() for c in changes)
@@ -76,6 +81,18 @@ def test_hunk_counts_end_the_hunk_even_when_a_blank_context_line_lost_its_space(
     [lines] = read_maintainers_hunks(patch(hunk) + "trailing text that is no diff\n")
     assert [(x.sign, x.text) for x in lines] == [
         (" ", "CGROUP"), ("+", "M:\tMia Newman <mia@example.org>"), (" ", ""), (" ", "OTHER")]
+
+
+@pytest.mark.parametrize("subject,counts", [
+    ("[PATCH] MAINTAINERS: add Mia", True),
+    ("[PATCH cgroup/for-6.11] cgroup: add Mia as a maintainer", True),   # a mainline tree's branch
+    ("Re: [PATCH v2 1/2] MAINTAINERS: add Mia", True),
+    ("[PATCH 6.12] MAINTAINERS: appoint Mia for the LTS", False),         # a stable tree's maintainers
+    ("[PATCH 5.15.y 2/3] MAINTAINERS: add Mia", False),
+    ("[PATCH stable] MAINTAINERS: add Mia", False),
+])
+def test_a_stable_branch_patch_changes_no_mainline_role(subject: str, counts: bool) -> None:
+    assert bool(collect_role_history(MT.sections, [(MAY, subject, patch(TITLED_ADD))])) is counts
 
 
 ADD = RoleChange("CPUSET", "Mia Newman <mia@example.org>", True, day(2022, 9))
@@ -99,7 +116,7 @@ def test_maintainers_at_a_date(changes, date, expected) -> None:
 
 
 def test_a_thread_before_a_maintainers_patch_does_not_make_the_new_maintainer_one() -> None:
-    history = collect_role_history(MT.sections, [(day(2022, 9), patch(TITLED_ADD))])
+    history = collect_role_history(MT.sections, [(day(2022, 9), "[PATCH] MAINTAINERS: add Mia", patch(TITLED_ADD))])
     mt = replace(build_index(MT.sections), history=history)
     files = ("kernel/cgroup/cgroup.c",)
     assert "mia@example.org" not in find_maintainer_keys(mt, files, "cgroups@vger.kernel.org", day(2022, 1))[1]
