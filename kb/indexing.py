@@ -24,10 +24,13 @@ CHUNK = 2000
 READ_CACHE_KIB = 4096
 SPLIT_MIN = 4000  # from this many messages on, a second process tokenises half of them (kb.search.split)
 _QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
-# a patch's added and removed lines (not its +++/--- file lines), each without its sign
-_ADDED = re.compile(r"^\+(?!\+\+)(.*)$", re.MULTILINE)
-_REMOVED = re.compile(r"^-(?!--)(.*)$", re.MULTILINE)
-_CHANGED = re.compile(r"^(?:\+(?!\+\+)|-(?!--)).*(?:\n|$)", re.MULTILINE)
+# a patch's added and removed lines (not its +++/--- file lines), each without its sign, found
+# from the newline before them in "\n" + text: a literal first character lets the regex engine
+# jump from line to line instead of trying `^` at every character
+_ADDED = re.compile(r"\n\+(?!\+\+)(.*)")
+_REMOVED = re.compile(r"\n-(?!--)(.*)")
+_CHANGED = re.compile(r"\n(?:\+(?!\+\+)|-(?!--)).*")
+_CHANGED_START = re.compile(r"\+(?!\+\+)|-(?!--)")
 EXTRACTION_VERSION = "1"
 
 
@@ -43,14 +46,24 @@ def split_body(body: str, segments: Sequence[tuple[str, int, int]]) -> tuple[str
         if kind == "quote":
             quoted.append(_QUOTE_MARKS.sub("", text))
         elif kind == "patch":
-            added += _ADDED.findall(text)
-            removed += _REMOVED.findall(text)
-            own.append(_CHANGED.sub("", text) + "\n")
+            lined = "\n" + text
+            added += _ADDED.findall(lined)
+            removed += _REMOVED.findall(lined)
+            own.append(drop_changed_lines(lined, text) + "\n")
         else:
             own.append(text)
     if not segments:
         own.append(body)
     return "".join(own), "".join(quoted), added, removed
+
+
+def drop_changed_lines(lined: str, text: str) -> str:
+    """`text` (`lined`: "\n" + text) without its added and removed lines, each with its line
+    end; the last line kept has its newline only when a line follows it in `text`."""
+    kept = _CHANGED.sub("", lined)  # each kept line after a newline
+    if kept and not text.endswith("\n") and _CHANGED_START.match(text, text.rfind("\n") + 1):
+        return kept[1:] + "\n"  # the text's last line goes, the last line kept keeps its newline
+    return kept[1:]
 
 
 def load_findings_by_message(s: Session, thread_ids: Sequence[int]) -> dict[str, dict[str, set[str]]]:
