@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from kb.db import create_db_engine
@@ -128,11 +129,27 @@ def small_page_cache(s: Session) -> Iterator[None]:
 # what a document needs of a message row (not the raw bytes, nor JSON it does not show)
 _DOC_COLUMNS = (Message.id, Message.message_id, Message.thread_id, Message.subject, Message.author_name,
                 Message.author_email, Message.date, Message.to_addrs, Message.cc_addrs, Message.body)
+# on SQLite the To/Cc lists come as their JSON text, decoded once per distinct list (join_addresses)
+_SQLITE_DOC_COLUMNS = tuple(type_coerce(c, Text).label(c.key) if c.key in ("to_addrs", "cc_addrs") else c
+                            for c in _DOC_COLUMNS)
+
+
+def join_addresses(value: str | list[list[str]]) -> tuple[str, ...]:
+    """A To/Cc list ([name, email] pairs, or their JSON text) as "name email" strings."""
+    if isinstance(value, str):
+        return _join_addresses_json(value)
+    return tuple(" ".join(a) for a in value)
+
+
+@lru_cache(maxsize=4096)  # Cc lists repeat through a thread
+def _join_addresses_json(text: str) -> tuple[str, ...]:
+    return tuple(" ".join(a) for a in json.loads(text))
 
 
 def build_chunk(s: Session, pks: Sequence[int]) -> Iterable[IndexDoc]:
     conn = s.connection()
-    rows = conn.execute(select(*_DOC_COLUMNS).where(Message.id.in_(pks))).all()
+    columns = _SQLITE_DOC_COLUMNS if conn.dialect.name == "sqlite" else _DOC_COLUMNS
+    rows = conn.execute(select(*columns).where(Message.id.in_(pks))).all()
     segments: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
     for pk, kind, start, end in conn.execute(select(Segment.message_pk, Segment.kind, Segment.start, Segment.end)
                                              .where(Segment.message_pk.in_(pks)).order_by(Segment.start)):
@@ -168,7 +185,7 @@ def build_chunk(s: Session, pks: Sequence[int]) -> Iterable[IndexDoc]:
         yield IndexDoc(
             message_id=row.message_id, thread_id=root, subject=row.subject, author_name=row.author_name,
             author_email=row.author_email, date=row.date, list_ids=tuple(lists[row.id]),
-            to_addrs=tuple(" ".join(a) for a in row.to_addrs), cc_addrs=tuple(" ".join(a) for a in row.cc_addrs),
+            to_addrs=join_addresses(row.to_addrs), cc_addrs=join_addresses(row.cc_addrs),
             body_new=own, body_quoted=quoted, diff_files=tuple(p for p, _, _ in patches[row.id]),
             diff_hunks=tuple(f for _, fs, _ in patches[row.id] for f in fs), diff_added="\n".join(added),
             diff_removed="\n".join(removed),

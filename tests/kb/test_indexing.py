@@ -14,7 +14,7 @@ import kb.search.index as index_module
 from ingest.pipeline import run_ingest
 from kb.config import load_settings
 from kb.db import open_database
-from kb.indexing import iter_index_docs, split_body
+from kb.indexing import iter_index_docs, join_addresses, split_body
 from kb.models import Patch
 from tests.kb.search.test_adapter import dump_postings
 
@@ -108,3 +108,11 @@ def split_patch_by_lines(text: str) -> tuple[str, list[str], list[str]]:
 def test_a_patch_splits_into_own_added_and_removed_lines(text: str) -> None:
     own, quoted, added, removed = split_body("head\n" + text + "tail", [("patch", 5, 5 + len(text))])
     assert (own, quoted, added, removed) == (*split_patch_by_lines(text)[:1], "", *split_patch_by_lines(text)[1:])
+
+
+def test_a_to_cc_list_joins_the_same_from_its_json_text_as_from_its_pairs() -> None:
+    pairs = [["Ann Dev", "ann@x.org"], ["", "list@x.org"], ["Zoë \"Z\" Ü", "z@x.org"]]
+    text = '[["Ann Dev", "ann@x.org"], ["", "list@x.org"], ["Zo\\u00eb \\"Z\\" \u00dc", "z@x.org"]]'
+    assert join_addresses(pairs) == ("Ann Dev ann@x.org", " list@x.org", 'Zoë "Z" Ü z@x.org')
+    assert join_addresses(text) == join_addresses(pairs)
+    assert join_addresses(text) == join_addresses(text) and join_addresses("[]") == ()
