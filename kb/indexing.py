@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from kb.db import create_db_engine
@@ -24,10 +25,13 @@ CHUNK = 2000
 READ_CACHE_KIB = 4096
 SPLIT_MIN = 4000  # from this many messages on, a second process tokenises half of them (kb.search.split)
 _QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
-# a patch's added and removed lines (not its +++/--- file lines), each without its sign
-_ADDED = re.compile(r"^\+(?!\+\+)(.*)$", re.MULTILINE)
-_REMOVED = re.compile(r"^-(?!--)(.*)$", re.MULTILINE)
-_CHANGED = re.compile(r"^(?:\+(?!\+\+)|-(?!--)).*(?:\n|$)", re.MULTILINE)
+# a patch's added and removed lines (not its +++/--- file lines), each without its sign, found
+# from the newline before them in "\n" + text: a literal first character lets the regex engine
+# jump from line to line instead of trying `^` at every character
+_ADDED = re.compile(r"\n\+(?!\+\+)(.*)")
+_REMOVED = re.compile(r"\n-(?!--)(.*)")
+_CHANGED = re.compile(r"\n(?:\+(?!\+\+)|-(?!--)).*")
+_CHANGED_START = re.compile(r"\+(?!\+\+)|-(?!--)")
 EXTRACTION_VERSION = "1"
 
 
@@ -43,14 +47,24 @@ def split_body(body: str, segments: Sequence[tuple[str, int, int]]) -> tuple[str
         if kind == "quote":
             quoted.append(_QUOTE_MARKS.sub("", text))
         elif kind == "patch":
-            added += _ADDED.findall(text)
-            removed += _REMOVED.findall(text)
-            own.append(_CHANGED.sub("", text) + "\n")
+            lined = "\n" + text
+            added += _ADDED.findall(lined)
+            removed += _REMOVED.findall(lined)
+            own.append(drop_changed_lines(lined, text) + "\n")
         else:
             own.append(text)
     if not segments:
         own.append(body)
     return "".join(own), "".join(quoted), added, removed
+
+
+def drop_changed_lines(lined: str, text: str) -> str:
+    """`text` (`lined`: "\n" + text) without its added and removed lines, each with its line
+    end; the last line kept has its newline only when a line follows it in `text`."""
+    kept = _CHANGED.sub("", lined)  # each kept line after a newline
+    if kept and not text.endswith("\n") and _CHANGED_START.match(text, text.rfind("\n") + 1):
+        return kept[1:] + "\n"  # the text's last line goes, the last line kept keeps its newline
+    return kept[1:]
 
 
 def load_findings_by_message(s: Session, thread_ids: Sequence[int]) -> dict[str, dict[str, set[str]]]:
@@ -115,11 +129,27 @@ def small_page_cache(s: Session) -> Iterator[None]:
 # what a document needs of a message row (not the raw bytes, nor JSON it does not show)
 _DOC_COLUMNS = (Message.id, Message.message_id, Message.thread_id, Message.subject, Message.author_name,
                 Message.author_email, Message.date, Message.to_addrs, Message.cc_addrs, Message.body)
+# on SQLite the To/Cc lists come as their JSON text, decoded once per distinct list (join_addresses)
+_SQLITE_DOC_COLUMNS = tuple(type_coerce(c, Text).label(c.key) if c.key in ("to_addrs", "cc_addrs") else c
+                            for c in _DOC_COLUMNS)
+
+
+def join_addresses(value: str | list[list[str]]) -> tuple[str, ...]:
+    """A To/Cc list ([name, email] pairs, or their JSON text) as "name email" strings."""
+    if isinstance(value, str):
+        return _join_addresses_json(value)
+    return tuple(" ".join(a) for a in value)
+
+
+@lru_cache(maxsize=4096)  # Cc lists repeat through a thread
+def _join_addresses_json(text: str) -> tuple[str, ...]:
+    return tuple(" ".join(a) for a in json.loads(text))
 
 
 def build_chunk(s: Session, pks: Sequence[int]) -> Iterable[IndexDoc]:
     conn = s.connection()
-    rows = conn.execute(select(*_DOC_COLUMNS).where(Message.id.in_(pks))).all()
+    columns = _SQLITE_DOC_COLUMNS if conn.dialect.name == "sqlite" else _DOC_COLUMNS
+    rows = conn.execute(select(*columns).where(Message.id.in_(pks))).all()
     segments: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
     for pk, kind, start, end in conn.execute(select(Segment.message_pk, Segment.kind, Segment.start, Segment.end)
                                              .where(Segment.message_pk.in_(pks)).order_by(Segment.start)):
@@ -155,7 +185,7 @@ def build_chunk(s: Session, pks: Sequence[int]) -> Iterable[IndexDoc]:
         yield IndexDoc(
             message_id=row.message_id, thread_id=root, subject=row.subject, author_name=row.author_name,
             author_email=row.author_email, date=row.date, list_ids=tuple(lists[row.id]),
-            to_addrs=tuple(" ".join(a) for a in row.to_addrs), cc_addrs=tuple(" ".join(a) for a in row.cc_addrs),
+            to_addrs=join_addresses(row.to_addrs), cc_addrs=join_addresses(row.cc_addrs),
             body_new=own, body_quoted=quoted, diff_files=tuple(p for p, _, _ in patches[row.id]),
             diff_hunks=tuple(f for _, fs, _ in patches[row.id] for f in fs), diff_added="\n".join(added),
             diff_removed="\n".join(removed),

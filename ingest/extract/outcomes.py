@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.extract.gate import MessageScan
 from ingest.extract.people import normalise_email, normalise_name
@@ -80,6 +81,7 @@ class StatusCues:
     naks: bool
 
 
+@lru_cache(maxsize=2048)  # asked twice per message: for its status cues and the thread's appliers
 def says_applied(own: str, low: str) -> bool:
     """The message's own text (`low`: fold_text of it) says its sender applied a patch (to a
     tree it maintains: not to test it, `applies_for_testing`)."""

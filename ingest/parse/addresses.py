@@ -131,24 +131,47 @@ def parse_address_list(value: str | None, defects: list[str] | None = None
     value = unfold_header(value)
     result = []
     for item in _LIST_ITEM.findall(value)[:MAX_ADDRESSES]:
-        pair = parse_address_fast(item)
-        if pair is None:
-            try:
-                pairs = getaddresses([item])
-            except (ValueError, IndexError, TypeError):
-                pairs = []
-            pair = pairs[0] if pairs else ("", "")
-        name, email = pair
-        if not name and not email:
-            continue
-        if "@" not in email:
-            name, email = repair_address(item, defects)
-        result.append((clean_display_name(name, defects), clean_email(email)))
+        pair, found = parse_list_item(item)
+        if found and defects is not None:
+            defects.extend(found)
+        if pair is not None:
+            result.append(pair)
     if not result and "@" in value:
         single = parse_address(value, defects)
         if single != ("", ""):
             result.append(single)
     return tuple(result)
+
+
+_item_cache: dict[str, tuple[tuple[str, str] | None, tuple[str, ...]]] = {}
+# the same people are in list after list: most items of a To/Cc header were seen before
+ITEM_CACHE_SIZE = 10000
+
+
+def parse_list_item(item: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]:
+    """One item of an address list -> its (name, email) (None: an empty entry) and the defects
+    it adds; memoised."""
+    cached = _item_cache.get(item)
+    if cached is not None:
+        return cached
+    defects: list[str] = []
+    pair = parse_address_fast(item)
+    if pair is None:
+        try:
+            pairs = getaddresses([item])
+        except (ValueError, IndexError, TypeError):
+            pairs = []
+        pair = pairs[0] if pairs else ("", "")
+    name, email = pair
+    found: tuple[str, str] | None = None
+    if name or email:
+        if "@" not in email:
+            name, email = repair_address(item, defects)
+        found = clean_display_name(name, defects), clean_email(email)
+    if len(_item_cache) >= ITEM_CACHE_SIZE:
+        _item_cache.clear()
+    cached = _item_cache[item] = found, tuple(defects)
+    return cached
 
 
 def parse_author(from_value: str | None, original_from: str | None, sender: str | None,

@@ -161,15 +161,14 @@ def split_message(data: bytes, defects: list[str]) -> tuple[dict[str, str], list
     headers: dict[str, str] = {}
     list_ids: list[str] = []
     count = 0
-    for match in _HEADER_FIELD.finditer(text):
-        name = match.group(1).lower()
+    for name, value in _HEADER_FIELD.findall(text):  # tuples: no match object per field
+        name = name.lower()
         if name not in KEPT_HEADERS:
             continue
         count += 1
         if count > MAX_HEADERS:
             defects.append("header:too-many")
             break
-        value = match.group(2)
         if len(value) > MAX_HEADER_CHARS:
             defects.append(f"header:too-long:{name}")
             value = value[-MAX_HEADER_CHARS:] if name == "references" else value[:MAX_HEADER_CHARS]

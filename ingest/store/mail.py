@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from datetime import datetime, timezone
 
 from sqlalchemy import insert, select
-from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -20,6 +18,7 @@ from kb.models import (
 from ingest.store.merge import find_aliases
 from ingest.store.realign import realign_pages
 from ingest.store.refs import insert_refs, make_ref_rows
+from ingest.store.rows import insert_dict_rows, insert_plain_rows
 from ingest.store.reused import rename_reused_ids
 from ingest.store.quotes import make_segment_rows
 from ingest.prepare import PreparedMessage, RejectedMessage
@@ -49,8 +48,9 @@ def now_utc() -> datetime:
 class Store:
     """Writes batches into one session, caching lists and identities across batches.
 
-    Rows go in through SQLAlchemy Core executemany: the ORM's per-row work costs more
-    than the database does at archive scale.
+    Rows go in through SQLAlchemy Core executemany, the largest tables straight through the
+    driver (ingest/store/rows.py): the ORM's per-row work costs more than the database does at
+    archive scale.
     """
 
     def __init__(self, session: Session) -> None:
@@ -121,7 +121,7 @@ class Store:
 
     def insert_messages(self, rows: list[dict[str, object]], pks: dict[str, int]) -> None:
         if rows:
-            self.conn.execute(insert(Message.__table__), rows)
+            insert_dict_rows(self.conn, Message.__table__, rows)
             pks.update(self.find_message_pks([str(row["message_id"]) for row in rows]))
             insert_refs(self.conn, (ref for row in rows for ref in make_ref_rows(
                 pks[str(row["message_id"])], str(row["message_id"]), row["in_reply_to"], row["references"])))
@@ -192,33 +192,10 @@ class Store:
             self.conn.execute(insert(Quarantine.__table__), rows)
 
 
-ROWS_PER_INSERT = 100     # x 9 columns: under the 999 parameters of old SQLite builds
 SEGMENT_COLUMNS = ("message_pk", "kind", "start", "end", "depth", "person_name", "person_email",
                    "quoted_message_id", "method")
 PATCH_COLUMNS = ("message_pk", "path", "old_path", "status", "functions", "added", "removed", "patch_id")
 TRAILER_COLUMNS = ("message_pk", "kind", "name", "email", "value")
-
-
-def insert_plain_rows(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[object, ...]]) -> None:
-    """Insert straight through the driver, ROWS_PER_INSERT rows per statement, for tables of
-    plain ints and strings only (JSON columns given as JSON text).
-
-    At a quarter of a million segment rows per archive, SQLAlchemy's per-row parameter
-    processing costs more than the insert itself, and one statement per row a third more than
-    multi-row VALUES.
-    """
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    preparer = conn.dialect.identifier_preparer
-    head = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(c) for c in columns)}) "
-            f"VALUES ")
-    one = f"({', '.join([marker] * len(columns))})"
-    full = len(rows) - len(rows) % ROWS_PER_INSERT
-    if full:
-        conn.exec_driver_sql(head + ", ".join([one] * ROWS_PER_INSERT),
-                             [tuple(chain.from_iterable(rows[k:k + ROWS_PER_INSERT]))
-                              for k in range(0, full, ROWS_PER_INSERT)])
-    if full < len(rows):
-        conn.exec_driver_sql(head + one, rows[full:])
 
 
 def shorten_list_id(list_id: str) -> str:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from kb.models import Message, MessageRef
 
+from ingest.store.rows import insert_dict_rows
 from ingest.thread import ThreadLink, build_chain
 
 
@@ -27,7 +28,7 @@ def make_ref_rows(pk: int, message_id: str, in_reply_to: str | None,
 def insert_refs(conn: Connection, rows: Iterable[dict[str, object]]) -> None:
     values = list(rows)
     if values:
-        conn.execute(insert(MessageRef.__table__), values)
+        insert_dict_rows(conn, MessageRef.__table__, values)
 
 
 def refresh_refs(conn: Connection, pks: Sequence[int]) -> None:

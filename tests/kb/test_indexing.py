@@ -14,7 +14,7 @@ import kb.search.index as index_module
 from ingest.pipeline import run_ingest
 from kb.config import load_settings
 from kb.db import open_database
-from kb.indexing import iter_index_docs
+from kb.indexing import iter_index_docs, join_addresses, split_body
 from kb.models import Patch
 from tests.kb.search.test_adapter import dump_postings
 
@@ -82,3 +82,37 @@ def test_reading_documents_keeps_a_small_page_cache_then_gives_back_the_one_it_f
         assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -indexing.READ_CACHE_KIB
         assert len(list(docs)) == 2
         assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -8192
+
+
+def split_patch_by_lines(text: str) -> tuple[str, list[str], list[str]]:
+    """What split_body makes of a patch segment, line by line: (own text, added, removed); a
+    kept line has its newline unless it is the segment's last line."""
+    own, added, removed = [], [], []
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        last = n == len(lines) - 1
+        if line.startswith("+") and not line.startswith("+++"):
+            added.append(line[1:])
+        elif line.startswith("-") and not line.startswith("---"):
+            removed.append(line[1:])
+        else:
+            own.append(line if last else line + "\n")
+    return "".join(own) + "\n", added, removed
+
+
+@pytest.mark.parametrize("text", [
+    "", "\n", "+a", "-a", "\n-", "a\n+b", "a\n+b\n", "+b\nc", "+++ b/f\n--- a/f\n-x\n+y\n ctx",
+    "ctx\n-x\n+y", "ctx\n\n-x", "-x\n-y", "++ a\n-- b\n", " +a\n -b\n+\n-\n", "a\r\n+b\r\nc\r",
+    "a\u2028+b\n-c\x85d",
+])
+def test_a_patch_splits_into_own_added_and_removed_lines(text: str) -> None:
+    own, quoted, added, removed = split_body("head\n" + text + "tail", [("patch", 5, 5 + len(text))])
+    assert (own, quoted, added, removed) == (*split_patch_by_lines(text)[:1], "", *split_patch_by_lines(text)[1:])
+
+
+def test_a_to_cc_list_joins_the_same_from_its_json_text_as_from_its_pairs() -> None:
+    pairs = [["Ann Dev", "ann@x.org"], ["", "list@x.org"], ["Zoë \"Z\" Ü", "z@x.org"]]
+    text = '[["Ann Dev", "ann@x.org"], ["", "list@x.org"], ["Zo\\u00eb \\"Z\\" \u00dc", "z@x.org"]]'
+    assert join_addresses(pairs) == ("Ann Dev ann@x.org", " list@x.org", 'Zoë "Z" Ü z@x.org')
+    assert join_addresses(text) == join_addresses(pairs)
+    assert join_addresses(text) == join_addresses(text) and join_addresses("[]") == ()

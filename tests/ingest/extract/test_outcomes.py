@@ -112,3 +112,27 @@ def test_applies_for_testing(own, testing):
 ])
 def test_says_applied(own, applied):
     assert says_applied(own, fold_text(own)) is applied
+
+
+class _CountingRegex:
+    """Stands in for a compiled regex, counting its searches."""
+
+    def __init__(self, regex):
+        self.regex, self.searches = regex, 0
+
+    def search(self, text):
+        self.searches += 1
+        return self.regex.search(text)
+
+
+def test_a_thread_asks_each_message_once_whether_it_says_applied(monkeypatch):
+    from ingest.extract import outcomes
+    from ingest.extract.thread import extract_thread
+
+    counting = _CountingRegex(outcomes._APPLIED_RE)
+    monkeypatch.setattr(outcomes, "_APPLIED_RE", counting)
+    says_applied.cache_clear()
+    thread = thread_of((BOB, RE, "Applied to cgroup/for-6.1, thanks.", "p"),
+                       (BOB, RE, "I have applied it to my tree and pushed it out.", "p"))
+    extract_thread(thread, use_model=False)
+    assert counting.searches == 2  # the two replies hold a verb; each is searched once

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ingest.parse import addresses
 from ingest.parse.addresses import (decode_header_text, parse_address, parse_address_list,
                                     parse_author)
 
@@ -38,6 +39,27 @@ def test_parse_address_list() -> None:
     assert parse_address_list(value, []) == (
         ("A B", "a@b.c"), ("Last, First", "x@y.z"), ("Zed", "z@w.org"), ("", "q@r.s"),
         ("Jörg", "j@k.l"))
+
+
+
+def test_a_remembered_list_item_gives_its_address_and_defects_again() -> None:
+    value = "Joe <joe at x.org>, =?utf-8?B?Y2Fmw6k?= <c@d.e>, Ann <a@b.c>"
+    addresses._item_cache.clear()
+    first: list[str] = []
+    parsed = parse_address_list(value, first)
+    assert "address:repaired" in first and "header:broken-encoded-word" in first
+    again: list[str] = []
+    assert parse_address_list(value, again) == parsed and again == first
+    assert parse_address_list(value) == parsed  # no defect list: the same addresses
+    assert parsed[1:] == (("café", "c@d.e"), ("Ann", "a@b.c"))
+
+
+def test_the_list_item_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(addresses, "ITEM_CACHE_SIZE", 3)
+    addresses._item_cache.clear()
+    for n in range(10):
+        assert parse_address_list(f"P{n} <p{n}@x.org>", []) == ((f"P{n}", f"p{n}@x.org"),)
+        assert len(addresses._item_cache) <= 3
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
