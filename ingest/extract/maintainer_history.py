@@ -49,7 +49,7 @@ class _Line:
     text: str
 
 
-def find_person_key(entry: str) -> str:
+def find_entry_key(entry: str) -> str:
     """'Koutný, Michal <m@x>' and 'Michal Koutny' -> 'koutny michal': name words, sorted, ASCII;
     the address when there is no name."""
     m = _NAME_RE.match(entry)
@@ -154,9 +154,9 @@ def find_role_changes(body: str, date: datetime, titles: set[str],
                 moved += [(section, is_add, entry) for is_add, entry in lines]
     signs: dict[tuple[str, str], set[bool]] = {}
     for section, is_add, entry in moved:
-        signs.setdefault((section, find_person_key(entry)), set()).add(is_add)
+        signs.setdefault((section, find_entry_key(entry)), set()).add(is_add)
     return [RoleChange(section, entry, is_add, date) for section, is_add, entry in moved
-            if len(signs[(section, find_person_key(entry))]) == 1]
+            if len(signs[(section, find_entry_key(entry))]) == 1]
 
 
 def collect_role_history(sections: Sequence[Section], patches: Iterable[tuple[datetime | None, str, str]]
@@ -183,10 +183,10 @@ def maintainers_at(section: Section, changes: Sequence[RoleChange], date: dateti
     if not changes or date is None:
         return section.maintainers
     date = as_utc(date)
-    people = {find_person_key(e): e for e in section.maintainers}
+    people = {find_entry_key(e): e for e in section.maintainers}
     timeline: dict[str, list[RoleChange]] = {}
     for change in changes:
-        timeline.setdefault(find_person_key(change.entry), []).append(change)
+        timeline.setdefault(find_entry_key(change.entry), []).append(change)
     for key, history in timeline.items():
         past = [c for c in history if as_utc(c.date) <= date]
         holds = past[-1].added if past else not history[0].added

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from ingest.extract.maintainer_history import (
-    RoleChange, collect_role_history, find_person_key, maintainers_at, read_maintainers_hunks,
+    RoleChange, collect_role_history, find_entry_key, maintainers_at, read_maintainers_hunks,
 )
 from ingest.extract.maintainers import build_index, parse_maintainers
 from ingest.extract.people import extract_people, find_maintainer_keys
@@ -53,8 +53,8 @@ AMBIGUOUS = "@@ -1,1 +1,2 @@\n L:\tcgroups@vger.kernel.org\n+M:\tMia Newman <mia
     ('"Ann Dev" <ann@example.org>', "ann dev"),
     ("<only@example.org>", "only@example.org"),
 ])
-def test_person_key(entry: str, key: str) -> None:
-    assert find_person_key(entry) == key
+def test_entry_key(entry: str, key: str) -> None:
+    assert find_entry_key(entry) == key
 
 
 @pytest.mark.parametrize("body,expected", [
@@ -112,7 +112,7 @@ DROP_WAIMAN = RoleChange("CPUSET", "Waiman Long <longman@redhat.com>", False, da
 ])
 def test_maintainers_at_a_date(changes, date, expected) -> None:
     entries = maintainers_at(SECTIONS["CPUSET"], changes, date)
-    assert {find_person_key(e) for e in entries} == {find_person_key(n) for n in expected}
+    assert {find_entry_key(e) for e in entries} == {find_entry_key(n) for n in expected}
 
 
 def test_a_thread_before_a_maintainers_patch_does_not_make_the_new_maintainer_one() -> None:
