@@ -13,7 +13,6 @@ from cue words and thread structure. The classifier reads the feature tokens
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ingest.extract import nlp
@@ -21,13 +20,14 @@ from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.fixes import COVER_RE, carries_diff
 from ingest.extract.gate import ThreadScan
 from ingest.extract.mailkind import is_machine_mail
-from ingest.extract.outcomes import REPLY_RE, find_person_key, is_same_person, is_series_part, patch_title
+from ingest.extract.outcomes import (
+    REPLY_RE, find_person_key, is_formal_posting, is_same_person, is_series_part, patch_title,
+)
 from ingest.extract.types import MessageText, ThreadText
 
 MAX_SENTENCES = 40
 PAGE_SENTENCES = 400    # a web page holding a whole quoted discussion is one "message"
 MAX_WORDS = 80          # a longer quote never anchors (the scorer's rule): no candidate
-_FORMAL_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC)[^\]]*\]", re.IGNORECASE)
 FIX_CUES = ("fix_prose", "fix_mechanism", "patch_changelog_fix", "fix_negative", "objection",
             "objection_strong", "race_strong", "race_weak")
 
@@ -40,11 +40,6 @@ class Candidate:
     quote: str
     features: tuple[str, ...]
     target: int | None = None   # objections: the fix it targets
-
-
-def is_formal_posting(msg: MessageText) -> bool:
-    subject = msg.subject or ""
-    return bool(_FORMAL_RE.match(subject)) and not REPLY_RE.match(subject)
 
 
 def find_cue_tokens(low: str, names: tuple[str, ...]) -> list[str]:

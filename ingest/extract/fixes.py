@@ -11,7 +11,8 @@ from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan, has_subject_race, scan_thread
 from ingest.extract.mailkind import is_machine_mail
 from ingest.extract.outcomes import (
-    REPLY_RE, StatusCues, find_status, find_status_cues, is_revision_of, is_series_part, patch_title,
+    REPLY_RE, StatusCues, find_status, find_status_cues, is_formal_posting, is_revision_of, is_series_part,
+    patch_title,
 )
 from ingest.extract.races import make_evidence
 from ingest.extract.types import EvidenceSpan, FixFinding, MessageText, RaceFinding, ThreadText
@@ -21,7 +22,6 @@ MAX_PROSE_PER_MESSAGE = 3
 MAX_PROSE_PER_AUTHOR = 3     # per thread
 MAX_BRANCH_HOPS = 2
 
-_PATCH_SUBJECT_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC|RESEND)[^\]]*\]", re.IGNORECASE)
 _DIFF_RE = re.compile(r"^(?:diff --git |--- a/|@@ -\d)", re.MULTILINE)
 _BULLET_HEAD_RE = re.compile(r"(?:solutions?|options?|alternatives?|approaches|ideas)\s*:\s*",
                              re.IGNORECASE)
@@ -43,9 +43,7 @@ _TERM_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:->[A-Za-z0-9_]+)*")
 def is_patch_posting(msg: MessageText) -> bool:
     """A formal patch mail ([PATCH ...] subject, not a reply, not a series' cover letter
     '0/N') or any mail carrying a diff."""
-    subject = msg.subject or ""
-    if _PATCH_SUBJECT_RE.match(subject) and not REPLY_RE.match(subject) and \
-            not COVER_RE.search(subject):
+    if is_formal_posting(msg) and not COVER_RE.search(msg.subject):
         return True
     return carries_diff(msg)
 
@@ -317,7 +315,7 @@ def extract_fixes(thread: ThreadText, races: list[RaceFinding],
                 not any(mid == msg.message_id for mid, _ in stated):
             continue    # a posted patch that does not address the race proposes nothing here
         skip = {a for mid, a in stated if mid == msg.message_id}
-        posted = bool(_PATCH_SUBJECT_RE.match(msg.subject or "")) and not REPLY_RE.match(msg.subject or "")
+        posted = is_formal_posting(msg)
         count = 0
         for a, b in find_prose_fixes(msg, skip, posted):
             if count >= (1 if posted else MAX_PROSE_PER_MESSAGE):

@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ingest.extract import learned
-from ingest.extract.candidates import (
-    Candidate, find_fix_candidates, find_objection_candidates, is_formal_posting,
-)
+from ingest.extract.candidates import Candidate, find_fix_candidates, find_objection_candidates
 from ingest.extract.evaluate import anchor_score
 from ingest.extract.fixes import (
     VERSION, extract_fixes, find_addressing_postings, find_race_branch, find_race_index,
@@ -20,7 +18,7 @@ from ingest.extract.fixes import (
 from ingest.extract.gate import ThreadScan
 from ingest.extract.objection_features import build_context, find_objection_features
 from ingest.extract.objections import classify_reason, extract_objections, find_target_fix
-from ingest.extract.outcomes import find_status, find_status_cues, patch_title
+from ingest.extract.outcomes import find_status, find_status_cues, is_formal_posting, patch_title
 from ingest.extract.races import make_evidence
 from ingest.extract.types import EvidenceSpan, FixFinding, ObjectionFinding, RaceFinding, ThreadText
 

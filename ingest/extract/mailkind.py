@@ -41,6 +41,15 @@ def is_backport_or_pull_subject(subject: str) -> bool:
     return bool(_BACKPORT_TAG_RE.search(tag) or _PULL_TAG_RE.search(tag))
 
 
+@lru_cache(maxsize=4096)
+def names_release_tree(subject: str) -> bool:
+    """The subject's tag (a reply's too) names a release or stable tree: '[PATCH 6.12]',
+    '[PATCH 5.15.y 2/3]', '[PATCH AUTOSEL 6.1]', '[PATCH stable]': a patch for that tree, not for
+    mainline ('[PATCH cgroup/for-6.11]' is a mainline tree's branch)."""
+    m = _TAG_RE.match(_REPLY_RE.sub("", subject or "").lstrip())
+    return bool(m) and bool(_BACKPORT_TAG_RE.search(m.group(1)) or _RELEASE_TAG_RE.search(m.group(1)))
+
+
 def is_backport_posting(msg: MessageText) -> bool:
     """A backport or pull request posting (not a human reply to one): the changelogs it carries,
     sanitizer reports included, restate commits made elsewhere. A tag naming a bare release

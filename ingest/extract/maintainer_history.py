@@ -14,28 +14,24 @@ change.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from ingest.extract.mailkind import names_release_tree
 from ingest.extract.maintainers import Section
+from ingest.extract.names import normalise_email, normalise_name, parse_person
 
 _FILE_RE = re.compile(r"^\+\+\+ (?:b/)?MAINTAINERS\s*$", re.MULTILINE)
 _HUNK_RE = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _FIELD_RE = re.compile(r"^([A-Z]):\s*(.*?)\s*$")
-_NAME_RE = re.compile(r"^\s*\"?([^<\"]*?)\"?\s*(?:<([^<>\s]+)>)?\s*$")
 MAX_HUNK_LINES = 400
-# a version or "stable" standing alone in the subject's tag: "[PATCH 6.12]", "[PATCH 5.15.y 2/3]"
-# (not "[PATCH cgroup/for-6.11]", a mainline tree's branch)
-_STABLE_RE = re.compile(r"^(?:re:\s*)*\[[^\]]*(?<![-/\w.])(?:\d+\.\d+(?:\.\d+|\.y)?|stable)(?=[\s\]])",
-                        re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class RoleChange:
-    """One M: line added (or removed) in a section by a patch posted at `date`."""
+    """One M: line added (or removed) in a section by a patch posted at `date` (UTC)."""
 
     section: str
     entry: str      # "Name <email>" as the patch wrote it
@@ -50,14 +46,11 @@ class _Line:
 
 
 def find_entry_key(entry: str) -> str:
-    """'Koutný, Michal <m@x>' and 'Michal Koutny' -> 'koutny michal': name words, sorted, ASCII;
-    the address when there is no name."""
-    m = _NAME_RE.match(entry)
-    name, email = (m.group(1), m.group(2) or "") if m else (entry, "")
-    if not name.isascii():
-        name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    words = sorted(re.findall(r"[a-z0-9]+", name.lower()))
-    return " ".join(words) if words else email.lower()
+    """'Koutný, Michal <m@x>' and 'Michal Koutny' -> 'koutny michal': the normal name's words,
+    sorted; the address when there is no name."""
+    name, email = parse_person(entry)
+    words = sorted(re.findall(r"[a-z0-9]+", normalise_name(name)))
+    return " ".join(words) if words else normalise_email(email)
 
 
 def read_maintainers_hunks(body: str) -> list[list[_Line]]:
@@ -74,14 +67,13 @@ def read_maintainers_hunks(body: str) -> list[list[_Line]]:
             i += 1
             while (old > 0 or new > 0) and i < len(lines) and len(hunk) < MAX_HUNK_LINES:
                 line = lines[i]
-                sign, text = (line[0], line[1:]) if line and line[0] in " +-" else (" ", line)
-                if line.startswith("\\"):
-                    i += 1
+                i += 1
+                if line.startswith("\\"):     # "\ No newline at end of file"
                     continue
+                sign, text = (line[0], line[1:]) if line and line[0] in " +-" else (" ", line)
                 old -= sign != "+"
                 new -= sign != "-"
                 hunk.append(_Line(sign, text.rstrip("\r")))
-                i += 1
             hunks.append(hunk)
     return hunks
 
@@ -168,10 +160,10 @@ def collect_role_history(sections: Sequence[Section], patches: Iterable[tuple[da
     by_line: dict[str, tuple[str, ...]] | None = None
     by_section: dict[str, list[RoleChange]] = {}
     for date, subject, body in patches:
-        if date is None or _STABLE_RE.search(subject or ""):
+        if date is None or names_release_tree(subject):
             continue
         by_line = by_line if by_line is not None else index_field_lines(sections)
-        for change in find_role_changes(body, date, titles, by_line):
+        for change in find_role_changes(body, as_utc(date), titles, by_line):
             by_section.setdefault(change.section, []).append(change)
     return {name: tuple(sorted(set(cs), key=lambda c: (c.date, c.entry, c.added)))
             for name, cs in sorted(by_section.items())}
@@ -188,7 +180,7 @@ def maintainers_at(section: Section, changes: Sequence[RoleChange], date: dateti
     for change in changes:
         timeline.setdefault(find_entry_key(change.entry), []).append(change)
     for key, history in timeline.items():
-        past = [c for c in history if as_utc(c.date) <= date]
+        past = [c for c in history if c.date <= date]
         holds = past[-1].added if past else not history[0].added
         if holds:
             people.setdefault(key, history[-1].entry)

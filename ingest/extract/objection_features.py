@@ -26,14 +26,15 @@ from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan
 from ingest.extract.linking import find_quoted_context
 from ingest.extract.mailkind import is_robot_sender
-from ingest.extract.outcomes import REPLY_RE, StatusCues, find_person_key, find_status_cues, is_same_person
+from ingest.extract.outcomes import (
+    REPLY_RE, StatusCues, find_person_key, find_status_cues, is_formal_posting, is_same_person,
+)
 from ingest.extract.types import FixFinding, MessageText, ThreadText
 
 _HUNK_LINE_RE = re.compile(r"^(?:@@ |\+(?!\+\+ )|-(?!-- )[\t\S])")   # '- ' is a bullet, not a hunk
 _GREETING_RE = re.compile(r"\s*(?:hi|hello|hey|dear)\b", re.IGNORECASE)
 MIN_REMARK_WORDS = 5    # "Yes.", "Ok, will do.", "Same here." answer without remarking
 _TURN_RE = re.compile(r"\b(?:but|however|though|although|except|unless)\b")
-_PATCH_TAG_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC)[^\]]*\]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, te
         "sender_is_author": not page and is_same_person(sender, author),
         "fix_is_patch": fix.kind == "patch",
         "sender_is_robot": is_robot_sender(msg.author_name, msg.author_email),
-        "own_posting": bool(_PATCH_TAG_RE.match(msg.subject or "")) and not REPLY_RE.match(msg.subject or ""),
+        "own_posting": is_formal_posting(msg),
         "message_acks": ctx.cues[here].acks,
         "message_applies": ctx.cues[here].applies,
         "revised_after": any(is_same_person(c.person, author) and bool(fix_cue.title)

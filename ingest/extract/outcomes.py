@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ingest.extract.gate import MessageScan
-from ingest.extract.people import normalise_email, normalise_name
+from ingest.extract.names import normalise_email, normalise_name
 from ingest.extract.types import MessageText
 
-_PATCH_SUBJECT_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC|RESEND)[^\]]*\]\s*(.*)$", re.IGNORECASE)
+PATCH_TAG_RE = re.compile(r"^\s*\[(?:[^\]]*\s)?(?:PATCH|RFC|RESEND)[^\]]*\]", re.IGNORECASE)   # [PATCH v2 3/7]
+_PATCH_SUBJECT_RE = re.compile(PATCH_TAG_RE.pattern + r"\s*(.*)$", re.IGNORECASE)
 REPLY_RE = re.compile(r"^\s*(?:re|aw|sv)\s*:", re.IGNORECASE)
 _SERIES_PART_RE = re.compile(r"\[[^\]]*\b\d+/(\d+)\b[^\]]*\]")     # [PATCH 3/7], [PATCH 0/9 v3]
 _VERSION_RE = re.compile(r"\bv(\d+)\b", re.IGNORECASE)
@@ -43,6 +44,12 @@ _TEST_APPLY_RE = re.compile(r"\b(?:I|we)(?:'ve| have)? (?:just |also |then )?app
 _WITHDRAW_RE = re.compile(r"\b(?:withdraw\w*|drop (?:this|the) patch|scrap|starting over|"
                           r"please ignore)\b", re.IGNORECASE)
 _NAK_RE = re.compile(r"(?:^|[\s,.(])(?:NAK|NACK|Nacked-by:)(?:[\s,.:!)]|$)")
+
+
+def is_formal_posting(msg: MessageText) -> bool:
+    """A mail posted with a [PATCH ...] / [RFC ...] / [RESEND ...] subject, not a reply to one."""
+    subject = msg.subject or ""
+    return bool(PATCH_TAG_RE.match(subject)) and not REPLY_RE.match(subject)
 
 
 def patch_title(subject: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import binascii
 import re
 from email.utils import getaddresses, parseaddr
+from functools import lru_cache
 
 from ingest.parse.mime import decode_bytes, decode_lenient_base64
 
@@ -143,17 +144,13 @@ def parse_address_list(value: str | None, defects: list[str] | None = None
     return tuple(result)
 
 
-_item_cache: dict[str, tuple[tuple[str, str] | None, tuple[str, ...]]] = {}
-# the same people are in list after list: most items of a To/Cc header were seen before
-ITEM_CACHE_SIZE = 10000
+ITEM_CACHE_SIZE = 10000     # the same people are in list after list: most items were seen before
 
 
+@lru_cache(maxsize=ITEM_CACHE_SIZE)
 def parse_list_item(item: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]:
     """One item of an address list -> its (name, email) (None: an empty entry) and the defects
     it adds; memoised."""
-    cached = _item_cache.get(item)
-    if cached is not None:
-        return cached
     defects: list[str] = []
     pair = parse_address_fast(item)
     if pair is None:
@@ -168,10 +165,7 @@ def parse_list_item(item: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]
         if "@" not in email:
             name, email = repair_address(item, defects)
         found = clean_display_name(name, defects), clean_email(email)
-    if len(_item_cache) >= ITEM_CACHE_SIZE:
-        _item_cache.clear()
-    cached = _item_cache[item] = found, tuple(defects)
-    return cached
+    return found, tuple(defects)
 
 
 def parse_author(from_value: str | None, original_from: str | None, sender: str | None,

@@ -4,7 +4,6 @@ for the extract stage (which maintained what, when)."""
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import replace
 from functools import lru_cache
 
@@ -31,17 +30,23 @@ def store_maintainers(session: Session, text: str) -> int:
 def load_maintainers_digest(session: Session) -> str:
     """A digest of the loaded MAINTAINERS sections and of the role changes the archive's
     MAINTAINERS patches make to them ("none" when no file is loaded)."""
-    maintainers = load_stored_maintainers(session)
-    if maintainers is None:
+    loaded = _load(session)
+    if loaded is None:
         return "none"
-    rows = json.dumps([list(row) for row in _load_rows(session)], sort_keys=True)
-    history = repr(sorted(maintainers.history.items()))
-    return hashlib.sha1(f"{rows}\0{history}".encode()).hexdigest()[:12]
+    text, maintainers = loaded
+    return hashlib.sha1(f"{text}\0{sorted(maintainers.history.items())!r}".encode()).hexdigest()[:12]
 
 
 def load_stored_maintainers(session: Session) -> Maintainers | None:
     """The loaded MAINTAINERS sections, with the dated M: changes of the KB's MAINTAINERS patches."""
-    rows = _load_rows(session)
+    loaded = _load(session)
+    return loaded[1] if loaded else None
+
+
+def _load(session: Session) -> tuple[str, Maintainers] | None:
+    """(the loaded sections as MAINTAINERS text, them parsed with the KB's role history)."""
+    rows = session.execute(select(MaintainerSection.name, MaintainerSection.data)
+                           .order_by(MaintainerSection.id)).all()
     if not rows:
         return None
     text = "\n\n".join(name + "\n" + "\n".join(f"{key}:\t{value}" for key, values in data.items()
@@ -50,15 +55,10 @@ def load_stored_maintainers(session: Session) -> Maintainers | None:
     patches = session.execute(select(Message.date, Message.subject, Message.body).where(
         Message.id.in_(select(Patch.message_pk).where(Patch.path == "MAINTAINERS"))).order_by(Message.id)).all()
     history = collect_role_history(maintainers.sections, patches)
-    return replace(maintainers, history=history) if history else maintainers
+    return text, replace(maintainers, history=history) if history else maintainers
 
 
 @lru_cache(maxsize=2)
 def parse_stored_maintainers(text: str) -> Maintainers:
     """Parsed once per process and text: the digest and the extract stage both load it."""
     return build_index(parse_maintainers(text))
-
-
-def _load_rows(session: Session) -> list:
-    return list(session.execute(select(MaintainerSection.name, MaintainerSection.data)
-                                .order_by(MaintainerSection.id)).all())

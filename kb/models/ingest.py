@@ -19,7 +19,7 @@ class Quarantine(Base):
     source: Mapped[str] = mapped_column(Text)
     position: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed
+    raw: Mapped[bytes] = mapped_column(LargeBinary)  # compressed (kb.blobs)
     raw_size: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -74,7 +74,7 @@ class Message(Base):
     date: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     date_raw: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(CompressedText, default="")  # decoded text/plain
-    raw: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed original bytes
+    raw: Mapped[bytes] = mapped_column(LargeBinary)  # compressed original bytes (kb.blobs)
     raw_size: Mapped[int] = mapped_column(Integer, default=0)
     attachments: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     defects: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -1,4 +1,5 @@
-from ingest.extract.people import PersonIndex, extract_people, normalise_name
+from ingest.extract.names import normalise_name
+from ingest.extract.people import PersonIndex, extract_people
 from tests.ingest.extract.helpers import make_message, make_thread
 
 

@@ -44,7 +44,7 @@ def test_parse_address_list() -> None:
 
 def test_a_remembered_list_item_gives_its_address_and_defects_again() -> None:
     value = "Joe <joe at x.org>, =?utf-8?B?Y2Fmw6k?= <c@d.e>, Ann <a@b.c>"
-    addresses._item_cache.clear()
+    addresses.parse_list_item.cache_clear()
     first: list[str] = []
     parsed = parse_address_list(value, first)
     assert "address:repaired" in first and "header:broken-encoded-word" in first
@@ -54,12 +54,12 @@ def test_a_remembered_list_item_gives_its_address_and_defects_again() -> None:
     assert parsed[1:] == (("café", "c@d.e"), ("Ann", "a@b.c"))
 
 
-def test_the_list_item_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(addresses, "ITEM_CACHE_SIZE", 3)
-    addresses._item_cache.clear()
+def test_the_list_item_memo_is_bounded() -> None:
+    addresses.parse_list_item.cache_clear()
     for n in range(10):
         assert parse_address_list(f"P{n} <p{n}@x.org>", []) == ((f"P{n}", f"p{n}@x.org"),)
-        assert len(addresses._item_cache) <= 3
+    info = addresses.parse_list_item.cache_info()
+    assert info.maxsize == addresses.ITEM_CACHE_SIZE and info.currsize == 10
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
