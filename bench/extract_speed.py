@@ -43,7 +43,8 @@ def main() -> None:
                     default=SHARED / "corpus" / "cgroups-2024.mbox.gz")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--models", type=Path, help="then a second pass with the learned models in this "
-                    "directory (KB_EXTRACT_MODELS), e.g. data/models/learned")
+                    "directory (KB_EXTRACT_MODELS), e.g. data/models/learned (the first pass runs kb's "
+                    "defaults: the shipped objection model, the hand rules for the rest)")
     args = ap.parse_args()
     t0 = time.perf_counter()
     items = []

@@ -8,17 +8,18 @@ leave-one-list-out.
 
 For each list with labels and an archive: read the labelled messages from the archive (a cache of
 just those is kept in --work and reused), materialise the pointer labels into the gold schema
-(every sha1 checked), and with `--models loo` (the default) train the fix and objection models on
-every other list's labels (ingest.extract.learn, written to --work/models-<list>). Then write the
+(every sha1 checked), and with `--models loo` (the default) train the models kb uses by default
+(learned.DEFAULT_KINDS: the objection model; fixes stay with the hand rules) on every other list's
+labels (ingest.extract.learn, written to --work/models-<list>). Then write the
 labelled threads' raw messages into an mbox, ingest that mbox into a fresh KB with the real
 pipeline (`kb maintainers load` with ../shared/data/MAINTAINERS, then `kb ingest`, with
 KB_EXTRACT_MODELS pointing at the held-out models), export it (`kb export`) and score the export
 with `../shared/gold/evaluate.py`. Prints one row per list and the mean.
 
-`--models shipped` scores the models under data/models/learned (trained on every list: not a held-out
-score), `--models rules` the hand rules (no learned model). `--gold` also scores the chosen
-models on the shared gold (seeds + cgroups gold threads), a test set nothing is trained on
-(`loo` uses the shipped models there). With `--gold-archive` (the cgroups epoch) the gold threads
+`--models shipped` scores every model under data/models/learned, the opt-in fix model included
+(trained on every list: not a held-out score), `--models rules` the hand rules (no learned
+model). `--gold` also scores the chosen models on the shared gold (seeds + cgroups gold threads),
+a test set nothing is trained on (`loo` runs kb as installed there: the shipped objection model). With `--gold-archive` (the cgroups epoch) the gold threads
 are scored inside a KB of the whole list, as a user holds it: the list's MAINTAINERS patches date
 who was a maintainer when.
 """
@@ -40,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from ingest.extract.labelled import load_labelled_list, load_records, read_labels  # noqa: E402
 from ingest.extract.learn import train_models  # noqa: E402
-from ingest.extract.learned import MODELS_ENV, SHIPPED_DIR  # noqa: E402
+from ingest.extract.learned import DEFAULT_KINDS, MODELS_ENV, SHIPPED_DIR  # noqa: E402
 from ingest.labels.archive import iter_blobs  # noqa: E402
 from ingest.labels.pointers import materialise_thread  # noqa: E402
 
@@ -95,16 +96,20 @@ def ingest_and_score(work: Path, name: str, sources: list[Path], gold_path: Path
 
 
 def choose_models(mode: str, work: Path, held_out: str | None, training: list) -> Path | None:
-    """The models directory a run uses: trained without `held_out` (loo), the shipped ones, or
-    an empty directory (rules: no learned model)."""
-    if mode == "shipped" or held_out is None and mode == "loo":
+    """The models directory a run uses: the models kb uses by default trained without
+    `held_out` (loo; None for the shared gold: kb's own defaults), every shipped model, or an
+    empty directory (rules: no learned model)."""
+    if mode == "loo" and held_out is None:
+        return None
+    if mode == "shipped":
         return SHIPPED_DIR
     if mode == "rules":
         empty = work / "models-none"
         empty.mkdir(parents=True, exist_ok=True)
         return empty
     out = work / f"models-{held_out}"
-    train_models([p for name, pairs in training if name != held_out for p in pairs], out)
+    train_models([p for name, pairs in training if name != held_out for p in pairs], out,
+                 kinds=tuple(sorted(DEFAULT_KINDS)))     # what kb decides by default: the rest by the rules
     return out
 
 

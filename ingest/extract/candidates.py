@@ -105,8 +105,10 @@ def find_fix_candidates(thread: ThreadText, scan: ThreadScan, branch: set[str],
     return out
 
 
-OBJECTION_CUES = ("objection", "objection_strong", "objection_challenge", "objection_review",
-                  "objection_negative", "objection_etiquette", "fix_prose", "fix_mechanism")
+# cue tokens of an objection candidate: those objection_features already searched for, by its key
+_FEATURE_CUES = {"cue_any": "objection", "cue_strong": "objection_strong", "cue_challenge": "objection_challenge",
+                 "cue_review": "objection_review", "cue_negative": "objection_negative"}
+OBJECTION_CUES = ("fix_prose", "fix_mechanism")     # the others come from the features
 _STRUCTURE_KEYS = ("under_quoted_hunk", "under_quoted_fix", "sender_is_author", "fix_is_patch",
                    "message_acks", "message_applies", "revised_after", "author_replied")
 
@@ -118,7 +120,8 @@ def find_objection_candidates(thread: ThreadText, scan: ThreadScan, fixes, ctx,
     quoted)` -> objection_features dict)."""
     out: list[Candidate] = []
     first_fix = min(ctx.order.get(f.message_id, 0) for f in fixes)
-    fix_spans = {(f.message_id, e.start) for f in fixes for e in f.evidence}
+    # a patch's changelog is no objection; a prose counter-proposal ("rather than X, ...") can be
+    fix_spans = {(f.message_id, e.start) for f in fixes if f.kind == "patch" for e in f.evidence}
     root_author = find_person_key(thread.messages[0]) if thread.messages else ("", "")
     for i, ms in enumerate(scan.messages):
         msg = ms.message
@@ -137,6 +140,7 @@ def find_objection_candidates(thread: ThreadText, scan: ThreadScan, fixes, ctx,
                 continue
             tokens = [*base, *find_position_tokens(k, len(sentences)), *(f"__{key}" for key in _STRUCTURE_KEYS if f[key])]
             tokens += ["__question"] if text.rstrip().endswith("?") else []
+            tokens += [f"__cue_{name}" for key, name in _FEATURE_CUES.items() if f[key]]
             tokens += find_cue_tokens(fold_text(text), OBJECTION_CUES)
             out.append(Candidate(i, a, b, text, tuple(tokens), target))
     return out

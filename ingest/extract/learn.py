@@ -6,10 +6,10 @@
 Each labelled thread (data/labels/<list>.jsonl, materialised from its archive) runs through
 the real race extractor; its fix candidates (candidates.find_fix_candidates) are labelled by
 the shared scorer's anchor rule (same message, word overlap >= 0.5 with a labelled fix quote)
-and a bag-of-words TextCategorizer learns them. The objection candidates are then generated
-against the fixes that trained decider keeps, labelled the same way against the labelled
-objections, and learned likewise. Deterministic (fixed seed, fixed order); offline. The
-shared gold is never read here.
+and a logistic regression (linear.py) learns them. The objection candidates are generated
+against the fixes the hand rules find (what kb uses by default), labelled the same way against
+the labelled objections, and learned likewise. Deterministic (fixed order, full-batch
+training); offline. The shared gold is never read here.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 
 from ingest.extract import learned, nlp
+from ingest.extract.fixes import extract_fixes
+from ingest.extract.linear import save_linear, train_linear
 from ingest.extract.candidates import Candidate
 from ingest.extract.evaluate import anchor_score, match_greedy
 from ingest.extract.gate import scan_thread
@@ -30,14 +32,12 @@ from ingest.extract.learned_findings import (
 from ingest.extract.races import extract_races
 from ingest.extract.types import ThreadText
 
-EPOCHS = 5
-POSITIVE_WEIGHT = 3         # each positive example is seen this many times per epoch
 MIN_LISTS = 3               # a word is read when candidates of this many lists use it
 # threshold and per-message cap: the best mean F1 of in-process leave-one-list-out runs over the
 # labelled lists (never the shared gold); "force": a posted patch that addresses the race keeps its
 # best sentence; "keep": what the hand rules pick stays (the model adds to it)
 DEFAULTS = {"fixes": {"threshold": 0.3, "per_message": 1, "force": "__addresses", "keep": "__rule"},
-            "objections": {"threshold": 0.2, "per_message": 2, "force": "", "keep": "__rule"}}
+            "objections": {"threshold": 0.4, "per_message": 2, "force": "", "keep": "__rule"}}
 
 
 def label_candidates(thread: ThreadText, candidates: list[Candidate], gold_items: list[dict]) -> list[bool]:
@@ -56,28 +56,20 @@ def build_vocabulary(examples: list[tuple[str, Candidate, bool]], min_lists: int
     return frozenset(w for w, names in lists.items() if len(names) >= min_lists)
 
 
-def build_rows(examples: list[tuple[str, Candidate, bool]], vocabulary: frozenset[str]) -> list[tuple[str, str]]:
-    rows = []
-    for _, cand, positive in examples:
-        rows += [(learned.render_candidate(cand, vocabulary), learned.LABELS[0] if positive else learned.LABELS[1])] * (
-            POSITIVE_WEIGHT if positive else 1)
-    return rows
-
-
-def train_decider(examples: list[tuple[str, Candidate, bool]], kind: str, params: dict | None = None):
-    """(spaCy pipeline, Decider) trained on labelled candidates ((list, candidate, label))."""
+def train_decider(examples: list[tuple[str, Candidate, bool]], kind: str, params: dict | None = None) -> learned.Decider:
+    """The decider trained on labelled candidates ((list, candidate, label))."""
     params = {**DEFAULTS[kind], **(params or {})}
     n_lists = len({name for name, _, _ in examples})
     vocabulary = build_vocabulary(examples, min(MIN_LISTS, n_lists))
-    model = nlp.train_textcat(build_rows(examples, vocabulary), epochs=EPOCHS, labels=learned.LABELS,
-                              ruler=False, length=1 << 16)
-    return model, learned.Decider(model, float(params["threshold"]), int(params["per_message"]),
-                                  vocabulary, params["force"], params["keep"])
+    model = train_linear([learned.find_candidate_features(c, vocabulary) for _, c, _ in examples],
+                         [p for _, _, p in examples])
+    return learned.Decider(model, float(params["threshold"]), int(params["per_message"]),
+                           vocabulary, params["force"], params["keep"])
 
 
 def train_models(pairs: list[tuple[ThreadText, dict]], out: Path | None = None,
-                 params: dict | None = None) -> dict[str, learned.Decider]:
-    """Train both deciders on (thread, gold) pairs; write them under `out` when given."""
+                 params: dict | None = None, kinds: tuple[str, ...] = learned.KINDS) -> dict[str, learned.Decider]:
+    """Train both deciders on (thread, gold) pairs; write those of `kinds` under `out` when given."""
     params = params or {}
     staged = []
     for thread, gold in pairs:
@@ -86,28 +78,31 @@ def train_models(pairs: list[tuple[ThreadText, dict]], out: Path | None = None,
         staged.append((thread, gold, races, find_thread_fix_candidates(thread, races, scan), scan))
     fix_examples = [(gold["list"], c, p) for thread, gold, _, cands, _ in staged
                     for c, p in zip(cands, label_candidates(thread, cands, gold.get("fixes", [])))]
-    fix_model, fix_decider = train_decider(fix_examples, "fixes", params.get("fixes"))
+    fix_decider = train_decider(fix_examples, "fixes", params.get("fixes"))
     obj_examples = []
     for thread, gold, races, _, scan in staged:
-        if not races:
-            continue
-        fixes = extract_learned_fixes(thread, races, scan, fix_decider)
+        fixes = extract_fixes(thread, races, scan) if races else []
         cands = find_thread_objection_candidates(thread, fixes, scan)
         obj_examples += [(gold["list"], c, p) for c, p in
                          zip(cands, label_candidates(thread, cands, gold.get("objections", [])))]
-    obj_model, obj_decider = train_decider(obj_examples, "objections", params.get("objections"))
+    obj_decider = train_decider(obj_examples, "objections", params.get("objections"))
     deciders = {"fixes": fix_decider, "objections": obj_decider}
     if out is not None:
-        for kind, model, examples in (("fixes", fix_model, fix_examples), ("objections", obj_model, obj_examples)):
-            directory = out / kind
-            nlp.save_textcat(model, directory)
+        for kind, examples in (("fixes", fix_examples), ("objections", obj_examples)):
+            if kind not in kinds:
+                continue
             dec = deciders[kind]
+            save_linear(dec.model, out / kind / learned.WEIGHTS_FILE)
             info = {"threshold": dec.threshold, "per_message": dec.per_message, "force": dec.force, "keep": dec.keep,
                     "vocabulary": sorted(dec.vocabulary),
                     "examples": len(examples), "positives": sum(p for _, _, p in examples),
                     "lists": sorted({g["list"] for _, g in pairs}), "threads": len(pairs)}
-            (directory / learned.META_FILE).write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
+            (out / kind / learned.META_FILE).write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
     return deciders
+
+
+def compute_f1(matched: int, predicted: int, labelled: int) -> float:
+    return 2 * matched / (predicted + labelled) if predicted + labelled else 0.0
 
 
 def count_matches(preds: list[tuple[str, str]], golds: list[dict]) -> int:
@@ -125,7 +120,9 @@ def score_deciders(pairs: list[tuple[ThreadText, dict]], deciders: dict[str, lea
         scan = scan_thread(thread)
         races = extract_races(thread, scan=scan)
         fixes = extract_learned_fixes(thread, races, scan, deciders["fixes"]) if races else []
-        objections = extract_learned_objections(thread, fixes, scan, deciders["objections"]) if fixes else []
+        rule_fixes = extract_fixes(thread, races, scan) if races else []    # what objections use by default
+        objections = extract_learned_objections(thread, rule_fixes, scan, deciders["objections"]) \
+            if rule_fixes else []
         for kind, found in (("fixes", fixes), ("objections", objections)):
             preds = [(f.message_id, f.quote) for f in found]
             c = counts[kind]
@@ -133,6 +130,15 @@ def score_deciders(pairs: list[tuple[ThreadText, dict]], deciders: dict[str, lea
             c[1] += len(preds)
             c[2] += len(gold.get(kind, []))
     return counts
+
+
+def run_leave_one_out(pairs: list[tuple[ThreadText, dict]], params: dict | None = None) -> dict[str, dict]:
+    """{list: score_deciders counts} with the deciders trained on every other list, in process
+    (how DEFAULTS' thresholds were chosen: `--loo`)."""
+    lists = sorted({g["list"] for _, g in pairs})
+    return {name: score_deciders([p for p in pairs if p[1]["list"] == name],
+                                 train_models([p for p in pairs if p[1]["list"] != name], params=params))
+            for name in lists}
 
 
 def run_reference(pairs: list[tuple[ThreadText, dict]]) -> dict:
@@ -154,6 +160,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cache", type=Path, help="directory for the labelled messages' caches")
     ap.add_argument("--out", type=Path, default=learned.SHIPPED_DIR)
     ap.add_argument("--record", type=Path, help="write run_reference's record here instead of training models")
+    ap.add_argument("--loo", type=float, nargs="*", metavar="THRESHOLD",
+                    help="print in-process leave-one-list-out objection F1 per list at each threshold")
     args = ap.parse_args(argv)
     archives = dict(a.split("=", 1) for a in args.archive)
     pairs = []
@@ -165,6 +173,13 @@ def main(argv: list[str] | None = None) -> None:
     if not pairs:
         print("kb: learn: no labelled threads (give --archive LIST=PATH for a list of --labels)", file=sys.stderr)
         raise SystemExit(2)
+    if args.loo is not None:
+        for threshold in args.loo or [DEFAULTS["objections"]["threshold"]]:
+            scores = run_leave_one_out(pairs, {"objections": {"threshold": threshold}})
+            f1 = {name: compute_f1(*counts["objections"]) for name, counts in scores.items()}
+            print(f"objections threshold {threshold}: " + " ".join(f"{k}={v:.3f}" for k, v in f1.items())
+                  + f" mean={sum(f1.values()) / len(f1):.3f}")
+        return
     if args.record:
         args.record.write_text(json.dumps(run_reference(pairs), indent=1) + "\n")
         print(f"wrote {args.record}")

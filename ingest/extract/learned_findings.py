@@ -43,8 +43,10 @@ def find_thread_fix_candidates(thread: ThreadText, races: list[RaceFinding], sca
     return mark_rule_picks(thread, candidates, rule)
 
 
-def find_thread_objection_candidates(thread: ThreadText, fixes: list[FixFinding],
-                                     scan: ThreadScan) -> list[Candidate]:
+def find_thread_objection_candidates(thread: ThreadText, fixes: list[FixFinding], scan: ThreadScan,
+                                     rule: list[ObjectionFinding] | None = None) -> list[Candidate]:
+    """Objection candidates, marked RULE where the hand rules' objections (`rule`, computed
+    when not given) pick the same sentence."""
     if not fixes:
         return []
     ctx = build_context(thread, scan)
@@ -58,8 +60,8 @@ def find_thread_objection_candidates(thread: ThreadText, fixes: list[FixFinding]
         return find_objection_features(ctx, msg, start, text, fixes[target], quoted)
 
     candidates = find_objection_candidates(thread, scan, fixes, ctx, target_of, features_of)
-    rule = [(o.message_id, o.quote) for o in extract_objections(thread, fixes, scan)]
-    return mark_rule_picks(thread, candidates, rule)
+    rule = extract_objections(thread, fixes, scan) if rule is None else rule
+    return mark_rule_picks(thread, candidates, [(o.message_id, o.quote) for o in rule])
 
 
 def extract_learned_fixes(thread: ThreadText, races: list[RaceFinding], scan: ThreadScan,
@@ -88,10 +90,22 @@ def extract_learned_fixes(thread: ThreadText, races: list[RaceFinding], scan: Th
 
 def extract_learned_objections(thread: ThreadText, fixes: list[FixFinding], scan: ThreadScan,
                                decider: learned.Decider) -> list[ObjectionFinding]:
-    """One objection per candidate the decider keeps, against the fix it targets; addressed
-    when the fix was revised after it, its author answered it, or the fix was withdrawn."""
-    out = []
-    for cand, score in learned.decide(decider, find_thread_objection_candidates(thread, fixes, scan)):
+    """The hand rules' objections, and one more per candidate the decider adds (learned.
+    select_additions: at or above its threshold, while the message holds fewer than its cap),
+    against the fix it targets; an addition is addressed when the fix was revised after it, its
+    author answered it, or the fix was withdrawn."""
+    rule = extract_objections(thread, fixes, scan)
+    candidates = find_thread_objection_candidates(thread, fixes, scan, rule)
+    if not candidates:
+        return rule
+    index = {m.message_id: i for i, m in enumerate(thread.messages)}
+    taken: dict[int, int] = {}
+    for o in rule:
+        taken[index[o.message_id]] = taken.get(index[o.message_id], 0) + 1
+    scores = learned.score_candidates(decider, candidates)
+    out = list(rule)
+    for cand, score in learned.select_additions(candidates, scores, decider.threshold,
+                                                decider.per_message, taken, RULE):
         msg = thread.messages[cand.index]
         fix = fixes[cand.target]
         conf = round(score, 2)
@@ -100,4 +114,5 @@ def extract_learned_objections(thread: ThreadText, fixes: list[FixFinding], scan
             or fix.status == "withdrawn"
         out.append(ObjectionFinding(msg.author, cand.target, msg.message_id, ev.quote,
                                     classify_reason(cand.quote), (ev,), conf, addressed))
+    out.sort(key=lambda o: (index[o.message_id], o.evidence[0].start))
     return out

@@ -9,6 +9,7 @@ shares most words with the block wins.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ingest.extract.cues import fold_text
 from ingest.extract.types import FixFinding, MessageText, ThreadText
@@ -20,26 +21,45 @@ _QUOTE_PREFIX_RE = re.compile(r"^(?:[ \t]*>)+[ \t]?")
 _WORD_RE = re.compile(r"[a-z0-9_]+(?:\(\))?")
 
 
-def find_quoted_context(body: str, start: int) -> list[str]:
-    """The quote block right above offset `start` (nearest first), '>' prefixes removed."""
-    lines = body[:start].splitlines()
+CONTEXT_WINDOW = 2048          # characters before the sentence read first (all of them when needed)
+
+
+@lru_cache(maxsize=16)     # asked twice in a row per objection candidate: for its target and its features
+def find_quoted_context(body: str, start: int) -> tuple[str, ...]:
+    """The quote block right above offset `start` (nearest first), '>' prefixes removed. Reads
+    the last CONTEXT_WINDOW characters before `start` (each sentence of a long reply would
+    otherwise split the whole body before it), and everything before `start` when the block
+    may reach further back."""
+    begin = max(0, start - CONTEXT_WINDOW)
+    found = _scan_quoted_context(body[begin:start].splitlines(), complete=begin == 0)
+    if found is None:
+        found = _scan_quoted_context(body[:start].splitlines(), complete=True)
+    return tuple(found)
+
+
+def _scan_quoted_context(lines: list[str], complete: bool) -> list[str] | None:
+    """find_quoted_context over `lines`; None when they are not `complete` (a window whose first
+    line may be cut) and the scan would have to read that first line."""
+    low = 0 if complete else 1
     i = len(lines) - 1
     own = 0
-    while i >= 0 and not lines[i].lstrip().startswith(">"):
+    while i >= low and not lines[i].lstrip().startswith(">"):
         if lines[i].strip():
             own += 1
             if own > MAX_OWN_LINES_BACK:
                 return []
         i -= 1
     block: list[str] = []
-    while i >= 0 and len(block) < MAX_QUOTE_LINES:
+    while i >= low and len(block) < MAX_QUOTE_LINES:
         line = lines[i]
         if not line.lstrip().startswith(">"):
             if line.strip():
-                break
+                return [b for b in block if b]
         else:
             block.append(_QUOTE_PREFIX_RE.sub("", line).strip())
         i -= 1
+    if i < low and not complete and len(block) < MAX_QUOTE_LINES:
+        return None
     return [b for b in block if b]
 
 

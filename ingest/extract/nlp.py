@@ -133,11 +133,19 @@ _ABBREV_RE = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|cf|al|Mr|Dr|approx|resp|incl)
                         re.IGNORECASE)
 
 
+# a bullet ("- Test accidentally negated?") or a line indented by a mail client ("  This patch
+# fixes ..."): a capitalised word and two more words, nothing of code; a diff line's
+# "-"/" " prefix is followed by code or a comment instead
+_INDENTED_PROSE_RE = re.compile(r"^(?:- | {1,2})[A-Z][a-z']*(?: +[\w'(),.?!:/-]+){2,}\s*$")
+
+
 def classify_line(line: str) -> str:
     """'blank', 'code' (diff/code/diagram) or 'prose'."""
     if not line.strip():
         return "blank"
-    if _DIAGRAM_RE.search(line) or _CODE_LINE_RE.match(line):
+    if _DIAGRAM_RE.search(line):
+        return "code"
+    if _CODE_LINE_RE.match(line) and not _INDENTED_PROSE_RE.match(line):
         return "code"
     return "prose"
 
@@ -253,10 +261,9 @@ def load_training(directory: Path | None = None) -> list[tuple[str, str]]:
     return rows
 
 
-def train_textcat(rows: list[tuple[str, str]] | None = None, epochs: int = EPOCHS,
-                  labels: tuple[str, ...] = LABELS, ruler: bool = True, length: int = 1 << 14):
+def train_textcat(rows: list[tuple[str, str]] | None = None, epochs: int = EPOCHS):
     """A blank pipeline with kernel tokenizer, a trained exclusive bag-of-words textcat over
-    `labels` and (with `ruler`) the entity_ruler. Deterministic: fixed seed, fixed order."""
+    LABELS and the entity_ruler. Deterministic: fixed seed, fixed order."""
     import spacy
     from spacy.training import Example
 
@@ -264,13 +271,13 @@ def train_textcat(rows: list[tuple[str, str]] | None = None, epochs: int = EPOCH
     rows = rows if rows is not None else load_training()
     nlp = create_blank()
     config = {"model": {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
-                        "ngram_size": 2, "no_output_layer": False, "length": length}}
+                        "ngram_size": 2, "no_output_layer": False, "length": 1 << 14}}
     textcat = nlp.add_pipe("textcat", config=config)
-    for label in labels:
+    for label in LABELS:
         textcat.add_label(label)
     examples = []
     for text, label in rows:
-        cats = {lab: float(lab == label) for lab in labels}
+        cats = {lab: float(lab == label) for lab in LABELS}
         examples.append(Example.from_dict(nlp.make_doc(text), {"cats": cats}))
     optimizer = nlp.initialize(lambda: examples)
     rng = random.Random(SEED)
@@ -279,32 +286,5 @@ def train_textcat(rows: list[tuple[str, str]] | None = None, epochs: int = EPOCH
             rng.shuffle(examples)
             for i in range(0, len(examples), 16):
                 nlp.update(examples[i:i + 16], sgd=optimizer, drop=0.1)
-    if ruler:
-        add_entity_ruler(nlp)      # after initialize(), which would clear its patterns
+    add_entity_ruler(nlp)      # after initialize(), which would clear its patterns
     return nlp
-
-
-def load_textcat(directory: Path):
-    """A pipeline saved by `save_textcat` (None when `directory` holds none or is unreadable)."""
-    import spacy
-    if not (directory / "config.cfg").exists():
-        return None
-    try:
-        nlp = spacy.load(directory)
-    except Exception:
-        return None
-    set_kernel_tokenizer(nlp)
-    return nlp
-
-
-def save_textcat(nlp, directory: Path) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    nlp.to_disk(directory)
-
-
-def score_texts(nlp, texts: list[str], label: str) -> list[float]:
-    """The textcat's probability of `label` for each text (one batch through the pipeline)."""
-    if not texts:
-        return []
-    disable = [p for p in nlp.pipe_names if p != "textcat"]
-    return [doc.cats[label] for doc in nlp.pipe(texts, disable=disable, batch_size=256)]

@@ -20,7 +20,7 @@ Structure features:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan
@@ -45,6 +45,7 @@ class ThreadContext:
     order: dict[str, int]
     cues: tuple[StatusCues, ...]
     replies_to: dict[str, tuple[int, ...]]    # message id -> indexes of its direct replies
+    followed: dict[tuple[int, int], tuple[bool, bool]] = field(default_factory=dict)   # find_follow_up's memo
 
 
 def build_context(thread: ThreadText, scan: ThreadScan) -> ThreadContext:
@@ -69,8 +70,7 @@ def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, te
     author = ctx.cues[fix_at].person
     sender = find_person_key(msg)
     block = find_quoted_context(msg.body, start)
-    later = ctx.cues[here + 1:]
-    fix_cue = ctx.cues[fix_at]
+    revised, replied = find_follow_up(ctx, here, fix_at)
     page = len(ctx.thread.messages) == 1    # a web page quoting a whole discussion: senders unknown
     return {
         "cue_strong": bool(cues["objection_strong"].search_lower(low)),
@@ -91,12 +91,24 @@ def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, te
         "own_posting": is_formal_posting(msg),
         "message_acks": ctx.cues[here].acks,
         "message_applies": ctx.cues[here].applies,
-        "revised_after": any(is_same_person(c.person, author) and bool(fix_cue.title)
-                             and c.title == fix_cue.title and not REPLY_RE.match(c.subject)
-                             and c.subject != fix_cue.subject for c in later),
-        "author_replied": any(is_same_person(ctx.cues[i].person, author)
-                              for i in ctx.replies_to.get(msg.message_id, ())),
+        "revised_after": revised,
+        "author_replied": replied,
     }
+
+
+def find_follow_up(ctx: ThreadContext, here: int, fix_at: int) -> tuple[bool, bool]:
+    """(the fix's author posted a later revision of it after message `here`, the fix's author
+    answered message `here`), once per message and fix."""
+    known = ctx.followed.get((here, fix_at))
+    if known is None:
+        author, fix_cue = ctx.cues[fix_at].person, ctx.cues[fix_at]
+        revised = bool(fix_cue.title) and any(
+            is_same_person(c.person, author) and c.title == fix_cue.title and not REPLY_RE.match(c.subject)
+            and c.subject != fix_cue.subject for c in ctx.cues[here + 1:])
+        replied = any(is_same_person(ctx.cues[i].person, author)
+                      for i in ctx.replies_to.get(ctx.thread.messages[here].message_id, ()))
+        known = ctx.followed[(here, fix_at)] = (revised, replied)
+    return known
 
 
 def is_agreement(low: str) -> bool:

@@ -37,11 +37,14 @@ def find_target_fix(msg: MessageText, thread: ThreadText, fixes: list[FixFinding
     """(the fix an objection is about, whether the quote above the sentence names it): the fix
     of the message the quote block above the sentence comes from, else a fix named in the
     sentence, else the latest fix of the message replied to, else the latest earlier fix by
-    someone else, else the latest."""
+    someone else, else the latest; never the fix the sentence at `start` states itself (a
+    counter-proposal objects to another fix)."""
     order = {m.message_id: i for i, m in enumerate(thread.messages)}
     here = order[msg.message_id]
     earlier = [i for i, f in enumerate(fixes) if order.get(f.message_id, 0) < here]
-    same = [i for i, f in enumerate(fixes) if f.message_id == msg.message_id]
+    # a counter-proposal's own sentence is a fix too: it objects to another one, never to itself
+    same = [i for i, f in enumerate(fixes) if f.message_id == msg.message_id
+            and (start is None or f.evidence[0].start != start)]
     if start is not None and earlier and len(thread.messages) > 1:
         quoted = find_quoted_fix(msg, start, thread, fixes, earlier,
                                  folded if folded is not None else {})
@@ -109,9 +112,8 @@ def extract_objections(thread: ThreadText, fixes: list[FixFinding],
                     and not (first and is_first_under_quote(msg.body, a)):
                 continue    # no pushback word, no challenging question, not the reply's opening remark
             target, quoted = find_target_fix(msg, thread, fixes, text, a, folded)
-            if target is None or (fixes[target].message_id, fixes[target].evidence[0].start) == \
-                    (msg.message_id, a):
-                continue    # a counter-proposal objects to an earlier fix, never to itself
+            if target is None:
+                continue
             answers = whole and fixes[target].message_id == msg.in_reply_to
             features = find_objection_features(ctx, msg, a, text, fixes[target], quoted or answers, first,
                                                answers)

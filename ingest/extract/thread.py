@@ -20,8 +20,8 @@ from ingest.extract.types import ThreadFindings, ThreadText
 def extract_thread(thread: ThreadText, maintainers: Maintainers | None = None,
                    use_model: bool = True) -> ThreadFindings:
     """Races, fixes, objections and people of one thread (pure; no database). Fixes and
-    objections are decided by the learned models when KB_EXTRACT_MODELS names a directory
-    holding them (learned.py), else by the hand rules."""
+    objections are decided by the hand rules, with the learned models in use (learned.py: by
+    default the shipped objection model, which adds to the rules' objections)."""
     scan = scan_thread(thread)
     races = extract_races(thread, use_model=use_model, scan=scan)
     identity = find_identity_evidence(thread) if races else ()

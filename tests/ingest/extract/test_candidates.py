@@ -91,3 +91,16 @@ def test_objection_candidates_leave_out(reply, who):
 def test_objection_candidates_marked_by_rules():
     cands = objection_candidates(patch_thread("NAK, that doesn't fix the race: foo_put() still runs unlocked."))
     assert RULE in find(cands, "NAK").features
+
+
+def test_prose_counter_proposal_is_an_objection_candidate():
+    """A reply's prose fix ("rather than X, do Y") can object to the patch: it stays a candidate,
+    against the patch, never against itself; the patch's own changelog never is one."""
+    reply = "Rather than taking the lock, I think we should use RCU in foo_get() instead."
+    thread = patch_thread(reply)
+    scan = scan_thread(thread)
+    fixes = extract_fixes(thread, extract_races(thread, scan=scan), scan)
+    assert any(f.kind == "prose" and f.message_id == "r@x" for f in fixes)     # the premise
+    cand = find(objection_candidates(thread), "Rather than")
+    assert fixes[cand.target].message_id == "p@x"
+    assert not [c for c in objection_candidates(thread) if c.index == 0]

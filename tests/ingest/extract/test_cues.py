@@ -59,6 +59,21 @@ def test_quoted_context_is_the_block_above():
     body = ("On Mon, Bob wrote:\n> first idea\n\nok\n\n> we could take the lock in foo()\n"
             "> and drop it later\n\nThat is overkill.\n")
     start = body.index("That is")
-    assert find_quoted_context(body, start) == ["and drop it later",
-                                                "we could take the lock in foo()"]
+    assert find_quoted_context(body, start) == ("and drop it later",
+                                                "we could take the lock in foo()")
     assert re.search("overkill", body[start:])
+
+
+@pytest.mark.parametrize("window", [1, 5, 12, 30, 200])
+def test_quoted_context_window_reads_further_when_needed(monkeypatch, window):
+    """A window cut inside the quote block, inside its first line or in the blank lines below it
+    gives what the whole text before the sentence gives."""
+    from ingest.extract import linking
+    body = ("> we could take the lock in foo()\n> and drop it later\n\n\n\nThat is overkill.\n"
+            "> an unrelated second quote\nAnother remark.\n")
+    starts = [body.index("That is"), body.index("Another")]
+    whole = [find_quoted_context.__wrapped__(body, s) for s in starts]
+    monkeypatch.setattr(linking, "CONTEXT_WINDOW", window)
+    find_quoted_context.cache_clear()
+    assert [find_quoted_context(body, s) for s in starts] == whole
+    assert whole == [("and drop it later", "we could take the lock in foo()"), ("an unrelated second quote",)]

@@ -34,8 +34,11 @@ def test_fixes(scores):
 
 def test_objections(scores):
     # 0.70 before issue 14: the author's own changelog no longer counts as an objection (the
-    # gold labels three such sentences) and no cue words tuned on the gold exempt it
-    assert scores["objections"]["f1"] >= 0.66
+    # gold labels three such sentences) and no cue words tuned on the gold exempt it; 0.68 with
+    # the hand rules alone, 0.65 since the learned objection model (chosen leave-one-list-out on
+    # the labelled lists, where it raises the mean F1 .522 -> .541) adds four objections here,
+    # none of them labelled
+    assert scores["objections"]["f1"] >= 0.65
 
 
 def test_maintainer_roles(scores):

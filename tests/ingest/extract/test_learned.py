@@ -38,9 +38,24 @@ def test_split_words(text, words):
     assert learned.split_words(text) == words
 
 
-def test_render_keeps_features_and_known_words():
-    c = Candidate(0, 0, 1, "Fix foo_get() by locking", ("__root", "__s0"))
-    assert learned.render_candidate(c, frozenset({"fix", "by"})) == "__root __s0 | fix by"
+def test_features_are_tokens_their_pairs_and_known_words():
+    c = Candidate(0, 0, 1, "Fix foo_get() by locking", ("__s0", "__root"))
+    assert learned.find_candidate_features(c, frozenset({"fix", "by"})) == {
+        "__root", "__s0", "__root&__s0", "w:fix", "w:by"}
+
+
+@pytest.mark.parametrize(("messages", "scores", "taken", "ruled", "kept"), [
+    ([0, 0, 1], [0.9, 0.6, 0.4], {}, (), [0, 1]),               # 0.4 is below the threshold
+    ([0, 0, 0], [0.6, 0.9, 0.7], {}, (), [1, 2]),               # the best two of message 0
+    ([0, 0, 1], [0.9, 0.6, 0.8], {0: 1}, (), [0, 2]),           # a rule pick holds one of 0's places
+    ([0, 1], [0.9, 0.8], {0: 2}, (), [1]),                      # message 0 is full
+    ([0, 0], [0.9, 0.8], {}, (0,), [1]),                        # the rules' own pick is not added again
+    ([], [], {}, (), []),
+])
+def test_select_additions(messages, scores, taken, ruled, kept):
+    cands = [cand(k, i, *(("__r",) if k in ruled else ())) for k, i in enumerate(messages)]
+    picked = learned.select_additions(cands, scores, 0.5, 2, taken, "__r")
+    assert [cands.index(c) for c, _ in picked] == kept
 
 
 @pytest.mark.parametrize(("raw", "mid"), [
@@ -52,18 +67,28 @@ def test_find_header_mid(raw, mid):
     assert find_header_mid(raw) == mid
 
 
-def test_no_models_directory_means_rules(monkeypatch):
+def test_default_models_decide_objections_only(monkeypatch):
     monkeypatch.delenv(learned.MODELS_ENV, raising=False)
-    assert learned.get_decider("fixes") is None and learned.list_model_files() == []
+    assert learned.get_decider("fixes") is None
+    assert learned.get_decider("objections") is not None
+    assert {p.parent.name for p in learned.list_model_files()} == {"objections"}
+
+
+def test_empty_models_setting_means_rules(monkeypatch):
+    monkeypatch.setenv(learned.MODELS_ENV, "")
+    assert learned.get_decider("fixes") is None and learned.get_decider("objections") is None
+    assert learned.list_model_files() == []
 
 
 @pytest.mark.parametrize("meta", [None, "{not json", json.dumps({"threshold": 0.5})])
 def test_broken_or_missing_model_falls_back_to_rules(tmp_path, monkeypatch, meta):
     if meta is not None:
-        (tmp_path / "fixes").mkdir()
-        (tmp_path / "fixes" / learned.META_FILE).write_text(meta)
+        for kind in learned.KINDS:
+            (tmp_path / kind).mkdir()
+            (tmp_path / kind / learned.META_FILE).write_text(meta)
+            (tmp_path / kind / learned.WEIGHTS_FILE).write_text("{}")
     monkeypatch.setenv(learned.MODELS_ENV, str(tmp_path))
-    assert learned.get_decider("fixes") is None
+    assert learned.get_decider("fixes") is None and learned.get_decider("objections") is None
     found = extract_thread(patch_thread("NAK, that doesn't fix the race: foo_put() still runs unlocked."))
     assert {e.extractor for f in found.fixes for e in f.evidence} <= {"fixes.patch", "fixes.subject", "fixes.prose"}
     assert found.objections and all(o.evidence[0].extractor == "objections" for o in found.objections)
@@ -78,4 +103,33 @@ def test_shipped_models_decide_when_chosen(monkeypatch):
     found = extract_thread(patch_thread("NAK, that doesn't fix the race: foo_put() still runs unlocked."))
     assert found.fixes and {e.extractor for f in found.fixes for e in f.evidence} <= {"fixes.learned", "fixes.subject"}
     # the rules pick the NAK, and a rule pick is always kept
-    assert any("NAK" in o.quote and o.evidence[0].extractor == "objections.learned" for o in found.objections)
+    assert any("NAK" in o.quote and o.evidence[0].extractor == "objections" for o in found.objections)
+
+
+def make_decider(weights, threshold=0.5, per_message=2):
+    from ingest.extract.linear import LinearModel
+    return learned.Decider(LinearModel(weights), threshold, per_message, frozenset({"really"}), "", "__rule")
+
+
+REPLY = ("NAK, that doesn't fix the race: foo_put() still runs unlocked.\n\n"
+         "Is this path really reachable from the ioctl at all?\n\n"
+         "I also wonder about the really old kernels here.\n")
+
+
+@pytest.mark.parametrize(("weights", "added"), [
+    ({"w:really": 5.0}, ["really reachable"]),          # both score high: one place is left
+    ({"w:really": -5.0}, []),                           # the model adds nothing: the rules' pick alone
+])
+def test_learned_objections_add_to_the_rules(weights, added):
+    from ingest.extract.gate import scan_thread
+    from ingest.extract.learned_findings import extract_learned_objections
+    from ingest.extract.objections import extract_objections
+    thread = patch_thread(REPLY)
+    scan = scan_thread(thread)
+    found = extract_thread(thread)      # the default pipeline's fixes (rules)
+    rule = extract_objections(thread, list(found.fixes), scan)
+    out = extract_learned_objections(thread, list(found.fixes), scan, make_decider(weights))
+    assert [o.quote for o in out if o.evidence[0].extractor == "objections"] == [o.quote for o in rule]
+    learned_quotes = [o.quote for o in out if o.evidence[0].extractor == "objections.learned"]
+    assert len(learned_quotes) == len(added) and all(a in q for a, q in zip(added, learned_quotes))
+    assert len(rule) == 1 and len(out) <= 2       # the cap counts the rules' pick

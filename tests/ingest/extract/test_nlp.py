@@ -32,6 +32,24 @@ def test_split_sentences_skips_code_and_diagrams(text, expected):
     assert [text[a:b] for a, b in nlp.split_sentences(text)] == expected
 
 
+@pytest.mark.parametrize("line,kind", [
+    ("- Test accidentally negated? This test is new.", "prose"),      # a bullet
+    ("  This patch fixes the issue in a very gross way.", "prose"),    # indented by the mail client
+    ("- Fixed typos in commit messages", "prose"),
+    ("-       spin_lock(&pers_lock);", "code"),                        # removed diff lines
+    ("-\tspin_lock(&x);", "code"),
+    ("- foo(bar);", "code"),
+    ("- * Lock the thing", "code"),                                    # a comment's removed line
+    ("+ This is added text", "code"),                                  # an added line stays code
+    ("  Johannes,", "code"),                                           # too short to be prose
+    ("   Code: 4e ad 5d", "code"),                                     # report output, 3 spaces
+    (" Return foo(x, y);", "code"),
+    ("", "blank"),
+])
+def test_classify_line(line, kind):
+    assert nlp.classify_line(line) == kind
+
+
 @pytest.mark.parametrize("text,label", [
     ("This can race with the shrinker running on another CPU.", "race"),
     ("How about taking the lock in the caller instead?", "fix"),
