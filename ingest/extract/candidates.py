@@ -7,8 +7,9 @@ from cue words and thread structure. The classifier reads the feature tokens
 - Fix candidates: in a thread with a race, every own prose sentence before the diff of every
   human message (at most MAX_SENTENCES per message), and the title of every posted patch.
 - Objection candidates: every own prose sentence before the diff of a reply that comes after
-  the first fix, from someone who is not a robot, outside the author's own postings; each
-  with the fix it targets (objections.find_target_fix) and objection_features' structure.
+  the first fix, from someone who is not a robot, outside the author's own postings, that has
+  an objection or fix cue or asks a question (all of them for training); each with the fix it targets
+  (objections.find_target_fix) and objection_features' structure.
 """
 
 from __future__ import annotations
@@ -105,19 +106,20 @@ def find_fix_candidates(thread: ThreadText, scan: ThreadScan, branch: set[str],
     return out
 
 
-# cue tokens of an objection candidate: those objection_features already searched for, by its key
-_FEATURE_CUES = {"cue_any": "objection", "cue_strong": "objection_strong", "cue_challenge": "objection_challenge",
-                 "cue_review": "objection_review", "cue_negative": "objection_negative"}
-OBJECTION_CUES = ("fix_prose", "fix_mechanism")     # the others come from the features
+# extraction looks a sentence's target and structure up only when it has one of these cues or
+# asks a question (the cheap gate: on the labelled lists it keeps half the sentences and every
+# one the model, trained on all of them, added); training reads every sentence
+OBJECTION_CUES = ("objection", "objection_strong", "objection_challenge", "objection_review",
+                  "objection_negative", "fix_prose", "fix_mechanism")
 _STRUCTURE_KEYS = ("under_quoted_hunk", "under_quoted_fix", "sender_is_author", "fix_is_patch",
                    "message_acks", "message_applies", "revised_after", "author_replied")
 
 
 def find_objection_candidates(thread: ThreadText, scan: ThreadScan, fixes, ctx,
-                              target_of, features_of) -> list[Candidate]:
-    """Objection candidates: own sentences of replies after the first fix (`target_of(msg,
-    text, start)` -> (fix index, quoted) or None; `features_of(msg, start, text, fix_index,
-    quoted)` -> objection_features dict)."""
+                              target_of, features_of, gated: bool = True) -> list[Candidate]:
+    """Objection candidates: own sentences of replies after the first fix, with a cue or a
+    question unless not `gated` (`target_of(msg, text, start)` -> (fix index, quoted) or None;
+    `features_of(msg, start, text, fix_index, quoted)` -> objection_features dict)."""
     out: list[Candidate] = []
     first_fix = min(ctx.order.get(f.message_id, 0) for f in fixes)
     # a patch's changelog is no objection; a prose counter-proposal ("rather than X, ...") can be
@@ -131,7 +133,9 @@ def find_objection_candidates(thread: ThreadText, scan: ThreadScan, fixes, ctx,
         bound = MAX_SENTENCES if len(thread.messages) > 1 else PAGE_SENTENCES
         sentences = [s for s in list_sentences(msg, True, bound) if (msg.message_id, s[0]) not in fix_spans]
         for k, (a, b, text) in enumerate(sentences):
-            found = target_of(msg, text, a)
+            cued = find_cue_tokens(fold_text(text), OBJECTION_CUES)
+            question = text.rstrip().endswith("?")
+            found = target_of(msg, text, a) if cued or question or not gated else None
             if found is None:
                 continue
             target, quoted = found
@@ -139,8 +143,6 @@ def find_objection_candidates(thread: ThreadText, scan: ThreadScan, fixes, ctx,
             if f["sender_is_robot"] or f["cue_etiquette"]:
                 continue
             tokens = [*base, *find_position_tokens(k, len(sentences)), *(f"__{key}" for key in _STRUCTURE_KEYS if f[key])]
-            tokens += ["__question"] if text.rstrip().endswith("?") else []
-            tokens += [f"__cue_{name}" for key, name in _FEATURE_CUES.items() if f[key]]
-            tokens += find_cue_tokens(fold_text(text), OBJECTION_CUES)
-            out.append(Candidate(i, a, b, text, tuple(tokens), target))
+            tokens += ["__question"] if question else []
+            out.append(Candidate(i, a, b, text, tuple(tokens + cued), target))
     return out

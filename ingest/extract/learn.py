@@ -82,7 +82,7 @@ def train_models(pairs: list[tuple[ThreadText, dict]], out: Path | None = None,
     obj_examples = []
     for thread, gold, races, _, scan in staged:
         fixes = extract_fixes(thread, races, scan) if races else []
-        cands = find_thread_objection_candidates(thread, fixes, scan)
+        cands = find_thread_objection_candidates(thread, fixes, scan, gated=False)
         obj_examples += [(gold["list"], c, p) for c, p in
                          zip(cands, label_candidates(thread, cands, gold.get("objections", [])))]
     obj_decider = train_decider(obj_examples, "objections", params.get("objections"))

@@ -44,8 +44,10 @@ def find_thread_fix_candidates(thread: ThreadText, races: list[RaceFinding], sca
 
 
 def find_thread_objection_candidates(thread: ThreadText, fixes: list[FixFinding], scan: ThreadScan,
-                                     rule: list[ObjectionFinding] | None = None) -> list[Candidate]:
-    """Objection candidates, marked RULE where the hand rules' objections (`rule`, computed
+                                     rule: list[ObjectionFinding] | None = None,
+                                     gated: bool = True) -> list[Candidate]:
+    """Objection candidates (`gated`: only the cued ones and questions, candidates.
+    find_objection_candidates), marked RULE where the hand rules' objections (`rule`, computed
     when not given) pick the same sentence."""
     if not fixes:
         return []
@@ -59,7 +61,7 @@ def find_thread_objection_candidates(thread: ThreadText, fixes: list[FixFinding]
     def features_of(msg, start, text, target, quoted):
         return find_objection_features(ctx, msg, start, text, fixes[target], quoted)
 
-    candidates = find_objection_candidates(thread, scan, fixes, ctx, target_of, features_of)
+    candidates = find_objection_candidates(thread, scan, fixes, ctx, target_of, features_of, gated)
     rule = extract_objections(thread, fixes, scan) if rule is None else rule
     return mark_rule_picks(thread, candidates, [(o.message_id, o.quote) for o in rule])
 

@@ -16,8 +16,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 BIAS = "__bias"
 
 
@@ -34,6 +32,8 @@ class LinearModel:
 def train_linear(examples: list[set[str] | frozenset[str]], labels: list[bool], l2: float = 1e-2,
                  iterations: int = 300, rate: float = 0.5, positive_weight: float = 2.0) -> LinearModel:
     """Weights minimising the weighted mean log loss plus l2/2 * |w|^2 (the bias included)."""
+    import numpy as np      # training only: the extract workers score without it (and its memory)
+
     index: dict[str, int] = {BIAS: 0}
     rows: list[int] = []
     cols: list[int] = []

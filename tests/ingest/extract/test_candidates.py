@@ -104,3 +104,19 @@ def test_prose_counter_proposal_is_an_objection_candidate():
     cand = find(objection_candidates(thread), "Rather than")
     assert fixes[cand.target].message_id == "p@x"
     assert not [c for c in objection_candidates(thread) if c.index == 0]
+
+
+@pytest.mark.parametrize(("reply", "gated_in"), [
+    ("Taking the lock is overkill.", True),                  # an objection cue
+    ("Is foo_put() really reachable there?", True),          # a question
+    ("I ran the reproducer for a whole night on arm64.", False),
+])
+def test_objection_candidates_gate(reply, gated_in):
+    """Extraction looks a sentence up only with a cue or a question; training reads them all."""
+    thread = patch_thread(reply)
+    scan = scan_thread(thread)
+    fixes = extract_fixes(thread, extract_races(thread, scan=scan), scan)
+    fragment = reply[:12]
+    gated = [c for c in find_thread_objection_candidates(thread, fixes, scan) if fragment in c.quote]
+    whole = [c for c in find_thread_objection_candidates(thread, fixes, scan, gated=False) if fragment in c.quote]
+    assert len(whole) == 1 and len(gated) == int(gated_in)
