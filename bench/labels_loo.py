@@ -19,7 +19,8 @@ with `../shared/gold/evaluate.py`. Prints one row per list and the mean.
 `--models shipped` scores every model under data/models/learned, the opt-in fix model included
 (trained on every list: not a held-out score), `--models rules` the hand rules (no learned
 model). `--gold` also scores the chosen models on the shared gold (seeds + cgroups gold threads),
-a test set nothing is trained on (`loo` runs kb as installed there: the shipped objection model). With `--gold-archive` (the cgroups epoch) the gold threads
+a test set nothing is trained on (`loo` runs kb as installed there: the shipped objection
+model). With `--gold-archive` (the cgroups epoch) the gold threads
 are scored inside a KB of the whole list, as a user holds it: the list's MAINTAINERS patches date
 who was a maintainer when.
 """

@@ -8,8 +8,8 @@ from cue words and thread structure. The classifier reads the feature tokens
   human message (at most MAX_SENTENCES per message), and the title of every posted patch.
 - Objection candidates: every own prose sentence before the diff of a reply that comes after
   the first fix, from someone who is not a robot, outside the author's own postings, that has
-  an objection or fix cue or asks a question (all of them for training); each with the fix it targets
-  (objections.find_target_fix) and objection_features' structure.
+  an objection or fix cue or asks a question (all of them for training); each with the fix it
+  targets (objections.find_target_fix) and objection_features' structure.
 """
 
 from __future__ import annotations
