@@ -133,3 +133,12 @@ def test_learned_objections_add_to_the_rules(weights, added):
     learned_quotes = [o.quote for o in out if o.evidence[0].extractor == "objections.learned"]
     assert len(learned_quotes) == len(added) and all(a in q for a, q in zip(added, learned_quotes))
     assert len(rule) == 1 and len(out) <= 2       # the cap counts the rules' pick
+
+
+def test_missing_shipped_objection_model_means_rules(tmp_path, monkeypatch):
+    """An install without data/models/learned extracts with the hand rules alone."""
+    monkeypatch.delenv(learned.MODELS_ENV, raising=False)
+    monkeypatch.setattr(learned, "SHIPPED_DIR", tmp_path / "absent")
+    assert learned.get_decider("objections") is None and learned.list_model_files() == []
+    found = extract_thread(patch_thread(REPLY))
+    assert found.objections and all(o.evidence[0].extractor == "objections" for o in found.objections)
