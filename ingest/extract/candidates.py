@@ -119,7 +119,9 @@ def find_objection_candidates(thread: ThreadText, scan: ThreadScan, fixes, ctx,
                               target_of, features_of, gated: bool = True) -> list[Candidate]:
     """Objection candidates: own sentences of replies after the first fix, with a cue or a
     question unless not `gated` (`target_of(msg, text, start)` -> (fix index, quoted) or None;
-    `features_of(msg, start, text, fix_index, quoted)` -> objection_features dict)."""
+    `features_of(msg, start, text, fix_index, quoted, searched cue sets)` -> objection_features
+    dict)."""
+    cues = load_cue_sets()
     out: list[Candidate] = []
     first_fix = min(ctx.order.get(f.message_id, 0) for f in fixes)
     # a patch's changelog is no objection; a prose counter-proposal ("rather than X, ...") can be
@@ -133,13 +135,15 @@ def find_objection_candidates(thread: ThreadText, scan: ThreadScan, fixes, ctx,
         bound = MAX_SENTENCES if len(thread.messages) > 1 else PAGE_SENTENCES
         sentences = [s for s in list_sentences(msg, True, bound) if (msg.message_id, s[0]) not in fix_spans]
         for k, (a, b, text) in enumerate(sentences):
-            cued = find_cue_tokens(fold_text(text), OBJECTION_CUES)
+            low = fold_text(text)
+            searched = {name: bool(cues[name].search_lower(low)) for name in OBJECTION_CUES}
+            cued = [f"__cue_{name}" for name, hit in searched.items() if hit]
             question = text.rstrip().endswith("?")
             found = target_of(msg, text, a) if cued or question or not gated else None
             if found is None:
                 continue
             target, quoted = found
-            f = features_of(msg, a, text, target, quoted)
+            f = features_of(msg, a, text, target, quoted, searched)
             if f["sender_is_robot"] or f["cue_etiquette"]:
                 continue
             tokens = [*base, *find_position_tokens(k, len(sentences)), *(f"__{key}" for key in _STRUCTURE_KEYS if f[key])]

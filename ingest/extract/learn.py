@@ -35,9 +35,11 @@ from ingest.extract.types import ThreadText
 MIN_LISTS = 3               # a word is read when candidates of this many lists use it
 # threshold and per-message cap: the best mean F1 of in-process leave-one-list-out runs over the
 # labelled lists (never the shared gold); "force": a posted patch that addresses the race keeps its
-# best sentence; "keep": what the hand rules pick stays (the model adds to it)
+# best sentence; "keep": what the hand rules pick stays (the model adds to it). The objection
+# decider reads neither: the rules' objections always stay and it only adds
+# (learned_findings.extract_learned_objections)
 DEFAULTS = {"fixes": {"threshold": 0.3, "per_message": 1, "force": "__addresses", "keep": "__rule"},
-            "objections": {"threshold": 0.4, "per_message": 2, "force": "", "keep": "__rule"}}
+            "objections": {"threshold": 0.4, "per_message": 2, "force": "", "keep": ""}}
 
 
 def label_candidates(thread: ThreadText, candidates: list[Candidate], gold_items: list[dict]) -> list[bool]:

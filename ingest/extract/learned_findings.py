@@ -58,8 +58,8 @@ def find_thread_objection_candidates(thread: ThreadText, fixes: list[FixFinding]
         target, quoted = find_target_fix(msg, thread, fixes, text, start, folded)
         return None if target is None else (target, quoted)
 
-    def features_of(msg, start, text, target, quoted):
-        return find_objection_features(ctx, msg, start, text, fixes[target], quoted)
+    def features_of(msg, start, text, target, quoted, searched):
+        return find_objection_features(ctx, msg, start, text, fixes[target], quoted, searched=searched)
 
     candidates = find_objection_candidates(thread, scan, fixes, ctx, target_of, features_of, gated)
     rule = extract_objections(thread, fixes, scan) if rule is None else rule

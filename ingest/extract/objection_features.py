@@ -20,6 +20,7 @@ Structure features:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ingest.extract.cues import fold_text, load_cue_sets
@@ -60,11 +61,18 @@ def build_context(thread: ThreadText, scan: ThreadScan) -> ThreadContext:
 
 def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, text: str,
                             fix: FixFinding, quoted_fix: bool, opening: bool = False,
-                            answers_fix: bool = False) -> dict[str, bool]:
+                            answers_fix: bool = False, searched: Mapping[str, bool] | None = None) -> dict[str, bool]:
     """`opening`: the sentence is the reply's first own sentence; `answers_fix`: the reply
-    quotes nothing and answers the fix's message as a whole (a page's recovered message)."""
+    quotes nothing and answers the fix's message as a whole (a page's recovered message);
+    `searched`: cue sets already searched in this sentence (name -> hit), not searched again."""
     cues = load_cue_sets()
     low = fold_text(text)
+
+    def has(name: str) -> bool:
+        if searched is not None and name in searched:
+            return searched[name]
+        return bool(cues[name].search_lower(low))
+
     here = ctx.order[msg.message_id]
     fix_at = ctx.order.get(fix.message_id, 0)
     author = ctx.cues[fix_at].person
@@ -73,12 +81,12 @@ def find_objection_features(ctx: ThreadContext, msg: MessageText, start: int, te
     revised, replied = find_follow_up(ctx, here, fix_at)
     page = len(ctx.thread.messages) == 1    # a web page quoting a whole discussion: senders unknown
     return {
-        "cue_strong": bool(cues["objection_strong"].search_lower(low)),
-        "cue_any": bool(cues["objection"].search_lower(low)),
-        "cue_challenge": bool(cues["objection_challenge"].search_lower(low)),
-        "cue_review": bool(cues["objection_review"].search_lower(low)),
-        "cue_negative": bool(cues["objection_negative"].search_lower(low)),
-        "cue_etiquette": bool(cues["objection_etiquette"].search_lower(low)),
+        "cue_strong": has("objection_strong"),
+        "cue_any": has("objection"),
+        "cue_challenge": has("objection_challenge"),
+        "cue_review": has("objection_review"),
+        "cue_negative": has("objection_negative"),
+        "cue_etiquette": has("objection_etiquette"),
         "agrees": is_agreement(low),
         "question": text.rstrip().endswith("?"),
         "under_quoted_hunk": any(_HUNK_LINE_RE.match(line) for line in block),

@@ -51,14 +51,21 @@ def _load(session: Session) -> tuple[str, Maintainers] | None:
         return None
     text = "\n\n".join(name + "\n" + "\n".join(f"{key}:\t{value}" for key, values in data.items()
                                                 for value in values if value) for name, data in rows)
-    maintainers = parse_stored_maintainers(text)
     patches = session.execute(select(Message.date, Message.subject, Message.body).where(
         Message.id.in_(select(Patch.message_pk).where(Patch.path == "MAINTAINERS"))).order_by(Message.id)).all()
+    return text, add_role_history(text, tuple(tuple(p) for p in patches))
+
+
+@lru_cache(maxsize=2)
+def add_role_history(text: str, patches: tuple[tuple, ...]) -> Maintainers:
+    """`text` parsed, with the role history of `patches`: once per process and data (the digest
+    and the extract stage both load them)."""
+    maintainers = parse_stored_maintainers(text)
     history = collect_role_history(maintainers.sections, patches)
-    return text, replace(maintainers, history=history) if history else maintainers
+    return replace(maintainers, history=history) if history else maintainers
 
 
 @lru_cache(maxsize=2)
 def parse_stored_maintainers(text: str) -> Maintainers:
-    """Parsed once per process and text: the digest and the extract stage both load it."""
+    """Parsed once per process and text (a role history is added to a copy)."""
     return build_index(parse_maintainers(text))

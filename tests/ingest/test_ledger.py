@@ -161,7 +161,7 @@ def maintainers_patch(msgid: str, added: str = "M:\tBea <bea@example.org>") -> b
 
 
 def test_a_maintainers_patch_that_changes_a_role_makes_threads_wait_for_extraction(tmp_path: Path) -> None:
-    from ingest.store.maintainers import load_stored_maintainers
+    from ingest.store.maintainers import add_role_history, load_maintainers_digest, load_stored_maintainers
 
     factory, index = make_kb(tmp_path)
     with factory() as s:
@@ -173,7 +173,10 @@ def test_a_maintainers_patch_that_changes_a_role_makes_threads_wait_for_extracti
     run_ingest(factory, [str(write_mbox(tmp_path / "b.mbox", [maintainers_patch("m@x")]))], workers=0, extract=False)
     assert find_pending(factory, index).extract == 3  # every thread: the roles of all may change
     with factory() as s:
+        misses = add_role_history.cache_info().misses
+        load_maintainers_digest(s)
         [change] = load_stored_maintainers(s).history["CONTROL GROUP"]
+    assert add_role_history.cache_info().misses <= misses + 1    # the patches are read for roles once
     assert (change.entry, change.added, change.date.year) == ("Bea <bea@example.org>", True, 2024)
     run_ingest(factory, [], workers=0, index_dir=index)
     assert find_pending(factory, index).extract == 0

@@ -108,7 +108,7 @@ def test_shipped_models_decide_when_chosen(monkeypatch):
 
 def make_decider(weights, threshold=0.5, per_message=2):
     from ingest.extract.linear import LinearModel
-    return learned.Decider(LinearModel(weights), threshold, per_message, frozenset({"really"}), "", "__rule")
+    return learned.Decider(LinearModel(weights), threshold, per_message, frozenset({"really"}), "", "")
 
 
 REPLY = ("NAK, that doesn't fix the race: foo_put() still runs unlocked.\n\n"
