@@ -23,7 +23,7 @@ from ingest.sources.webpage_authors import (Attribution, PageAuthor, find_attrib
                                             find_sign_off, find_signature_name, parse_date_text,
                                             parse_person, resolve_name)
 from ingest.sources.webpage_runs import (Run, find_footer_start, find_header, find_signature_start,
-                                         is_snip_marker, split_runs)
+                                         is_snip_marker, restore_line_breaks, split_runs)
 
 FIRST_WORDS = 8
 _MAIL_ONLY_HEADERS = re.compile(r"^(?:Message-ID|Received|Return-Path|MIME-Version|Content-Type|"
@@ -31,7 +31,12 @@ _MAIL_ONLY_HEADERS = re.compile(r"^(?:Message-ID|Received|Return-Path|MIME-Versi
                                 re.I | re.M)
 _ATTRIBUTION_VERB = re.compile(r"\b(?:wrote|writes|said|escribió|a\s+écrit)\s*:|\bschrieb\b[^:\n>]{0,80}:|"
                                r"\]\s*:\s*(?:\n|>)|\bQuoting\b[^:\n>]{0,80}:")
-_PAGE_CUES = re.compile(r"(?:^|\s)>|\b(?:wrote|writes|schrieb|a\s+écrit)\s*:|^(?:From|Date):", re.M)
+_PAGE_CUES = re.compile(r"(?:^|\s)>|\b(?:wrote|writes|schrieb|a\s+écrit)\s*:|^(?:From|Date):|"
+                        r"\bSigned-off-by:", re.M)      # the last: a patch page copied without quotes
+
+
+_REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|sv|fwd?)\s*:\s*)+", re.IGNORECASE)
+_PATCH_TAG = re.compile(r"\[(?:[^\]]*\s)?(?:PATCH|RFC|RESEND)[^\]]*\]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -109,10 +114,24 @@ def parse_page(text: str, source: str) -> RecoveredPage:
             text=draft.text, spans=draft.spans, first_words=first_words,
             author_source=source_kind, author_rule=rule,
             parent_index=index + 1 if index + 1 < len(drafts) else None,
-            subject=header.subject if draft.depth == 0 else "", extent="heuristic"))
+            subject=find_quoted_subject(header.subject, draft.depth, index == len(drafts) - 1),
+            extent="heuristic"))
     page_author = people[drafts[0].depth][0] if drafts and drafts[0].depth == 0 else PageAuthor("", "", "")
     return RecoveredPage(source, content_hash, any(r.inline for r in runs), header.subject,
                          page_author, tuple(messages))
+
+
+def find_quoted_subject(page_subject: str, depth: int, deepest: bool) -> str:
+    """The subject a recovered message had: the page's for its own message; for a quoted one a
+    reply's ("Re: TITLE"), except that the deepest message quoted on a reply to a patch is taken
+    for that patch: the page quotes back to the posting it discusses. (Requiring the quote to
+    show the patch's sign-off or diff loses more objections to the patch than false fixes.)"""
+    if depth == 0 or not page_subject:
+        return page_subject if depth == 0 else ""
+    title = _REPLY_PREFIX.sub("", page_subject)
+    if deepest and title != page_subject and _PATCH_TAG.match(title):
+        return title
+    return f"Re: {title}"
 
 
 def make_message_id(content_hash: str, author: str, date_text: str, depth: int, first_words: str) -> str:
@@ -181,14 +200,14 @@ def _assemble(text: str, depth: int, raw: list[tuple[int, int, bool]]) -> _Draft
     previous_end = None
     for start, end, is_line in raw:
         if previous_end is not None:
-            sep = "\n" if is_line or "\n" in text[previous_end:start] else " "
+            sep = "\n"   # a flattened page's marker stood at the start of an original line
             chunks.append(sep)
             length += 1
         parts.append((length, start, end))
         chunks.append(text[start:end])
         length += end - start
         previous_end = end
-    joined = "".join(chunks)
+    joined = restore_line_breaks("".join(chunks))
     cut = find_footer_start(joined)
     body = joined if cut is None else joined[:cut]
     signature = ""

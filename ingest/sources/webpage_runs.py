@@ -190,6 +190,24 @@ def find_quote_end(piece: str, width: int) -> tuple[int, int] | None:
     return fitting[-1] if fitting else ends[0]
 
 
+# ---------------------------------------------------------------- flattened lines
+
+_LINE_STARTS = re.compile(
+    r"[ \t](?=(?:(?:Signed-off-by|Acked-by|Reviewed-by|Reported-by|Tested-by|Suggested-by|Co-developed-by|"
+    r"Reported-and-tested-by|Fixes|Closes|Link|Cc):[ \t]|---[ \t]|diff --git |index [0-9a-f]{7,}\.\.|"
+    r"--- a/|\+\+\+ b/|@@ -\d))")
+
+
+def restore_line_breaks(text: str) -> str:
+    """A line longer than a page line (its newlines collapsed) broken again where a mail line
+    must have started: before trailer tags, the `---` cut and diff headers. Each break replaces
+    one blank character, so offsets into the text stay valid."""
+    if not any(len(line) > LONG_LINE for line in text.split("\n")):
+        return text
+    return "\n".join(_LINE_STARTS.sub("\n", line) if len(line) > LONG_LINE else line
+                     for line in text.split("\n"))
+
+
 # ---------------------------------------------------------------- footers and signatures
 
 _FOOTERS = (

@@ -16,13 +16,13 @@ from kb.models import (
 )
 
 from ingest.store.merge import find_aliases
-from ingest.store.realign import realign_pages
+from ingest.store.realign import realign_pages, refresh_page_rows
 from ingest.store.refs import insert_refs, make_ref_rows
 from ingest.store.rows import insert_dict_rows, insert_plain_rows
 from ingest.store.reused import rename_reused_ids
 from ingest.store.quotes import make_segment_rows
 from ingest.prepare import PreparedMessage, RejectedMessage
-from ingest.sources.webpage import RecoveredPage
+from ingest.sources.webpage import RecoveredMessage, RecoveredPage
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,7 @@ def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_si
         rows.append({
             "message_id": message.message_id, "synthetic_id": True, "recovered": True,
             "in_reply_to": parent, "references": [parent] if parent else [],
-            "subject": message.subject or page.subject or describe_page(page), "author_name": message.author,
+            "subject": choose_page_subject(page, message), "author_name": message.author,
             "author_email": message.email,
             "identity_id": store.find_identity_id(message.author, message.email),
             "to_addrs": [], "cc_addrs": [], "date": message.date, "date_raw": message.date_text,
@@ -281,4 +281,11 @@ def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_si
         store.store_memberships([(mid, list_name) for mid in ids], existing)
     if aliases:
         counts.realigned = realign_pages(store.session, [page.source])
+    else:       # rows an older page reader cut: today's cut replaces theirs
+        counts.realigned = refresh_page_rows(store.session, page, {
+            m.message_id: (m.text, choose_page_subject(page, m)) for m in page.messages if m.message_id in existing})
     return counts
+
+
+def choose_page_subject(page: RecoveredPage, message: RecoveredMessage) -> str:
+    return message.subject or page.subject or describe_page(page)

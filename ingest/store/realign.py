@@ -91,6 +91,24 @@ def realign_page(session: Session, page: RecoveredPage, text: str) -> list[str]:
     return changed
 
 
+def refresh_page_rows(session: Session, page: RecoveredPage, wanted: dict[str, tuple[str, str]]) -> list[str]:
+    """Write (body, subject) over the stored recovered rows of a page no real message re-cut yet,
+    where they differ (an older page reader cut them); the message-ids changed, whose threads
+    forget their findings and index entries."""
+    if not wanted:
+        return []
+    rows = session.execute(select(Message.id, Message.message_id, Message.body, Message.subject).where(
+        Message.recovered, Message.message_id.in_(list(wanted)))).all()
+    changed = []
+    for pk, message_id, body, subject in rows:
+        if (body, subject) != wanted[message_id]:
+            text, title = wanted[message_id]
+            session.execute(update(Message).where(Message.id == pk).values(body=text, subject=title))
+            changed.append(message_id)
+    forget_threads(session, find_thread_ids(session, changed))
+    return changed
+
+
 def hand_on_page_raw(session: Session, pk: int, message_id: str, source: str) -> None:
     """Before row `pk` is merged away: give the page bytes it holds to a recovered row that stays."""
     raw = session.scalar(select(Message.raw).where(Message.id == pk, Message.raw_size > 0))

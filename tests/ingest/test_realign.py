@@ -187,3 +187,28 @@ def test_reingesting_the_page_recuts_rows_stored_before_alignment(tmp_path: Path
     assert again.stored == 0 and again.present == 3
     row = recovered(factory)[0]
     assert (row.body, row.provenance) == (aligned.body, aligned.provenance)
+
+
+def test_reingesting_a_page_rewrites_rows_an_older_reader_cut(tmp_path: Path) -> None:
+    """No real message re-cut the page: a re-ingest writes today's cut (text and subject) over
+    rows an older page reader stored, and a second re-ingest writes nothing."""
+    factory = open_database(load_settings(f"sqlite:///{tmp_path / 'kb.sqlite'}"))
+    page = tmp_path / "page.txt"
+    page.write_text("Re: [PATCH] foo: fix a race\n\nFrom: Bob Builder\nDate: Mon Feb 05 2024 - 10:00:00 EST\n\n\n"
+                    "On Sun, Feb 04, 2024 at 09:00:00AM +0100, Alice Example wrote:\n"
+                    "> Fix this by taking the lock before the refcount\n> is dropped.\n\n"
+                    "I'd rather take a reference.\n", encoding="utf-8")
+    ingest(factory, page)
+    today = {d: (m.body, m.subject) for d, m in recovered(factory).items()}
+    assert today[1] == ("Fix this by taking the lock before the refcount\nis dropped.", "[PATCH] foo: fix a race")
+    with factory() as s:    # what an older reader stored: lines joined, the page's subject everywhere
+        for row in s.scalars(select(Message).where(Message.recovered)):
+            row.body, row.subject = row.body.replace("\n", " "), "Re: [PATCH] foo: fix a race"
+        s.commit()
+    assert {d: (m.body, m.subject) for d, m in recovered(factory).items()} != today
+    again = ingest(factory, page)
+    assert (again.stored, again.present) == (0, 2)
+    assert {d: (m.body, m.subject) for d, m in recovered(factory).items()} == today
+    before = snapshot(factory)
+    ingest(factory, page)
+    assert snapshot(factory) == before

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ingest.sources.webpage import is_web_page, parse_page
+from ingest.sources.webpage import find_quoted_subject, is_web_page, parse_page
+from ingest.sources.webpage_runs import restore_line_breaks
 from ingest.sources.webpage_authors import (find_attribution, find_sign_off, parse_date_text,
                                             parse_person, resolve_name)
 from tests.conftest import require_shared
@@ -262,9 +263,10 @@ def test_flattened_german_page_with_sign_off() -> None:
                    (2, "Alice Example", "04.02.24 um 09:00", "attribution")]
     assert page.messages[0].first_words.startswith("Good idea, thanks.")
     assert page.messages[0].text.endswith("I will send v2 soon.")
-    assert page.messages[1].text.startswith("Hi Alice, Then take the reference first")
-    assert page.messages[2].text == ("The lock is dropped before the refcount is taken, so foo_put() "
-                                     "can free the object under us.")
+    # each inline marker began a line of the quoted mail: its lines come back
+    assert page.messages[1].text.startswith("Hi Alice,\nThen take the reference first, before the lock is\n")
+    assert page.messages[2].text == ("The lock is dropped before the refcount is taken, so foo_put() can\n"
+                                     "free the object under us.")
     assert page.messages[1].date == datetime(2024, 2, 5, 10, 0)
 
 
@@ -297,10 +299,44 @@ def test_unknown_author_is_marked_not_guessed() -> None:
     (b"Re: [PATCH] x\n\nFrom: Alice\nDate: Mon Feb 05 2024 - 10:00:00 EST\n\n> q\nreply\n", "p.txt", True),
     (b"On Mon, 14 May 2012, Andrew Morton wrote: > quoted > more. My reply.", "p.html.txt", True),
     (b"just some words with no markers at all", "p.txt", False),
+    (b"Fix this by taking the lock. Signed-off-by: Alice <a@xxxxxxx> --- a.c | 1 +", "p.txt", True),
     (b"\x00\x01binary > data", "p.bin", False),
 ])
 def test_is_web_page(data: bytes, name: str, expected: bool) -> None:
     assert is_web_page(data, name) is expected
+
+
+@pytest.mark.parametrize("page_subject, depth, deepest, subject", [
+    ("Re: [PATCH v2] mm: fix a race in foo", 0, False, "Re: [PATCH v2] mm: fix a race in foo"),
+    ("Re: [PATCH v2] mm: fix a race in foo", 1, False, "Re: [PATCH v2] mm: fix a race in foo"),
+    ("Re: [PATCH v2] mm: fix a race in foo", 2, True, "[PATCH v2] mm: fix a race in foo"),   # the patch
+    ("Re: Re: [RFC] foo", 3, True, "[RFC] foo"),
+    ("Re: race in foo?", 2, True, "Re: race in foo?"),          # no patch named: a reply like the rest
+    ("[PATCH] mm: fix foo", 1, True, "Re: [PATCH] mm: fix foo"),   # the page is the posting itself
+    ("", 1, True, ""),                                             # a page without a subject
+])
+def test_find_quoted_subject(page_subject: str, depth: int, deepest: bool, subject: str) -> None:
+    assert find_quoted_subject(page_subject, depth, deepest) == subject
+
+
+def test_quoted_messages_carry_reply_and_patch_subjects() -> None:
+    page = parse_page(LINE_PAGE_WRITES, "case-writes")
+    assert [m.subject for m in page.messages] == ["Re: [PATCH] mm: fix a race in foo",
+                                                  "Re: [PATCH] mm: fix a race in foo",
+                                                  "[PATCH] mm: fix a race in foo"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("short line. Signed-off-by: A <a@b>", "short line. Signed-off-by: A <a@b>"),   # not flattened
+    ("x" * 300 + " Fixes: 1234567 (\"foo\") Reported-by: B <b@x> Signed-off-by: A <a@x> --- a.c | 2 +- "
+     "diff --git a/a.c b/a.c index 1234567..89abcde 100644 --- a/a.c +++ b/a.c @@ -1,2 +1,2 @@ foo",
+     "x" * 300 + "\nFixes: 1234567 (\"foo\")\nReported-by: B <b@x>\nSigned-off-by: A <a@x>\n--- a.c | 2 +-"
+     "\ndiff --git a/a.c b/a.c\nindex 1234567..89abcde 100644\n--- a/a.c\n+++ b/a.c\n@@ -1,2 +1,2 @@ foo"),
+    ("y" * 301 + " mail Cc:me or index 12..34 or diff --gitx", "y" * 301 + " mail Cc:me or index 12..34 or diff --gitx"),
+])
+def test_restore_line_breaks(text: str, expected: str) -> None:
+    restored = restore_line_breaks(text)
+    assert restored == expected and len(restored) == len(text)    # offsets stay valid
 
 
 def test_ids_stable_and_content_derived() -> None:
