@@ -36,6 +36,8 @@ _PAGE_CUES = re.compile(r"(?:^|\s)>|\b(?:wrote|writes|schrieb|a\s+écrit)\s*:|^(
 
 
 _REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|sv|fwd?)\s*:\s*)+", re.IGNORECASE)
+_OPENER = re.compile(r"\W*(?:Hi|Hello|Hey|Dear|Thanks|Thank you|Looks good|LGTM|Yes|Yeah|No|Nope|Hmm+|Ok|Okay|"
+                     r"Sure|Right|Agreed|Good|Nice|Well|Ah|Oh|Indeed|Tested|Reviewed-by|Acked-by)\b", re.IGNORECASE)
 _PATCH_TAG = re.compile(r"\[(?:[^\]]*\s)?(?:PATCH|RFC|RESEND)[^\]]*\]", re.IGNORECASE)
 
 
@@ -114,22 +116,23 @@ def parse_page(text: str, source: str) -> RecoveredPage:
             text=draft.text, spans=draft.spans, first_words=first_words,
             author_source=source_kind, author_rule=rule,
             parent_index=index + 1 if index + 1 < len(drafts) else None,
-            subject=find_quoted_subject(header.subject, draft.depth, index == len(drafts) - 1),
+            subject=find_quoted_subject(header.subject, draft.depth, index == len(drafts) - 1, draft.text),
             extent="heuristic"))
     page_author = people[drafts[0].depth][0] if drafts and drafts[0].depth == 0 else PageAuthor("", "", "")
     return RecoveredPage(source, content_hash, any(r.inline for r in runs), header.subject,
                          page_author, tuple(messages))
 
 
-def find_quoted_subject(page_subject: str, depth: int, deepest: bool) -> str:
+def find_quoted_subject(page_subject: str, depth: int, deepest: bool, text: str = "") -> str:
     """The subject a recovered message had: the page's for its own message; for a quoted one a
     reply's ("Re: TITLE"), except that the deepest message quoted on a reply to a patch is taken
-    for that patch: the page quotes back to the posting it discusses. (Requiring the quote to
-    show the patch's sign-off or diff loses more objections to the patch than false fixes.)"""
+    for that patch (the page quotes back to the posting it discusses) unless its text opens as a
+    reply does ("Thanks", "Hi Bob", "Looks good"). Requiring the quote to show the patch's
+    sign-off or diff instead loses more objections to the patch than it saves false fixes."""
     if depth == 0 or not page_subject:
         return page_subject if depth == 0 else ""
     title = _REPLY_PREFIX.sub("", page_subject)
-    if deepest and title != page_subject and _PATCH_TAG.match(title):
+    if deepest and title != page_subject and _PATCH_TAG.match(title) and not _OPENER.match(text):
         return title
     return f"Re: {title}"
 

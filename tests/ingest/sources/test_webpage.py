@@ -306,17 +306,22 @@ def test_is_web_page(data: bytes, name: str, expected: bool) -> None:
     assert is_web_page(data, name) is expected
 
 
-@pytest.mark.parametrize("page_subject, depth, deepest, subject", [
-    ("Re: [PATCH v2] mm: fix a race in foo", 0, False, "Re: [PATCH v2] mm: fix a race in foo"),
-    ("Re: [PATCH v2] mm: fix a race in foo", 1, False, "Re: [PATCH v2] mm: fix a race in foo"),
-    ("Re: [PATCH v2] mm: fix a race in foo", 2, True, "[PATCH v2] mm: fix a race in foo"),   # the patch
-    ("Re: Re: [RFC] foo", 3, True, "[RFC] foo"),
-    ("Re: race in foo?", 2, True, "Re: race in foo?"),          # no patch named: a reply like the rest
-    ("[PATCH] mm: fix foo", 1, True, "Re: [PATCH] mm: fix foo"),   # the page is the posting itself
-    ("", 1, True, ""),                                             # a page without a subject
+LOG = "The close path frees foo."     # a quoted changelog
+
+
+@pytest.mark.parametrize("page_subject, depth, deepest, text, subject", [
+    ("Re: [PATCH v2] mm: fix a race in foo", 0, False, LOG, "Re: [PATCH v2] mm: fix a race in foo"),
+    ("Re: [PATCH v2] mm: fix a race in foo", 1, False, LOG, "Re: [PATCH v2] mm: fix a race in foo"),
+    ("Re: [PATCH v2] mm: fix a race in foo", 2, True, LOG, "[PATCH v2] mm: fix a race in foo"),   # the patch
+    ("Re: Re: [RFC] foo", 3, True, LOG, "[RFC] foo"),
+    ("Re: race in foo?", 2, True, LOG, "Re: race in foo?"),   # no patch named: a reply like the rest
+    ("[PATCH] mm: fix foo", 1, True, LOG, "Re: [PATCH] mm: fix foo"),   # the page is the posting itself
+    ("", 1, True, LOG, ""),   # a page without a subject
+    ("Re: [PATCH] foo", 2, True, "Thanks, this fixes it for me.", "Re: [PATCH] foo"),   # a reply's opening
+    ("Re: [PATCH] foo", 2, True, "Hi Ann,\nI tested it.", "Re: [PATCH] foo"),
 ])
-def test_find_quoted_subject(page_subject: str, depth: int, deepest: bool, subject: str) -> None:
-    assert find_quoted_subject(page_subject, depth, deepest) == subject
+def test_find_quoted_subject(page_subject: str, depth: int, deepest: bool, text: str, subject: str) -> None:
+    assert find_quoted_subject(page_subject, depth, deepest, text) == subject
 
 
 def test_quoted_messages_carry_reply_and_patch_subjects() -> None:
@@ -332,7 +337,7 @@ def test_quoted_messages_carry_reply_and_patch_subjects() -> None:
      "diff --git a/a.c b/a.c index 1234567..89abcde 100644 --- a/a.c +++ b/a.c @@ -1,2 +1,2 @@ foo",
      "x" * 300 + "\nFixes: 1234567 (\"foo\")\nReported-by: B <b@x>\nSigned-off-by: A <a@x>\n--- a.c | 2 +-"
      "\ndiff --git a/a.c b/a.c\nindex 1234567..89abcde 100644\n--- a/a.c\n+++ b/a.c\n@@ -1,2 +1,2 @@ foo"),
-    ("y" * 301 + " mail Cc:me or index 12..34 or diff --gitx", "y" * 301 + " mail Cc:me or index 12..34 or diff --gitx"),
+    ("y" * 301 + " mail Cc:me or index 12..34 or diff --gitx",) * 2,    # no line starts there
 ])
 def test_restore_line_breaks(text: str, expected: str) -> None:
     restored = restore_line_breaks(text)
