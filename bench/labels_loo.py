@@ -147,15 +147,21 @@ def print_table(rows: list[dict]) -> None:
         print(f"{'mean':14s} {sum(r['threads'] for r in rows):7d} " + " ".join(f"{means[k]:>12}" for k in ITEMS))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def make_parser(doc: str, work: str, models: str) -> argparse.ArgumentParser:
+    """The options every labelled-list bench takes."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--archive", action="append", default=[], help="LIST=PATH (public-inbox epoch git dir)")
     ap.add_argument("--labels", type=Path, default=ROOT / "data" / "labels")
-    ap.add_argument("--work", type=Path, default=Path("/tmp/kb-labels"))
+    ap.add_argument("--work", type=Path, default=Path(work))
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--lists", help="comma-separated subset of lists")
     ap.add_argument("--json", action="store_true", help="print the rows as JSON too")
-    ap.add_argument("--models", choices=("loo", "shipped", "rules"), default="loo")
+    ap.add_argument("--models", choices=("loo", "shipped", "rules"), default=models)
+    return ap
+
+
+def main() -> None:
+    ap = make_parser(__doc__, "/tmp/kb-labels", "loo")
     ap.add_argument("--gold", action="store_true", help="also score the shared gold (a test set)")
     ap.add_argument("--gold-archive", type=Path, help="score the shared gold inside a KB of this whole cgroups "
                     "epoch (its dated MAINTAINERS patches and later replies included), not of the gold mbox alone")

@@ -15,7 +15,6 @@ in --work (mail text: never in the repository).
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -28,7 +27,7 @@ sys.path.append(str(ROOT / "bench"))  # after ROOT: bench/ingest.py must not sha
 from ingest.extract.labelled import load_labelled_list, load_records, read_labels  # noqa: E402
 from ingest.labels.pages import STYLES, build_page  # noqa: E402
 from ingest.labels.pointers import materialise_thread  # noqa: E402
-from labels_loo import ITEMS, SCORER_KEYS, choose_models, ingest_and_score, print_table  # noqa: E402
+from labels_loo import ITEMS, SCORER_KEYS, choose_models, ingest_and_score, make_parser, print_table  # noqa: E402
 
 
 def write_pages(name: str, archive: Path, labels: Path, work: Path, style: str) -> tuple[Path, Path, int]:
@@ -49,15 +48,8 @@ def write_pages(name: str, archive: Path, labels: Path, work: Path, style: str) 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--archive", action="append", default=[], help="LIST=PATH (public-inbox epoch git dir)")
-    ap.add_argument("--labels", type=Path, default=ROOT / "data" / "labels")
-    ap.add_argument("--work", type=Path, default=Path("/tmp/kb-pages"))
-    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap = make_parser(__doc__, "/tmp/kb-pages", "rules")
     ap.add_argument("--style", choices=STYLES, default="hypermail")
-    ap.add_argument("--models", choices=("loo", "shipped", "rules"), default="rules")
-    ap.add_argument("--lists", help="comma-separated subset of lists")
-    ap.add_argument("--json", action="store_true", help="print the rows as JSON too")
     args = ap.parse_args()
     archives = dict(a.split("=", 1) for a in args.archive)
     wanted = set(args.lists.split(",")) if args.lists else None
