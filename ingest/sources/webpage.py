@@ -200,16 +200,13 @@ def _assemble(text: str, depth: int, raw: list[tuple[int, int, bool]]) -> _Draft
     parts: list[tuple[int, int, int]] = []    # (text offset, page start, page end)
     chunks: list[str] = []
     length = 0
-    previous_end = None
-    for start, end, is_line in raw:
-        if previous_end is not None:
-            sep = "\n"   # a flattened page's marker stood at the start of an original line
-            chunks.append(sep)
+    for start, end, _ in raw:
+        if chunks:      # each piece began a line (a flattened page's marker stood at one's start)
+            chunks.append("\n")
             length += 1
         parts.append((length, start, end))
         chunks.append(text[start:end])
         length += end - start
-        previous_end = end
     joined = restore_line_breaks("".join(chunks))
     cut = find_footer_start(joined)
     body = joined if cut is None else joined[:cut]
