@@ -31,5 +31,11 @@ _HEADER_START = (b"received:", b"return-path:", b"from:", b"message-id:", b"date
 
 def is_eml(head: bytes) -> bool:
     """Does a file starting with these bytes look like one RFC 822 message?"""
-    first = head.lstrip()[:64].lower()
-    return first.startswith(_HEADER_START) and b":" in first
+    text = head.lstrip()
+    first = text[:64].lower()
+    if not (first.startswith(_HEADER_START) and b":" in first):
+        return False
+    # a header line is at most 998 bytes (RFC 5322), and a header block has a second line: a text
+    # copied out of a browser ("From: A <a@b> The patch ...") is one long line
+    line_end = text.find(b"\n")
+    return 0 <= line_end <= 998 and bool(text[line_end + 1:].strip())

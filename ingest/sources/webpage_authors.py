@@ -33,10 +33,12 @@ class Attribution:
 _VERB = r"(?:wrote|writes|said|schrieb|escribió|a\s+écrit|scripsit)"
 _NAME_WORD = r"[A-ZÀ-Þ][\w'.\-]*"
 # A name as it stands before "wrote:": capitalised words ("Huang, Ying" allowed), quoted
-# names, an optional <address>, or a bare address.
+# names, an optional <address>, a bare address, or lower-case words before an address.
 _NAME = (rf"(?:\"[^\"\n]{{2,60}}\"|{_NAME_WORD}(?:,?[ \t]+(?:(?:van|von|de|der|da|le|la)[ \t]+)?"
          rf"{_NAME_WORD}){{0,3}})(?:[ \t]*<[^<>\s]+>|[ \t]*\([^()\n]{{2,40}}\))?"
-         r"|<?[\w.+\-]+@[\w.\-]+>?")
+         r"|<?[\w.+\-]+@[\w.\-]+>?"
+         # a name typed in lower case ("haoran zheng <h@x>"): only with its address
+         r"|[\w'.\-]+(?:[ \t]+[\w'.\-]+){0,3}[ \t]*<[^<>\s]+@[^<>\s]+>")
 _TAIL = r"[ \t]*:[ \t]*$"
 
 _LEAD_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -56,9 +58,13 @@ _TRAILING_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _DIGITS_OUTSIDE_ADDR = re.compile(r"\d")
 
 
+_NO_BREAK_SPACES = str.maketrans({"\u202f": " ", "\xa0": " "})
+
+
 def find_attribution(text: str) -> Attribution | None:
     """The attribution line that ends `text` (trailing blanks allowed), or None."""
-    stripped = text.rstrip()
+    # Gmail writes "3:36\u202fAM": no-break spaces read as blanks (one character each: offsets hold)
+    stripped = text.rstrip().translate(_NO_BREAK_SPACES)
     if not stripped.endswith(":") or not re.search(rf"{_VERB}|\bQuoting\b|\]\s*:$", stripped):
         return None
     for form, pattern in _LEAD_FORMS:
@@ -127,7 +133,9 @@ def split_date_and_name(rest: str) -> tuple[str, str] | None:
         if re.search(r"\d", left) and right and not _has_digit_outside_address(right):
             return left.strip(), right.strip()
     # no comma before the name: "Sat, 12 May 2012 04:59:56 -0700 (PDT) Hugh Dickins <x@y>"
-    found = re.search(rf"^(?P<date>.*\d[^\s]*(?:[ \t]+\([A-Z]{{2,5}}\))?)[ \t]+(?P<name>{_NAME})$", rest)
+    # Gmail: "Thu, Sep 26, 2019 at 4:55 AM Song Liu <song@x>" (AM/PM belongs to the date)
+    found = re.search(rf"^(?P<date>.*\d[^\s]*(?:[ \t]+[AP]M\b)?(?:[ \t]+\([A-Z]{{2,5}}\))?)[ \t]+"
+                      rf"(?P<name>{_NAME})$", rest)
     if found and not _has_digit_outside_address(found.group("name")):
         return found.group("date").strip(), found.group("name").strip()
     if not _has_digit_outside_address(rest):
@@ -180,7 +188,7 @@ _TZ_NAMES = {"UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -
              "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "CET": 1, "CEST": 2, "MET": 1,
              "MEST": 2, "BST": 1, "IST": 5.5, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11}
 _DATE_FORMATS = (
-    "%a, %b %d, %Y %I:%M:%S%p %z", "%a, %b %d, %Y %I:%M:%S%p", "%a, %b %d, %Y %H:%M:%S %z",
+    "%a, %b %d, %Y %I:%M:%S%p %z", "%a, %b %d, %Y %I:%M:%S%p", "%a, %b %d, %Y %I:%M %p", "%a, %b %d, %Y %H:%M:%S %z",
     "%a %b %d %Y - %H:%M:%S %z", "%a %b %d %Y %H:%M:%S %z", "%a %d-%m-%y %H:%M:%S",
     "%a %d-%m-%y %H:%M", "%d.%m.%y %H:%M", "%d.%m.%Y %H:%M", "%d/%m/%Y %H:%M", "%d/%m/%y %H:%M",
     "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
@@ -202,8 +210,8 @@ def parse_date_text(date_text: str) -> datetime | None:
         sign = "-" if hours < 0 else "+"
         minutes = int(abs(hours) * 60)
         text = f"{text[:zone.start()]} {sign}{minutes // 60:02d}{minutes % 60:02d}"
-    try:
-        parsed = parsedate_to_datetime(text)
+    try:    # parsedate ignores AM/PM: such dates go to the formats below
+        parsed = None if re.search(r"\d[AP]M\b|\s[AP]M\b", text) else parsedate_to_datetime(text)
         if parsed is not None:
             return parsed
     except (TypeError, ValueError, IndexError):

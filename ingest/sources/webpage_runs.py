@@ -41,9 +41,12 @@ class PageHeader:
 LONG_LINE = 300
 _HEADER_LINE = re.compile(r"^(?P<key>From|Date|Subject|To|Cc|Message-ID|In-Reply-To)\s*:\s*(?P<value>.*)$",
                           re.I)
+# a From: value on a flattened line: a name and <address>, or a bare address
+_FLAT_FROM = re.compile(r"[^<>@\n]{0,80}<[^<>\s@]+@[^<>\s]+>|\s*[^<>\s@]+@[^<>\s]+(?=\s)")
 _PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 _CLUSTER = re.compile(r"(?<!\S)>(?:[ \t]*>)*(?=\s|$)")
 _SENTENCE_END = re.compile(r"""(?:[.?!]["')\]]*|:\)|;\)|:-\))\s+(?=["'(\[]?[A-Z0-9(])""")
+_GREETING = re.compile(r"(?:Hi|Hello|Hey|Dear)\s+[A-Z][\w-]*\s*[,!]")
 _GREETING_AFTER = re.compile(r"(?<=[.?!)])\s+(?=(?:Hi|Hello|Hey|Dear)\s+[A-Z][\w-]*\s*[,!])")
 _DIFF_LINE = re.compile(r"^(?:[+\-@] |\+\+\+|---|@@|[+\-]\t|diff |index )")
 _CODE_LINE = re.compile(r"(?:[;{}]|\*/)$|^(?:/\*|\*|#\s*(?:include|define|if))")
@@ -61,6 +64,12 @@ def find_header(text: str) -> PageHeader:
     seen_header = False
     for index, line in enumerate(lines[:15]):
         found = _HEADER_LINE.match(line.strip())
+        if found and len(line) > LONG_LINE:     # a flattened page: the body follows on this line
+            key, value, rest = _cut_flat_header(found.group("key"), found.group("value"))
+            fields.setdefault(key.lower(), value)
+            seen_header = True
+            body_start = offset + len(line) - len(rest)
+            break
         if found:
             fields.setdefault(found.group("key").lower(), found.group("value").strip())
             seen_header = True
@@ -74,6 +83,16 @@ def find_header(text: str) -> PageHeader:
         return PageHeader("", "", "", 0)
     return PageHeader(fields.get("subject", subject_line), fields.get("from", ""),
                       fields.get("date", ""), min(body_start, len(text)))
+
+
+def _cut_flat_header(key: str, value: str) -> tuple[str, str, str]:
+    """(key, value, rest of the line) of a header that starts a flattened page: a From: value
+    ends after its address; any other value stays whole (nothing bounds it)."""
+    if key.lower() == "from":
+        address = _FLAT_FROM.match(value)
+        if address:
+            return key, address.group(0).strip(), value[address.end():].lstrip()
+    return key, value.strip(), ""
 
 
 def split_runs(text: str, body_start: int, max_depth: int) -> list[Run]:
@@ -96,10 +115,16 @@ def split_runs(text: str, body_start: int, max_depth: int) -> list[Run]:
 def _split_flat_line(text: str, start: int, end: int, first_depth: int,
                      max_depth: int) -> list[tuple[int, int, int, bool]]:
     pieces: list[tuple[int, int, int]] = []          # (raw marker count, start, end)
+    last_groups: list[int | None] = [None]           # per piece: its cluster's last prefix, if told apart
+    # where nested prefixes are written together (">> text"), markers apart ("> >> text") are lines:
+    # a blank quoted line, then a line whose own prefix is the last group
+    compact = ">>" in text[start:end]
     cursor, count = start, first_depth
     for found in _CLUSTER.finditer(text, start, end):
         pieces.append((count, cursor, found.start()))
         cursor, count = found.end(), found.group(0).count(">")
+        groups = found.group(0).split()
+        last_groups.append(len(groups[-1]) if compact and len(groups) > 1 else None)
     pieces.append((count, cursor, end))
     pieces = [(n, _skip_blank(text, s, e), e) for n, s, e in pieces]
     width = estimate_line_width(text, pieces)
@@ -112,7 +137,8 @@ def _split_flat_line(text: str, start: int, end: int, first_depth: int,
             depth = count
         else:
             following = pieces[index + 1][0] if index + 1 < len(pieces) else None
-            depth = choose_depth(count, previous, following, piece, previous_text, max_depth)
+            depth = choose_depth(count, previous, following, piece, previous_text, max_depth,
+                                 last_groups[index])
         cut = find_quote_end(piece, width) if depth > 0 else None
         if cut is None:
             runs.append((depth, s, e, True))
@@ -145,18 +171,24 @@ def ends_sentence(piece: str) -> bool:
 
 
 def choose_depth(count: int, previous: int, following: int | None, piece: str,
-                 previous_text: str, max_depth: int) -> int:
-    """Read a marker cluster: n, or a blank quoted line merged with the next line's markers."""
-    candidates = [count]
-    if count % 2 == 0 and count // 2 not in candidates:
-        candidates.append(count // 2)
-    if count - previous >= 0 and count - previous not in candidates:
-        candidates.append(count - previous)
-    valid = [c for c in candidates if c <= max_depth] or [min(candidates)]
+                 previous_text: str, max_depth: int, last_group: int | None = None) -> int:
+    """Read a marker cluster: n, or a blank quoted line merged with the next line's markers
+    (`last_group`: the line's own prefix, where the page writes its prefixes apart from blanks)."""
+    valid = read_cluster(count, previous, max_depth)
     if len(valid) == 1:
         return valid[0]
-    if following is not None and following - 1 in valid and find_attribution(piece) is not None:
-        return following - 1     # "X wrote:" stands one level above what it introduces
+    if following is not None and find_attribution(piece) is not None:
+        # "X wrote:" stands one level above what it introduces (whose cluster may hold a blank line too)
+        for after in sorted(read_cluster(following, max(valid), max_depth), reverse=True):
+            if after - 1 in valid:
+                return after - 1
+    if last_group in valid:
+        return last_group
+    if _GREETING.match(piece) and find_attribution(previous_text) is None:
+        # "Hi Bob," opens a message: not the quoted text before it going on, but a shallower reply
+        shallower = [c for c in valid if c < previous]
+        if shallower:
+            return max(shallower)
     if following is not None and following in valid and not ends_sentence(piece):
         return following
     if is_code_line(previous_text) and not is_code_line(piece):
@@ -166,6 +198,17 @@ def choose_depth(count: int, previous: int, following: int | None, piece: str,
     if following is not None and following in valid:
         return following
     return valid[0]
+
+
+def read_cluster(count: int, previous: int, max_depth: int) -> list[int]:
+    """The depths a cluster of `count` markers may stand for, after a run at `previous`: n, n/2
+    (a blank line at the same depth) or n - previous; none deeper than the page goes."""
+    candidates = [count]
+    if count % 2 == 0 and count // 2 not in candidates:
+        candidates.append(count // 2)
+    if count - previous >= 0 and count - previous not in candidates:
+        candidates.append(count - previous)
+    return [c for c in candidates if c <= max_depth] or [min(candidates)]
 
 
 def is_code_line(piece: str) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.sources.detect import find_sources
+from ingest.sources.detect import find_sources, sniff_file
 from ingest.sources.maildir import iter_maildir
 from ingest.sources.mbox import iter_mbox, unescape_from_lines
 from ingest.sources.public_inbox import find_epochs, find_head, iter_epoch
@@ -78,6 +78,19 @@ def test_directory_is_sniffed_recursively(tmp_path: Path) -> None:
     create_epoch(tmp_path / "lists" / "inbox.git")
     kinds = sorted((s.kind, s.path.name) for s in find_sources(tmp_path))
     assert kinds == [("eml", "one.eml"), ("mbox", "a.mbox.gz"), ("public-inbox", "inbox.git")]
+
+
+@pytest.mark.parametrize("head, kind", [
+    (b"From: Alice <a@b.c>\nSubject: hi\n\nbody\n", "eml"),
+    (b"Subject: hi\nFrom: Alice <a@b.c>\n\n", "eml"),
+    # text copied out of a browser: one long line, its in-body From: is no header block
+    (b"From: Alice <a@xxxxxxx> The close path frees foo. Fix this by taking the lock. "
+     b"Signed-off-by: Alice <a@xxxxxxx> --- a.c | 1 +\n", "page"),
+    (b"From: Alice <a@b.c> " + b"x " * 500 + b"\n\nbody\n", "page"),    # a "header line" over 998 bytes
+], ids=["eml", "eml-subject-first", "flat-page", "overlong-line"])
+def test_eml_needs_a_header_block(tmp_path: Path, head: bytes, kind: str | None) -> None:
+    (tmp_path / "m.txt").write_bytes(head)
+    assert sniff_file(tmp_path / "m.txt") == kind
 
 
 def test_unreadable_sources_are_one_line_errors(tmp_path: Path) -> None:

@@ -126,6 +126,15 @@ def test_seed_ids_are_stable_and_unique() -> None:
     ("* Ingo Molnar <mingo@kernel.org> [2019-03-30 07:10:52]:", "Ingo Molnar", "mingo@kernel.org", "",
      "2019-03-30 07:10:52", "star"),
     ("Quoting Kees Cook (2020-01-02 10:00:00):", "Kees Cook", "", "", "2020-01-02 10:00:00", "quoting"),
+    # Gmail: the AM/PM after the time belongs to the date, not to the name
+    ("On Thu, Sep 26, 2019 at 4:55 PM Song Liu <song@xxxxxxxxx> wrote:", "Song Liu", "", "song@",
+     "Thu, Sep 26, 2019 at 4:55 PM", "on-wrote"),
+    ("On Thu, Sep 26, 2019 at 4:55 AM <jgq516@xxxxxxxxx> wrote:", "", "", "jgq516@",
+     "Thu, Sep 26, 2019 at 4:55 AM", "on-wrote"),
+    ("On Mon, Dec 2, 2024 at 3:36\u202fAM Ann Dev <ann@xxxxxxx> wrote:", "Ann Dev", "", "ann@",
+     "Mon, Dec 2, 2024 at 3:36 AM", "on-wrote"),     # Gmail since 2023: a narrow no-break space
+    ("On Mon, Dec 2, 2024 at 3:36 AM ann dev <ann@xxxxxxx> wrote:", "ann dev", "", "ann@",
+     "Mon, Dec 2, 2024 at 3:36 AM", "on-wrote"),     # a name typed in lower case, before its address
 ])
 def test_attribution_forms(line: str, name: str, email: str, hint: str, date_text: str, form: str) -> None:
     found = find_attribution(line)
@@ -162,6 +171,8 @@ def test_parse_person(text: str, person: tuple[str, str, str]) -> None:
     ("Tue 02-01-18 10:21:03", datetime(2018, 1, 2, 10, 21, 3)),
     ("19.03.22 00:48", datetime(2022, 3, 19, 0, 48)),
     ("Mon, 14 May 2012", datetime(2012, 5, 14)),
+    ("Thu, Sep 26, 2019 at 4:55 PM", datetime(2019, 9, 26, 16, 55)),     # Gmail
+    ("Sat, Mar 30, 2019 at 07:10:52PM -0700", datetime(2019, 3, 30, 19, 10, 52, tzinfo=timezone(timedelta(hours=-7)))),
     ("", None),
     ("sometime last week", None),
 ])
@@ -285,6 +296,41 @@ def test_unattributed_quote_author_from_greeting() -> None:
     assert got == [(0, "Carol Reviewer", "from-line", "from-line"),
                    (1, "Bob Builder", "attribution", "on-wrote"),
                    (2, "Dave", "inferred", "greeting")]
+
+
+FLAT_PATCH = ("From: Alice Smith <alice@xxxxxxx> The close path frees foo while the reader still walks "
+              "its list, so the reader can touch freed memory. Fix this by taking foo->lock in the "
+              "reader. Signed-off-by: Alice Smith <alice@xxxxxxx> --- a.c | 2 ++ 1 file changed, "
+              "2 insertions(+) diff --git a/a.c b/a.c index 1..2 100644 --- a/a.c +++ b/a.c @@ -1 +1,3 @@\n")
+
+
+def test_flattened_patch_page_keeps_its_body() -> None:
+    """A patch copied out of a browser is one line: its in-body From: ends at the address."""
+    assert len(FLAT_PATCH) > 300
+    page = parse_page(FLAT_PATCH, "case-flat-patch")
+    assert [(m.quote_depth, m.author, m.email_hint) for m in page.messages] == [(0, "Alice Smith", "alice@")]
+    assert page.messages[0].text.startswith("The close path frees foo")
+    assert "Fix this by taking foo->lock" in page.messages[0].text
+
+
+# a blank quoted line merges with the next markers: "> > On ..." is the attribution at depth 1 and
+# ">> >> The lock ..." the patch at depth 2; "> Hi Bob," after quoted text opens the page's own reply
+GMAIL_FLAT = ("On 6/9/21 1:29 PM, Bob Builder wrote: > Hi Alice, > > On Sat, Jun 5, 2021 at 8:29 AM Alice "
+              "Example <alice@xxxxxxx> wrote: >> >> The lock is dropped before the refcount is taken, so "
+              ">> foo_put() can free the object under us. >> >> Signed-off-by: Alice Example <alice@xxxxxxx> "
+              "> > The patch does not apply on top of my tree. Which tree is it > against? > Hi Bob, "
+              "it is against v5.13-rc4. I will rebase it. Thanks, Alice")
+
+
+def test_flattened_gmail_page_depths() -> None:
+    page = parse_page(GMAIL_FLAT, "case-gmail")
+    got = [(m.quote_depth, m.author, m.text.split("\n")[0]) for m in page.messages]
+    assert got == [
+        (0, "Alice Example", "Hi Bob, it is against v5.13-rc4. I will rebase it."),
+        (1, "Bob Builder", "Hi Alice,"),
+        (2, "Alice Example", "The lock is dropped before the refcount is taken, so")]
+    assert page.messages[1].text.endswith("Which tree is it\nagainst?")
+    assert page.messages[2].date == datetime(2021, 6, 5, 8, 29)
 
 
 def test_unknown_author_is_marked_not_guessed() -> None:
