@@ -14,7 +14,7 @@ import re
 
 from ingest.extract import nlp
 from ingest.extract.cues import fold_text, load_cue_sets
-from ingest.extract.outcomes import REPLY_RE
+from ingest.extract.outcomes import PATCH_TAG_RE, REPLY_RE
 from ingest.extract.types import MessageText
 
 MIN_SCORE = 3
@@ -128,3 +128,12 @@ def find_diff_intro(msg: MessageText) -> tuple[int, int] | None:
     before = [(a, b) for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans)
               if b <= limit and is_prose_statement(text) and not _CLOSING_RE.match(text)]
     return before[-1] if before else None
+
+
+def is_untitled_patch(msg: MessageText) -> bool:
+    """A patch whose title was lost (a web page copied without its subject line): a thread's
+    first mail, its subject neither a [PATCH] tag nor a reply, signed off, with a changelog
+    sentence that states the fix."""
+    subject = msg.subject or ""
+    return msg.in_reply_to is None and not PATCH_TAG_RE.match(subject) and not REPLY_RE.match(subject) \
+        and bool(_SIGNED_OFF_RE.search(msg.body)) and find_fix_statement(msg) is not None

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 
 from ingest.extract import nlp
-from ingest.extract.changelog import find_diff_intro, find_fix_statement, is_earlier_attempt, is_prose_statement
+from ingest.extract.changelog import (find_diff_intro, find_fix_statement, is_earlier_attempt, is_prose_statement,
+                                      is_untitled_patch)
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan, has_subject_race, scan_thread
 from ingest.extract.mailkind import is_machine_mail
 from ingest.extract.outcomes import (
-    REPLY_RE, StatusCues, find_status, find_status_cues, is_formal_posting, is_revision_of, is_series_part,
+    PATCH_TAG_RE, REPLY_RE, StatusCues, find_status, find_status_cues, is_formal_posting, is_revision_of, is_series_part,
     patch_title,
 )
 from ingest.extract.races import make_evidence
@@ -42,10 +43,10 @@ _TERM_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:->[A-Za-z0-9_]+)*")
 
 def is_patch_posting(msg: MessageText) -> bool:
     """A formal patch mail ([PATCH ...] subject, not a reply, not a series' cover letter
-    '0/N') or any mail carrying a diff."""
+    '0/N'), a patch whose title was lost, or any mail carrying a diff."""
     if is_formal_posting(msg) and not COVER_RE.search(msg.subject):
         return True
-    return carries_diff(msg)
+    return carries_diff(msg) or is_untitled_patch(msg)
 
 
 def carries_diff(msg: MessageText) -> bool:
@@ -243,16 +244,28 @@ def is_proposing(msg: MessageText) -> bool:
     return intro is not None and bool(_DIFF_INTRO_TEXT_RE.search(msg.body[intro[0]:intro[1]]))
 
 
-def find_patch_evidence(msg: MessageText) -> tuple[str, EvidenceSpan]:
+def find_patch_evidence(msg: MessageText) -> tuple[str, EvidenceSpan] | None:
     """(quote, evidence) of a patch fix: the changelog sentence that states the fix, else (a
     diff in a reply) the sentence offering the diff, else the patch subject (an empty span: the
-    subject is not part of the body; a reply's subject names the patch it answers)."""
+    subject is not part of the body; a reply's subject names the patch it answers). None when
+    nothing names the patch: no such sentence, and no title of its own (find_patch_title)."""
     span = find_fix_statement(msg) or (find_diff_intro(msg) if REPLY_RE.match(msg.subject or "") else None)
     if span:
         ev = make_evidence(msg, span[0], span[1], "fixes.patch", 0.8)
         return ev.quote, ev
-    title = patch_title(msg.subject) or (msg.subject or "").strip()
+    title = find_patch_title(msg)
+    if not title:
+        return None
     return title, EvidenceSpan(msg.message_id, 0, 0, title, "fixes.subject", VERSION, 0.7)
+
+
+def find_patch_title(msg: MessageText) -> str:
+    """The title a patch mail gives itself: its subject without Re: and the [PATCH] tag. A message
+    cut out of a web page has one only when the subject it was given names a patch: a page
+    without a subject line gives its messages a subject made up of its first words."""
+    if msg.recovered and not PATCH_TAG_RE.search(REPLY_RE.sub("", msg.subject or "")):
+        return ""
+    return patch_title(msg.subject) or (msg.subject or "").strip()
 
 
 def group_revisions(postings: list[int], cues: list[StatusCues]) -> list[list[int]]:
@@ -277,16 +290,19 @@ def find_patch_fixes(thread: ThreadText, races: list[RaceFinding], scan: ThreadS
     out = []
     quotes: set[str] = set()
     for group in group_revisions(postings, cues):
-        first = thread.messages[group[0]]
-        evidence = [find_patch_evidence(thread.messages[i]) for i in group]
+        stated = [(i, e) for i in group if (e := find_patch_evidence(thread.messages[i])) is not None]
+        if not stated:
+            continue        # no sentence states it and it has no title: nothing to show it by
+        first = thread.messages[stated[0][0]]
+        evidence = [e for _, e in stated]
         quote = evidence[0][0]
         if fold_spaces(quote) in quotes and REPLY_RE.match(first.subject or ""):
             continue        # the same draft sent again (a resent mail): one fix
         quotes.add(fold_spaces(quote))
-        title = patch_title(first.subject)
-        summary = title if not REPLY_RE.match(first.subject or "") else shorten_summary(quote)
+        title = find_patch_title(first)
+        summary = title if title and not REPLY_RE.match(first.subject or "") else shorten_summary(quote)
         status = find_status(cues, group[-1], ids)
-        out.append((group[0], FixFinding(
+        out.append((stated[0][0], FixFinding(
             summary, find_race_index(quote + " " + title, races), first.author, first.message_id, quote,
             "patch", tuple(e for _, e in evidence), status, 0.8)))
     return out

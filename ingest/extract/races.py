@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingest.extract import nlp
+from ingest.extract.changelog import is_untitled_patch
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.diagrams import find_diagrams
 from ingest.extract.gate import ThreadScan, has_subject_race, has_weak_race_cue, scan_message, scan_thread
@@ -225,9 +226,9 @@ def is_changelog_race(sentence: RaceSentence) -> bool:
     names a race) that names the racing code: the patch says what it fixes, one sentence is
     enough."""
     subject = sentence.message.subject or ""
-    return bool(_PATCH_TAG_RE.search(subject)) and not REPLY_RE.match(subject) \
-        and (not is_series_part(subject) or has_subject_race(patch_title(subject))) \
-        and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
+    posted = bool(_PATCH_TAG_RE.search(subject)) and not REPLY_RE.match(subject) \
+        and (not is_series_part(subject) or has_subject_race(patch_title(subject)))
+    return (posted or is_untitled_patch(sentence.message)) and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
 
 
 def find_subject_race(thread: ThreadText) -> list[RaceFinding]:

@@ -61,6 +61,7 @@ class MessageText:
     body: str
     own_spans: tuple[Span, ...] = ()
     patch_files: tuple[str, ...] = ()
+    recovered: bool = False     # cut out of a web page: its subject may be the page's, or made up
 
     def __post_init__(self) -> None:
         if not self.own_spans and self.body:

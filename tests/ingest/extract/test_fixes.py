@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from ingest.extract.fixes import extract_fixes, is_patch_posting, patch_title, shorten_summary
+from ingest.extract.fixes import extract_fixes, find_patch_evidence, is_patch_posting, patch_title, shorten_summary
 from ingest.extract.races import extract_races
 from tests.ingest.extract.helpers import make_message, make_thread
 
@@ -179,6 +179,35 @@ def test_a_reply_carrying_a_draft_diff_is_a_patch_posting_also_as_stored(stored)
         msg = dataclasses.replace(msg, own_spans=((0, len("Something like this?\n")),))
     assert is_patch_posting(msg)
     assert not is_patch_posting(make_message("q@x", "> " + body.replace("\n", "\n> "), subject="Re: x"))
+
+
+def test_a_patch_without_its_title_is_a_fix_stated_by_its_changelog():
+    """A page copied without its subject: the quoted patch's subject is made up from the page's
+    first words, so the fix's evidence and summary come from the changelog, never that subject."""
+    subject = "Hi Song, I will resend it…"
+    body = ("So there is a race window between md_open() and do_md_stop(), and the device can still be opened.\n"
+            "Fix this by marking the array as deleting before it is stopped.\n\nSigned-off-by: Ann Dev <ann@x>\n")
+    msgs = [dataclasses.replace(m, recovered=True) for m in (
+        make_message("p@x", body, subject=subject),
+        make_message("r@x", "Looks fine to me.", author="Bob", email="bob@x.org", subject=subject, reply_to="p@x"))]
+    thread = make_thread(subject, *msgs)
+    fixes = extract_fixes(thread, extract_races(thread))
+    assert [(f.kind, f.message_id, f.quote) for f in fixes] == [
+        ("patch", "p@x", "Fix this by marking the array as deleting before it is stopped.")]
+    assert "resend" not in fixes[0].summary
+
+
+@pytest.mark.parametrize("subject, recovered, quote", [
+    ("[PATCH] foo: take the lock in foo_put", False, "foo: take the lock in foo_put"),
+    ("foo: take the lock in foo_put", False, "foo: take the lock in foo_put"),   # a mail's own subject
+    ("[PATCH] foo: take the lock in foo_put", True, "foo: take the lock in foo_put"),   # a page's title
+    ("Hi Bob, I will resend it…", True, None),     # a page without a title: its first words name nothing
+])
+def test_a_patch_without_a_stated_fix_is_named_by_its_own_title_only(subject, recovered, quote):
+    body = "The reader walks the list unlocked.\n\n" + DIFF.format(func="foo_put", line="+\tspin_lock(&l);")
+    msg = dataclasses.replace(make_message("p@x", body, subject=subject), recovered=recovered)
+    found = find_patch_evidence(msg)
+    assert (found[0] if found else None) == quote
 
 
 @pytest.mark.parametrize("subject,posting", [

@@ -1,5 +1,6 @@
 import pytest
 
+from ingest.extract.changelog import is_untitled_patch
 from ingest.extract.races import extract_races, find_diagrams
 from ingest.extract.types import compute_own_spans
 from tests.ingest.extract.helpers import make_message, make_thread
@@ -195,6 +196,28 @@ def test_one_changelog_sentence_naming_the_racing_code_is_a_race(subject, senten
             make_message("r@x", "Looks fine to me.", author="Bob", email="bob@x.org",
                          subject="Re: [PATCH] md: add a deleting flag", reply_to="p@x")]
     assert bool(extract_races(make_thread(subject, *msgs))) is expect_race
+
+
+RACE_LINE = "So there is a race window between md_open() and do_md_stop(), and the device can still be opened."
+FIX_LINE = "Fix this by marking the array as deleting before it is stopped."
+
+
+@pytest.mark.parametrize("subject, body, expect_race", [
+    # a web page copied without its title: the quoted patch is signed off and states its fix
+    ("Hi Song, I will resend it…", f"{RACE_LINE}\n{FIX_LINE}\n\nSigned-off-by: Ann Dev <ann@x>\n", True),
+    # not signed off: a mail that only discusses
+    ("Hi Song, I will resend it…", f"{RACE_LINE}\n{FIX_LINE}\n", False),
+    # signed off, but no sentence says what the patch does
+    ("Hi Song, I will resend it…", f"{RACE_LINE}\n\nSigned-off-by: Ann Dev <ann@x>\n", False),
+    # a reply is no posting, signed off or not
+    ("Re: md: deleting flag", f"{RACE_LINE}\n{FIX_LINE}\n\nSigned-off-by: Ann Dev <ann@x>\n", False),
+])
+def test_a_signed_off_patch_without_its_title_is_a_posted_patch(subject, body, expect_race):
+    msgs = [make_message("p@x", body, subject=subject),
+            make_message("r@x", "Looks fine to me.", author="Bob", email="bob@x.org", subject=subject,
+                         reply_to="p@x")]
+    assert bool(extract_races(make_thread(subject, *msgs))) is expect_race
+    assert is_untitled_patch(msgs[0]) is expect_race
 
 
 @pytest.mark.parametrize("part_title,expect_race", [
