@@ -2,7 +2,8 @@
 
 A candidate is one own sentence of a message (or a patch posting's title) with feature tokens
 from cue words and thread structure. The classifier reads the feature tokens
-("__formal", "__under_quoted_hunk" ...) and the sentence's words (learned.render_candidate).
+("__formal", "__under_quoted_hunk" ...), their pairs and the sentence's words
+(learned.find_candidate_features).
 
 - Fix candidates: in a thread with a race, every own prose sentence before the diff of every
   human message (at most MAX_SENTENCES per message), and the title of every posted patch.

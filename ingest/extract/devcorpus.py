@@ -113,7 +113,7 @@ def load_seed_thread(path: str | Path) -> ThreadText:
     name = m.group(1) if m else ""
     msg = MessageText(message_id=path.name, author_name=name, author_email="", date=None,
                       subject=subject, in_reply_to=None, body=text,
-                      own_spans=((0, len(text)),), patch_files=find_patch_files(text))
+                      own_spans=((0, len(text)),), patch_files=find_patch_files(text), recovered=True)
     return ThreadText(thread_id=path.name, list="seed", subject=subject, messages=(msg,))
 
 

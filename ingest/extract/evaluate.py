@@ -45,7 +45,7 @@ def _load(lines) -> list[dict]:
     return out
 
 
-def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
+def compute_prf(tp: int, n_pred: int, n_gold: int) -> dict:
     p = tp / n_pred if n_pred else (1.0 if not n_gold else 0.0)
     r = tp / n_gold if n_gold else 1.0
     f = 2 * p * r / (p + r) if p + r else 0.0
@@ -209,7 +209,7 @@ def evaluate(predicted_lines, gold_lines) -> dict:
                            "fixes": f"{len(fixes)}/{len(g['fixes'])}/{len(p.get('fixes', []))}",
                            "objections": f"{len(objs)}/{len(g['objections'])}/"
                                          f"{len(p.get('objections', []))}"})
-    out = {k: _prf(*v) for k, v in c.items()}
+    out = {k: compute_prf(*v) for k, v in c.items()}
     out["fix_race_link_accuracy"] = round(fix_link[0] / fix_link[1], 4) if fix_link[1] else None
     out["objection_fix_link_accuracy"] = round(obj_link[0] / obj_link[1], 4) if obj_link[1] else None
     out["objection_reason_accuracy"] = round(reason[0] / reason[1], 4) if reason[1] else None
@@ -246,6 +246,6 @@ def evaluate_seed_messages(pred: list[dict], gold: list[dict]) -> dict:
                     break
         authors[1] += 1
         authors[0] += normalise((p or {}).get("page_author", "")) == normalise(g.get("page_author"))
-    out = _prf(tp, n_pred, n_gold)
+    out = compute_prf(tp, n_pred, n_gold)
     out["page_author_accuracy"] = round(authors[0] / authors[1], 4) if authors[1] else None
     return out

@@ -23,7 +23,7 @@ from ingest.extract import learned, nlp
 from ingest.extract.fixes import extract_fixes
 from ingest.extract.linear import save_linear, train_linear
 from ingest.extract.candidates import Candidate
-from ingest.extract.evaluate import anchor_score, match_greedy
+from ingest.extract.evaluate import anchor_score, compute_prf, match_greedy
 from ingest.extract.gate import scan_thread
 from ingest.extract.learned_findings import (
     extract_learned_fixes, extract_learned_objections, find_thread_fix_candidates,
@@ -103,10 +103,6 @@ def train_models(pairs: list[tuple[ThreadText, dict]], out: Path | None = None,
     return deciders
 
 
-def compute_f1(matched: int, predicted: int, labelled: int) -> float:
-    return 2 * matched / (predicted + labelled) if predicted + labelled else 0.0
-
-
 def count_matches(preds: list[tuple[str, str]], golds: list[dict]) -> int:
     """One-to-one anchors between (message id, quote) predictions and labelled items, greedy by
     overlap (the shared scorer's rule)."""
@@ -178,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.loo is not None:
         for threshold in args.loo or [DEFAULTS["objections"]["threshold"]]:
             scores = run_leave_one_out(pairs, {"objections": {"threshold": threshold}})
-            f1 = {name: compute_f1(*counts["objections"]) for name, counts in scores.items()}
+            f1 = {name: compute_prf(*counts["objections"])["f1"] for name, counts in scores.items()}
             print(f"objections threshold {threshold}: " + " ".join(f"{k}={v:.3f}" for k, v in f1.items())
                   + f" mean={sum(f1.values()) / len(f1):.3f}")
         return

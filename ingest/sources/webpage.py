@@ -146,10 +146,10 @@ def make_message_id(content_hash: str, author: str, date_text: str, depth: int, 
 # ---------------------------------------------------------------- attributions and text
 
 def _find_attributions(text: str, runs: list[Run]) -> tuple[dict[int, Attribution],
-                                                             dict[int, list[tuple[int, int, bool]]]]:
-    """Attribution per quoted depth, and each depth's own (start, end, is_line) pieces."""
+                                                             dict[int, list[tuple[int, int]]]]:
+    """Attribution per quoted depth, and each depth's own (start, end) pieces."""
     attributions: dict[int, Attribution] = {}
-    pieces: dict[int, list[tuple[int, int, bool]]] = {}
+    pieces: dict[int, list[tuple[int, int]]] = {}
     skip: set[int] = set()
     for index, run in enumerate(runs):
         if index in skip:
@@ -167,8 +167,7 @@ def _find_attributions(text: str, runs: list[Run]) -> tuple[dict[int, Attributio
         if is_snip_marker(piece):
             continue
         if piece.strip() or not run.inline:
-            pieces.setdefault(run.depth, []).append((run.start, run.start + len(piece.rstrip()),
-                                                     not run.inline))
+            pieces.setdefault(run.depth, []).append((run.start, run.start + len(piece.rstrip())))
     return attributions, pieces
 
 
@@ -195,12 +194,12 @@ def _next_depth(text: str, runs: list[Run], start: int) -> int | None:
     return None
 
 
-def _assemble(text: str, depth: int, raw: list[tuple[int, int, bool]]) -> _Draft:
+def _assemble(text: str, depth: int, raw: list[tuple[int, int]]) -> _Draft:
     """Join a depth's pieces; cut footer, signature and sign-off from the end."""
     parts: list[tuple[int, int, int]] = []    # (text offset, page start, page end)
     chunks: list[str] = []
     length = 0
-    for start, end, _ in raw:
+    for start, end in raw:
         if chunks:      # each piece began a line (a flattened page's marker stood at one's start)
             chunks.append("\n")
             length += 1

@@ -211,7 +211,7 @@ def parse_date_text(date_text: str) -> datetime | None:
         minutes = int(abs(hours) * 60)
         text = f"{text[:zone.start()]} {sign}{minutes // 60:02d}{minutes % 60:02d}"
     try:    # parsedate ignores AM/PM: such dates go to the formats below
-        parsed = None if re.search(r"\d[AP]M\b|\s[AP]M\b", text) else parsedate_to_datetime(text)
+        parsed = None if re.search(r"\d\s?[AP]M\b", text) else parsedate_to_datetime(text)
         if parsed is not None:
             return parsed
     except (TypeError, ValueError, IndexError):

@@ -47,7 +47,7 @@ _PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 _CLUSTER = re.compile(r"(?<!\S)>(?:[ \t]*>)*(?=\s|$)")
 _SENTENCE_END = re.compile(r"""(?:[.?!]["')\]]*|:\)|;\)|:-\))\s+(?=["'(\[]?[A-Z0-9(])""")
 _GREETING = re.compile(r"(?:Hi|Hello|Hey|Dear)\s+[A-Z][\w-]*\s*[,!]")
-_GREETING_AFTER = re.compile(r"(?<=[.?!)])\s+(?=(?:Hi|Hello|Hey|Dear)\s+[A-Z][\w-]*\s*[,!])")
+_GREETING_AFTER = re.compile(rf"(?<=[.?!)])\s+(?={_GREETING.pattern})")
 _DIFF_LINE = re.compile(r"^(?:[+\-@] |\+\+\+|---|@@|[+\-]\t|diff |index )")
 _CODE_LINE = re.compile(r"(?:[;{}]|\*/)$|^(?:/\*|\*|#\s*(?:include|define|if))")
 _REPLY_OPENER = re.compile(r"(?:Yes|No|Nope|Yep|Right|Correct|Agreed|Indeed|Hmm+|Ok|OK|Okay|Sure|"
@@ -114,31 +114,30 @@ def split_runs(text: str, body_start: int, max_depth: int) -> list[Run]:
 
 def _split_flat_line(text: str, start: int, end: int, first_depth: int,
                      max_depth: int) -> list[tuple[int, int, int, bool]]:
-    pieces: list[tuple[int, int, int]] = []          # (raw marker count, start, end)
-    last_groups: list[int | None] = [None]           # per piece: its cluster's last prefix, if told apart
-    # where nested prefixes are written together (">> text"), markers apart ("> >> text") are lines:
-    # a blank quoted line, then a line whose own prefix is the last group
+    # (raw marker count, start, end, the line's own prefix where the cluster tells it apart): where
+    # nested prefixes are written together (">> text"), markers apart ("> >> text") are lines, a
+    # blank quoted line and then a line whose own prefix is the last group
+    pieces: list[tuple[int, int, int, int | None]] = []
     compact = ">>" in text[start:end]
-    cursor, count = start, first_depth
+    cursor, count, last = start, first_depth, None
     for found in _CLUSTER.finditer(text, start, end):
-        pieces.append((count, cursor, found.start()))
-        cursor, count = found.end(), found.group(0).count(">")
+        pieces.append((count, cursor, found.start(), last))
         groups = found.group(0).split()
-        last_groups.append(len(groups[-1]) if compact and len(groups) > 1 else None)
-    pieces.append((count, cursor, end))
-    pieces = [(n, _skip_blank(text, s, e), e) for n, s, e in pieces]
+        cursor, count = found.end(), found.group(0).count(">")
+        last = len(groups[-1]) if compact and len(groups) > 1 else None
+    pieces.append((count, cursor, end, last))
+    pieces = [(n, _skip_blank(text, s, e), e, g) for n, s, e, g in pieces]
     width = estimate_line_width(text, pieces)
     runs: list[tuple[int, int, int, bool]] = []
     previous, previous_text = first_depth, ""
-    for index, (count, s, e) in enumerate(pieces):
+    for index, (count, s, e, last) in enumerate(pieces):
         piece = text[s:e].rstrip()
         e = s + len(piece)
         if index == 0:
             depth = count
         else:
             following = pieces[index + 1][0] if index + 1 < len(pieces) else None
-            depth = choose_depth(count, previous, following, piece, previous_text, max_depth,
-                                 last_groups[index])
+            depth = choose_depth(count, previous, following, piece, previous_text, max_depth, last)
         cut = find_quote_end(piece, width) if depth > 0 else None
         if cut is None:
             runs.append((depth, s, e, True))
@@ -157,9 +156,9 @@ def _skip_blank(text: str, start: int, end: int) -> int:
     return start
 
 
-def estimate_line_width(text: str, pieces: list[tuple[int, int, int]]) -> int:
+def estimate_line_width(text: str, pieces: list[tuple[int, int, int, int | None]]) -> int:
     """Typical wrap width of quoted lines: lengths of quoted runs that continue a sentence."""
-    lengths = sorted(e - s for n, s, e in pieces[1:-1] if n > 0 and not ends_sentence(text[s:e]))
+    lengths = sorted(e - s for n, s, e, _ in pieces[1:-1] if n > 0 and not ends_sentence(text[s:e]))
     if not lengths:
         return 76
     return max(60, min(100, lengths[int(len(lengths) * 0.9) - 1 if len(lengths) > 1 else 0]))

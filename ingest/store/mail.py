@@ -16,13 +16,13 @@ from kb.models import (
 )
 
 from ingest.store.merge import find_aliases
-from ingest.store.realign import realign_pages, refresh_page_rows
+from ingest.store.realign import realign_pages, replace_page_cut
 from ingest.store.refs import insert_refs, make_ref_rows
 from ingest.store.rows import insert_dict_rows, insert_plain_rows
 from ingest.store.reused import rename_reused_ids
 from ingest.store.quotes import make_segment_rows
 from ingest.prepare import PreparedMessage, RejectedMessage
-from ingest.sources.webpage import RecoveredMessage, RecoveredPage
+from ingest.sources.webpage import RecoveredPage
 
 
 @dataclass(frozen=True)
@@ -252,21 +252,23 @@ def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_si
     real_pks = store.find_message_pks(list(set(aliases.values())))
     existing.update({alias: real_pks[real] for alias, real in aliases.items() if real in real_pks})
     rows = []
+    cut: dict[str, dict[str, object]] = {}      # what the page decides of each of its rows
     stamp = now_utc()
     for index, message in enumerate(page.messages):
+        parent = page.messages[message.parent_index].message_id if message.parent_index is not None else None
+        parent = aliases.get(parent, parent) if parent else None
+        cut[message.message_id] = {"body": message.text, "subject": message.subject or page.subject or
+                                   describe_page(page), "in_reply_to": parent, "references": [parent] if parent else []}
         if message.message_id in existing:
             counts.present += 1
             continue
-        parent = page.messages[message.parent_index].message_id if message.parent_index is not None else None
-        parent = aliases.get(parent, parent) if parent else None
         rows.append({
             "message_id": message.message_id, "synthetic_id": True, "recovered": True,
-            "in_reply_to": parent, "references": [parent] if parent else [],
-            "subject": choose_page_subject(page, message), "author_name": message.author,
+            **cut[message.message_id], "author_name": message.author,
             "author_email": message.email,
             "identity_id": store.find_identity_id(message.author, message.email),
             "to_addrs": [], "cc_addrs": [], "date": message.date, "date_raw": message.date_text,
-            "body": message.text, "raw": raw_z if index == 0 else b"", "raw_size": raw_size if index == 0 else 0,
+            "raw": raw_z if index == 0 else b"", "raw_size": raw_size if index == 0 else 0,
             "attachments": [], "defects": [], "source": page.source, "position": f"quote depth {message.quote_depth}",
             "ingested_at": stamp,
             "provenance": {"quote_depth": message.quote_depth, "author_source": message.author_source,
@@ -279,13 +281,8 @@ def store_recovered_page(store: Store, page: RecoveredPage, raw_z: bytes, raw_si
     counts.stored = len(rows)
     if list_name:
         store.store_memberships([(mid, list_name) for mid in ids], existing)
+    # rows an older page reader cut: today's cut replaces theirs (a merged page's text is the aligner's)
+    counts.realigned = replace_page_cut(store.session, page.source, ids, {} if aliases else cut)
     if aliases:
-        counts.realigned = realign_pages(store.session, [page.source])
-    else:       # rows an older page reader cut: today's cut replaces theirs
-        counts.realigned = refresh_page_rows(store.session, page, {
-            m.message_id: (m.text, choose_page_subject(page, m)) for m in page.messages if m.message_id in existing})
+        counts.realigned += realign_pages(store.session, [page.source])
     return counts
-
-
-def choose_page_subject(page: RecoveredPage, message: RecoveredMessage) -> str:
-    return message.subject or page.subject or describe_page(page)

@@ -15,9 +15,9 @@ that row is merged away, `hand_on_page_raw()` moves them to a recovered row that
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from kb.blobs import BlobError, unpack_blob
@@ -26,8 +26,11 @@ from kb.models import Message, MessageAlias
 
 from ingest.sources.webpage import RecoveredPage, parse_page
 from ingest.sources.webpage_align import Original, align_page
+from ingest.store.follow import retire_threads
+from ingest.store.series import delete_series_of
 
 MAX_PAGE_BYTES = 16 * 1024 * 1024   # stored page bytes inflated for realignment, at most
+PAGE_COLUMNS = ("body", "subject", "in_reply_to", "references")   # what a page's cut decides of a row
 
 
 def realign_pages(session: Session, sources: Iterable[str]) -> list[str]:
@@ -91,20 +94,39 @@ def realign_page(session: Session, page: RecoveredPage, text: str) -> list[str]:
     return changed
 
 
-def refresh_page_rows(session: Session, page: RecoveredPage, wanted: dict[str, tuple[str, str]]) -> list[str]:
-    """Write (body, subject) over the stored recovered rows of a page no real message re-cut yet,
-    where they differ (an older page reader cut them); the message-ids changed, whose threads
-    forget their findings and index entries."""
-    if not wanted:
-        return []
-    rows = session.execute(select(Message.id, Message.message_id, Message.body, Message.subject).where(
-        Message.recovered, Message.message_id.in_(list(wanted)))).all()
-    changed = []
-    for pk, message_id, body, subject in rows:
-        if (body, subject) != wanted[message_id]:
-            text, title = wanted[message_id]
-            session.execute(update(Message).where(Message.id == pk).values(body=text, subject=title))
-            changed.append(message_id)
+def replace_page_cut(session: Session, source: str, cut: Sequence[str],
+                     wanted: Mapping[str, Mapping[str, object]]) -> list[str]:
+    """Make the rows stored from page `source` today's cut (`cut`: its message ids, top first),
+    where an older page reader cut it otherwise: rows today's cut lacks go (the page bytes they
+    hold pass to the topmost row that stays), and kept rows get today's `wanted` columns (body, subject,
+    in_reply_to, references) where they differ. When a row goes or a parent changes, the page's
+    threads go too and its messages are threaded anew (extraction and the index follow). Returns
+    the message ids rewritten."""
+    rows = session.execute(select(Message.id, Message.message_id, Message.thread_id, Message.raw_size, *(
+        getattr(Message, column) for column in PAGE_COLUMNS)).where(Message.recovered, Message.source == source)).all()
+    keep = set(cut)
+    gone = [row for row in rows if row.message_id not in keep]
+    changed, moved = [], False
+    for row in rows:
+        want = wanted.get(row.message_id)
+        if want is None or all(getattr(row, column) == want[column] for column in PAGE_COLUMNS):
+            continue
+        session.execute(update(Message).where(Message.id == row.id).values(**want))
+        changed.append(row.message_id)
+        moved |= (row.in_reply_to, row.references) != (want["in_reply_to"], want["references"])
+    if gone or moved:
+        delete_series_of(session.connection(), [row.id for row in rows])    # keyed by the threads that go
+        threads = sorted({row.thread_id for row in rows if row.thread_id is not None})
+        session.execute(update(Message).where(Message.thread_id.in_(threads)).values(
+            thread_id=None, parent_message_id=None, thread_rank=None, thread_depth=None))
+        retire_threads(session, threads, {}, {})
+    holder = next((row for row in gone if row.raw_size), None)
+    kept = sorted((row for row in rows if row.message_id in keep), key=lambda row: cut.index(row.message_id))
+    if holder is not None and kept and not any(row.raw_size for row in kept):
+        session.execute(update(Message).where(Message.id == kept[0].id).values(
+            raw=select(Message.raw).where(Message.id == holder.id).scalar_subquery(), raw_size=holder.raw_size))
+    if gone:
+        session.execute(delete(Message).where(Message.id.in_([row.id for row in gone])))
     forget_threads(session, find_thread_ids(session, changed))
     return changed
 

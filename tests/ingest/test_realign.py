@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from ingest.pipeline import IngestReport, run_ingest
 from kb.config import load_settings
 from kb.db import open_database
-from kb.models import Message, MessageAlias
+from kb.models import Message, MessageAlias, Race, Thread
 from tests.conftest import require_shared
 from tests.ingest.seed_originals import ORIGINALS, WILLY_0330, WILLY_0330_LATER, write_mbox
 
@@ -212,3 +212,46 @@ def test_reingesting_a_page_rewrites_rows_an_older_reader_cut(tmp_path: Path) ->
     before = snapshot(factory)
     ingest(factory, page)
     assert snapshot(factory) == before
+
+
+def test_reingesting_a_page_replaces_the_rows_an_older_reader_cut_otherwise(tmp_path: Path) -> None:
+    """An older reader cut the page into other messages (other ids): a re-ingest stores today's
+    cut in their place (no duplicate message, thread or race), the page bytes stay on one row,
+    and a second re-ingest writes nothing."""
+    factory = open_database(load_settings(f"sqlite:///{tmp_path / 'kb.sqlite'}"))
+    page = tmp_path / "page.txt"
+    page.write_text("Re: [PATCH] foo: fix a race\n\nFrom: Bob Builder\nDate: Mon Feb 05 2024 - 10:00:00 EST\n\n\n"
+                    "On Sun, Feb 04, 2024 at 09:00:00AM +0100, Alice Example wrote:\n"
+                    "> foo_put() races with foo_get() on foo->ref, so the object is freed while in use.\n"
+                    "> Fix this by taking the lock before the refcount is dropped.\n\n"
+                    "I'd rather take a reference.\n", encoding="utf-8")
+    def ingest_page() -> IngestReport:     # extraction too: the page's race must not be doubled
+        return run_ingest(factory, [str(page)], workers=0)
+
+    ingest_page()
+    today = snapshot(factory)
+
+    def count(model) -> int:
+        with factory() as s:
+            return s.scalar(select(func.count()).select_from(model))
+
+    assert (count(Message), count(Thread), count(Race)) == (2, 1, 1)
+    with factory() as s:    # what an older reader stored: the same page cut under other ids
+        rows = list(s.scalars(select(Message).where(Message.recovered)))
+        for row in rows:
+            row.message_id = "old-" + row.message_id
+            row.in_reply_to = "old-" + row.in_reply_to if row.in_reply_to else None
+            row.references = ["old-" + r for r in row.references or []]
+        thread = s.scalars(select(Thread)).one()
+        thread.root_message_id = "old-" + thread.root_message_id
+        s.commit()
+    again = ingest_page()
+    assert (again.stored, again.present) == (2, 0)
+    assert snapshot(factory) == today
+    assert (count(Message), count(Thread), count(Race)) == (2, 1, 1)
+    with factory() as s:
+        assert sorted(s.scalars(select(Message.raw_size).where(Message.recovered))) == [0, page.stat().st_size]
+        assert s.scalar(select(Thread.root_message_id)) == s.scalar(
+            select(Message.message_id).where(Message.in_reply_to.is_(None)))
+    ingest_page()
+    assert snapshot(factory) == today
