@@ -30,7 +30,8 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb.ledger import (
-    EXTRACT, INDEX, Pending, count_pending, count_threads, find_index_version, forget_stage, list_pending, record_done,
+    EXTRACT, INDEX, Pending, count_pending, count_threads, find_index_version, forget_index_removals, forget_stage,
+    list_index_removals, list_pending, record_done,
 )
 
 from ingest.bulk_gc import bulk_gc
@@ -241,18 +242,24 @@ def link_all_histories(run: Run) -> None:
 
 
 def index_pending(run: Run) -> None:
-    """Index the threads that wait for it, a commit (index, then ledger) per INDEX_THREADS."""
+    """Delete the entries of messages that left the database, then index the threads that wait
+    for it, a commit (index, then ledger) per INDEX_THREADS."""
     from kb.indexing import index_threads
-    from kb.search import drop_outdated_index
+    from kb.search import delete_documents, drop_outdated_index
 
     if run.index_dir is None:
         return
     version = find_index_version()
     drop_outdated_index(run.index_dir)  # written by another kb: all of it is due again
     with run.factory() as session:
-        if not has_index(run.index_dir):  # no index (yet, or removed): all of it is due
+        fresh = not has_index(run.index_dir)
+        if fresh:  # no index (yet, or removed): all of it is due
             forget_stage(session, INDEX)
-            session.commit()
+        removed, held_again = list_index_removals(session)
+        if removed and not fresh:
+            delete_documents(run.index_dir, removed)
+        forget_index_removals(session, removed + held_again)
+        session.commit()
         pending = list_pending(session, INDEX, version)
         run.tell("index", 0, len(pending))
         release_memory()  # the index's second process starts beside this one

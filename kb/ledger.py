@@ -1,4 +1,5 @@
-"""The ledger of done work: per thread, which version of each per-thread stage ran.
+"""The ledger of done work: per thread, which version of each per-thread stage ran; and the
+message ids whose search-index entries are still to delete.
 
 A stage is pending on a thread that has no ledger row for it at the current version. Rows are
 written in the same transaction as the work they record (extraction), or after it (the index,
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from kb.models import StageLedger, Thread
+from kb.models import IndexRemoval, Message, StageLedger, Thread
 
 EXTRACT = "extract"
 INDEX = "index"
@@ -83,3 +84,27 @@ def forget_threads(session: Session, thread_ids: Iterable[int], stages: Sequence
 def forget_stage(session: Session, stage: str) -> None:
     """Every thread waits for `stage` again (e.g. the index was removed)."""
     session.execute(delete(StageLedger).where(StageLedger.stage == stage))
+
+
+def record_index_removals(session: Session, message_ids: Iterable[str]) -> None:
+    """These messages left the database: the index stage deletes their entries. Called in the
+    transaction that deletes them, so no run can lose the removal."""
+    ids = sorted(set(message_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        session.execute(delete(IndexRemoval).where(IndexRemoval.message_id.in_(chunk)))
+        session.execute(insert(IndexRemoval), [{"message_id": m} for m in chunk])
+
+
+def list_index_removals(session: Session) -> tuple[list[str], list[str]]:
+    """(ids to delete from the index, ids held again by a message: its entry stays, and the
+    index stage rewrites it with its thread) of the recorded removals."""
+    held = select(Message.message_id).where(Message.message_id == IndexRemoval.message_id).exists()
+    rows = session.execute(select(IndexRemoval.message_id, held).order_by(IndexRemoval.message_id)).all()
+    return [m for m, again in rows if not again], [m for m, again in rows if again]
+
+
+def forget_index_removals(session: Session, message_ids: Sequence[str]) -> None:
+    """The index no longer holds these messages."""
+    for start in range(0, len(message_ids), CHUNK):
+        session.execute(delete(IndexRemoval).where(IndexRemoval.message_id.in_(message_ids[start:start + CHUNK])))

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from kb.ledger import record_index_removals
 from kb.models import Message, MessageAlias, MessageRef
 
 from ingest.store.realign import hand_on_page_raw
@@ -66,5 +67,6 @@ def replace_message(session: Session, recovered: MailRow, real_id: str) -> None:
     session.execute(insert(MessageAlias).values(alias=old, message_id=real_id, method="author+date+text"))
     hand_on_page_raw(session, recovered.pk, recovered.message_id, recovered.source)
     session.execute(delete(Message).where(Message.id == recovered.pk))
+    record_index_removals(session, [old])
     session.flush()
     refresh_refs(session.connection(), [pk for pk in naming if pk != recovered.pk])

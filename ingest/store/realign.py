@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from kb.blobs import BlobError, unpack_blob
-from kb.ledger import forget_threads
+from kb.ledger import forget_threads, record_index_removals
 from kb.models import Message, MessageAlias
 
 from ingest.sources.webpage import RecoveredPage, parse_page
@@ -127,6 +127,7 @@ def replace_page_cut(session: Session, source: str, cut: Sequence[str],
             raw=select(Message.raw).where(Message.id == holder.id).scalar_subquery(), raw_size=holder.raw_size))
     if gone:
         session.execute(delete(Message).where(Message.id.in_([row.id for row in gone])))
+        record_index_removals(session, [row.message_id for row in gone])
     forget_threads(session, find_thread_ids(session, changed))
     return changed
 

@@ -2,7 +2,7 @@
 
 from kb.models.base import Base, CompressedText, UtcDateTime
 from kb.models.findings import Correction, Evidence, Fix, MaintainerSection, Objection, Race, RaceHistory, Role
-from kb.models.ingest import Quarantine, SourceCursor, StageLedger
+from kb.models.ingest import IndexRemoval, Quarantine, SourceCursor, StageLedger
 from kb.models.mail import (
     REUSED_ID, Identity, MailingList, Message, MessageAlias, MessageList, MessageRef, Patch, Person, Segment, Series, SeriesMessage, Thread, Trailer,
 )
@@ -10,7 +10,7 @@ from kb.models.scenarios import Scenario, ScenarioLink, ScenarioRun
 
 __all__ = [
     "Base", "CompressedText", "UtcDateTime", "Correction", "Evidence", "Fix", "MaintainerSection", "Objection", "Race",
-    "RaceHistory", "Role", "Quarantine", "SourceCursor", "StageLedger", "Identity", "MailingList", "Message", "MessageAlias",
+    "RaceHistory", "Role", "Quarantine", "SourceCursor", "StageLedger", "IndexRemoval", "Identity", "MailingList", "Message", "MessageAlias",
     "MessageList", "MessageRef", "Patch", "Person", "Segment", "Series", "SeriesMessage", "Thread", "Trailer",
     "Scenario", "ScenarioLink", "ScenarioRun", "REUSED_ID",
 ]

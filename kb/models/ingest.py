@@ -1,4 +1,5 @@
-"""Ingest bookkeeping: quarantined messages and per-source cursors."""
+"""Ingest bookkeeping: quarantined messages, per-source cursors, the stage ledger and the index
+entries still to delete."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.models.base import Base, UtcDateTime
+from kb.models.base import Base, MailText, UtcDateTime
 
 
 class Quarantine(Base):
@@ -44,3 +45,12 @@ class StageLedger(Base):
     stage: Mapped[str] = mapped_column(String(16), primary_key=True)
     version: Mapped[str] = mapped_column(String(128))
     digest: Mapped[str] = mapped_column(String(40), default="")
+
+
+class IndexRemoval(Base):
+    """A message id that left the database (a recovered page message merged into the mail it
+    was cut from, or a row of a page cut an older reader made) whose search-index entry the
+    index stage has yet to delete. Written in the transaction that deletes the message."""
+
+    __tablename__ = "index_removals"
+    message_id: Mapped[str] = mapped_column(MailText, primary_key=True)

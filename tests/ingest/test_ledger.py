@@ -210,3 +210,20 @@ def test_thread_stage_stores_reply_order_and_depth(tmp_path: Path) -> None:
                          .order_by(Message.thread_rank)).all()
     assert [(m, d) for m, _, d in rows] == [("1@x", 0), ("2@x", 1), ("3@x", 1)]
     assert [r for _, r, _ in rows] == [0, 1, 2]
+
+
+def test_index_removals_are_recorded_once_and_spare_ids_held_again(tmp_path: Path) -> None:
+    """A removal recorded twice is one row; an id a message holds again is no removal (its entry
+    is rewritten with its thread); forgetting clears them."""
+    from kb.ledger import forget_index_removals, list_index_removals, record_index_removals
+
+    factory, index = make_kb(tmp_path)
+    run_ingest(factory, [str(write_mbox(tmp_path / "a.mbox", [mail("1@x")]))], workers=0, index_dir=index)
+    with factory() as s:
+        record_index_removals(s, ["gone@x", "1@x"])
+        record_index_removals(s, ["gone@x"])
+        s.commit()
+        assert list_index_removals(s) == (["gone@x"], ["1@x"])
+        forget_index_removals(s, ["gone@x", "1@x"])
+        s.commit()
+        assert list_index_removals(s) == ([], [])

@@ -42,6 +42,29 @@ def test_recovered_message_merges_with_the_real_one(tmp_path: Path) -> None:
     assert again.stored == 0 and again.present == 2
 
 
+@pytest.mark.parametrize("interrupted", [False, True])
+def test_a_merged_recovered_message_leaves_the_search_index(tmp_path: Path, interrupted: bool) -> None:
+    """The recovered copy's index entry goes with its row, also when the run that merged it
+    stopped before its index stage (the next run deletes it)."""
+    from kb.search import list_indexed
+
+    factory = open_database(load_settings(f"sqlite:///{tmp_path / 'kb.sqlite'}"))
+    index = tmp_path / "kb.index"
+    (tmp_path / "page.txt").write_text(PAGE)
+    (tmp_path / "real.eml").write_bytes(REAL)
+    run_ingest(factory, [str(tmp_path / "page.txt")], workers=0, index_dir=index)
+    with factory() as s:
+        before = set(s.scalars(select(Message.message_id)))
+    assert set(list_indexed(index)) == before
+    run_ingest(factory, [str(tmp_path / "real.eml")], workers=0, index_dir=None if interrupted else index)
+    if interrupted:
+        run_ingest(factory, [], workers=0, index_dir=index)
+    with factory() as s:
+        after = set(s.scalars(select(Message.message_id)))
+    assert "real-1@x" in after and len(before - after) == 1
+    assert set(list_indexed(index)) == after
+
+
 def make_row(pk: int, mid: str, name: str, email: str, body: str, day: int | None = 1) -> MailRow:
     date = datetime(2024, 2, day, tzinfo=timezone.utc) if day else None
     return MailRow(pk, mid, name, email, date, body, "page.txt")

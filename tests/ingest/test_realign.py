@@ -255,3 +255,36 @@ def test_reingesting_a_page_replaces_the_rows_an_older_reader_cut_otherwise(tmp_
             select(Message.message_id).where(Message.in_reply_to.is_(None)))
     ingest_page()
     assert snapshot(factory) == today
+
+
+def test_rows_of_a_replaced_page_cut_leave_the_search_index(tmp_path: Path) -> None:
+    """The index held the ids an older reader's cut gave the page's messages: once today's cut
+    replaces those rows, the index holds exactly the messages the database holds."""
+    from kb.search import list_indexed
+
+    factory = open_database(load_settings(f"sqlite:///{tmp_path / 'kb.sqlite'}"))
+    index = tmp_path / "kb.index"
+    page = tmp_path / "page.txt"
+    page.write_text("Re: [PATCH] foo: fix a race\n\nFrom: Bob Builder\nDate: Mon Feb 05 2024 - 10:00:00 EST\n\n\n"
+                    "On Sun, Feb 04, 2024 at 09:00:00AM +0100, Alice Example wrote:\n"
+                    "> foo_put() races with foo_get() on foo->ref.\n\nI'd rather take a reference.\n",
+                    encoding="utf-8")
+    run_ingest(factory, [str(page)], workers=0)
+    with factory() as s:    # an older reader's cut: the same messages under other ids
+        for row in s.scalars(select(Message).where(Message.recovered)):
+            row.message_id = "old-" + row.message_id
+            row.in_reply_to = "old-" + row.in_reply_to if row.in_reply_to else None
+            row.references = ["old-" + r for r in row.references or []]
+        s.scalars(select(Thread)).one().root_message_id = "old-x"
+        s.commit()
+    run_ingest(factory, [], workers=0, index_dir=index)     # the index of that older KB
+    assert sorted(list_indexed(index)) == sorted(stored_ids(factory)) and all(
+        m.startswith("old-") for m in list_indexed(index))
+    run_ingest(factory, [str(page)], workers=0, index_dir=index)
+    assert sorted(list_indexed(index)) == sorted(stored_ids(factory))
+    assert not any(m.startswith("old-") for m in stored_ids(factory))
+
+
+def stored_ids(factory) -> list[str]:
+    with factory() as s:
+        return list(s.scalars(select(Message.message_id)))
