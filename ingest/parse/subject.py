@@ -108,14 +108,15 @@ def parse_subject(subject: str) -> SubjectInfo:
 
 
 def _tokens(inner: str) -> list[str]:
-    """Words of one bracket; "PATCHv2" and "RFCv3" split into kind and version."""
+    """Words of one bracket; "PATCHv2" and "RFCv3" split into kind and version, "PATCH-block"
+    and "PATCH-for-next" into kind and tree."""
     out: list[str] = []
     for token in inner.replace(",", " ").split():
         low = token.lower()
         for head in ("patch", "rfc", "resend"):
             if low.startswith(head) and len(low) > len(head) and low[len(head):][:1] in "v-_":
                 rest = token[len(head):].lstrip("-_")
-                if _VERSION.match(rest):
+                if rest and (_VERSION.match(rest) or low[len(head)] != "v"):
                     out.extend((token[:len(head)], rest))
                     break
         else:
