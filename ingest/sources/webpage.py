@@ -166,9 +166,15 @@ def _find_attributions(text: str, runs: list[Run]) -> tuple[dict[int, Attributio
             piece = text[run.start:end]
         if is_snip_marker(piece):
             continue
-        if piece.strip() or not run.inline:
+        if piece.strip() or not run.inline or run.start == run.end and not _ends_blank(pieces.get(run.depth)):
             pieces.setdefault(run.depth, []).append((run.start, run.start + len(piece.rstrip())))
     return attributions, pieces
+
+
+def _ends_blank(pieces: list[tuple[int, int]] | None) -> bool:
+    """A depth's pieces so far end with a blank line, or there are none: a flattened page's
+    blank line adds no second one (a quote cut out between two leaves one gap, not two)."""
+    return not pieces or pieces[-1][0] == pieces[-1][1]
 
 
 def _match_attribution(text: str, runs: list[Run], index: int) -> tuple[Attribution | None, bool]:

@@ -27,7 +27,8 @@ class Run:
     depth: int
     start: int        # page offsets of the run's text (markers excluded)
     end: int
-    inline: bool      # cut out of a flattened line (its extent is heuristic)
+    inline: bool      # cut out of a flattened line (its extent is heuristic); an empty run is a
+                      # blank line (a line page's, or one a flattened line's marker cluster holds)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ def _cut_flat_header(key: str, value: str) -> tuple[str, str, str]:
 
 
 def split_runs(text: str, body_start: int, max_depth: int) -> list[Run]:
-    """All runs of the page body, in page order, empty line runs included (line pages)."""
+    """All runs of the page body, in page order, blank lines included (a line page's empty
+    lines, and the blank quoted lines a flattened page's marker clusters hold)."""
     raw: list[tuple[int, int, int, bool]] = []   # (depth, start, end, inline)
     offset = body_start
     for line in text[body_start:].split("\n"):
@@ -139,15 +141,16 @@ def _split_flat_line(text: str, start: int, end: int, first_depth: int,
             following = pieces[index + 1][0] if index + 1 < len(pieces) else None
             depth = choose_depth(count, previous, following, piece, previous_text, max_depth, last)
         cut = find_quote_end(piece, width) if depth > 0 else None
+        blank = [(depth, s, s, True)] if index and depth < count else []   # the cluster holds a blank quoted line
         if cut is None:
-            runs.append((depth, s, e, True))
+            parts = [(depth, s, e, True)]
             previous = depth
         else:
-            runs.append((depth, s, s + cut[0], True))
-            runs.append((0, s + cut[1], e, True))
+            parts = [(depth, s, s + cut[0], True), (0, s + cut[1], e, True)]
             previous = 0
+        runs += blank + [r for r in parts if r[2] > r[1]]
         previous_text = piece
-    return [r for r in runs if r[2] > r[1]]
+    return runs
 
 
 def _skip_blank(text: str, start: int, end: int) -> int:
@@ -201,12 +204,16 @@ def choose_depth(count: int, previous: int, following: int | None, piece: str,
 
 def read_cluster(count: int, previous: int, max_depth: int) -> list[int]:
     """The depths a cluster of `count` markers may stand for, after a run at `previous`: n, n/2
-    (a blank line at the same depth) or n - previous; none deeper than the page goes."""
+    (a blank line at the same depth), n - previous (a blank line at the previous run's depth) or
+    n - previous - 1 (a blank line one level deeper, where a deeper quote was cut); none deeper
+    than the page goes."""
     candidates = [count]
     if count % 2 == 0 and count // 2 not in candidates:
         candidates.append(count // 2)
     if count - previous >= 0 and count - previous not in candidates:
         candidates.append(count - previous)
+    if count - previous - 1 >= 1 and count - previous - 1 not in candidates:
+        candidates.append(count - previous - 1)     # a blank line one level deeper: a trimmed quote's end
     return [c for c in candidates if c <= max_depth] or [min(candidates)]
 
 

@@ -275,7 +275,8 @@ def test_flattened_german_page_with_sign_off() -> None:
     assert page.messages[0].first_words.startswith("Good idea, thanks.")
     assert page.messages[0].text.endswith("I will send v2 soon.")
     # each inline marker began a line of the quoted mail: its lines come back
-    assert page.messages[1].text.startswith("Hi Alice,\nThen take the reference first, before the lock is\n")
+    # and "> >" a blank line between them (the quote cut out between leaves one)
+    assert page.messages[1].text.startswith("Hi Alice,\n\nThen take the reference first, before the lock is\n")
     assert page.messages[2].text == ("The lock is dropped before the refcount is taken, so foo_put() can\n"
                                      "free the object under us.")
     assert page.messages[1].date == datetime(2024, 2, 5, 10, 0)
@@ -402,3 +403,33 @@ def test_sources_do_not_import_sqlalchemy() -> None:
     code = ("import sys, ingest.sources.webpage; "
             "sys.exit(any(m.startswith(('sqlalchemy', 'kb.models')) for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize("count, previous, max_depth, expected", [
+    (4, 4, 6, [4, 2, 0]),      # the same depth again, a blank line at depth 2, or a blank at 4 and a line at 0
+    (9, 4, 6, [5, 4]),         # too deep for the page: a blank at 4 and a line at 5, or a blank at 5 and a line at 4
+    (3, 1, 6, [3, 2, 1]),      # n, n - previous, n - previous - 1
+    (2, 0, 6, [2, 1]),         # n and n/2; n - previous is n again; nothing at depth 1 below 0 + 1
+    (1, 1, 6, [1, 0]),
+])
+def test_read_cluster(count: int, previous: int, max_depth: int, expected: list[int]) -> None:
+    from ingest.sources.webpage_runs import read_cluster
+    assert read_cluster(count, previous, max_depth) == expected
+
+
+# a trimmed deeper quote leaves a blank line one level deeper than the text around it: the
+# changelog sentence after it continues the quoted patch (depth 2), after a paragraph break
+TRIMMED_FLAT = ("On Tue, Dec 10, 2024 at 05:20:51PM +1100, Bob Builder wrote: > On Mon, Dec 09, 2024 at "
+                "09:00:00AM +0800, Alice Example wrote: > > The worker can clear the bit after the queue "
+                "has set it, so an item is never processed: > > > > CPU0 CPU1 > > queue_item() "
+                "worker() > > > > > Fix this by clearing the bit before the list is emptied, so the "
+                "> > queue sets it again. > > What problems does this cause? It leaks the item at "
+                "unmount.")
+
+
+def test_flattened_blank_line_one_level_deeper_is_a_paragraph_break() -> None:
+    page = parse_page(TRIMMED_FLAT, "case-trimmed")
+    patch = next(m for m in page.messages if m.quote_depth == 2)
+    assert "worker()\n\nFix this by clearing the bit before the list is emptied, so the\nqueue sets it again." \
+        in patch.text
+    assert patch.text.startswith("The worker can clear the bit") and patch.author == "Alice Example"
