@@ -27,7 +27,7 @@ class Attribution:
     date_text: str     # as written, "" when the line has none
     start: int         # offsets of the attribution inside the searched text
     end: int
-    form: str          # 'on-wrote' | 'wrote' | 'writes' | 'star' | 'quoting' | 'am-schrieb' | ...
+    form: str          # 'on-wrote' | 'wrote' | 'writes' | 'star' | 'quoting' | 'am-schrieb' | 'zh-wrote' | ...
 
 
 _VERB = r"(?:wrote|writes|said|schrieb|escribió|a\s+écrit|scripsit)"
@@ -39,7 +39,8 @@ _NAME = (rf"(?:\"[^\"\n]{{2,60}}\"|{_NAME_WORD}(?:,?[ \t]+(?:(?:van|von|de|der|d
          r"|<?[\w.+\-]+@[\w.\-]+>?"
          # a name typed in lower case ("haoran zheng <h@x>"): only with its address
          r"|[\w'.\-]+(?:[ \t]+[\w'.\-]+){0,3}[ \t]*<[^<>\s]+@[^<>\s]+>")
-_TAIL = r"[ \t]*:[ \t]*$"
+_TAIL = r"[ \t]*[:：][ \t]*$"     # a full-width colon after a Chinese verb
+_ZH_VERB = r"(?:写道|寫道)"
 
 _LEAD_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "Am 19.03.22 um 00:48 schrieb Jason Gunthorpe:" -- name after the verb
@@ -47,6 +48,8 @@ _LEAD_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
                               rf"(?P<name>[^\n:]{{2,80}}?){_TAIL}")),
     ("on-wrote", re.compile(rf"\b(?:On|Le|El|Il)[ \t]+(?P<rest>[^\n]{{3,140}}(?:\n[^\n]{{2,100}})?)"
                             rf"[ \t]+{_VERB}{_TAIL}")),
+    # "在 2024/02/17 3:03, Song Liu 写道:" (Chinese mail clients)
+    ("zh-wrote", re.compile(rf"在[ \t]*(?P<rest>[^\n]{{3,140}}?)[ \t]*{_ZH_VERB}{_TAIL}")),
 )
 _TRAILING_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("star", re.compile(rf"(?:^|\s)\*[ \t]+(?P<name>{_NAME})[ \t]+\[(?P<date>[^\]\n]{{4,60}})\]{_TAIL}")),
@@ -54,6 +57,8 @@ _TRAILING_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
                            rf"(?:[ \t]*<[^<>\s]+>)?)(?:[ \t]+\((?P<date>[^()\n]{{4,60}})\))?{_TAIL}")),
     ("wrote-on", re.compile(rf"(?P<name>{_NAME})[ \t]+wrote[ \t]+on[ \t]+(?P<date>[^\n]{{4,80}}?){_TAIL}")),
     ("writes", re.compile(rf"(?P<name>{_NAME})[ \t]+(?P<verb>{_VERB}){_TAIL}")),
+    # "Song Liu <song@kernel.org> 于2024年2月17日周六 03:03写道："
+    ("zh-name-first", re.compile(rf"(?P<name>{_NAME})[ \t]*于[ \t]*(?P<date>[^\n]{{4,60}}?)[ \t]*{_ZH_VERB}{_TAIL}")),
 )
 _DIGITS_OUTSIDE_ADDR = re.compile(r"\d")
 
@@ -65,7 +70,7 @@ def find_attribution(text: str) -> Attribution | None:
     """The attribution line that ends `text` (trailing blanks allowed), or None."""
     # Gmail writes "3:36\u202fAM": no-break spaces read as blanks (one character each: offsets hold)
     stripped = text.rstrip().translate(_NO_BREAK_SPACES)
-    if not stripped.endswith(":") or not re.search(rf"{_VERB}|\bQuoting\b|\]\s*:$", stripped):
+    if not stripped.endswith((":", "：")) or not re.search(rf"{_VERB}|{_ZH_VERB}|\bQuoting\b|\]\s*:$", stripped):
         return None
     for form, pattern in _LEAD_FORMS:
         found = _match_rightmost(pattern, stripped)
@@ -191,9 +196,21 @@ _DATE_FORMATS = (
     "%a, %b %d, %Y %I:%M:%S%p %z", "%a, %b %d, %Y %I:%M:%S%p", "%a, %b %d, %Y %I:%M %p", "%a, %b %d, %Y %H:%M:%S %z",
     "%a %b %d %Y - %H:%M:%S %z", "%a %b %d %Y %H:%M:%S %z", "%a %d-%m-%y %H:%M:%S",
     "%a %d-%m-%y %H:%M", "%d.%m.%y %H:%M", "%d.%m.%Y %H:%M", "%d/%m/%Y %H:%M", "%d/%m/%y %H:%M",
-    "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y/%m/%d",
     "%a, %d %b %Y", "%d %b %Y", "%a, %b %d, %Y", "%b %d, %Y",
 )
+
+
+_ZH_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日\s*(?:周.|星期.)?\s*(上午|下午)?\s*(\d{1,2}:\d{2})?$")
+
+
+def _read_zh_date(found: re.Match[str]) -> str:
+    """A Chinese client's date as "YYYY/M/D[ HH:MM]" (上午/下午: a.m./p.m.)."""
+    year, month, day, half, clock = found.groups()
+    if clock and half:      # 上午 12:41 is 00:41, 下午 3:41 is 15:41
+        hour, minute = clock.split(":")
+        clock = f"{int(hour) % 12 + (12 if half == '下午' else 0)}:{minute}"
+    return f"{year}/{month}/{day}" + (f" {clock}" if clock else "")
 
 
 def parse_date_text(date_text: str) -> datetime | None:
@@ -202,6 +219,7 @@ def parse_date_text(date_text: str) -> datetime | None:
     if not text:
         return None
     text = re.sub(r"\s+\([A-Za-z]{2,5}\)$", "", text)          # "(PDT)"
+    text = _ZH_DATE.sub(_read_zh_date, text)                    # "2024年2月17日周六 下午3:03"
     text = re.sub(r"\s+at\s+", " ", text)                       # mutt "at"
     text = re.sub(r"\s+um\s+|\s+à\s+", " ", text)               # German / French
     zone = re.search(r"\s([A-Z]{1,4})$", text)

@@ -135,6 +135,11 @@ def test_seed_ids_are_stable_and_unique() -> None:
      "Mon, Dec 2, 2024 at 3:36 AM", "on-wrote"),     # Gmail since 2023: a narrow no-break space
     ("On Mon, Dec 2, 2024 at 3:36 AM ann dev <ann@xxxxxxx> wrote:", "ann dev", "", "ann@",
      "Mon, Dec 2, 2024 at 3:36 AM", "on-wrote"),     # a name typed in lower case, before its address
+    # Chinese mail clients, with an ASCII or a full-width colon
+    ("在 2024/02/17 3:03, Song Liu 写道:", "Song Liu", "", "", "2024/02/17 3:03", "zh-wrote"),
+    ("Hi, 在 2023/12/21 18:43, Gui-Dong Han 写道：", "Gui-Dong Han", "", "", "2023/12/21 18:43", "zh-wrote"),
+    ("Yu Kuai <yukuai1@xxxxxxxxxxxxxxx> 于2023年12月22日周五 09:37写道：", "Yu Kuai", "", "yukuai1@",
+     "2023年12月22日周五 09:37", "zh-name-first"),
 ])
 def test_attribution_forms(line: str, name: str, email: str, hint: str, date_text: str, form: str) -> None:
     found = find_attribution(line)
@@ -146,7 +151,7 @@ def test_attribution_forms(line: str, name: str, email: str, hint: str, date_tex
 
 @pytest.mark.parametrize("line", [
     "I wrote this code years ago.", "The patch looks fine to me.", "On the other hand, it works:",
-    "we have that in mind",
+    "we have that in mind", "在这里写道:",
 ])
 def test_not_attributions(line: str) -> None:
     assert find_attribution(line) is None
@@ -173,6 +178,11 @@ def test_parse_person(text: str, person: tuple[str, str, str]) -> None:
     ("Mon, 14 May 2012", datetime(2012, 5, 14)),
     ("Thu, Sep 26, 2019 at 4:55 PM", datetime(2019, 9, 26, 16, 55)),     # Gmail
     ("Sat, Mar 30, 2019 at 07:10:52PM -0700", datetime(2019, 3, 30, 19, 10, 52, tzinfo=timezone(timedelta(hours=-7)))),
+    ("2024/02/17 3:03", datetime(2024, 2, 17, 3, 3)),
+    ("2023年12月22日周五 09:37", datetime(2023, 12, 22, 9, 37)),
+    ("2021年9月18日周六 上午12:41", datetime(2021, 9, 18, 0, 41)),
+    ("2021年9月18日周六 下午3:41", datetime(2021, 9, 18, 15, 41)),
+    ("2023年3月1日", datetime(2023, 3, 1)),
     ("", None),
     ("sometime last week", None),
 ])
