@@ -223,12 +223,22 @@ _TABLE_ROW_RE = re.compile(r"^\W*\d+\s+\d+\s|.*\|.*\|")
 def is_changelog_race(sentence: RaceSentence) -> bool:
     """A race sentence in the changelog of a single posted patch (not a reply, not a series'
     cover letter or part, whose notes mention races in passing, unless the part's own title
-    names a race) that names the racing code: the patch says what it fixes, one sentence is
-    enough."""
+    names a race), or in the deepest message of a page copied without its subject line (a patch
+    or a report: is_page_opening), that names the racing code: the patch says what it fixes,
+    one sentence is enough."""
     subject = sentence.message.subject or ""
     posted = bool(_PATCH_TAG_RE.search(subject)) and not REPLY_RE.match(subject) \
         and (not is_series_part(subject) or has_subject_race(patch_title(subject)))
-    return (posted or is_untitled_patch(sentence.message)) and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
+    return (posted or is_untitled_patch(sentence.message) or is_page_opening(sentence.message)) \
+        and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
+
+
+def is_page_opening(msg: MessageText) -> bool:
+    """The deepest message quoted on a page copied without its subject line: where the
+    discussion starts (a patch or a report), though whether it was a posted patch is lost."""
+    subject = msg.subject or ""
+    return msg.recovered and msg.in_reply_to is None and not _PATCH_TAG_RE.search(subject) \
+        and not REPLY_RE.match(subject)
 
 
 def find_subject_race(thread: ThreadText) -> list[RaceFinding]:

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from ingest.extract.changelog import is_untitled_patch
@@ -218,6 +220,22 @@ def test_a_signed_off_patch_without_its_title_is_a_posted_patch(subject, body, e
                          reply_to="p@x")]
     assert bool(extract_races(make_thread(subject, *msgs))) is expect_race
     assert is_untitled_patch(msgs[0]) is expect_race
+
+
+@pytest.mark.parametrize("recovered, subject, reply_to, expect_race", [
+    # the deepest message quoted on a page copied without its subject line: the discussion's start
+    (True, "Hi Song, I will resend it…", None, True),
+    # the same mail from an archive: one sentence of a mail that is no posting
+    (False, "md: deleting flag", None, False),
+    # on a page, but a reply (its subject says so), or not the deepest message
+    (True, "Re: md: deleting flag", None, False),
+    (True, "Hi Song, I will resend it…", "q@x", False),
+])
+def test_one_race_sentence_opening_a_page_without_its_title(recovered, subject, reply_to, expect_race):
+    opening = replace(make_message("p@x", f"{RACE_LINE}\n", subject=subject, reply_to=reply_to), recovered=recovered)
+    msgs = [opening, replace(make_message("r@x", "Looks fine to me.", author="Bob", email="bob@x.org",
+                                          subject=subject, reply_to="p@x"), recovered=recovered)]
+    assert bool(extract_races(make_thread(subject, *msgs))) is expect_race
 
 
 @pytest.mark.parametrize("part_title,expect_race", [
