@@ -132,8 +132,20 @@ def find_diff_intro(msg: MessageText) -> tuple[int, int] | None:
 
 def is_untitled_patch(msg: MessageText) -> bool:
     """A patch whose title was lost (a web page copied without its subject line): a thread's
-    first mail, its subject neither a [PATCH] tag nor a reply, signed off, with a changelog
-    sentence that states the fix."""
+    first mail, its subject neither a [PATCH] tag nor a reply, signed off (or the deepest message
+    of such a page, whose sign-off the replies that quote it trim), with a changelog sentence that
+    states the fix."""
+    return is_untitled_root(msg) and (bool(_SIGNED_OFF_RE.search(msg.body)) or msg.recovered) \
+        and find_fix_statement(msg) is not None
+
+
+def is_untitled_root(msg: MessageText) -> bool:
+    """A thread's first mail whose subject is neither a [PATCH] tag nor a reply."""
     subject = msg.subject or ""
-    return msg.in_reply_to is None and not PATCH_TAG_RE.match(subject) and not REPLY_RE.match(subject) \
-        and bool(_SIGNED_OFF_RE.search(msg.body)) and find_fix_statement(msg) is not None
+    return msg.in_reply_to is None and not PATCH_TAG_RE.match(subject) and not REPLY_RE.match(subject)
+
+
+def is_page_opening(msg: MessageText) -> bool:
+    """The deepest message quoted on a page copied without its subject line: where the
+    discussion starts (a patch or a report), though whether it was a posted patch is lost."""
+    return msg.recovered and is_untitled_root(msg)

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingest.extract import nlp
-from ingest.extract.changelog import is_untitled_patch
+from ingest.extract.changelog import is_page_opening, is_untitled_patch
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.diagrams import find_diagrams
 from ingest.extract.gate import ThreadScan, has_subject_race, has_weak_race_cue, scan_message, scan_thread
@@ -231,14 +231,6 @@ def is_changelog_race(sentence: RaceSentence) -> bool:
         and (not is_series_part(subject) or has_subject_race(patch_title(subject)))
     return (posted or is_untitled_patch(sentence.message) or is_page_opening(sentence.message)) \
         and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
-
-
-def is_page_opening(msg: MessageText) -> bool:
-    """The deepest message quoted on a page copied without its subject line: where the
-    discussion starts (a patch or a report), though whether it was a posted patch is lost."""
-    subject = msg.subject or ""
-    return msg.recovered and msg.in_reply_to is None and not _PATCH_TAG_RE.search(subject) \
-        and not REPLY_RE.match(subject)
 
 
 def find_subject_race(thread: ThreadText) -> list[RaceFinding]:

@@ -181,12 +181,14 @@ def test_a_reply_carrying_a_draft_diff_is_a_patch_posting_also_as_stored(stored)
     assert not is_patch_posting(make_message("q@x", "> " + body.replace("\n", "\n> "), subject="Re: x"))
 
 
-def test_a_patch_without_its_title_is_a_fix_stated_by_its_changelog():
+@pytest.mark.parametrize("sign_off", ["\nSigned-off-by: Ann Dev <ann@x>\n", ""])
+def test_a_patch_without_its_title_is_a_fix_stated_by_its_changelog(sign_off):
     """A page copied without its subject: the quoted patch's subject is made up from the page's
-    first words, so the fix's evidence and summary come from the changelog, never that subject."""
+    first words, so the fix's evidence and summary come from the changelog, never that subject;
+    signed off or not (the reply that quotes it may trim the sign-off)."""
     subject = "Hi Song, I will resend it…"
     body = ("So there is a race window between md_open() and do_md_stop(), and the device can still be opened.\n"
-            "Fix this by marking the array as deleting before it is stopped.\n\nSigned-off-by: Ann Dev <ann@x>\n")
+            "Fix this by marking the array as deleting before it is stopped.\n" + sign_off)
     msgs = [dataclasses.replace(m, recovered=True) for m in (
         make_message("p@x", body, subject=subject),
         make_message("r@x", "Looks fine to me.", author="Bob", email="bob@x.org", subject=subject, reply_to="p@x"))]

@@ -204,18 +204,21 @@ RACE_LINE = "So there is a race window between md_open() and do_md_stop(), and t
 FIX_LINE = "Fix this by marking the array as deleting before it is stopped."
 
 
-@pytest.mark.parametrize("subject, body, expect_race", [
+@pytest.mark.parametrize("subject, body, recovered, expect_race", [
     # a web page copied without its title: the quoted patch is signed off and states its fix
-    ("Hi Song, I will resend it…", f"{RACE_LINE}\n{FIX_LINE}\n\nSigned-off-by: Ann Dev <ann@x>\n", True),
+    ("Hi Song, I will resend it…", f"{RACE_LINE}\n{FIX_LINE}\n\nSigned-off-by: Ann Dev <ann@x>\n", False, True),
     # not signed off: a mail that only discusses
-    ("Hi Song, I will resend it…", f"{RACE_LINE}\n{FIX_LINE}\n", False),
+    ("Hi Song, I will resend it…", f"{RACE_LINE}\n{FIX_LINE}\n", False, False),
+    # ... unless it is the deepest message a page quotes (a reply that quotes a patch trims its sign-off)
+    ("Hi Song, I will resend it…", f"{RACE_LINE}\n{FIX_LINE}\n", True, True),
     # signed off, but no sentence says what the patch does
-    ("Hi Song, I will resend it…", f"{RACE_LINE}\n\nSigned-off-by: Ann Dev <ann@x>\n", False),
+    ("Hi Song, I will resend it…", f"{RACE_LINE}\n\nSigned-off-by: Ann Dev <ann@x>\n", False, False),
     # a reply is no posting, signed off or not
-    ("Re: md: deleting flag", f"{RACE_LINE}\n{FIX_LINE}\n\nSigned-off-by: Ann Dev <ann@x>\n", False),
+    ("Re: md: deleting flag", f"{RACE_LINE}\n{FIX_LINE}\n\nSigned-off-by: Ann Dev <ann@x>\n", False, False),
+    ("Re: md: deleting flag", f"{RACE_LINE}\n{FIX_LINE}\n", True, False),
 ])
-def test_a_signed_off_patch_without_its_title_is_a_posted_patch(subject, body, expect_race):
-    msgs = [make_message("p@x", body, subject=subject),
+def test_a_signed_off_patch_without_its_title_is_a_posted_patch(subject, body, recovered, expect_race):
+    msgs = [replace(make_message("p@x", body, subject=subject), recovered=recovered),
             make_message("r@x", "Looks fine to me.", author="Bob", email="bob@x.org", subject=subject,
                          reply_to="p@x")]
     assert bool(extract_races(make_thread(subject, *msgs))) is expect_race
