@@ -29,8 +29,8 @@ FIRST_WORDS = 8
 _MAIL_ONLY_HEADERS = re.compile(r"^(?:Message-ID|Received|Return-Path|MIME-Version|Content-Type|"
                                 r"In-Reply-To|References|Delivered-To|X-[\w-]+|DKIM-Signature)\s*:",
                                 re.I | re.M)
-_ATTRIBUTION_VERB = re.compile(r"\b(?:wrote|writes|said|escribió|a\s+écrit)\s*:|\bschrieb\b[^:\n>]{0,80}:|(?:写道|寫道)\s*[:：]|"
-                               r"\]\s*:\s*(?:\n|>)|\bQuoting\b[^:\n>]{0,80}:")
+_ATTRIBUTION_VERB = re.compile(r"\b(?:wrote|writes|said|escribió|a\s+écrit)\s*:|\bschrieb\b[^:\n>]{0,80}:|"
+                               r"(?:写道|寫道)\s*[:：]|\]\s*:\s*(?:\n|>)|\bQuoting\b[^:\n>]{0,80}:")
 _PAGE_CUES = re.compile(r"(?:^|\s)>|\b(?:wrote|writes|schrieb|a\s+écrit)\s*:|^(?:From|Date):|"
                         r"\bSigned-off-by:", re.M)      # the last: a patch page copied without quotes
 
