@@ -82,6 +82,7 @@ class IngestReport:
     histories: int = 0
     indexed: int = 0
     reused: int = 0     # stored under ids derived from reused Message-IDs
+    unread: tuple[str, ...] = ()    # files of a given directory that are no mail archive
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -90,6 +91,7 @@ class IngestReport:
             "threads": self.threads, "extracted": asdict(self.extracted) if self.extracted else None,
             "histories": self.histories, "indexed": self.indexed,
             "seconds": round(self.seconds, 3), "sources": list(self.sources), "reused_ids": self.reused,
+            "unread": list(self.unread),
             "stages": [{"stage": s.stage, "wall_s": round(s.wall_s, 3), "cpu_s": round(s.cpu_s, 3),
                         "max_rss_mb": round(s.max_rss_mb)} for s in self.stages],
         }
@@ -335,8 +337,9 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
     stale) through STAGES; SourceError when a source cannot be read."""
     started = time.monotonic()
     specs: list[SourceSpec | None] = []
+    unread: list[Path] = []
     for path in paths:
-        specs.extend([None] if path == "-" else find_sources(Path(path)))
+        specs.extend([None] if path == "-" else find_sources(Path(path), unread))
     run = Run(factory, specs, list_name, workers, progress, index_dir, extract)
     guard_children()
     try:
@@ -351,4 +354,4 @@ def run_ingest(factory: sessionmaker[Session], paths: Iterable[str], list_name: 
         time.monotonic() - started, tuple("<stdin>" if s is None else str(s.path) for s in specs),
         tuple(StageTime(s.name, run.meter(s.name).wall, run.meter(s.name).cpu, run.meter(s.name).max_rss_mb)
               for s in STAGES),
-        run.histories, run.indexed, tally.reused)
+        run.histories, run.indexed, tally.reused, tuple(str(p) for p in unread))

@@ -45,8 +45,12 @@ def is_page(head: bytes, name: str) -> bool:
     return is_web_page(head, name)
 
 
-def find_sources(path: Path) -> list[SourceSpec]:
-    """Every source under path: an epoch, an inbox, a Maildir, a file, or a directory tree."""
+NOT_MAIL = "not a mail archive (mbox, .eml, Maildir, public-inbox or web page)"
+
+
+def find_sources(path: Path, unread: list[Path] | None = None) -> list[SourceSpec]:
+    """Every source under path: an epoch, an inbox, a Maildir, a file, or a directory tree
+    (whose files that are no mail archive are added to `unread`, when given)."""
     if not path.exists():
         raise SourceError("no such file or directory", place=str(path))
     epochs = public_inbox.find_epochs(path)
@@ -57,14 +61,14 @@ def find_sources(path: Path) -> list[SourceSpec]:
     if path.is_file():
         kind = sniff_file(path)
         if kind is None:
-            raise SourceError("not a mail archive (mbox, .eml, Maildir, public-inbox or web page)",
-                              place=str(path))
+            raise SourceError(NOT_MAIL, place=str(path))
         return [SourceSpec(kind, path)]
-    return list(walk_directory(path))
+    return list(walk_directory(path, unread))
 
 
-def walk_directory(root: Path) -> Iterator[SourceSpec]:
-    """Recursive, sorted, by sniffing; git epochs and Maildirs are not descended into."""
+def walk_directory(root: Path, unread: list[Path] | None = None) -> Iterator[SourceSpec]:
+    """Recursive, sorted, by sniffing; git epochs and Maildirs are not descended into. Files
+    that are no mail archive are left out (added to `unread` when given); hidden ones silently."""
     for current, dirs, files in os.walk(root):
         here = Path(current)
         dirs.sort()
@@ -72,7 +76,7 @@ def walk_directory(root: Path) -> Iterator[SourceSpec]:
             sub = here / name
             if public_inbox.find_epochs(sub) or maildir.is_maildir(sub):
                 dirs.remove(name)
-                yield from find_sources(sub)
+                yield from find_sources(sub, unread)
             elif name.startswith("."):
                 dirs.remove(name)
         for name in sorted(files):
@@ -82,3 +86,5 @@ def walk_directory(root: Path) -> Iterator[SourceSpec]:
             kind = sniff_file(file)
             if kind:
                 yield SourceSpec(kind, file)
+            elif unread is not None:
+                unread.append(file)

@@ -52,6 +52,7 @@ def run_pipeline(ctx: click.Context, sources: tuple[str, ...], list_name: str | 
                  as_json: bool, quiet: bool) -> None:
     from ingest.children import stop_children
     from ingest.pipeline import run_ingest
+    from ingest.sources.detect import NOT_MAIL
     from kb.cli.progress import make_progress
 
     library = open_library(ctx, create=bool(sources))   # refresh needs an existing KB
@@ -78,6 +79,8 @@ def run_pipeline(ctx: click.Context, sources: tuple[str, ...], list_name: str | 
     print_text(f"indexed {report.indexed} messages")
     for item in report.skipped:
         print_text(f"  skipped {item.source} {item.position}: {item.reason}")
+    for path in report.unread:
+        print_text(f"  not read {path}: {NOT_MAIL}")
 
 
 @click.command()

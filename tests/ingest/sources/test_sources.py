@@ -76,8 +76,11 @@ def test_directory_is_sniffed_recursively(tmp_path: Path) -> None:
     (tmp_path / "lists" / "one.eml").write_bytes(MAIL % (9, 9, 9))
     (tmp_path / "lists" / "junk.bin").write_bytes(b"\x00\x01binary")
     create_epoch(tmp_path / "lists" / "inbox.git")
-    kinds = sorted((s.kind, s.path.name) for s in find_sources(tmp_path))
+    (tmp_path / "lists" / ".hidden.mbox").write_bytes(b"\x00")
+    unread: list[Path] = []
+    kinds = sorted((s.kind, s.path.name) for s in find_sources(tmp_path, unread))
     assert kinds == [("eml", "one.eml"), ("mbox", "a.mbox.gz"), ("public-inbox", "inbox.git")]
+    assert unread == [tmp_path / "lists" / "junk.bin"]     # named in the ingest's report; hidden files are not
 
 
 @pytest.mark.parametrize("head, kind", [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,17 @@ def test_ingest_creates_the_kb_a_read_command_then_opens(tmp_path: Path) -> None
     assert run_kb("--db", str(db), "ingest", str(ROOT / "data" / "seeds" / "000_04549a968bee6e93.txt")).returncode == 0
     proc = run_kb("--db", str(db), "threads")
     assert proc.returncode == 0 and "(1 of 1 thread)" in proc.stdout
+
+
+def test_ingest_names_the_files_of_a_directory_it_could_not_read(tmp_path: Path) -> None:
+    """A directory's file that is no mail archive is named, not silently passed over; the rest is read."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "notes.txt").write_text("Remember to ask about the lock order.\n")
+    (inbox / "one.eml").write_text("From: Ann <ann@example.org>\nSubject: hi\nMessage-ID: <1@x>\n\nHello.\n")
+    proc = run_kb("--db", str(tmp_path / "kb.sqlite"), "ingest", str(inbox))
+    assert proc.returncode == 0 and "read 1, stored 1" in proc.stdout
+    assert f"  not read {inbox / 'notes.txt'}: not a mail archive (mbox, .eml, Maildir, public-inbox or web page)\n" \
+        in proc.stdout
+    proc = run_kb("--db", str(tmp_path / "kb.sqlite"), "ingest", str(inbox), "--json")
+    assert json.loads(proc.stdout)["unread"] == [str(inbox / "notes.txt")]
