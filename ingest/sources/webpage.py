@@ -26,6 +26,7 @@ from ingest.sources.webpage_runs import (Run, find_footer_start, find_header, fi
                                          is_snip_marker, restore_line_breaks, split_runs)
 
 FIRST_WORDS = 8
+_DASHES = re.compile(r"\s*-{2,3}\s*")    # a signature's or a patch's separator line alone
 _MAIL_ONLY_HEADERS = re.compile(r"^(?:Message-ID|Received|Return-Path|MIME-Version|Content-Type|"
                                 r"In-Reply-To|References|Delivered-To|X-[\w-]+|DKIM-Signature)\s*:",
                                 re.I | re.M)
@@ -101,7 +102,7 @@ def parse_page(text: str, source: str) -> RecoveredPage:
     runs = split_runs(text, header.body_start, max_depth)
     attributions, pieces = _find_attributions(text, runs)
     drafts = [_assemble(text, depth, pieces[depth]) for depth in sorted(pieces)]
-    drafts = [d for d in drafts if d.text.strip()]
+    drafts = [d for d in drafts if d.text.strip() and not _DASHES.fullmatch(d.text)]   # a lone "--" is no message
     people = _assign_authors(drafts, attributions, header.from_text)
     messages: list[RecoveredMessage] = []
     for index, draft in enumerate(drafts):

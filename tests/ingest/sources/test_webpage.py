@@ -443,3 +443,15 @@ def test_flattened_blank_line_one_level_deeper_is_a_paragraph_break() -> None:
     assert "worker()\n\nFix this by clearing the bit before the list is emptied, so the\nqueue sets it again." \
         in patch.text
     assert patch.text.startswith("The worker can clear the bit") and patch.author == "Alice Example"
+
+
+@pytest.mark.parametrize("deepest, kept", [
+    ("--", False),      # a quoted signature separator alone: no message of its own
+    ("---", False),
+    ("+    }", True),   # what a reply kept of a quoted patch: the patch's place in the thread
+])
+def test_a_quoted_separator_alone_is_no_message(deepest: str, kept: bool) -> None:
+    page = ("On Mon, Jan 01, 2024 at 10:00:00AM +0000, Bob Builder wrote:\n"
+            f"> > {deepest}\n> Take the lock in foo_put() before the refcount drops.\n\nThanks, applied.\n")
+    depths = [m.quote_depth for m in parse_page(page, "case-separator").messages]
+    assert depths == ([0, 1, 2] if kept else [0, 1])
