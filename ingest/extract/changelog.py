@@ -135,7 +135,7 @@ def is_untitled_patch(msg: MessageText) -> bool:
     first mail, its subject neither a [PATCH] tag nor a reply, signed off (or the deepest message
     of such a page, whose sign-off the replies that quote it trim), with a changelog sentence that
     states the fix."""
-    return is_untitled_root(msg) and (bool(_SIGNED_OFF_RE.search(msg.body)) or msg.recovered) \
+    return (is_page_opening(msg) or is_untitled_root(msg) and bool(_SIGNED_OFF_RE.search(msg.body))) \
         and find_fix_statement(msg) is not None
 
 

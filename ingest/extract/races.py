@@ -229,7 +229,7 @@ def is_changelog_race(sentence: RaceSentence) -> bool:
     subject = sentence.message.subject or ""
     posted = bool(_PATCH_TAG_RE.search(subject)) and not REPLY_RE.match(subject) \
         and (not is_series_part(subject) or has_subject_race(patch_title(subject)))
-    return (posted or is_untitled_patch(sentence.message) or is_page_opening(sentence.message)) \
+    return (posted or is_page_opening(sentence.message) or is_untitled_patch(sentence.message)) \
         and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
 
 
