@@ -10,8 +10,9 @@ There a blank quoted line merges with the next line's markers ("> >" may be "> (
 2. a run that does not end a sentence continues on the next marker's depth;
 3. prose right after a diff line is a reply to it, so the smaller reading wins;
 4. a quoted run holds exactly one original line: text beyond the page's line width (from the
-   first sentence end near that width) or a greeting ("Hi Jason,") after a sentence end is
-   unquoted text of depth 0.
+   first sentence end near that width), a greeting ("Hi Jason,") after a sentence end, or prose
+   after a quoted line of code ("if (tag != -1) Can this trigger ...") is unquoted text of
+   depth 0.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ _GREETING = re.compile(r"(?:Hi|Hello|Hey|Dear)\s+[A-Z][\w-]*\s*[,!]")
 _GREETING_AFTER = re.compile(rf"(?<=[.?!)])\s+(?={_GREETING.pattern})")
 _DIFF_LINE = re.compile(r"^(?:[+\-@] |\+\+\+|---|@@|[+\-]\t|diff |index )")
 _CODE_LINE = re.compile(r"(?:[;{}]|\*/)$|^(?:/\*|\*|#\s*(?:include|define|if))")
+# the end of a C statement or condition, then a prose sentence ("...) Can the", "...; I think")
+_CODE_THEN_PROSE = re.compile(r"(?:[;{})]|\*/)[ \t]+(?=(?:[A-Z][a-z]+|I)[ \t]+[a-z])")
+_CODE_TOKEN = re.compile(r"->|[=!<>]=|&&|\|\||\w\(|\w\[|\b(?:if|while|for|switch|return)\s*\(|[;{}]")
 _REPLY_OPENER = re.compile(r"(?:Yes|No|Nope|Yep|Right|Correct|Agreed|Indeed|Hmm+|Ok|OK|Okay|Sure|"
                            r"Thanks|Exactly|True|Well|Ah|Oh|Ooh|Fair|Good)\b")
 
@@ -226,6 +230,9 @@ def is_code_line(piece: str) -> bool:
 def find_quote_end(piece: str, width: int) -> tuple[int, int] | None:
     """(end of the quoted line, start of the unquoted rest) inside one flattened run."""
     greeting = _GREETING_AFTER.search(piece)
+    code = find_code_end(piece)
+    if code is not None and (greeting is None or code[0] < greeting.start()):
+        return code
     ends = [(m.start() + len(m.group(0).rstrip()), m.end()) for m in _SENTENCE_END.finditer(piece)]
     if greeting:
         return greeting.start(), greeting.end()
@@ -237,6 +244,18 @@ def find_quote_end(piece: str, width: int) -> tuple[int, int] | None:
         if piece[end[0] - 1] == "?" or _REPLY_OPENER.match(piece, end[1]):
             return end
     return fitting[-1] if fitting else ends[0]
+
+
+def find_code_end(piece: str) -> tuple[int, int] | None:
+    """(end, start of the prose) where a quoted line of code ends and a reply sentence begins in
+    one flattened run: the run up to there is C (a diff line, or code tokens without a sentence
+    end) and the rest opens with a capitalised word and a lower-case one."""
+    for found in _CODE_THEN_PROSE.finditer(piece):
+        head = piece[:found.start() + 1]
+        if _SENTENCE_END.search(head) or not (_DIFF_LINE.match(head) or _CODE_TOKEN.search(head)):
+            continue
+        return found.start() + 1, found.end()
+    return None
 
 
 # ---------------------------------------------------------------- flattened lines

@@ -455,3 +455,26 @@ def test_a_quoted_separator_alone_is_no_message(deepest: str, kept: bool) -> Non
             f"> > {deepest}\n> Take the lock in foo_put() before the refcount drops.\n\nThanks, applied.\n")
     depths = [m.quote_depth for m in parse_page(page, "case-separator").messages]
     assert depths == ([0, 1, 2] if kept else [0, 1])
+
+
+@pytest.mark.parametrize("piece, cut", [
+    ("if (tag != -1) Can the above change trigger this? rqs[-1] = NULL?", (14, 15)),
+    ("node); From include/linux/slab.h: it zeroes", (6, 7)),
+    ("+\tspin_unlock(&q->lock); This drops the lock too early.", (24, 25)),
+    ("} I don't think the above changes are sufficient.", (1, 2)),
+    ("+\ttags->rqs = kzalloc_node(nr_tags, sizeof(struct request *),", None),   # code only
+    ("We discussed this (see the thread) And left it.", None),                    # prose, no code
+    ("GFP_NOIO | __GFP_NOWARN);", None),
+])
+def test_find_code_end(piece: str, cut: tuple[int, int] | None) -> None:
+    from ingest.sources.webpage_runs import find_code_end
+    assert find_code_end(piece) == cut
+
+
+def test_flattened_reply_under_a_quoted_code_line() -> None:
+    page = ("On Fri, Apr 17, 2020 at 05:51:00AM +0800, Alice Example wrote: > The lookup can return a freed "
+            "request, so clear the slot when the tag is freed. > > +\tslot[rq->tag] = NULL; >  \tif (rq->tag != -1) "
+            "Can the above change run with a tag of -1? > \t\tput_tag(rq->tag); Otherwise the change looks "
+            "fine to me, thanks.")
+    reply = next(m for m in parse_page(page, "case-code").messages if m.quote_depth == 0)
+    assert reply.text.startswith("Can the above change run with a tag of -1?")
