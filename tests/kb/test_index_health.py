@@ -78,3 +78,25 @@ def test_failed_reindex_removes_its_copy(kb_dir: Path, monkeypatch: pytest.Monke
     with pytest.raises(OSError):
         Library(load_settings(str(kb_dir / "kb.sqlite"))).reindex()
     assert not (kb_dir / "kb.index.new").exists()
+
+
+def test_repair_completes_recorded_removals(kb_dir: Path) -> None:
+    """An index entry whose message left the database (a recorded removal) is deleted by
+    check --repair, and the removal is then done: nothing is left for the index stage."""
+    from sqlalchemy import delete, select
+
+    from kb.ledger import list_index_removals, record_index_removals
+    from kb.models import Message
+    from kb.search import list_indexed
+
+    lib = Library(load_settings(str(kb_dir / "kb.sqlite")))
+    with lib.factory() as s:
+        s.execute(delete(Message).where(Message.message_id == "h3@x"))
+        record_index_removals(s, ["h3@x"])
+        s.commit()
+    checked = run(kb_dir, "check", "--repair")
+    assert checked.returncode == 0, checked.stderr
+    assert "h3@x" not in list_indexed(kb_dir / "kb.index")
+    with lib.factory() as s:
+        assert list_index_removals(s) == ([], [])
+        assert s.scalar(select(Message.message_id).where(Message.message_id == "h3@x")) is None
