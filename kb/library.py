@@ -21,8 +21,8 @@ from kb.ledger import forget_index_removals, list_index_removals
 from kb.findings import ScenarioLinkView
 from kb.series import find_revisions, list_revisions
 from kb.views import (
-    RevisionView, IndexCheck, ThreadSummary, MessageSummary, ThreadView, SegmentView, PatchView, TrailerView, MarkView, MessageView,
-    RecoveryView,
+    RevisionView, IndexCheck, ThreadSummary, MessageSummary, ThreadView, SegmentView, PatchView, TrailerView, MarkView,
+    MessageView, RecoveryView,
 )
 from kb.findings import PersonView, show_person
 from kb.findings import HistoryView, RaceSummary, RaceView, list_histories, list_race_summaries, show_race
