@@ -35,10 +35,11 @@ def find_target_fix(msg: MessageText, thread: ThreadText, fixes: list[FixFinding
                     text: str, start: int | None = None,
                     folded: dict[str, str] | None = None) -> tuple[int | None, bool]:
     """(the fix an objection is about, whether the quote above the sentence names it): the fix
-    of the message the quote block above the sentence comes from, else a fix named in the
-    sentence, else the latest fix of the message replied to, else the latest earlier fix by
-    someone else, else the latest; never the fix the sentence at `start` states itself (a
-    counter-proposal objects to another fix)."""
+    of the message the quote block above the sentence comes from, else an earlier fix named in
+    the sentence, else the latest fix of the message replied to (its patch before an alternative
+    its changelog names), else the latest earlier fix by someone else, else the latest earlier
+    one, else the message's own fix (a page held as one message); never the fix the sentence at
+    `start` states itself (a counter-proposal objects to another fix)."""
     order = {m.message_id: i for i, m in enumerate(thread.messages)}
     here = order[msg.message_id]
     earlier = [i for i, f in enumerate(fixes) if order.get(f.message_id, 0) < here]
@@ -57,17 +58,19 @@ def find_target_fix(msg: MessageText, thread: ThreadText, fixes: list[FixFinding
                  if "_" in w or w.endswith("()")}
         if words and any(w in lowered for w in words):
             named.append(i)
-    if named:
-        return named[-1], False
+    named_earlier = [i for i in named if i in earlier]
+    if named_earlier:
+        return named_earlier[-1], False
     parent = [i for i in earlier if fixes[i].message_id == msg.in_reply_to]
-    if parent:
-        return parent[-1], False
+    if parent:      # a reply to a posted patch answers the patch, not an alternative its changelog names
+        return ([i for i in parent if fixes[i].kind == "patch"] or parent)[-1], False
     others = [i for i in earlier if fixes[i].proposed_by != msg.author]
     if others:
         return others[-1], False
     if earlier:
         return earlier[-1], False
-    return (same[0] if same else None), False
+    # the message's own counter-proposal only when nothing came before (a page held as one message)
+    return (named[-1] if named else same[0] if same else None), False
 
 
 def extract_objections(thread: ThreadText, fixes: list[FixFinding],

@@ -382,3 +382,28 @@ def test_an_apology_opening_a_review_is_no_objection(opening, is_objection):
     t = patch_thread(QUOTED_HUNK + opening,
                      later=[(ANN, "Re: [PATCH] foo: fix race", "> x\n\nGood point.", "r@x")])
     assert bool(reply_objections(t)) is is_objection
+
+
+def _fix(mid, quote, kind, who="Ann Dev <ann@example.org>", start=0):
+    from ingest.extract.types import EvidenceSpan, FixFinding
+    return FixFinding(quote, 0, who, mid, quote, kind, (EvidenceSpan(mid, start, start + len(quote), quote, "t", "0", 0.5),))
+
+
+@pytest.mark.parametrize("fixes, sentence, target", [
+    # the posted patch, not the alternative its changelog names, is what a reply to it answers
+    ([_fix("p@x", "Fix this by taking foo_lock in foo_get().", "patch"),
+      _fix("p@x", "Another option is to make foo_put() ignore the count.", "prose")],
+     "I disagree with ignoring the race here.", 0),
+    # code named by an earlier proposal and by the reply's own counter-proposal: the earlier one
+    ([_fix("p@x", "Fix this by taking foo_lock in foo_get().", "patch"),
+      _fix("r@x", "Instead, reorder foo_get() after foo_put().", "prose", "Bob <bob@x.org>", 500)],
+     "I disagree with the locking in foo_get().", 0),
+    # only the reply's own fix names it and nothing came before: that one (a page as one message)
+    ([_fix("r@x", "Instead, reorder foo_get() after foo_put().", "prose", "Bob <bob@x.org>", 500)],
+     "I disagree with the locking in foo_get().", 0),
+])
+def test_find_target_fix_prefers_what_came_before(fixes, sentence, target):
+    from ingest.extract.objections import find_target_fix
+    t = patch_thread(sentence)
+    reply = t.messages[1]
+    assert find_target_fix(reply, t, fixes, sentence, 0, {}) == (target, False)
