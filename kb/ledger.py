@@ -108,3 +108,8 @@ def forget_index_removals(session: Session, message_ids: Sequence[str]) -> None:
     """The index no longer holds these messages."""
     for start in range(0, len(message_ids), CHUNK):
         session.execute(delete(IndexRemoval).where(IndexRemoval.message_id.in_(message_ids[start:start + CHUNK])))
+
+
+def clear_index_removals(session: Session) -> None:
+    """No removal waits: the index was just made to hold exactly the database (kb check --repair)."""
+    session.execute(delete(IndexRemoval))

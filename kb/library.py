@@ -17,7 +17,7 @@ from kb.config import Settings, load_settings
 from kb.db import open_database
 from kb import scenario_store
 from kb.errors import NotFoundError
-from kb.ledger import forget_index_removals, list_index_removals
+from kb.ledger import clear_index_removals
 from kb.findings import ScenarioLinkView
 from kb.series import find_revisions, list_revisions
 from kb.views import (
@@ -276,9 +276,8 @@ class Library:
                 index_documents(self.settings.index_dir, docs.values())
             if extra:
                 delete_documents(self.settings.index_dir, extra)
-            with self.factory() as s:   # the index now holds exactly the database: no removal waits
-                removed, held_again = list_index_removals(s)
-                forget_index_removals(s, removed + held_again)
+            with self.factory() as s:
+                clear_index_removals(s)
                 s.commit()
             self.drop_searcher()
         return IndexCheck(tuple(missing), tuple(stale), tuple(extra), repair)

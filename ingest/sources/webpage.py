@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from ingest.sources.webpage_authors import (Attribution, PageAuthor, find_attribution, find_cc_names,
+from ingest.sources.webpage_authors import (ZH_VERB, Attribution, PageAuthor, find_attribution, find_cc_names,
                                             find_greeting_name, find_mentioned_names,
                                             find_sign_off, find_signature_name, parse_date_text,
                                             parse_person, resolve_name)
@@ -31,7 +31,7 @@ _MAIL_ONLY_HEADERS = re.compile(r"^(?:Message-ID|Received|Return-Path|MIME-Versi
                                 r"In-Reply-To|References|Delivered-To|X-[\w-]+|DKIM-Signature)\s*:",
                                 re.I | re.M)
 _ATTRIBUTION_VERB = re.compile(r"\b(?:wrote|writes|said|escribió|a\s+écrit)\s*:|\bschrieb\b[^:\n>]{0,80}:|"
-                               r"(?:写道|寫道)\s*[:：]|\]\s*:\s*(?:\n|>)|\bQuoting\b[^:\n>]{0,80}:")
+                               rf"{ZH_VERB}\s*[:：]|\]\s*:\s*(?:\n|>)|\bQuoting\b[^:\n>]{{0,80}}:")
 _PAGE_CUES = re.compile(r"(?:^|\s)>|\b(?:wrote|writes|schrieb|a\s+écrit)\s*:|^(?:From|Date):|"
                         r"\bSigned-off-by:", re.M)      # the last: a patch page copied without quotes
 

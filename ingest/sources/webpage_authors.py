@@ -40,7 +40,7 @@ _NAME = (rf"(?:\"[^\"\n]{{2,60}}\"|{_NAME_WORD}(?:,?[ \t]+(?:(?:van|von|de|der|d
          # a name typed in lower case ("haoran zheng <h@x>"): only with its address
          r"|[\w'.\-]+(?:[ \t]+[\w'.\-]+){0,3}[ \t]*<[^<>\s]+@[^<>\s]+>")
 _TAIL = r"[ \t]*[:：][ \t]*$"     # a full-width colon after a Chinese verb
-_ZH_VERB = r"(?:写道|寫道)"
+ZH_VERB = r"(?:写道|寫道)"     # "wrote" in Chinese mail clients' attributions
 
 _LEAD_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "Am 19.03.22 um 00:48 schrieb Jason Gunthorpe:" -- name after the verb
@@ -49,7 +49,7 @@ _LEAD_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("on-wrote", re.compile(rf"\b(?:On|Le|El|Il)[ \t]+(?P<rest>[^\n]{{3,140}}(?:\n[^\n]{{2,100}})?)"
                             rf"[ \t]+{_VERB}{_TAIL}")),
     # "在 2024/02/17 3:03, Song Liu 写道:" (Chinese mail clients)
-    ("zh-wrote", re.compile(rf"在[ \t]*(?P<rest>[^\n]{{3,140}}?)[ \t]*{_ZH_VERB}{_TAIL}")),
+    ("zh-wrote", re.compile(rf"在[ \t]*(?P<rest>[^\n]{{3,140}}?)[ \t]*{ZH_VERB}{_TAIL}")),
 )
 _TRAILING_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("star", re.compile(rf"(?:^|\s)\*[ \t]+(?P<name>{_NAME})[ \t]+\[(?P<date>[^\]\n]{{4,60}})\]{_TAIL}")),
@@ -58,7 +58,7 @@ _TRAILING_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("wrote-on", re.compile(rf"(?P<name>{_NAME})[ \t]+wrote[ \t]+on[ \t]+(?P<date>[^\n]{{4,80}}?){_TAIL}")),
     ("writes", re.compile(rf"(?P<name>{_NAME})[ \t]+(?P<verb>{_VERB}){_TAIL}")),
     # "Song Liu <song@kernel.org> 于2024年2月17日周六 03:03写道："
-    ("zh-name-first", re.compile(rf"(?P<name>{_NAME})[ \t]*于[ \t]*(?P<date>[^\n]{{4,60}}?)[ \t]*{_ZH_VERB}{_TAIL}")),
+    ("zh-name-first", re.compile(rf"(?P<name>{_NAME})[ \t]*于[ \t]*(?P<date>[^\n]{{4,60}}?)[ \t]*{ZH_VERB}{_TAIL}")),
 )
 _DIGITS_OUTSIDE_ADDR = re.compile(r"\d")
 
@@ -70,7 +70,7 @@ def find_attribution(text: str) -> Attribution | None:
     """The attribution line that ends `text` (trailing blanks allowed), or None."""
     # Gmail writes "3:36\u202fAM": no-break spaces read as blanks (one character each: offsets hold)
     stripped = text.rstrip().translate(_NO_BREAK_SPACES)
-    if not stripped.endswith((":", "：")) or not re.search(rf"{_VERB}|{_ZH_VERB}|\bQuoting\b|\]\s*:$", stripped):
+    if not stripped.endswith((":", "：")) or not re.search(rf"{_VERB}|{ZH_VERB}|\bQuoting\b|\]\s*:$", stripped):
         return None
     for form, pattern in _LEAD_FORMS:
         found = _match_rightmost(pattern, stripped)
