@@ -5,7 +5,9 @@ A changelog first describes the problem and then says what the patch does; the s
 says it carries a fix verb in the imperative, "this patch", "to fix/avoid ...", "instead", or a
 "should/need to" remedy, and names a mechanism (lock, barrier, reference ...). Report lines,
 questions, version notes ("v1->v2: ...") and code never state the fix. Without a sentence that
-scores at least MIN_SCORE the caller falls back to the patch subject.
+scores at least MIN_SCORE the caller takes the sentence that restates the patch's title, and
+only failing that the title itself: a reader (and nearly every label on the development lists) wants
+the changelog's own words.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ingest.extract.outcomes import PATCH_TAG_RE, REPLY_RE
 from ingest.extract.types import MessageText
 
 MIN_SCORE = 3
+RESTATE_SHARE = 0.5     # of a title's content words a sentence restating it says
 MIN_WORDS, MAX_WORDS = 4, 60     # "Add it." names nothing; a paragraph is not one statement
 # (cue set, weight): the evidence that a sentence says what the patch does
 WEIGHTS = (("patch_changelog_fix", 3), ("fix_prose", 2), ("changelog_fix_verb", 3),
@@ -114,6 +117,44 @@ def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
             score += RACE_WEIGHT
         if score >= best_score:
             best, best_score = (a, b), score
+    return best
+
+
+_WORD_RE = re.compile(r"[a-z_][a-z0-9_]*(?:->\w+)*")
+_RESTATE_START_RE = re.compile(r"^\s*(?:[-*]\s+|\d+[.)]\s+)?[A-Za-z]")   # words, a bullet or a numbered item
+_WITHOUT_RE = re.compile(r"^\W*without\b", re.IGNORECASE)      # what goes wrong without the fix
+_ENDING_RE = re.compile(r"(?<=\w{3})(?:ing|ed|s)$")
+
+
+def find_content_words(text: str) -> set[str]:
+    """Lower-cased words of a title or sentence that are no function words, a plural, past or
+    -ing ending cut from a plain word ("locks", "locked", "locking" -> "lock"; not "dying")."""
+    words = (w for w in _WORD_RE.findall(text.lower()) if w not in _FUNCTION_WORDS and len(w) > 2)
+    return {w if "_" in w else _ENDING_RE.sub("", w) for w in words}
+
+
+def find_title_restatement(msg: MessageText, title: str) -> tuple[int, int] | None:
+    """(start, end) of the own changelog sentence (before the diff) that says most of what the
+    patch's title says ("md: don't unregister sync_thread with reconfig_mutex held": "Unregister
+    sync_thread doesn't need to hold reconfig_mutex since ..."): at least RESTATE_SHARE of the
+    title's content words past its subsystem prefix, the later one on a tie (changelogs state the
+    problem first). Questions, diagram and code lines, and what goes wrong ("Without ...",
+    "Consider ...") restate nothing. None when no sentence does: the title is then the evidence."""
+    words = find_content_words(title.rsplit(": ", 1)[-1])
+    if len(words) < 2:
+        return None
+    limit = nlp.find_patch_start(msg.body)
+    best, best_share = None, RESTATE_SHARE
+    for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
+        if b > limit:
+            break
+        if text.rstrip().endswith("?") or not _RESTATE_START_RE.match(text) or not is_prose_statement(text) \
+                or _PROBLEM_OPENER_RE.match(text) or _WITHOUT_RE.match(text) \
+                or not MIN_WORDS <= len(text.split()) <= MAX_WORDS or nlp.classify_line(text.splitlines()[0]) == "code":
+            continue
+        share = len(words & find_content_words(text)) / len(words)
+        if share >= best_share:
+            best, best_share = (a, b), share
     return best
 
 

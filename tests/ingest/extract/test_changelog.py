@@ -1,8 +1,10 @@
 import pytest
 
 from ingest.extract.changelog import (
-    MIN_SCORE, find_diff_intro, find_fix_statement, is_prose_statement, score_fix_statement,
+    MIN_SCORE, find_content_words, find_diff_intro, find_fix_statement, find_title_restatement, is_prose_statement,
+    score_fix_statement,
 )
+from ingest.extract.fixes import find_patch_evidence
 from tests.ingest.extract.helpers import make_message
 
 PROBLEM = ("foo_put() can free foo while foo_get() still reads foo->ref, and the reader then\n"
@@ -64,6 +66,43 @@ def test_a_scenario_is_not_the_statement():
 def test_no_statement_before_the_diff_is_none():
     body = PROBLEM + "Signed-off-by: Ann Dev <ann@example.org>\n" + DIFF + "+ Fix this by taking foo_lock.\n"
     assert find_fix_statement(make_message("p@x", body, subject="[PATCH] foo: fix race")) is None
+
+
+TITLE = "foo: don't drop foo_lock in foo_release"
+
+
+@pytest.mark.parametrize("changelog,restated", [
+    # the sentence saying most of the title, though no fix cue marks it
+    ("foo_release() drops foo_lock before it frees foo.\nIt doesn't need to drop foo_lock in foo_release "
+     "since nothing it calls sleeps.\n", "It doesn't need to drop foo_lock in foo_release since nothing it calls sleeps."),
+    # a tie goes to the later sentence: the problem comes first
+    ("Dropping foo_lock in foo_release() lets foo_get() see freed memory.\nDon't drop foo_lock in "
+     "foo_release() at all.\n", "Don't drop foo_lock in foo_release() at all."),
+    ("Changes:\n\n1. Keep foo_lock held in foo_release.\n\n2. Reword a comment.\n", "1. Keep foo_lock held in foo_release."),
+    # what goes wrong, a question, a diagram line and code restate nothing
+    ("Without foo_lock, foo_release drops foo while foo_get reads it.\n", None),
+    ("Why does foo_release drop foo_lock at all?\n", None),
+    ("<task 2>: foo_release  + drop foo_lock\n", None),
+    ("\tspin_unlock(&foo_lock); foo_release(foo);\n", None),
+    # a sentence sharing less than half of the title's words
+    ("foo_get() reads foo->ref under rcu.\n", None),
+])
+def test_find_title_restatement(changelog, restated):
+    body = changelog + "\nSigned-off-by: Ann Dev <ann@example.org>\n" + DIFF
+    span = find_title_restatement(make_message("p@x", body, subject=f"[PATCH] {TITLE}"), TITLE)
+    assert (body[span[0]:span[1]] if span else None) == restated
+
+
+def test_content_words_cut_endings_of_plain_words_only():
+    assert find_content_words("Locked locks, locking foo_locked; dying") == {"lock", "foo_locked", "dying"}
+
+
+def test_a_patch_without_a_fix_statement_is_evidenced_by_its_restated_title():
+    body = "Nothing foo_release() calls sleeps.\nSo foo_release doesn't need to drop foo_lock.\n\n" + DIFF
+    quote, ev = find_patch_evidence(make_message("p@x", body, subject=f"[PATCH] {TITLE}"))
+    assert quote == "So foo_release doesn't need to drop foo_lock." and ev.extractor == "fixes.patch"
+    quote, ev = find_patch_evidence(make_message("p@x", "Here it is.\n\n" + DIFF, subject=f"[PATCH] {TITLE}"))
+    assert quote == TITLE and ev.extractor == "fixes.subject"
 
 
 @pytest.mark.parametrize("body,intro", [
