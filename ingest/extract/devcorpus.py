@@ -19,6 +19,7 @@ from typing import Iterator
 
 from ingest.extract.types import MessageText, ThreadText
 from ingest.labels.archive import read_body
+from ingest.parse.subject import strip_list_tag
 from ingest.thread import group_components
 
 _MID_RE = re.compile(r"<([^<>\s]+)>")
@@ -70,7 +71,7 @@ def iter_mbox_messages(path: str | Path) -> Iterator[tuple[MessageText, list[str
         except Exception:
             continue
         yield (MessageText(message_id=mids[0], author_name=name, author_email=addr.lower(),
-                           date=parse_date(msg.get("Date")), subject=str(msg.get("Subject", "")),
+                           date=parse_date(msg.get("Date")), subject=strip_list_tag(str(msg.get("Subject", ""))),
                            in_reply_to=irt[0] if irt else None, body=body,
                            patch_files=find_patch_files(body)), refs + irt)
 

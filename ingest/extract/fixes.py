@@ -18,7 +18,7 @@ from ingest.extract.outcomes import (
 from ingest.extract.races import make_evidence
 from ingest.extract.types import EvidenceSpan, FixFinding, MessageText, RaceFinding, ThreadText
 
-VERSION = "0.1"
+VERSION = "0.2"   # 0.2: subjects reach the extractor without a list tag before the patch tag
 MAX_PROSE_PER_MESSAGE = 3
 MAX_PROSE_PER_AUTHOR = 3     # per thread
 MAX_BRANCH_HOPS = 2

@@ -16,6 +16,7 @@ from ingest.extract.devcorpus import find_patch_files, group_threads, parse_date
 from ingest.extract.types import MessageText, ThreadText
 from ingest.labels.archive import build_record, iter_blobs, list_commits
 from ingest.labels.pointers import materialise_thread
+from ingest.parse.subject import strip_list_tag
 
 _HEADER_MID_RE = re.compile(rb"^Message-ID:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
 
@@ -73,7 +74,7 @@ def build_message(rec: dict) -> tuple[MessageText, list[str]]:
     name, addr = email.utils.parseaddr(rec.get("from", ""))
     irt = rec.get("irt") or []
     msg = MessageText(message_id=rec["mid"], author_name=name, author_email=addr.lower(),
-                      date=parse_date(rec.get("date")), subject=rec.get("subject", ""),
+                      date=parse_date(rec.get("date")), subject=strip_list_tag(rec.get("subject", "")),
                       in_reply_to=irt[0] if irt else None, body=rec.get("body", ""),
                       patch_files=find_patch_files(rec.get("body", "")))
     return msg, list(rec.get("refs") or []) + list(irt)

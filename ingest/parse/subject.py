@@ -43,6 +43,18 @@ _PART = re.compile(r"^(\d{1,4})/(\d{1,4})$")
 _SUBSYS = re.compile(r"(?P<prefix>[A-Za-z0-9_][\w./+-]{0,39}(?:,\s*[\w./+-]{1,40}){0,4}):\s+")
 _WS = re.compile(r"\s+")
 _PULL_TAGS = ("git pull", "git", "pull", "pull request", "git pull request", "gitpull")
+_REPLIES = r"(?:(?:re|aw|sv|fwd?)\s*:\s*)*"
+# a mailman list's subject prefix ("[dm-devel] ", "[f2fs-dev] ") before a patch tag, a reply marker
+# in front of it or not: "Re: [dm-devel] [PATCH v2] dm: x", "[f2fs-dev] Re: [PATCH] f2fs: x"
+_LIST_TAG = re.compile(rf"^(\s*{_REPLIES})\[(?![^\]]*(?:PATCH|RFC|RESEND))[^\]\s]+\]\s*"
+                       rf"(?={_REPLIES}\[[^\]]*(?:PATCH|RFC|RESEND))", re.IGNORECASE)
+
+
+def strip_list_tag(subject: str) -> str:
+    """The subject without the list's own tag before its patch tag ("[dm-devel] [PATCH] dm: x"
+    -> "[PATCH] dm: x"): mailman lists prefix every subject with one, and a patch tag then no
+    longer opens the subject where the extractor looks for it. Other subjects are unchanged."""
+    return _LIST_TAG.sub(r"\1", subject or "", count=1)
 
 
 def parse_subject(subject: str) -> SubjectInfo:

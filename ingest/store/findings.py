@@ -24,6 +24,7 @@ from ingest.extract.histories import EXTRACTOR as IDENTITY_EXTRACTOR
 from ingest.extract.histories import link_race_histories
 from ingest.extract.types import EvidenceSpan
 from ingest.extract.types import MessageText, RaceFinding, ThreadFindings, ThreadText
+from ingest.parse.subject import strip_list_tag
 
 def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, ThreadText]:
     """Threads as extraction input: messages in reply order, own-text spans, touched files."""
@@ -62,8 +63,9 @@ def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, 
             continue
         ordered = sorted(by_thread[thread_id], key=order_key)
         names = sorted({name for m in ordered for name in lists[m.id]})
-        texts[thread_id] = ThreadText(thread.root_message_id, ",".join(names), thread.subject, tuple(
-            MessageText(m.message_id, m.author_name, m.author_email, m.date, m.subject, m.in_reply_to, m.body,
+        texts[thread_id] = ThreadText(thread.root_message_id, ",".join(names), strip_list_tag(thread.subject), tuple(
+            MessageText(m.message_id, m.author_name, m.author_email, m.date, strip_list_tag(m.subject), m.in_reply_to,
+                        m.body,
                         tuple(spans[m.id]) if not m.recovered else ((0, len(m.body)),), tuple(files[m.id]),
                         bool(m.recovered))
             for m in ordered))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.parse.subject import parse_subject
+from ingest.parse.subject import parse_subject, strip_list_tag
 
 CASES = [
     # subject, expected fields (only those named are checked)
@@ -61,3 +61,20 @@ def test_revisions_share_normalised_title():
     b = parse_subject("Re: [PATCH v3 2/3] mm: memcg:  Introduce new event")
     assert a.normalised == b.normalised
     assert (a.version, b.version) == (1, 3)
+
+
+@pytest.mark.parametrize(("subject", "stripped"), [
+    ("[dm-devel] [PATCH] dm: fix a race", "[PATCH] dm: fix a race"),
+    ("Re: [dm-devel] [PATCH v2] dm: fix a race", "Re: [PATCH v2] dm: fix a race"),
+    ("[f2fs-dev] Re: [PATCH] f2fs: fix a race", "Re: [PATCH] f2fs: fix a race"),
+    ("[f2fs-dev] [PATCHv3 2/4] f2fs: fix a race", "[PATCHv3 2/4] f2fs: fix a race"),
+    ("Re: Re: [Cluster-devel] [RFC] gfs2: fix a race", "Re: Re: [RFC] gfs2: fix a race"),
+    # no patch tag after it, or no list tag: unchanged
+    ("Re: [dm-devel] dm-rq: fix a race", "Re: [dm-devel] dm-rq: fix a race"),
+    ("[syzbot] KASAN: use-after-free in foo", "[syzbot] KASAN: use-after-free in foo"),
+    ("[PATCH] [dm-devel] dm: x", "[PATCH] [dm-devel] dm: x"),
+    ("[RFC PATCH] mm: x", "[RFC PATCH] mm: x"),
+    ("", ""),
+])
+def test_strip_list_tag(subject, stripped):
+    assert strip_list_tag(subject) == stripped
