@@ -20,7 +20,21 @@ from ingest.extract.types import MessageText, ThreadText
 REPORT_WORDS = ("KCSAN", "KASAN", "WARNING:")
 _SUBJECT_RACE_RE = re.compile(r"\b(?:rac(?:e|es|y|ing)|data-race|uaf|use-after-free|TOCTT?OU|seriali[sz]e)\b",
                               re.IGNORECASE)
+_CODE_OR_LOG_LINE_RE = re.compile(r"\+0x[0-9a-f]|\.[ch]:\d|^[\s>]*<\w+>\s*$|\bRIP:|Call Trace|Tainted|"
+                                  r"[;{},(]\s*$|^[\s>]*[+-]\s|^[\s>]*#\s*define")
 _DIFF_START_RE = re.compile(r"^(?:diff --git |Index: |--- a/)", re.MULTILINE)
+# a use-after-free or double free is a memory-safety bug; it is a race only where the thread
+# shows two things running at once (a race word, concurrency, a second CPU or task, a window,
+# RCU, "X frees it while Y ...", outstanding or asynchronous work ...)
+MEMORY_SAFETY_RE = re.compile(r"use[- ]after[- ]free|\buaf\b|double[- ]free|\buses? after free", re.IGNORECASE)
+_CONCURRENCY_RE = re.compile(
+    r"\brac(?:e|es|ed|ing|y|ey|iness)\b|data[- ]?race|\btoctt?ou\b|concurren|simultaneous|in parallel|"
+    r"at the same time|interleav|(?:another|other|second) (?:cpu|task|thread|context|caller)|\bcpu ?[0-9ab]\b|"
+    r"\bthread ?[ab12]\b|\btask ?[ab12]\b|lock inversion|\babba\b|deadlock|\btorn\b|tearing|preempt|"
+    r"\bwindow\b|lockless|seriali[sz]|\brcu\w*|\w_rcu\b|grace period|"
+    r"\bwhile\b(?! (?:at it|here|you're at it|we're at it))|outstanding|in[- ]flight|asynchronous|\basync\b|"
+    r"still (?:running|in use|pending|being used|referenced)|workqueue|work item|\btimer\b|interrupt|\birq\b",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,25 @@ def has_weak_race_cue(scan: MessageScan) -> bool:
 
 def has_subject_race(subject: str) -> bool:
     return bool(_SUBJECT_RACE_RE.search(subject or ""))
+
+
+def shows_concurrency(text: str) -> bool:
+    """A race word, concurrency, a second CPU or task, a window, RCU ... in a prose line of `text`
+    (quotes included; code, diff and kernel log lines, where 'irq' and '_rcu' name functions, are
+    skipped)."""
+    return any(_CONCURRENCY_RE.search(line) and not _CODE_OR_LOG_LINE_RE.search(line)
+               for line in text.splitlines())
+
+
+def has_thread_concurrency(thread: ThreadText, scan: ThreadScan) -> bool:
+    """Whether the subject, a report or any message's prose before its diff shows concurrency;
+    computed once per scan, and only for a thread whose race words are all memory-safety words."""
+    cached = scan.__dict__.get("_concurrent")
+    if cached is None:
+        cached = shows_concurrency(thread.subject or "") or any(
+            s.report_cue or shows_concurrency(cut_prose(s.message.body)) for s in scan.messages)
+        object.__setattr__(scan, "_concurrent", cached)
+    return cached
 
 
 def scan_thread(thread: ThreadText) -> ThreadScan:

@@ -14,7 +14,10 @@ from ingest.extract import nlp
 from ingest.extract.changelog import is_page_opening, is_untitled_patch
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.diagrams import find_diagrams
-from ingest.extract.gate import ThreadScan, has_subject_race, has_weak_race_cue, scan_message, scan_thread
+from ingest.extract.gate import (
+    MEMORY_SAFETY_RE, ThreadScan, has_subject_race, has_thread_concurrency, has_weak_race_cue, scan_message,
+    scan_thread, shows_concurrency,
+)
 from ingest.extract.mailkind import is_backport_posting, is_machine_mail
 from ingest.extract.outcomes import REPLY_RE, is_series_part, patch_title
 from ingest.extract.reports import Report, find_reports
@@ -72,6 +75,8 @@ def find_race_sentences(thread: ThreadText, use_model: bool = True,
             if neg.search_lower(low) and not strong.search_lower(neg.sub_lower(" ", low)):
                 continue
             if strong.search_lower(low):
+                if not strong.search_lower(MEMORY_SAFETY_RE.sub(" ", low)) and not has_thread_concurrency(thread, scan):
+                    continue    # a use-after-free with nothing running concurrently is no race
                 found.append(RaceSentence(msg, a, b, text, True))
             elif weak.search_lower(low):
                 pending.append((msg, a, b, text))
@@ -182,11 +187,11 @@ def extract_races(thread: ThreadText, use_model: bool = True,
     strong = [s for s in sentences if s.strong]
     n_msgs = len({s.message.message_id for s in strong})
     if not sentences and not diagrams:
-        return races or find_subject_race(thread)
+        return races or find_subject_race(thread, scan)
     if not races and not subject_race and n_msgs < 2 and not diagrams:
         if not strong or len(thread.messages) > 1 and len(strong) < 2 and not any(
                 is_changelog_race(s) for s in strong):
-            return races or find_subject_race(thread)   # a patch titled "fix ... deadlock"
+            return races or find_subject_race(thread, scan)   # a patch titled "fix ... deadlock"
     texts = [s.text for s in sentences]
     evidence = [make_evidence(s.message, s.start, s.end, "races.prose", 0.8 if s.strong else 0.6)
                 for s in sentences]
@@ -233,10 +238,11 @@ def is_changelog_race(sentence: RaceSentence) -> bool:
         and len(_CODE_NAME_RE.findall(sentence.text)) >= 2
 
 
-def find_subject_race(thread: ThreadText) -> list[RaceFinding]:
+def find_subject_race(thread: ThreadText, scan: ThreadScan | None = None) -> list[RaceFinding]:
     """A posted patch whose title names a race ("mm: fix race when ...", "fix ... deadlock",
-    "serialize A and B") is a race even when no sentence of the thread describes it; its evidence is that title (an empty span: subjects are
-    not part of the body)."""
+    "serialize A and B") is a race even when no sentence of the thread describes it; its
+    evidence is that title (an empty span: subjects are not part of the body). A title naming
+    only a use-after-free or double free counts when the thread shows concurrency somewhere."""
     first = thread.messages[0] if thread.messages else None
     if first is None or is_machine_mail(first) or not _PATCH_TAG_RE.search(first.subject or ""):
         return []
@@ -245,6 +251,9 @@ def find_subject_race(thread: ThreadText) -> list[RaceFinding]:
     cues = load_cue_sets()
     if not (cues["race_strong"].search_lower(low) or has_subject_race(title)) or cues["race_negative"].search_lower(low):
         return []
+    if MEMORY_SAFETY_RE.search(title) and not shows_concurrency(title) \
+            and not has_thread_concurrency(thread, scan or scan_thread(thread)):
+        return []       # "fix use-after-free in X" with nothing concurrent in the thread
     ev = EvidenceSpan(first.message_id, 0, 0, title, "races.subject", VERSION, 0.6)
     symbols = find_symbols([title])
     return [RaceFinding(title, tuple(find_participants([], title)), tuple(symbols),

@@ -71,10 +71,29 @@ def test_own_spans_skip_quotes_and_signature():
      False),
     ("There is a race between foo_get() and foo_put() on foo->ref.\n"
      "The race window is small but foo_put() can free foo under foo_get().", True),
+    ("Keeping the zero registers is an arms race with future compilers.\n"
+     "Removing them all is the simple way out of it.", False),
 ])
 def test_negated_and_figurative_races(body, expect_race):
     t = make_thread("Re: foo cleanup", make_message("a@x", body),
                     make_message("b@x", body, author="Bob", email="bob@x.org", reply_to="a@x"))
+    assert bool(extract_races(t)) is expect_race
+
+
+@pytest.mark.parametrize("subject,second,expect_race", [
+    # a use-after-free of one path (a missing reference, an error path): memory safety, no race
+    ("[PATCH] foo: fix use-after-free in foo_put()", "That use-after-free is also hit by foo_exit().", False),
+    ("[PATCH] foo: fix memory leak", "This change will cause a use-after-free in foo_put().", False),
+    # ... a race once something runs concurrently with it
+    ("[PATCH] foo: fix use-after-free in foo_put()", "foo_exit() can run concurrently with foo_put().", True),
+    ("[PATCH] foo: fix use-after-free in foo_put()", "CPU1 frees foo in the window before foo_get().", True),
+    ("[PATCH] foo: fix a race in foo_put()", "That use-after-free is also hit by foo_exit().", True),
+])
+def test_a_use_after_free_is_a_race_only_with_concurrency(subject, second, expect_race):
+    body = "foo_put() drops the last reference to foo and then reads foo->ref: a use-after-free.\n"
+    t = make_thread(subject, make_message("a@x", body, subject=subject),
+                    make_message("b@x", second, author="Bob", email="bob@x.org", reply_to="a@x",
+                                 subject="Re: " + subject))
     assert bool(extract_races(t)) is expect_race
 
 
