@@ -6,8 +6,8 @@ says it carries a fix verb in the imperative, "this patch", "to fix/avoid ...", 
 "should/need to" remedy, and names a mechanism (lock, barrier, reference ...). Report lines,
 questions, version notes ("v1->v2: ...") and code never state the fix. Without a sentence that
 scores at least MIN_SCORE the caller takes the sentence that restates the patch's title, and
-only failing that the title itself: a reader (and nearly every label on the development lists) wants
-the changelog's own words.
+only failing that the title itself: a reader (and nearly every label on the development lists)
+wants the changelog's own words.
 """
 
 from __future__ import annotations

@@ -247,9 +247,9 @@ def is_proposing(msg: MessageText) -> bool:
 def find_patch_evidence(msg: MessageText) -> tuple[str, EvidenceSpan] | None:
     """(quote, evidence) of a patch fix: the changelog sentence that states the fix, else (a
     diff in a reply) the sentence offering the diff, else the changelog sentence restating the
-    patch's title, else the patch subject (an empty span: the
-    subject is not part of the body; a reply's subject names the patch it answers). None when
-    nothing names the patch: no such sentence, and no title of its own (find_patch_title)."""
+    patch's title, else the patch subject (an empty span: the subject is not part of the body; a
+    reply's subject names the patch it answers). None when nothing names the patch: no such
+    sentence, and no title of its own (find_patch_title)."""
     span = find_fix_statement(msg) or (find_diff_intro(msg) if REPLY_RE.match(msg.subject or "") else None)
     if span:
         ev = make_evidence(msg, span[0], span[1], "fixes.patch", 0.8)
