@@ -64,10 +64,9 @@ def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, 
         ordered = sorted(by_thread[thread_id], key=order_key)
         names = sorted({name for m in ordered for name in lists[m.id]})
         texts[thread_id] = ThreadText(thread.root_message_id, ",".join(names), strip_list_tag(thread.subject), tuple(
-            MessageText(m.message_id, m.author_name, m.author_email, m.date, strip_list_tag(m.subject), m.in_reply_to,
-                        m.body,
-                        tuple(spans[m.id]) if not m.recovered else ((0, len(m.body)),), tuple(files[m.id]),
-                        bool(m.recovered))
+            MessageText(m.message_id, m.author_name, m.author_email, m.date, strip_list_tag(m.subject),
+                        m.in_reply_to, m.body, tuple(spans[m.id]) if not m.recovered else ((0, len(m.body)),),
+                        tuple(files[m.id]), bool(m.recovered))
             for m in ordered))
     return texts
 
