@@ -82,14 +82,18 @@ def is_imperative_shape(text: str) -> bool:
     return bool(m) and m.group(1).lower() not in _FUNCTION_WORDS
 
 
+def may_state_change(text: str) -> bool:
+    """A changelog sentence that could say what the patch does: no question, version note, log
+    or code line, no problem set-up ("Consider ...", "Otherwise ..."), MIN_WORDS to MAX_WORDS."""
+    return not (text.rstrip().endswith("?") or _NOT_PROSE_RE.match(text) or _LOG_LINE_RE.search(text)
+                or _PROBLEM_OPENER_RE.match(text) or not MIN_WORDS <= len(text.split()) <= MAX_WORDS
+                or nlp.classify_line(text.splitlines()[0]) == "code")
+
+
 def score_fix_statement(text: str, posting: bool = False) -> int:
     """How strongly one changelog sentence states the fix (0: not at all); in a `posting`'s
     changelog (not a reply's draft) a sentence of imperative shape counts as a fix verb."""
-    if text.rstrip().endswith("?") or _NOT_PROSE_RE.match(text) or _LOG_LINE_RE.search(text) \
-            or _PROBLEM_OPENER_RE.match(text) or is_earlier_attempt(text) \
-            or not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
-        return 0
-    if nlp.classify_line(text.splitlines()[0]) == "code":
+    if not may_state_change(text) or is_earlier_attempt(text):
         return 0
     cues = load_cue_sets()
     low = fold_text(text)
@@ -148,9 +152,8 @@ def find_title_restatement(msg: MessageText, title: str) -> tuple[int, int] | No
     for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
         if b > limit:
             break
-        if text.rstrip().endswith("?") or not _RESTATE_START_RE.match(text) or not is_prose_statement(text) \
-                or _PROBLEM_OPENER_RE.match(text) or _WITHOUT_RE.match(text) \
-                or not MIN_WORDS <= len(text.split()) <= MAX_WORDS or nlp.classify_line(text.splitlines()[0]) == "code":
+        if not may_state_change(text) or not _RESTATE_START_RE.match(text) or _TOOL_LINE_RE.match(text) \
+                or _WITHOUT_RE.match(text):
             continue
         share = len(words & find_content_words(text)) / len(words)
         if share >= best_share:
