@@ -22,7 +22,8 @@ from ingest.extract import extract_thread  # noqa: E402
 from ingest.extract.devcorpus import group_threads, iter_mbox_messages  # noqa: E402
 from ingest.extract.labelled import build_message  # noqa: E402
 from ingest.extract.learned import MODELS_ENV  # noqa: E402
-from ingest.labels.archive import iter_records  # noqa: E402
+from ingest.labels.archive import iter_epoch  # noqa: E402
+from ingest.parse.message import MailParseError  # noqa: E402
 from ingest.extract.maintainers import load_maintainers  # noqa: E402
 from ingest.extract.cues import load_cue_sets  # noqa: E402
 from ingest.extract.nlp import get_nlp  # noqa: E402
@@ -31,10 +32,13 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def iter_epoch_messages(git_dir: Path):
-    """(MessageText, parent ids) of every message of a public-inbox epoch."""
-    for _, rec in iter_records(git_dir):
-        if rec is not None:
-            yield build_message(rec)
+    """(MessageText, parent ids) of every message of a public-inbox epoch, as kb parses it."""
+    for _, raw in iter_epoch(git_dir):
+        try:
+            msg, refs = build_message(raw)
+        except MailParseError:
+            continue        # kb ingest records such a mail as rejected; there is nothing to extract
+        yield msg, [*refs, *([msg.in_reply_to] if msg.in_reply_to else [])]
 
 
 def main() -> None:

@@ -93,6 +93,14 @@ def test_tui_reaches_the_database_only_through_the_library(path: Path) -> None:
     assert not imports_any(find_imports(path), ("sqlalchemy", "kb.models", "kb.db", "ingest"))
 
 
+def test_own_segment_kinds_agree() -> None:
+    """The core cannot import the parse stage, so kb.views names the own segment kinds again: the
+    text export shows and the text the extractor reads (ingest.parse.quotes) are the same kinds."""
+    from ingest.parse.quotes import OWN_KINDS
+    from kb.views import OWN_SEGMENT_KINDS
+    assert OWN_SEGMENT_KINDS == OWN_KINDS
+
+
 def test_spacy_only_in_nlp() -> None:
     users = [p for p in ROOT.joinpath("ingest").rglob("*.py") if imports_any(find_imports(p), ("spacy",))]
     users += [p for pkg in ("kb", "tui") for p in iter_modules(pkg) if imports_any(find_imports(p), ("spacy",))]

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from kb.views import OWN_SEGMENT_KINDS
 from kb.models import (
     Correction, Evidence, Fix, Identity, MailingList, Message, MessageList, Objection, Patch,
     Race, RaceHistory, Role, Segment, Series, SeriesMessage, Thread,
@@ -24,6 +23,7 @@ from ingest.extract.histories import EXTRACTOR as IDENTITY_EXTRACTOR
 from ingest.extract.histories import link_race_histories
 from ingest.extract.types import EvidenceSpan
 from ingest.extract.types import MessageText, RaceFinding, ThreadFindings, ThreadText
+from ingest.parse.quotes import OWN_KINDS
 from ingest.parse.subject import strip_list_tag
 
 def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, ThreadText]:
@@ -43,7 +43,7 @@ def load_thread_texts(session: Session, thread_ids: Sequence[int]) -> dict[int, 
     lists: dict[int, set[str]] = defaultdict(set)
     for chunk in iter_chunks(pks, 5000):
         for pk, start, end in conn.execute(select(Segment.message_pk, Segment.start, Segment.end)
-                                           .where(Segment.message_pk.in_(chunk), Segment.kind.in_(OWN_SEGMENT_KINDS))
+                                           .where(Segment.message_pk.in_(chunk), Segment.kind.in_(OWN_KINDS))
                                            .order_by(Segment.message_pk, Segment.start)):
             spans[pk].append((start, end))
         for pk, path in conn.execute(select(Patch.message_pk, Patch.path).where(Patch.message_pk.in_(chunk))
