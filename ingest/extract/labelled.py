@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from ingest.extract.types import MessageText, ThreadText
 from ingest.labels.archive import build_record, iter_blobs, list_commits
 from ingest.labels.pointers import materialise_thread
-from ingest.parse.message import parse_message
+from ingest.parse.message import MailParseError, parse_message
 from ingest.parse.patch import parse_patches
 from ingest.parse.quotes import find_own_spans
 from ingest.parse.subject import strip_list_tag
@@ -99,7 +100,11 @@ def read_messages(archive: Path, recs: dict[str, dict]) -> dict[str, tuple[Messa
     for mid, raw in zip(mids, iter_blobs(archive, [f"{recs[m]['pos']}:m" for m in mids])):
         if raw is None:
             raise ValueError(f"{recs[mid]['pos']}:m: missing from {archive}")
-        out[mid] = build_message(raw)
+        try:
+            msg, refs = build_message(raw)
+        except MailParseError as err:
+            raise ValueError(f"{recs[mid]['pos']}:m: {err}") from None
+        out[mid] = (replace(msg, message_id=mid), refs)     # the id the labels name, however kb spells it
     return out
 
 

@@ -150,6 +150,7 @@ def run_reference(pairs: list[tuple[ThreadText, dict]]) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     from ingest.extract.labelled import load_labelled_list
+    from ingest.labels.archive import ArchiveError
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--archive", action="append", default=[],
                     help="LIST=PATH (public-inbox epoch); the lists given an archive are used")
@@ -167,7 +168,11 @@ def main(argv: list[str] | None = None) -> None:
         if path.stem in args.exclude or path.stem not in archives:
             continue
         cache = args.cache / f"{path.stem}.labelled.jsonl" if args.cache else None
-        pairs += load_labelled_list(path, Path(archives[path.stem]), cache)
+        try:
+            pairs += load_labelled_list(path, Path(archives[path.stem]), cache)
+        except (ValueError, OSError, ArchiveError) as err:    # a label or mail the archive does not hold
+            print(f"kb: learn: {path.name}: {err}", file=sys.stderr)
+            raise SystemExit(2) from None
     if not pairs:
         print("kb: learn: no labelled threads (give --archive LIST=PATH for a list of --labels)", file=sys.stderr)
         raise SystemExit(2)

@@ -3,6 +3,10 @@ stage's own text and the thread stage's reply order (training reads what extract
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from ingest.extract.labelled import build_message, build_thread
 
 
@@ -46,3 +50,25 @@ def test_build_thread_orders_replies_depth_first():
     thread = build_thread(label, messages)
     assert thread.thread_id == "a@x"
     assert [m.message_id for m in thread.messages] == ["a@x", "b@x", "c@x", "d@x"]
+
+
+def test_a_labelled_mail_missing_from_the_archive_is_a_one_line_error(monkeypatch):
+    from ingest.extract import labelled
+    monkeypatch.setattr(labelled, "iter_blobs", lambda archive, specs: iter([None] * len(specs)))
+    with pytest.raises(ValueError, match=r"^c0ffee:m: missing from "):
+        labelled.read_messages(Path("/nowhere.git"), {"a@x": {"mid": "a@x", "pos": "c0ffee"}})
+
+
+def test_read_messages_keeps_the_id_the_labels_name(monkeypatch):
+    from ingest.extract import labelled
+    raw = make_raw("A@X", "Mon, 2 Mar 2020 09:00:00 +0000", "Root.\n")
+    monkeypatch.setattr(labelled, "iter_blobs", lambda archive, specs: iter([raw] * len(specs)))
+    messages = labelled.read_messages(Path("/nowhere.git"), {"A@X": {"mid": "A@X", "pos": "c0ffee"}})
+    assert messages["A@X"][0].message_id == "A@X"
+
+
+def test_a_labelled_mail_kb_cannot_parse_is_a_one_line_error(monkeypatch):
+    from ingest.extract import labelled
+    monkeypatch.setattr(labelled, "iter_blobs", lambda archive, specs: iter([b""] * len(specs)))
+    with pytest.raises(ValueError, match=r"^c0ffee:m: empty message$"):
+        labelled.read_messages(Path("/nowhere.git"), {"a@x": {"mid": "a@x", "pos": "c0ffee"}})

@@ -49,3 +49,13 @@ def test_learn_without_archives_is_a_one_line_error(capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
         learn.main(["--labels", str(tmp_path)])
     assert exc.value.code == 2 and capsys.readouterr().err.startswith("kb: learn: ")
+
+
+def test_learn_on_an_unreadable_archive_is_a_one_line_error(capsys, tmp_path):
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "foo.jsonl").write_text('{"thread_id": "a@x", "list": "foo", "message_ids": ["a@x"]}\n')
+    with pytest.raises(SystemExit) as exc:
+        learn.main(["--labels", str(labels), "--archive", f"foo={tmp_path / 'missing.git'}"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.startswith("kb: learn: foo.jsonl: ") and err.count("\n") == 1
