@@ -1,6 +1,7 @@
 """The labelled corpus (data/labels/<list>.jsonl, pointer form) as training threads: only the
-labelled messages are read from each archive (a header scan finds them, only those are parsed),
-materialised into the gold schema and turned into ThreadTexts the extractor can run on.
+labelled messages are read from each archive (a header scan finds them, only those are parsed;
+the records are cached), materialised into the gold schema and turned into ThreadTexts the
+extractor can run on (each labelled mail read again from its epoch commit and parsed by kb).
 
 The labels are materialised from the records (the gold's reading: Python's email module), while
 the ThreadTexts are built as `kb ingest` stores the same mails (kb's parser, with inline
@@ -16,23 +17,34 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from ingest.extract.types import MessageText, ThreadText
 from ingest.labels.archive import build_record, iter_blobs, list_commits
 from ingest.labels.pointers import materialise_thread
 from ingest.parse.message import MailParseError, parse_message
-from ingest.parse.patch import parse_patches
-from ingest.parse.quotes import find_own_spans
+from ingest.parse.quotes import OWN_KINDS
+from ingest.prepare import find_safe_anatomy
 from ingest.parse.subject import strip_list_tag
 from ingest.thread import ThreadLink, thread_messages
 
 _HEADER_MID_RE = re.compile(rb"^Message-ID:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
 
 
+LABEL_KEYS = ("thread_id", "list", "message_ids")
+
+
 def read_labels(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The label lines of a pointer file; a line without LABEL_KEYS is a one-line ValueError."""
+    labels = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            label = json.loads(line)
+            missing = [k for k in LABEL_KEYS if k not in label]
+            if missing:
+                raise ValueError(f"line {number}: no {', '.join(missing)}")
+            labels.append(label)
+    return labels
 
 
 def find_header_mid(raw: bytes) -> str | None:
@@ -82,40 +94,48 @@ def load_records(labels: list[dict], archive: Path, cache: Path | None = None) -
 
 def build_message(raw: bytes) -> tuple[MessageText, tuple[str, ...]]:
     """(message, references) of one raw mail as the store gives it to the extractor: kb's own
-    parser (bodies with their inline attachments, as ingest stores them) and own text as the parse
-    stage segments it (text and trailers: no quotes, patches, signatures or list footers)."""
-    parsed = parse_message(raw)
-    body = parsed.body
+    parser (bodies with their inline attachments, as ingest stores them) and the parse stage's
+    anatomy (own text: text and trailer segments, no quotes, patches, signatures or list footers;
+    a mail whose anatomy fails keeps none, as in the store, and the extractor's line rule applies)."""
+    parsed, anatomy = find_safe_anatomy(parse_message(raw))
     msg = MessageText(message_id=parsed.message_id, author_name=parsed.author.name,
                       author_email=parsed.author.email, date=parsed.date, subject=strip_list_tag(parsed.subject),
-                      in_reply_to=parsed.in_reply_to, body=body, own_spans=find_own_spans(body),
-                      patch_files=tuple(p.path for p in parse_patches(body)))
+                      in_reply_to=parsed.in_reply_to, body=parsed.body,
+                      own_spans=tuple((row[1], row[2]) for row in anatomy.segments if row[0] in OWN_KINDS),
+                      patch_files=tuple(p.path for p in anatomy.patches))
     return msg, parsed.references
 
 
 def read_messages(archive: Path, recs: dict[str, dict]) -> dict[str, tuple[MessageText, tuple[str, ...]]]:
-    """build_message of every record's raw mail (read again from the epoch commit it came from)."""
+    """build_message of every record's raw mail (read again from the epoch commit it came from),
+    keyed by the record's (the labels') message id."""
+    if not archive.is_dir():
+        raise ValueError(f"{archive}: no such archive")
     mids = list(recs)
+    missing = [m for m in mids if "pos" not in recs[m]]
+    if missing:
+        raise ValueError(f"<{missing[0]}>: cache record without its commit (delete the cache)")
     out = {}
     for mid, raw in zip(mids, iter_blobs(archive, [f"{recs[m]['pos']}:m" for m in mids])):
         if raw is None:
-            raise ValueError(f"{recs[mid]['pos']}:m: missing from {archive}")
+            raise ValueError(f"<{mid}> {recs[mid]['pos']}:m: missing from {archive}")
         try:
-            msg, refs = build_message(raw)
+            out[mid] = build_message(raw)
         except MailParseError as err:
-            raise ValueError(f"{recs[mid]['pos']}:m: {err}") from None
-        out[mid] = (replace(msg, message_id=mid), refs)     # the id the labels name, however kb spells it
+            raise ValueError(f"<{mid}> {recs[mid]['pos']}:m: {err}") from None
     return out
 
 
 def build_thread(label: dict, messages: dict[str, tuple[MessageText, tuple[str, ...]]]) -> ThreadText:
     """The ThreadText of one labelled thread (its labelled messages, rooted at thread_id), threaded
-    and ordered as the thread stage does it (ingest.thread: depth-first reply order)."""
+    and ordered as the thread stage does it (ingest.thread: depth-first reply order), on kb's
+    spelling of the message ids (`messages` is keyed by the labels')."""
     present = [messages[m] for m in label["message_ids"] if m in messages]
     links = [ThreadLink(msg.message_id, msg.in_reply_to, refs, msg.subject, msg.date) for msg, refs in present]
     by_id = {msg.message_id: msg for msg, _ in present}
+    root = messages[label["thread_id"]][0].message_id if label["thread_id"] in messages else None
     for tree in thread_messages(links):
-        if label["thread_id"] in tree.members:
+        if root in tree.members:
             members = tuple(by_id[m] for m in tree.members)
             return ThreadText(tree.root_id, label["list"], members[0].subject, members)
     raise ValueError(f"{label['thread_id']}: root not among the labelled messages")

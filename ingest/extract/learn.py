@@ -151,6 +151,7 @@ def run_reference(pairs: list[tuple[ThreadText, dict]]) -> dict:
 def main(argv: list[str] | None = None) -> None:
     from ingest.extract.labelled import load_labelled_list
     from ingest.labels.archive import ArchiveError
+    from ingest.labels.pointers import LabelError
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--archive", action="append", default=[],
                     help="LIST=PATH (public-inbox epoch); the lists given an archive are used")
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
         cache = args.cache / f"{path.stem}.labelled.jsonl" if args.cache else None
         try:
             pairs += load_labelled_list(path, Path(archives[path.stem]), cache)
-        except (ValueError, OSError, ArchiveError) as err:    # a label or mail the archive does not hold
+        except (ValueError, OSError, ArchiveError, LabelError) as err:    # a label or mail the archive does not hold
             print(f"kb: learn: {path.name}: {err}", file=sys.stderr)
             raise SystemExit(2) from None
     if not pairs:

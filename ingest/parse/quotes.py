@@ -22,8 +22,7 @@ from ingest.parse.attribution import Attribution, parse_attribution
 from ingest.parse.patch import FilePatch, parse_patches
 from ingest.parse.unquoted import colon_lines, find_footer, find_unquoted_runs, line_end, line_start
 
-__all__ = ["OWN_KINDS", "QuoteAttribution", "BodySpan", "SegmentRow", "attribute_quotes", "find_own_spans", "split_rows",
-           "split_segments"]
+__all__ = ["OWN_KINDS", "QuoteAttribution", "BodySpan", "SegmentRow", "attribute_quotes", "split_rows", "split_segments"]
 
 # Segment kinds that are a message's own words (quotes, attributions, patches, signatures and
 # footers are not): what export shows as `text` and what extraction reads.
@@ -79,12 +78,6 @@ def split_segments(body: str, patches: tuple[FilePatch, ...] | None = None) -> t
         else:
             out.append(BodySpan(kind, start, end, depth))
     return tuple(out)
-
-
-def find_own_spans(body: str) -> tuple[tuple[int, int], ...]:
-    """The (start, end) spans of `body`'s own segments (OWN_KINDS), in order: the own text the
-    store keeps for extraction, for readers that build extraction input without a store."""
-    return tuple((s.start, s.end) for s in split_segments(body) if s.kind in OWN_KINDS)
 
 
 def split_rows(body: str, patches: tuple[FilePatch, ...] | None = None) -> list[SegmentRow]:

@@ -52,23 +52,67 @@ def test_build_thread_orders_replies_depth_first():
     assert [m.message_id for m in thread.messages] == ["a@x", "b@x", "c@x", "d@x"]
 
 
-def test_a_labelled_mail_missing_from_the_archive_is_a_one_line_error(monkeypatch):
+def test_training_reads_what_the_store_gives_the_extractor(sqlite_url: str, tmp_path: Path) -> None:
+    """The same mails, ingested by kb and read back for extraction, and built by the labelled
+    reader: the same messages in the same order, with the same own text and patched files."""
+    from sqlalchemy import select
+
+    from ingest.pipeline import run_ingest
+    from ingest.store.findings import load_thread_texts
+    from kb.config import load_settings
+    from kb.db import open_database
+    from kb.models import Thread
+    from tests.ingest.test_pipeline import write_mbox
+    patch = "Take the lock.\n\nSigned-off-by: Ann Author <ann@example.org>\n---\n" \
+            "diff --git a/foo.c b/foo.c\n--- a/foo.c\n+++ b/foo.c\n@@ -1 +1 @@\n-a\n+b\n"
+    raws = [make_raw("a@x", "Mon, 2 Mar 2020 09:00:00 +0000", patch),
+            make_raw("b@x", "Mon, 2 Mar 2020 10:00:00 +0000", "On Mon, Ann wrote:\n> Take the lock.\n\n"
+                     "This is racy still.\n\n" + FOOTER, parent="a@x"),
+            make_raw("d@x", "Mon, 2 Mar 2020 11:00:00 +0000", "Late sibling.\n", parent="a@x"),
+            make_raw("c@x", "Mon, 2 Mar 2020 12:00:00 +0000", "Deeper.\n", parent="b@x")]
+    factory = open_database(load_settings(sqlite_url))
+    run_ingest(factory, [str(write_mbox(tmp_path / "a.mbox", raws))], "foo", workers=0)
+    with factory() as s:
+        thread_id = s.scalars(select(Thread.id)).one()
+        stored = load_thread_texts(s, [thread_id])[thread_id]
+    messages = {m.message_id: (m, refs) for m, refs in map(build_message, raws)}
+    built = build_thread({"thread_id": "a@x", "list": "foo", "message_ids": list(messages)}, messages)
+    assert [m.message_id for m in built.messages] == [m.message_id for m in stored.messages] == ["a@x", "b@x", "c@x", "d@x"]
+    for mine, theirs in zip(built.messages, stored.messages):
+        assert (mine.subject, mine.body, mine.own_text(), mine.patch_files) == \
+            (theirs.subject, theirs.body, theirs.own_text(), theirs.patch_files)
+
+
+def test_build_thread_threads_on_kb_ids_and_finds_the_labels_root():
+    raws = [make_raw("a@x", "Mon, 2 Mar 2020 09:00:00 +0000", "Root.\n"),
+            make_raw("b@x", "Mon, 2 Mar 2020 10:00:00 +0000", "Reply.\n", parent="a@x")]
+    # the labels may spell an id otherwise than kb: messages are keyed by the labels' spelling
+    messages = {f"label-{m.message_id}": (m, refs) for m, refs in map(build_message, raws)}
+    thread = build_thread({"thread_id": "label-a@x", "list": "foo", "message_ids": list(messages)}, messages)
+    assert [m.message_id for m in thread.messages] == ["a@x", "b@x"]
+
+
+@pytest.mark.parametrize("recs, blobs, error", [
+    ({"a@x": {"mid": "a@x", "pos": "c0ffee"}}, [None], r"^<a@x> c0ffee:m: missing from "),
+    ({"a@x": {"mid": "a@x", "pos": "c0ffee"}}, [b""], r"^<a@x> c0ffee:m: empty message$"),
+    ({"a@x": {"mid": "a@x"}}, [], r"^<a@x>: cache record without its commit"),
+])
+def test_a_labelled_mail_kb_cannot_read_is_a_one_line_error(monkeypatch, tmp_path, recs, blobs, error):
     from ingest.extract import labelled
-    monkeypatch.setattr(labelled, "iter_blobs", lambda archive, specs: iter([None] * len(specs)))
-    with pytest.raises(ValueError, match=r"^c0ffee:m: missing from "):
-        labelled.read_messages(Path("/nowhere.git"), {"a@x": {"mid": "a@x", "pos": "c0ffee"}})
+    monkeypatch.setattr(labelled, "iter_blobs", lambda archive, specs: iter(blobs))
+    with pytest.raises(ValueError, match=error):
+        labelled.read_messages(tmp_path, recs)
 
 
-def test_read_messages_keeps_the_id_the_labels_name(monkeypatch):
+def test_a_missing_archive_is_named_even_with_a_complete_cache(tmp_path):
     from ingest.extract import labelled
-    raw = make_raw("A@X", "Mon, 2 Mar 2020 09:00:00 +0000", "Root.\n")
-    monkeypatch.setattr(labelled, "iter_blobs", lambda archive, specs: iter([raw] * len(specs)))
-    messages = labelled.read_messages(Path("/nowhere.git"), {"A@X": {"mid": "A@X", "pos": "c0ffee"}})
-    assert messages["A@X"][0].message_id == "A@X"
+    with pytest.raises(ValueError, match=r"missing\.git: no such archive$"):
+        labelled.read_messages(tmp_path / "missing.git", {"a@x": {"mid": "a@x", "pos": "c0ffee"}})
 
 
-def test_a_labelled_mail_kb_cannot_parse_is_a_one_line_error(monkeypatch):
-    from ingest.extract import labelled
-    monkeypatch.setattr(labelled, "iter_blobs", lambda archive, specs: iter([b""] * len(specs)))
-    with pytest.raises(ValueError, match=r"^c0ffee:m: empty message$"):
-        labelled.read_messages(Path("/nowhere.git"), {"a@x": {"mid": "a@x", "pos": "c0ffee"}})
+def test_a_label_line_without_its_keys_is_a_one_line_error(tmp_path):
+    from ingest.extract.labelled import read_labels
+    path = tmp_path / "foo.jsonl"
+    path.write_text('{"thread_id": "a@x", "list": "foo", "message_ids": []}\n{"thread_id": "b@x"}\n')
+    with pytest.raises(ValueError, match=r"^line 2: no list, message_ids$"):
+        read_labels(path)

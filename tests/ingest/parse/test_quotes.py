@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.parse.attribution import parse_attribution
-from ingest.parse.quotes import attribute_quotes, find_own_spans, split_rows, split_segments
+from ingest.parse.quotes import attribute_quotes, split_rows, split_segments
 from kb.views import OWN_SEGMENT_KINDS
 from tests.conftest import require_shared
 from tests.ingest.parse.fixtures import iter_mbox, load_body
@@ -211,14 +211,6 @@ def test_reply_anatomy_and_own_words():
     assert "Looks fine" in own and "Acked-by: Bob" in own
     assert "wrote:" not in own and "> " not in own and "mailing list" not in own
     assert "Bob\n_" not in own
-
-
-def test_find_own_spans_are_the_own_segments():
-    """The own text readers without a store give the extractor is what the store keeps for it."""
-    body = load_body("send-email-reply.eml")
-    own = "".join(body[a:b] for a, b in find_own_spans(body))
-    assert own == "".join(body[s.start:s.end] for s in split_segments(body) if s.kind in OWN_SEGMENT_KINDS)
-    assert "Looks fine" in own and "mailing list" not in own and "wrote:" not in own
 
 
 def test_real_mail_quotes_get_their_person():
