@@ -90,10 +90,12 @@ def find_touched_files(thread: ThreadText) -> list[str]:
 @lru_cache(maxsize=4096)
 def find_thread_sections(maintainers: Maintainers, files: tuple[str, ...], list_address: str) -> tuple[Section, ...]:
     """The sections whose M: people maintain a thread: those covering `files` (else the list's
-    own sections), cached per file set."""
+    own sections), cached per file set. Files only the catch-all covers (THE REST: F: *) are
+    paths MAINTAINERS no longer knows, moved since the thread (fs/cifs/ is fs/smb/client/ today):
+    the list's own sections say who maintained them."""
     sections = [s for s, _ in find_maintainers(files, maintainers=maintainers)] if files else []
-    if not files and list_address:
-        sections = find_sections_for_list(list_address, maintainers)
+    if list_address and all(is_catch_all(s) for s in sections):
+        sections = find_sections_for_list(list_address, maintainers) or sections
     if maintainers.by_list.get(list_address) and any(list_address in s.lists for s in sections):
         # the list's own subsystems plus top-level catch-alls (mm/, THE REST); a file that
         # also belongs to an unrelated subsystem does not make its people maintainers here.
@@ -102,6 +104,11 @@ def find_thread_sections(maintainers: Maintainers, files: tuple[str, ...], list_
         sections = [s for s in sections if list_address in s.lists
                     or any(p.is_dir and p.raw.rstrip("/").count("/") == 0 for p in s.files)]
     return tuple(sections)
+
+
+def is_catch_all(section: Section) -> bool:
+    """A section that covers every path (THE REST: F: * and F: */), no subsystem of its own."""
+    return bool(section.files) and all(p.raw in ("*", "*/") for p in section.files)
 
 
 def find_maintainer_keys(maintainers: Maintainers, files: tuple[str, ...], list_address: str,
