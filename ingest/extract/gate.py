@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.diagrams import find_diagrams
@@ -51,6 +52,14 @@ class ThreadScan:
     messages: tuple[MessageScan, ...]
     subject_race: bool
     is_candidate: bool     # worth the sentence-level extractors
+    subject: str = ""      # the thread's subject
+
+    @cached_property
+    def concurrent(self) -> bool:
+        """Whether the subject, a report or any message's prose before its diff shows concurrency;
+        computed on first use only (for a thread whose race words are all memory-safety words)."""
+        return shows_concurrency(self.subject) or any(
+            s.report_cue or shows_concurrency(cut_prose(s.message.body)) for s in self.messages)
 
 
 def cut_prose(text: str) -> str:
@@ -95,20 +104,9 @@ def shows_concurrency(text: str) -> bool:
                for line in text.splitlines())
 
 
-def has_thread_concurrency(thread: ThreadText, scan: ThreadScan) -> bool:
-    """Whether the subject, a report or any message's prose before its diff shows concurrency;
-    computed once per scan, and only for a thread whose race words are all memory-safety words."""
-    cached = scan.__dict__.get("_concurrent")
-    if cached is None:
-        cached = shows_concurrency(thread.subject or "") or any(
-            s.report_cue or shows_concurrency(cut_prose(s.message.body)) for s in scan.messages)
-        object.__setattr__(scan, "_concurrent", cached)
-    return cached
-
-
 def scan_thread(thread: ThreadText) -> ThreadScan:
     scans = tuple(scan_message(m) for m in thread.messages)
     subject_race = has_subject_race(thread.subject)
     candidate = subject_race or any(s.strong_race_cue or s.report_cue for s in scans) or any(
         has_weak_race_cue(s) and find_diagrams(s.message) for s in scans)
-    return ThreadScan(scans, subject_race, candidate)
+    return ThreadScan(scans, subject_race, candidate, thread.subject or "")

@@ -146,5 +146,6 @@ def load_labelled_list(labels_path: Path, archive: Path,
     """(ThreadText, materialised gold thread) for every labelled thread of one list."""
     labels = read_labels(labels_path)
     recs = load_records(labels, archive, cache)
-    messages = read_messages(archive, recs)
+    wanted = {m: recs[m] for t in labels for m in t["message_ids"] if m in recs}   # a shared cache may hold more
+    messages = read_messages(archive, wanted)
     return [(build_thread(t, messages), materialise_thread(t, recs)) for t in labels]

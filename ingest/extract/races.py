@@ -15,7 +15,7 @@ from ingest.extract.changelog import is_page_opening, is_untitled_patch
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.diagrams import find_diagrams
 from ingest.extract.gate import (
-    MEMORY_SAFETY_RE, ThreadScan, has_subject_race, has_thread_concurrency, has_weak_race_cue, scan_message,
+    MEMORY_SAFETY_RE, ThreadScan, has_subject_race, has_weak_race_cue, scan_message,
     scan_thread, shows_concurrency,
 )
 from ingest.extract.mailkind import is_backport_posting, is_machine_mail
@@ -75,7 +75,7 @@ def find_race_sentences(thread: ThreadText, use_model: bool = True,
             if neg.search_lower(low) and not strong.search_lower(neg.sub_lower(" ", low)):
                 continue
             if strong.search_lower(low):
-                if not strong.search_lower(MEMORY_SAFETY_RE.sub(" ", low)) and not has_thread_concurrency(thread, scan):
+                if not strong.search_lower(MEMORY_SAFETY_RE.sub(" ", low)) and not scan.concurrent:
                     continue    # a use-after-free with nothing running concurrently is no race
                 found.append(RaceSentence(msg, a, b, text, True))
             elif weak.search_lower(low):
@@ -252,7 +252,7 @@ def find_subject_race(thread: ThreadText, scan: ThreadScan | None = None) -> lis
     if not (cues["race_strong"].search_lower(low) or has_subject_race(title)) or cues["race_negative"].search_lower(low):
         return []
     if MEMORY_SAFETY_RE.search(title) and not shows_concurrency(title) \
-            and not has_thread_concurrency(thread, scan or scan_thread(thread)):
+            and not (scan or scan_thread(thread)).concurrent:
         return []       # "fix use-after-free in X" with nothing concurrent in the thread
     ev = EvidenceSpan(first.message_id, 0, 0, title, "races.subject", VERSION, 0.6)
     symbols = find_symbols([title])

@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.extract.gate import has_thread_concurrency, scan_thread, shows_concurrency
+from ingest.extract.gate import scan_thread, shows_concurrency
 from tests.ingest.extract.helpers import make_message, make_thread
 
 
@@ -23,7 +23,7 @@ def test_shows_concurrency(text, concurrent):
 def test_thread_concurrency_reads_every_message_before_its_diff():
     diff = "---\ndiff --git a/foo.c b/foo.c\n+\t/* racing with foo_exit() */\n"
     quiet = make_thread("[PATCH] foo: fix use-after-free", make_message("a@x", "foo_put() reads foo->ref.\n" + diff))
-    assert not has_thread_concurrency(quiet, scan_thread(quiet))
+    assert not scan_thread(quiet).concurrent
     loud = make_thread("[PATCH] foo: fix use-after-free", make_message("a@x", "foo_put() reads foo->ref.\n" + diff),
                        make_message("b@x", "Can foo_exit() run in parallel with it?", reply_to="a@x"))
-    assert has_thread_concurrency(loud, scan_thread(loud))
+    assert scan_thread(loud).concurrent

@@ -24,5 +24,6 @@ def test_subjects_reach_the_extractor_without_the_list_tag(sqlite_url: str, tmp_
     with factory() as s:
         thread = s.scalars(select(Thread)).one()
         text = load_thread_texts(s, [thread.id])[thread.id]
+    assert thread.subject == "[dm-devel] [PATCH v2] dm: fix a race"
     assert text.subject == "[PATCH v2] dm: fix a race"
     assert [m.subject for m in text.messages] == ["[PATCH v2] dm: fix a race", "Re: [PATCH v2] dm: fix a race"]
