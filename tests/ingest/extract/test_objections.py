@@ -33,8 +33,18 @@ def test_non_objections(reply):
     assert extract_objections(t, extract_fixes(t, extract_races(t))) == []
 
 
-def test_classify_reason_scalability():
-    assert classify_reason("That would be slow and non-scalable.") == "scalability"
+@pytest.mark.parametrize("text,reason", [
+    ("That would be slow and non-scalable.", "scalability"),        # a reason cue decides
+    ("Please rewrite the changelog, it does not say why.", "style"),
+    # no reason cue: a proposal frame puts another fix forward ...
+    ("Why not take foo_lock in foo_put() instead?", "other"),
+    ("How about an extra reference before adding it to the list?", "other"),
+    # ... else the fix is wrong or not enough
+    ("foo_put() can still run after the check, so the window stays open.", "correctness"),
+    ("I just spotted an issue with this.", "correctness"),
+])
+def test_classify_reason(text, reason):
+    assert classify_reason(text) == reason
 
 
 PATCH_BODY = ("There is a race between foo_get() and foo_put() on foo->ref.\n"
