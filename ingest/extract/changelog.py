@@ -46,9 +46,11 @@ _FUNCTION_WORDS = frozenset(
     "let one see note between during without within under over through against among about above "
     "below across along around behind beyond despite except inside outside per via like unlike upon "
     "toward towards regarding following given".split())
-# a sentence that sets the problem up: a scenario ("Consider this scenario:", "Imagine ...") or
-# what happens without the fix ("Otherwise a cache can be put twice ...")
-_PROBLEM_OPENER_RE = re.compile(r"^\W*(?:consider|imagine|suppose|assume|otherwise|although|even though)\b",
+# a sentence that sets the problem up: a scenario ("Consider this scenario:", "Imagine ..."), what
+# happens without the fix ("Otherwise a cache can be put twice ..."), the state before the patch
+# ("Currently the lookup ...", "Previously ...", 'Commit 25266128fe16 ("...") tries to ...')
+_PROBLEM_OPENER_RE = re.compile(r"^\W*(?:consider|imagine|suppose|assume|otherwise|although|even though|currently|"
+                                r"previously|commit [0-9a-f]{7,})\b",
                                 re.IGNORECASE)   # ... or concedes a point first ("Although X is checked again, ...")
 # an earlier attempt, not what this patch does: "I tried to fix it by X, however ...", "We have sent two
 # commits to fix this before" ("I tried fixing this by checking ..." alone may well be what the patch does)

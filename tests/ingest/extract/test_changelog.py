@@ -29,6 +29,10 @@ DIFF = "---\ndiff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n@
     ("Consider the case where callers must hold foo_lock but foo_put() drops it:", False),
     ("Imagine that it has to take foo_lock while foo_get() holds it.", False),
     ("Otherwise foo can be foo_put twice, which we fix by taking foo_lock.", False),
+    # ... or the state before the patch
+    ("Currently the code takes foo_lock to fix the race in foo_get().", False),
+    ("Previously we fixed this by taking foo_lock in foo_get().", False),
+    ('Commit 1234abcdef01 ("foo: drop foo_lock") tries to fix this by taking the lock later.', False),
     # ... or concedes a point first
     ("Although foo->ref is checked again under foo_lock, we still think the race matters.", False),
     # a statement that the race can be fixed by a change states it
