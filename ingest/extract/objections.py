@@ -7,6 +7,7 @@ import re
 
 from ingest.extract import nlp
 from ingest.extract.cues import fold_text, load_cue_sets
+from ingest.extract.fixes import is_suggestion
 from ingest.extract.gate import ThreadScan, scan_thread
 from ingest.extract.linking import find_quoted_fix
 from ingest.extract.objection_features import (
@@ -35,10 +36,7 @@ def classify_reason(text: str) -> str:
     for reason in REASON_ORDER:
         if cues[f"reason_{reason}"].search(text):
             return reason
-    low = fold_text(text)
-    if cues["fix_prose"].search_lower(low) or cues["fix_suggestion"].search_lower(low):
-        return "other"
-    return "correctness"
+    return "other" if is_suggestion(fold_text(text)) else "correctness"
 
 
 def find_target_fix(msg: MessageText, thread: ThreadText, fixes: list[FixFinding],
