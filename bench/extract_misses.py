@@ -113,11 +113,8 @@ def count_list(pairs: list[tuple[ThreadText, dict]]) -> tuple[Counter, list[tupl
 def print_table(kind: str, per_list: dict[str, Counter]) -> None:
     heads = ["labelled", "found", *(f"miss: {m}" for m in MISSES[kind]), "predicted", *(f"extra: {e}" for e in EXTRAS)]
     print(f"\n{kind}\n| list | " + " | ".join(heads) + " |\n|---|" + "---|" * len(heads))
-    total: Counter = Counter()
-    for name, c in [*per_list.items(), ("total", None)]:
-        c = total if c is None else c
-        if c is not total:
-            total.update(c)
+    total = sum(per_list.values(), Counter())
+    for name, c in [*per_list.items(), ("total", total)]:
         missed = sum(c[(kind, "miss", m)] for m in MISSES[kind])
         cells = [c[(kind, "labelled")], c[(kind, "labelled")] - missed, *(c[(kind, "miss", m)] for m in MISSES[kind]),
                  c[(kind, "predicted")], *(c[(kind, "extra", e)] for e in EXTRAS)]
@@ -147,7 +144,9 @@ def main(argv: list[str] | None = None) -> None:
             examples.setdefault((kind, side, reason), []).append(f"{name}: {' '.join(quote.split())[:140]}")
     for kind in KINDS:
         print_table(kind, per_list)
-    for key, quotes in sorted(examples.items()) if args.examples else ():
+    if not args.examples:
+        return
+    for key, quotes in sorted(examples.items()):
         print(f"\n{' / '.join(key)}")
         for quote in quotes[:args.examples]:
             print("  " + clean_terminal_text(quote))
