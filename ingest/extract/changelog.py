@@ -5,9 +5,10 @@ A changelog first describes the problem and then says what the patch does; the s
 says it carries a fix verb in the imperative, "this patch", "to fix/avoid ...", "instead", or a
 "should/need to" remedy, and names a mechanism (lock, barrier, reference ...). Report lines,
 questions, version notes ("v1->v2: ...") and code never state the fix. Without a sentence that
-scores at least MIN_SCORE the caller takes the sentence that restates the patch's title, and
-only failing that the title itself: a reader (and nearly every label on the development lists)
-wants the changelog's own words.
+scores at least MIN_SCORE the caller takes the sentence that restates the patch's title, then
+the best sentence scoring WEAK_SCORE (a lone remedy: "we must ensure that ..."), and only failing
+those the title itself: a reader (and nearly every label on the development lists) wants the
+changelog's own words, and the title is the fix's summary already.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ingest.extract.outcomes import PATCH_TAG_RE, REPLY_RE
 from ingest.extract.types import MessageText
 
 MIN_SCORE = 3
+WEAK_SCORE = 2          # one remedy or proposal cue ("we must ensure ..."): said before falling back to the title
 RESTATE_SHARE = 0.5     # of a title's content words a sentence restating it says
 MIN_WORDS, MAX_WORDS = 4, 60     # "Add it." names nothing; a paragraph is not one statement
 # (cue set, weight): the evidence that a sentence says what the patch does
@@ -107,13 +109,13 @@ def score_fix_statement(text: str, posting: bool = False) -> int:
     return sum(hits)
 
 
-def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
+def find_fix_statement(msg: MessageText, min_score: int = MIN_SCORE) -> tuple[int, int] | None:
     """(start, end) of the own changelog sentence (before the diff) that best states the fix;
-    the later one on a tie (changelogs state the problem first), None below MIN_SCORE. A
+    the later one on a tie (changelogs state the problem first), None below `min_score`. A
     statement that names the race scores RACE_WEIGHT more ("Serialise this with the sb lock so
     that the state change won't race" over "Move the state changes to the shutdown path")."""
     limit = nlp.find_patch_start(msg.body)
-    best, best_score = None, MIN_SCORE
+    best, best_score = None, min_score
     posting = not REPLY_RE.match(msg.subject or "") or bool(_SIGNED_OFF_RE.search(msg.body, 0, limit + 1))
     for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
         if b > limit:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 from ingest.extract import nlp
-from ingest.extract.changelog import (find_diff_intro, find_fix_statement, find_title_restatement, is_earlier_attempt,
-                                      is_prose_statement, is_untitled_patch)
+from ingest.extract.changelog import (
+    WEAK_SCORE, find_diff_intro, find_fix_statement, find_title_restatement, is_earlier_attempt, is_prose_statement,
+    is_untitled_patch,
+)
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan, has_subject_race, scan_thread
 from ingest.extract.mailkind import is_machine_mail
@@ -247,7 +249,8 @@ def is_proposing(msg: MessageText) -> bool:
 def find_patch_evidence(msg: MessageText) -> tuple[str, EvidenceSpan] | None:
     """(quote, evidence) of a patch fix: the changelog sentence that states the fix, else (a
     diff in a reply) the sentence offering the diff, else the changelog sentence restating the
-    patch's title, else the patch subject (an empty span: the subject is not part of the body; a
+    patch's title, else one stating the fix weakly (WEAK_SCORE: a lone "we must ensure that ..."),
+    else the patch subject (an empty span: the subject is not part of the body; a
     reply's subject names the patch it answers). None when nothing names the patch: no such
     sentence, and no title of its own (find_patch_title)."""
     span = find_fix_statement(msg) or (find_diff_intro(msg) if REPLY_RE.match(msg.subject or "") else None)
@@ -257,7 +260,7 @@ def find_patch_evidence(msg: MessageText) -> tuple[str, EvidenceSpan] | None:
     title = find_patch_title(msg)
     if not title:
         return None
-    span = find_title_restatement(msg, title)
+    span = find_title_restatement(msg, title) or find_fix_statement(msg, WEAK_SCORE)
     if span:
         ev = make_evidence(msg, span[0], span[1], "fixes.patch", 0.7)
         return ev.quote, ev

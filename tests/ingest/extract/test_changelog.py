@@ -109,6 +109,17 @@ def test_a_patch_without_a_fix_statement_is_evidenced_by_its_restated_title():
     assert quote == TITLE and ev.extractor == "fixes.subject"
 
 
+def test_a_weak_fix_statement_comes_before_the_title():
+    """A lone remedy ("we must ensure ...") scores under MIN_SCORE but says more than the title,
+    which is the fix's summary already."""
+    weak = "When the last reader goes away, we must ensure that nobody still walks the table."
+    body = "The table is freed early.\n" + weak + "\n\n" + DIFF
+    msg = make_message("p@x", body, subject=f"[PATCH] {TITLE}")
+    assert find_fix_statement(msg) is None and find_title_restatement(msg, TITLE) is None
+    quote, ev = find_patch_evidence(msg)
+    assert quote == weak and ev.extractor == "fixes.patch"
+
+
 @pytest.mark.parametrize("body,intro", [
     ("I see, foo_put() is the problem.\nSomething like this (untested):\n\n" + DIFF[4:], "Something like this (untested):"),
     (DIFF[4:], None),                                                 # the diff comes first
