@@ -36,6 +36,13 @@ def test_non_objections(reply):
 @pytest.mark.parametrize("text,reason", [
     ("That would be slow and non-scalable.", "scalability"),        # a reason cue decides
     ("Please rewrite the changelog, it does not say why.", "style"),
+    # how the patch is submitted is style too (Documentation/process/submitting-patches)
+    ("The Fixes tag points at the wrong commit.", "style"),
+    ("Please put the foo_put() change in a separate patch.", "style"),
+    ("Can you split this into two patches, the helper first?", "style"),
+    ("nit: foo_lock could go after the counters.", "style"),
+    ("The subject should say which counter it touches.", "style"),
+    ("This will trip sparse without an __rcu annotation on foo->ptr.", "style"),
     # no reason cue: a proposal frame puts another fix forward ...
     ("Why not take foo_lock in foo_put() instead?", "other"),
     ("How about an extra reference before adding it to the list?", "other"),
