@@ -32,14 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.extract import extract_thread, nlp  # noqa: E402
+from ingest.extract import extract_thread  # noqa: E402
 from ingest.extract.evaluate import anchor_score, match_greedy  # noqa: E402
 from ingest.extract.gate import scan_thread  # noqa: E402
-from ingest.extract.labelled import load_labelled_list  # noqa: E402
+from ingest.extract.labelled import LabelledListError, add_corpus_arguments, load_labelled_lists  # noqa: E402
 from ingest.extract.learned_findings import find_thread_objection_candidates  # noqa: E402
 from ingest.extract.types import ThreadFindings, ThreadText  # noqa: E402
-from ingest.labels.archive import ArchiveError  # noqa: E402
-from ingest.labels.pointers import LabelError  # noqa: E402
 from kb.render import clean_terminal_text  # noqa: E402
 
 KINDS = ("fixes", "objections")
@@ -123,25 +121,19 @@ def print_table(kind: str, per_list: dict[str, Counter]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--archive", action="append", default=[], required=True,
-                    help="LIST=PATH (public-inbox epoch) of a labelled list")
-    ap.add_argument("--labels", type=Path, default=nlp.DATA_DIR / "labels")
-    ap.add_argument("--cache", type=Path, help="directory of the labelled messages' caches (as learn's --cache)")
+    add_corpus_arguments(ap)
     ap.add_argument("--examples", type=int, default=0, help="print this many quotes of each reason")
     args = ap.parse_args(argv)
     per_list: dict[str, Counter] = {}
     examples: dict[tuple[str, str, str], list[str]] = {}
-    for spec in args.archive:
-        name, _, path = spec.partition("=")
-        cache = args.cache / f"{name}.labelled.jsonl" if args.cache else None
-        try:
-            pairs = load_labelled_list(args.labels / f"{name}.jsonl", Path(path), cache)
-        except (ValueError, OSError, ArchiveError, LabelError) as err:   # a label or mail the archive does not hold
-            raise SystemExit(f"kb: extract_misses: {name}: {err}") from None
-        counts, rows = count_list(pairs)
-        per_list[name] = counts
-        for kind, side, reason, quote in rows:
-            examples.setdefault((kind, side, reason), []).append(f"{name}: {' '.join(quote.split())[:140]}")
+    try:
+        for name, pairs in load_labelled_lists(args.archive, args.labels, args.cache):
+            counts, rows = count_list(pairs)
+            per_list[name] = counts
+            for kind, side, reason, quote in rows:
+                examples.setdefault((kind, side, reason), []).append(f"{name}: {' '.join(quote.split())[:140]}")
+    except LabelledListError as err:
+        raise SystemExit(f"kb: extract_misses: {err}") from None
     for kind in KINDS:
         print_table(kind, per_list)
     if not args.examples:

@@ -24,16 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.extract import learn, nlp  # noqa: E402
+from ingest.extract import learn  # noqa: E402
 from ingest.extract.evaluate import compute_prf  # noqa: E402
 from ingest.extract.gate import scan_thread  # noqa: E402
-from ingest.extract.labelled import load_labelled_list  # noqa: E402
+from ingest.extract.labelled import LabelledListError, add_corpus_arguments, load_labelled_lists  # noqa: E402
 from ingest.extract.objections import extract_objections  # noqa: E402
 from ingest.extract.fixes import extract_fixes  # noqa: E402
 from ingest.extract.races import extract_races  # noqa: E402
 from ingest.extract.types import ThreadText  # noqa: E402
-from ingest.labels.archive import ArchiveError  # noqa: E402
-from ingest.labels.pointers import LabelError  # noqa: E402
 
 Pairs = list[tuple[ThreadText, dict]]
 _PAIRS: Pairs = []      # the labelled threads, shared with forked workers
@@ -100,23 +98,16 @@ def measure_curve(pairs: Pairs, sizes: list[int], draws: int, jobs: int = 1, see
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--archive", action="append", default=[], required=True,
-                    help="LIST=PATH (public-inbox epoch) of a labelled list")
-    ap.add_argument("--labels", type=Path, default=nlp.DATA_DIR / "labels")
-    ap.add_argument("--cache", type=Path, help="directory of the labelled messages' caches (as learn's --cache)")
+    add_corpus_arguments(ap)
     ap.add_argument("--sizes", type=int, nargs="+", default=[0, 3, 7, 11], help="numbers of training lists (0: rules)")
     ap.add_argument("--draws", type=int, default=2, help="random draws of the training lists per size and list")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    pairs: Pairs = []
-    for spec in args.archive:
-        name, _, path = spec.partition("=")
-        cache = args.cache / f"{name}.labelled.jsonl" if args.cache else None
-        try:
-            pairs += load_labelled_list(args.labels / f"{name}.jsonl", Path(path), cache)
-        except (ValueError, OSError, ArchiveError, LabelError) as err:   # a label or mail the archive does not hold
-            raise SystemExit(f"kb: labels_curve: {name}: {err}") from None
+    try:
+        pairs = [p for _, lst in load_labelled_lists(args.archive, args.labels, args.cache) for p in lst]
+    except LabelledListError as err:
+        raise SystemExit(f"kb: labels_curve: {err}") from None
     started = time.monotonic()
     rows = measure_curve(pairs, args.sizes, args.draws, args.jobs, args.seed)
     print("| training lists | mean F1 | pooled F1 | matched | predicted | labelled |\n|---|---|---|---|---|---|")

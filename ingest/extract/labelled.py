@@ -15,13 +15,16 @@ has footers or attached patches (iommu objections .148 in process against .276 t
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+from ingest.extract.nlp import DATA_DIR
 from ingest.extract.types import MessageText, ThreadText
-from ingest.labels.archive import build_record, iter_blobs, list_commits
-from ingest.labels.pointers import materialise_thread
+from ingest.labels.archive import ArchiveError, build_record, iter_blobs, list_commits
+from ingest.labels.pointers import LabelError, materialise_thread
 from ingest.parse.message import MailParseError, parse_message
 from ingest.parse.quotes import OWN_KINDS
 from ingest.prepare import find_safe_anatomy
@@ -149,3 +152,28 @@ def load_labelled_list(labels_path: Path, archive: Path,
     wanted = {m: recs[m] for t in labels for m in t["message_ids"] if m in recs}   # a shared cache may hold more
     messages = read_messages(archive, wanted)
     return [(build_thread(t, messages), materialise_thread(t, recs)) for t in labels]
+
+
+class LabelledListError(Exception):
+    """A list's labels or mail could not be read (the message names the list)."""
+
+
+def add_corpus_arguments(ap: argparse.ArgumentParser) -> None:
+    """--archive LIST=PATH (repeated), --labels and --cache, as the benches over the corpus take them."""
+    ap.add_argument("--archive", action="append", default=[], required=True,
+                    help="LIST=PATH (public-inbox epoch) of a labelled list")
+    ap.add_argument("--labels", type=Path, default=DATA_DIR / "labels")
+    ap.add_argument("--cache", type=Path, help="directory of the labelled messages' caches (as learn's --cache)")
+
+
+def load_labelled_lists(specs: list[str], labels_dir: Path,
+                        cache_dir: Path | None = None) -> Iterator[tuple[str, list[tuple[ThreadText, dict]]]]:
+    """(list, load_labelled_list) for each LIST=PATH spec, in order; a label or mail the archive
+    does not hold is a LabelledListError naming the list."""
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        cache = cache_dir / f"{name}.labelled.jsonl" if cache_dir else None
+        try:
+            yield name, load_labelled_list(labels_dir / f"{name}.jsonl", Path(path), cache)
+        except (ValueError, OSError, ArchiveError, LabelError) as err:
+            raise LabelledListError(f"{name}: {err}") from None

@@ -116,3 +116,15 @@ def test_a_label_line_without_its_keys_is_a_one_line_error(tmp_path):
     path.write_text('{"thread_id": "a@x", "list": "foo", "message_ids": []}\n{"thread_id": "b@x"}\n')
     with pytest.raises(ValueError, match=r"^line 2: no list, message_ids$"):
         read_labels(path)
+
+
+@pytest.mark.parametrize("write_labels, error", [
+    (False, r"^foo: .*foo\.jsonl"),                                    # no labels file for the list
+    (True, r"^foo: .*not a git repository: .*missing\.git"),           # labels, but no archive
+])
+def test_a_list_that_cannot_be_read_is_named(tmp_path, write_labels, error):
+    from ingest.extract.labelled import LabelledListError, load_labelled_lists
+    if write_labels:
+        (tmp_path / "foo.jsonl").write_text('{"thread_id": "a@x", "list": "foo", "message_ids": ["a@x"]}\n')
+    with pytest.raises(LabelledListError, match=error):
+        list(load_labelled_lists([f"foo={tmp_path / 'missing.git'}"], tmp_path))
