@@ -43,6 +43,10 @@ def test_non_objections(reply):
     ("nit: foo_lock could go after the counters.", "style"),
     ("The subject should say which counter it touches.", "style"),
     ("This will trip sparse without an __rcu annotation on foo->ptr.", "style"),
+    # a fix that makes the code harder to live with is complexity
+    ("Sprinkling flags over foo_put() makes this a mess.", "complexity"),
+    ("This looks like a hack around the real problem in foo_get().", "complexity"),
+    ("The new state machine is hard to follow.", "complexity"),
     # no reason cue: a proposal frame puts another fix forward ...
     ("Why not take foo_lock in foo_put() instead?", "other"),
     ("How about an extra reference before adding it to the list?", "other"),
