@@ -109,13 +109,14 @@ def score_fix_statement(text: str, posting: bool = False) -> int:
     return sum(hits)
 
 
-def find_fix_statement(msg: MessageText, min_score: int = MIN_SCORE) -> tuple[int, int] | None:
-    """(start, end) of the own changelog sentence (before the diff) that best states the fix;
-    the later one on a tie (changelogs state the problem first), None below `min_score`. A
-    statement that names the race scores RACE_WEIGHT more ("Serialise this with the sb lock so
-    that the state change won't race" over "Move the state changes to the shutdown path")."""
+def rank_fix_statement(msg: MessageText) -> tuple[tuple[int, int], int] | None:
+    """((start, end), score) of the own changelog sentence (before the diff) that best states the
+    fix, the later one on a tie (changelogs state the problem first); None when none scores
+    WEAK_SCORE. A statement that names the race scores RACE_WEIGHT more ("Serialise this with the
+    sb lock so that the state change won't race" over "Move the state changes to the shutdown
+    path")."""
     limit = nlp.find_patch_start(msg.body)
-    best, best_score = None, min_score
+    best, best_score = None, WEAK_SCORE
     posting = not REPLY_RE.match(msg.subject or "") or bool(_SIGNED_OFF_RE.search(msg.body, 0, limit + 1))
     for a, b, text in nlp.iter_own_sentences(msg.body, msg.own_spans):
         if b > limit:
@@ -125,7 +126,13 @@ def find_fix_statement(msg: MessageText, min_score: int = MIN_SCORE) -> tuple[in
             score += RACE_WEIGHT
         if score >= best_score:
             best, best_score = (a, b), score
-    return best
+    return None if best is None else (best, best_score)
+
+
+def find_fix_statement(msg: MessageText) -> tuple[int, int] | None:
+    """(start, end) of the sentence that states the fix (rank_fix_statement), None below MIN_SCORE."""
+    ranked = rank_fix_statement(msg)
+    return ranked[0] if ranked and ranked[1] >= MIN_SCORE else None
 
 
 _WORD_RE = re.compile(r"[a-z_][a-z0-9_]*(?:->\w+)*")

@@ -7,8 +7,8 @@ import re
 
 from ingest.extract import nlp
 from ingest.extract.changelog import (
-    WEAK_SCORE, find_diff_intro, find_fix_statement, find_title_restatement, is_earlier_attempt, is_prose_statement,
-    is_untitled_patch,
+    MIN_SCORE, find_diff_intro, find_fix_statement, find_title_restatement, is_earlier_attempt, is_prose_statement,
+    is_untitled_patch, rank_fix_statement,
 )
 from ingest.extract.cues import fold_text, load_cue_sets
 from ingest.extract.gate import ThreadScan, has_subject_race, scan_thread
@@ -253,14 +253,16 @@ def find_patch_evidence(msg: MessageText) -> tuple[str, EvidenceSpan] | None:
     else the patch subject (an empty span: the subject is not part of the body; a
     reply's subject names the patch it answers). None when nothing names the patch: no such
     sentence, and no title of its own (find_patch_title)."""
-    span = find_fix_statement(msg) or (find_diff_intro(msg) if REPLY_RE.match(msg.subject or "") else None)
+    ranked = rank_fix_statement(msg)
+    span = ranked[0] if ranked and ranked[1] >= MIN_SCORE else None
+    span = span or (find_diff_intro(msg) if REPLY_RE.match(msg.subject or "") else None)
     if span:
         ev = make_evidence(msg, span[0], span[1], "fixes.patch", 0.8)
         return ev.quote, ev
     title = find_patch_title(msg)
     if not title:
         return None
-    span = find_title_restatement(msg, title) or find_fix_statement(msg, WEAK_SCORE)
+    span = find_title_restatement(msg, title) or (ranked[0] if ranked else None)
     if span:
         ev = make_evidence(msg, span[0], span[1], "fixes.patch", 0.7)
         return ev.quote, ev

@@ -149,9 +149,7 @@ def run_reference(pairs: list[tuple[ThreadText, dict]]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from ingest.extract.labelled import load_labelled_list
-    from ingest.labels.archive import ArchiveError
-    from ingest.labels.pointers import LabelError
+    from ingest.extract.labelled import LabelledListError, load_labelled_lists
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--archive", action="append", default=[],
                     help="LIST=PATH (public-inbox epoch); the lists given an archive are used")
@@ -164,16 +162,13 @@ def main(argv: list[str] | None = None) -> None:
                     help="print in-process leave-one-list-out objection F1 per list at each threshold")
     args = ap.parse_args(argv)
     archives = dict(a.split("=", 1) for a in args.archive)
-    pairs = []
-    for path in sorted(args.labels.glob("*.jsonl")):
-        if path.stem in args.exclude or path.stem not in archives:
-            continue
-        cache = args.cache / f"{path.stem}.labelled.jsonl" if args.cache else None
-        try:
-            pairs += load_labelled_list(path, Path(archives[path.stem]), cache)
-        except (ValueError, OSError, ArchiveError, LabelError) as err:    # a label or mail the archive does not hold
-            print(f"kb: learn: {path.name}: {err}", file=sys.stderr)
-            raise SystemExit(2) from None
+    specs = [f"{p.stem}={archives[p.stem]}" for p in sorted(args.labels.glob("*.jsonl"))
+             if p.stem in archives and p.stem not in args.exclude]
+    try:
+        pairs = [p for _, lst in load_labelled_lists(specs, args.labels, args.cache) for p in lst]
+    except LabelledListError as err:     # a label or mail the archive does not hold
+        print(f"kb: learn: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
     if not pairs:
         print("kb: learn: no labelled threads (give --archive LIST=PATH for a list of --labels)", file=sys.stderr)
         raise SystemExit(2)

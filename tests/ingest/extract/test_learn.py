@@ -58,7 +58,7 @@ def test_learn_on_an_unreadable_archive_is_a_one_line_error(capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
         learn.main(["--labels", str(labels), "--archive", f"foo={tmp_path / 'missing.git'}"])
     err = capsys.readouterr().err
-    assert exc.value.code == 2 and err.startswith("kb: learn: foo.jsonl: ") and err.count("\n") == 1
+    assert exc.value.code == 2 and err.startswith("kb: learn: foo: ") and err.count("\n") == 1
 
 
 def test_learn_on_a_label_the_archive_contradicts_is_a_one_line_error(capsys, monkeypatch, tmp_path):
@@ -71,4 +71,4 @@ def test_learn_on_a_label_the_archive_contradicts_is_a_one_line_error(capsys, mo
     (tmp_path / "foo.jsonl").write_text("")
     with pytest.raises(SystemExit) as exc:
         learn.main(["--labels", str(tmp_path), "--archive", f"foo={tmp_path}"])
-    assert exc.value.code == 2 and capsys.readouterr().err == "kb: learn: foo.jsonl: a@x: sha1 mismatch (archive differs?)\n"
+    assert exc.value.code == 2 and capsys.readouterr().err == "kb: learn: foo: a@x: sha1 mismatch (archive differs?)\n"
