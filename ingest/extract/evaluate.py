@@ -1,4 +1,5 @@
-"""Score predicted thread findings against gold lines (shared/gold/README.md matching rules).
+"""Score predicted thread findings against gold lines (shared/gold/README.md matching rules, with
+fixes and objections counted as the judge, ../shared/gold/evaluate.py, counts them).
 
     scores = evaluate(predicted_lines, gold_lines)   # lines: dicts or JSON strings
 """
@@ -88,24 +89,6 @@ def match_races(pred: list[dict], gold: list[dict], fallback: bool = True) -> di
     return match_greedy(scores)
 
 
-def match_fixes(pred: list[dict], gold: list[dict]) -> dict[int, int]:
-    scores: dict[tuple[int, int], float] = {}
-    patches_per_msg: dict[str, int] = {}
-    for g in gold:
-        if g.get("kind") == "patch":
-            patches_per_msg[g["message_id"]] = patches_per_msg.get(g["message_id"], 0) + 1
-    for i, pf in enumerate(pred):
-        for j, gf in enumerate(gold):
-            s = anchor_score(pf["message_id"], pf.get("quote", ""), gf["message_id"], gf["quote"])
-            if (not s and pf.get("kind") == gf.get("kind") == "patch"
-                    and pf["message_id"] == gf["message_id"]
-                    and patches_per_msg.get(gf["message_id"]) == 1):
-                s = 0.01
-            if s:
-                scores[(i, j)] = s
-    return match_greedy(scores)
-
-
 def match_quotes(pred: list[dict], gold: list[dict]) -> dict[int, int]:
     scores = {}
     for i, p in enumerate(pred):
@@ -169,7 +152,9 @@ def evaluate(predicted_lines, gold_lines) -> dict:
         c["threads"][1] += pl
         c["threads"][2] += gl
         races = match_races(p.get("races", []), g["races"])
-        fixes = match_fixes(p.get("fixes", []), g["fixes"])
+        # fixes anchor on message and quote, as in the judge (../shared/gold/evaluate.py), which
+        # has no patch fallback: a patch fix in the right message quoting another sentence misses
+        fixes = match_quotes(p.get("fixes", []), g["fixes"])
         objs = match_quotes(p.get("objections", []), g["objections"])
         for key, m, pl_, gl_ in (("races", races, p.get("races", []), g["races"]),
                                  ("fixes", fixes, p.get("fixes", []), g["fixes"]),

@@ -27,3 +27,13 @@ def test_long_quote_never_anchors():
     pred = dict(GOLD, races=[{"evidence": [{"message_id": "t",
                                              "quote": "foo races with bar here " * 20}]}])
     assert evaluate([pred], [GOLD])["races"]["tp"] == 0
+
+
+def test_a_patch_fix_quoting_another_sentence_of_its_message_misses():
+    """The judge (../shared/gold/evaluate.py) anchors fixes on message and quote only: the
+    README's suggested patch fallback (one labelled patch in the message) is not applied."""
+    patch = {"race": 0, "message_id": "u", "quote": "take the lock", "kind": "patch", "proposed_by": "B <b@x>"}
+    gold = dict(GOLD, fixes=[patch], objections=[])
+    other = dict(patch, quote="this patch was tested on arm64 overnight")
+    assert evaluate([dict(gold, fixes=[other])], [gold])["fixes"]["tp"] == 0
+    assert evaluate([gold], [gold])["fixes"]["tp"] == 1

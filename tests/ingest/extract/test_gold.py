@@ -29,7 +29,9 @@ def test_race_detection(scores):
 
 
 def test_fixes(scores):
-    assert scores["fixes"]["f1"] >= 0.78
+    # 0.78 until session 23, when kb's evaluator still matched a patch fix anywhere in its message
+    # (the gold README's suggested fallback); it now counts as the judge does (.773 there)
+    assert scores["fixes"]["f1"] >= 0.75
 
 
 def test_objections(scores):
