@@ -26,11 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from ingest.extract import learn  # noqa: E402
 from ingest.extract.evaluate import compute_prf  # noqa: E402
-from ingest.extract.gate import scan_thread  # noqa: E402
 from ingest.extract.labelled import LabelledListError, add_corpus_arguments, load_labelled_lists  # noqa: E402
-from ingest.extract.objections import extract_objections  # noqa: E402
-from ingest.extract.fixes import extract_fixes  # noqa: E402
-from ingest.extract.races import extract_races  # noqa: E402
 from ingest.extract.types import ThreadText  # noqa: E402
 
 Pairs = list[tuple[ThreadText, dict]]
@@ -45,30 +41,12 @@ def draw_training_lists(lists: list[str], held_out: str, k: int, draw: int, seed
     return tuple(sorted(rng.sample(others, min(k, len(others)))))
 
 
-def score_rules(pairs: Pairs) -> list[int]:
-    """[matched, predicted, labelled] objections of the hand rules alone."""
-    counts = [0, 0, 0]
-    for thread, gold in pairs:
-        scan = scan_thread(thread)
-        races = extract_races(thread, scan=scan)
-        fixes = extract_fixes(thread, races, scan) if races else []
-        found = extract_objections(thread, fixes, scan) if fixes else []
-        golds = gold.get("objections", [])
-        counts[0] += learn.count_matches([(o.message_id, o.quote) for o in found], golds)
-        counts[1] += len(found)
-        counts[2] += len(golds)
-    return counts
-
-
 def score_job(job: tuple[str, tuple[str, ...]]) -> list[int]:
     """Objection counts on the held-out list of the models trained on the job's lists (none:
     the hand rules)."""
     held_out, training = job
-    test = [p for p in _PAIRS if p[1]["list"] == held_out]
-    if not training:
-        return score_rules(test)
-    deciders = learn.train_models([p for p in _PAIRS if p[1]["list"] in training])
-    return learn.score_deciders(test, deciders)["objections"]
+    deciders = learn.train_models([p for p in _PAIRS if p[1]["list"] in training]) if training else {}
+    return learn.score_deciders([p for p in _PAIRS if p[1]["list"] == held_out], deciders)["objections"]
 
 
 def summarise(results: list[tuple[int, list[int]]]) -> list[tuple[int, float, dict]]:

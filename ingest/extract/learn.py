@@ -29,6 +29,7 @@ from ingest.extract.learned_findings import (
     extract_learned_fixes, extract_learned_objections, find_thread_fix_candidates,
     find_thread_objection_candidates,
 )
+from ingest.extract.objections import extract_objections
 from ingest.extract.races import extract_races
 from ingest.extract.types import ThreadText
 
@@ -112,15 +113,17 @@ def count_matches(preds: list[tuple[str, str]], golds: list[dict]) -> int:
 
 
 def score_deciders(pairs: list[tuple[ThreadText, dict]], deciders: dict[str, learned.Decider]) -> dict:
-    """{kind: [matched, predicted, labelled]} of the deciders' fixes and objections, in process."""
+    """{kind: [matched, predicted, labelled]} of the deciders' fixes and objections, in process;
+    a kind without a decider is the hand rules' ({}: the rules alone)."""
     counts = {kind: [0, 0, 0] for kind in learned.KINDS}
     for thread, gold in pairs:
         scan = scan_thread(thread)
         races = extract_races(thread, scan=scan)
-        fixes = extract_learned_fixes(thread, races, scan, deciders["fixes"]) if races else []
         rule_fixes = extract_fixes(thread, races, scan) if races else []    # what objections use by default
+        fixes = extract_learned_fixes(thread, races, scan, deciders["fixes"]) \
+            if races and deciders.get("fixes") else rule_fixes
         objections = extract_learned_objections(thread, rule_fixes, scan, deciders["objections"]) \
-            if rule_fixes else []
+            if rule_fixes and deciders.get("objections") else extract_objections(thread, rule_fixes, scan)
         for kind, found in (("fixes", fixes), ("objections", objections)):
             preds = [(f.message_id, f.quote) for f in found]
             c = counts[kind]
